@@ -1,0 +1,167 @@
+/**
+ * Every message cycleshare puts on the wire. One envelope: `{ v, kind, ...fields }`, msgpack
+ * encoded. `v` is PROTOCOL_VERSION; a peer rejects versions it does not speak.
+ */
+export const PROTOCOL_VERSION = 1
+
+export const MessageKind = {
+  /** gossip, coordinator → all: work is pending. */
+  Work: 'work',
+  /** gossip, worker → all: I have free slots. */
+  Pull: 'pull',
+  /** stream, coordinator → worker: leases for you. Answered by `assigned`. */
+  Assign: 'assign',
+  Assigned: 'assigned',
+  /** stream, worker → coordinator: finished chunks. Answered by `reported`. */
+  Report: 'report',
+  Reported: 'reported',
+  /** stream, worker → coordinator: extend these leases. Answered by `renewed`. */
+  Renew: 'renew',
+  Renewed: 'renewed',
+  /** stream, worker → coordinator: give these leases back unfinished. Answered by `released`. */
+  Release: 'release',
+  Released: 'released',
+  /** stream, coordinator → worker: stop these leases (job cancelled). Answered by `cancelled`. */
+  Cancel: 'cancel',
+  Cancelled: 'cancelled',
+  /** stream, any answer: the request was not understood or not allowed. */
+  Error: 'error'
+} as const
+export type MessageKind = (typeof MessageKind)[keyof typeof MessageKind]
+
+/** What a worker can do, sent with every pull. */
+export interface Capacity {
+  /** Threads in its pool. */
+  threads: number
+}
+
+export interface WorkMessage {
+  v: number
+  kind: typeof MessageKind.Work
+  /** Chunks waiting for a worker, over all jobs. */
+  pending: number
+  /** Task names that have pending chunks. */
+  tasks: string[]
+}
+
+export interface PullMessage {
+  v: number
+  kind: typeof MessageKind.Pull
+  /** Chunks the worker will take now (free slots). */
+  slots: number
+  /** Task names the worker can run. */
+  tasks: string[]
+  capacity: Capacity
+}
+
+/** One chunk leased to one worker for one attempt. */
+export interface Lease {
+  /** Opaque id the coordinator picked; names this (chunk, attempt). */
+  leaseId: string
+  jobId: string
+  /** Chunk index within the job, from 0. */
+  index: number
+  /** 1 for the first issue of a chunk, +1 for each reissue. */
+  attempt: number
+  task: string
+  input: unknown
+  /** How long the lease lives from when it was sent, unless renewed. */
+  ttlMs: number
+}
+
+export interface AssignMessage {
+  v: number
+  kind: typeof MessageKind.Assign
+  leases: Lease[]
+}
+
+export interface AssignedMessage {
+  v: number
+  kind: typeof MessageKind.Assigned
+  /** Lease ids the worker took. */
+  accepted: string[]
+  /** Lease ids the worker refused (no free slot, unknown task); the coordinator reissues them. */
+  refused: string[]
+}
+
+/** A failure that crosses the wire: recognised by name, never by instanceof. */
+export interface WireError {
+  name: string
+  message: string
+}
+
+export type ChunkResult =
+  | { leaseId: string; ok: true; output: unknown }
+  | { leaseId: string; ok: false; error: WireError }
+
+export interface ReportMessage {
+  v: number
+  kind: typeof MessageKind.Report
+  results: ChunkResult[]
+}
+
+export interface ReportedMessage {
+  v: number
+  kind: typeof MessageKind.Reported
+  /** Results now durable and counted (or already counted: duplicates are acknowledged too). */
+  accepted: string[]
+  /** Results the coordinator will never count (unknown lease, job gone): stop retrying them. */
+  rejected: Array<{ leaseId: string; reason: string }>
+}
+
+export interface RenewMessage {
+  v: number
+  kind: typeof MessageKind.Renew
+  leaseIds: string[]
+}
+
+export interface RenewedMessage {
+  v: number
+  kind: typeof MessageKind.Renewed
+  /** Leases extended, each for ttlMs more from now. */
+  renewed: string[]
+  ttlMs: number
+  /** Leases the worker no longer holds (expired and reissued, job cancelled): drop them. */
+  lost: string[]
+}
+
+export interface ReleaseMessage {
+  v: number
+  kind: typeof MessageKind.Release
+  leaseIds: string[]
+}
+
+export interface ReleasedMessage {
+  v: number
+  kind: typeof MessageKind.Released
+  released: string[]
+}
+
+export interface CancelMessage {
+  v: number
+  kind: typeof MessageKind.Cancel
+  leaseIds: string[]
+}
+
+export interface CancelledMessage {
+  v: number
+  kind: typeof MessageKind.Cancelled
+  cancelled: string[]
+}
+
+export interface ErrorMessage {
+  v: number
+  kind: typeof MessageKind.Error
+  name: string
+  message: string
+}
+
+export type GossipMessage = WorkMessage | PullMessage
+export type StreamMessage =
+  | AssignMessage | AssignedMessage
+  | ReportMessage | ReportedMessage
+  | RenewMessage | RenewedMessage
+  | ReleaseMessage | ReleasedMessage
+  | CancelMessage | CancelledMessage
+  | ErrorMessage
+export type Message = GossipMessage | StreamMessage

@@ -1,0 +1,52 @@
+/**
+ * The task contract. A task is a plain module: pure functions over plain data, so that the
+ * coordinator can split and reduce it and a Piscina thread can run it by name.
+ *
+ * Everything that crosses a process (params, chunk inputs, outputs, accumulators) must be plain
+ * data that msgpack can carry: numbers, strings, booleans, arrays, plain objects, Uint8Array.
+ */
+export interface RunContext {
+  /** Aborted when the chunk's lease is cancelled; long-running async tasks should honour it. */
+  readonly signal: AbortSignal
+}
+
+export interface Task<Params = unknown, Input = unknown, Output = unknown, Acc = unknown, Result = unknown> {
+  /** Unique name, used in job requests and on the wire (`primes`). */
+  readonly name: string
+  /** One line for `GET /api/tasks`. */
+  readonly description: string
+  /** Example params, shown by `GET /api/tasks`. */
+  readonly exampleParams: Params
+  /** Media type of `finalize`'s result: JSON, or bytes served as they are (a PNG). */
+  readonly resultType: 'application/json' | 'image/png'
+  /**
+   * Validates raw params from a request, and the requested chunk count against them
+   * (a range of 10 numbers cannot be cut in 64 chunks). Throws `InvalidParamsError` naming
+   * the field (`params.to`, `chunks`).
+   */
+  parseParams(raw: unknown, chunks: number): Params
+  /**
+   * The input of chunk `index` of `count`. Random access keeps splitting lazy: the scheduler
+   * never holds more chunk inputs than it has leased, and can rebuild any of them after a restart.
+   */
+  chunk(params: Params, count: number, index: number): Input
+  /** Runs one chunk. Pure and deterministic: the same input gives the same output anywhere. */
+  run(input: Input, ctx: RunContext): Output | Promise<Output>
+  /** The accumulator before any chunk is reduced. */
+  init(params: Params, count: number): Acc
+  /** Folds one chunk's output in. The order of chunks must not change the final result. */
+  reduce(acc: Acc, output: Output, index: number, params: Params, count: number): Acc
+  /** The job's result once every chunk is reduced. */
+  finalize(acc: Acc, params: Params, count: number): Result
+  /** Whether two outputs of the same chunk agree (for quorum); canonical equality by default. */
+  same(a: Output, b: Output): boolean
+}
+
+/** Any task, for registries and code that only moves data through. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyTask = Task<any, any, any, any, any>
+
+/** The chunk inputs of a job, lazily: a million-chunk job never holds a million inputs. */
+export function* split<P, I>(task: Task<P, I>, params: P, count: number): Generator<I> {
+  for (let index = 0; index < count; index++) yield task.chunk(params, count, index)
+}
