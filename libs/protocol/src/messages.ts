@@ -63,7 +63,9 @@ export interface Lease {
   index: number
   /** 1 for the first issue of a chunk, +1 for each reissue. */
   attempt: number
+  /** Name of the built-in task that runs this chunk. */
   task: string
+  /** The chunk's input, in the task's own wire format; the task validates it, not the protocol. */
   input: unknown
   /** How long the lease lives from when it was sent, unless renewed. */
   ttlMs: number
@@ -90,6 +92,10 @@ export interface WireError {
   message: string
 }
 
+/**
+ * The outcome of one lease. `output` is in the task's own wire format (the coordinator's task
+ * validates it); a failure carries the error that stopped the run.
+ */
 export type ChunkResult =
   | { leaseId: string; ok: true; output: unknown }
   | { leaseId: string; ok: false; error: WireError }
@@ -149,6 +155,7 @@ export interface CancelledMessage {
   cancelled: string[]
 }
 
+/** The answer to a request that was not understood or not allowed; the requester throws it. */
 export interface ErrorMessage {
   v: number
   kind: typeof MessageKind.Error
@@ -156,7 +163,9 @@ export interface ErrorMessage {
   message: string
 }
 
+/** Published on gossipsub topics. */
 export type GossipMessage = WorkMessage | PullMessage
+/** Sent as frames on direct streams. */
 export type StreamMessage =
   | AssignMessage | AssignedMessage
   | ReportMessage | ReportedMessage

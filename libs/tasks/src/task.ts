@@ -30,6 +30,11 @@ export interface Task<Params = unknown, Input = unknown, Output = unknown, Acc =
    * never holds more chunk inputs than it has leased, and can rebuild any of them after a restart.
    */
   chunk(params: Params, count: number, index: number): Input
+  /**
+   * Checks an output that came back over the network before it is reduced: a worker may be
+   * broken or lie about the shape. Throws `InvalidOutputError` naming what is wrong.
+   */
+  parseOutput(raw: unknown, input: Input): Output
   /** Runs one chunk. Pure and deterministic: the same input gives the same output anywhere. */
   run(input: Input, ctx: RunContext): Output | Promise<Output>
   /** The accumulator before any chunk is reduced. */

@@ -1,0 +1,27 @@
+import { Module, type DynamicModule } from '@nestjs/common'
+import { APP_FILTER } from '@nestjs/core'
+import type { CoordinatorConfig } from './config/coordinator-config.js'
+import { CoreModule } from './config/core.module.js'
+import { DomainExceptionFilter } from './errors/domain-exception.filter.js'
+import { EventsModule } from './events/events.gateway.js'
+import { HealthModule } from './health/health.controller.js'
+import { JobsModule } from './jobs/jobs.module.js'
+import type { Logger } from './logger.js'
+import { NetworkModule } from './network/network.module.js'
+import { SchedulerModule } from './scheduler/scheduler.module.js'
+import { TasksModule } from './tasks/tasks.controller.js'
+
+/**
+ * Modules are listed in start order: config, the scheduler (store), the network that feeds it,
+ * then the HTTP features. Nest stops them in reverse.
+ */
+@Module({})
+export class AppModule {
+  static forRoot (config: CoordinatorConfig, log: Logger): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [CoreModule.forRoot(config, log), SchedulerModule, NetworkModule, JobsModule, TasksModule, HealthModule, EventsModule],
+      providers: [{ provide: APP_FILTER, useClass: DomainExceptionFilter }]
+    }
+  }
+}

@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest'
+import { parseCoordinatorConfig } from './coordinator-config.js'
+
+describe('coordinator config', () => {
+  it('reads flags over environment over defaults', () => {
+    const c = parseCoordinatorConfig(['--port', '9000', '--listen', '/ip4/127.0.0.1/tcp/0', '/ip4/127.0.0.1/tcp/5'], { CYCLESHARE_LEASE_TTL_MS: '5000', CYCLESHARE_PORT: '1' })
+    expect(c.port).toBe(9000)
+    expect(c.listen).toEqual(['/ip4/127.0.0.1/tcp/0', '/ip4/127.0.0.1/tcp/5'])
+    expect(c.leaseTtlMs).toBe(5000)
+    expect(c.maxAttempts).toBe(5)
+    expect(c.dataDir).toMatch(/data\/coordinator$/)
+  })
+
+  it('names the bad flag and the value it got', () => {
+    expect(() => parseCoordinatorConfig(['--port', 'x'], {})).toThrow('--port must be a number (got "x")')
+    expect(() => parseCoordinatorConfig(['--lease-ttl', '5'], {})).toThrow('--lease-ttl must be at least 1000 (got "5")')
+    expect(() => parseCoordinatorConfig(['--listen', 'tcp:4001'], {})).toThrow('--listen must be a multiaddr')
+    expect(() => parseCoordinatorConfig(['--log-level', 'loud'], {})).toThrow('--log-level must be one of')
+    expect(() => parseCoordinatorConfig(['--bogus'], {})).toThrow("unknown option '--bogus'")
+    expect(() => parseCoordinatorConfig([], { CYCLESHARE_PORT: '-1' })).toThrow('--port must be at least 0 (got "-1")')
+  })
+})

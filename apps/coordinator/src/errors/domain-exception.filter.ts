@@ -1,0 +1,45 @@
+import { Catch, HttpException, Inject, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common'
+import type { Response } from 'express'
+import { LOGGER, type Logger } from '../logger.js'
+
+/**
+ * Domain errors are recognised by name (they are thrown by libs that know nothing of HTTP) and
+ * turned into HTTP answers here, in one place.
+ */
+const statusByName: Record<string, number> = {
+  InvalidJobError: 400,
+  InvalidParamsError: 400,
+  InvalidRequestError: 400,
+  UnknownTaskError: 400,
+  JobNotFoundError: 404,
+  NotFoundError: 404,
+  JobNotDoneError: 409
+}
+
+@Catch()
+export class DomainExceptionFilter implements ExceptionFilter {
+  constructor (@Inject(LOGGER) private readonly log: Logger) {}
+
+  catch (err: unknown, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<Response>()
+    if (err instanceof HttpException) {
+      const body = err.getResponse()
+      const message = typeof body === 'string' ? body : (body as { message?: unknown }).message ?? err.message
+      res.status(err.getStatus()).json({ statusCode: err.getStatus(), error: err.name, message: Array.isArray(message) ? message.join('; ') : message })
+      return
+    }
+    const e = err instanceof Error ? err : new Error(String(err))
+    const status = statusByName[e.name]
+    if (status === undefined) {
+      this.log.error({ err: e }, 'unhandled error in HTTP handler')
+      res.status(500).json({ statusCode: 500, error: 'InternalServerError', message: 'internal error' })
+      return
+    }
+    res.status(status).json({ statusCode: status, error: e.name, message: e.message })
+  }
+}
+
+/** A request body or path that does not make sense; the message names the field. */
+export class InvalidRequestError extends Error {
+  override name = 'InvalidRequestError'
+}

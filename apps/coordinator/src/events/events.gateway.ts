@@ -1,0 +1,73 @@
+import { Inject, Module, type OnModuleDestroy } from '@nestjs/common'
+import { WebSocketGateway, WebSocketServer, type OnGatewayInit } from '@nestjs/websockets'
+import type { JobView, Scheduler } from '@cycleshare/scheduler'
+import { WebSocket, type WebSocketServer as Server } from 'ws'
+import { SCHEDULER } from '../scheduler/scheduler.module.js'
+import { WorkersService, type WorkerView } from '../workers/workers.service.js'
+
+/** Progress of one job is sent at most this often; status changes go out at once. */
+const PROGRESS_INTERVAL_MS = 100
+
+/**
+ * `ws://host:port/api/events`: a stream of `{ "event": "job", "data": JobView }` and
+ * `{ "event": "worker", "data": WorkerView }` frames, JSON, to every connected client.
+ */
+@WebSocketGateway({ path: '/api/events' })
+export class EventsGateway implements OnGatewayInit, OnModuleDestroy {
+  @WebSocketServer() server!: Server
+  private readonly unsubscribe: Array<() => void> = []
+  private readonly lastSent = new Map<string, { status: string; at: number }>()
+  private readonly pendingProgress = new Map<string, JobView>()
+  private flushTimer?: NodeJS.Timeout
+
+  constructor (
+    @Inject(SCHEDULER) private readonly scheduler: Scheduler,
+    private readonly workers: WorkersService
+  ) {}
+
+  afterInit (): void {
+    this.unsubscribe.push(
+      this.scheduler.on('job', (job) => { this.onJob(job) }),
+      this.workers.onChange((w: WorkerView) => { this.broadcast('worker', w) })
+    )
+  }
+
+  onModuleDestroy (): void {
+    for (const u of this.unsubscribe) u()
+    clearTimeout(this.flushTimer)
+  }
+
+  private onJob (job: JobView): void {
+    const last = this.lastSent.get(job.id)
+    const now = Date.now()
+    if (last === undefined || last.status !== job.status || now - last.at >= PROGRESS_INTERVAL_MS) {
+      this.pendingProgress.delete(job.id)
+      this.send(job, now)
+      return
+    }
+    this.pendingProgress.set(job.id, job)
+    this.flushTimer ??= setTimeout(() => {
+      this.flushTimer = undefined
+      const batch = [...this.pendingProgress.values()]
+      this.pendingProgress.clear()
+      for (const j of batch) this.send(j, Date.now())
+    }, PROGRESS_INTERVAL_MS)
+  }
+
+  private send (job: JobView, now: number): void {
+    if (job.status === 'done' || job.status === 'failed' || job.status === 'cancelled') this.lastSent.delete(job.id)
+    else this.lastSent.set(job.id, { status: job.status, at: now })
+    this.broadcast('job', job)
+  }
+
+  private broadcast (event: string, data: unknown): void {
+    if (this.server === undefined || this.server.clients.size === 0) return
+    const frame = JSON.stringify({ event, data })
+    for (const client of this.server.clients) {
+      if (client.readyState === WebSocket.OPEN) client.send(frame)
+    }
+  }
+}
+
+@Module({ providers: [EventsGateway] })
+export class EventsModule {}

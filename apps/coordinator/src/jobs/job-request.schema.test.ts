@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest'
+import { parseJobRequest } from './job-request.schema.js'
+
+describe('job request body', () => {
+  it('accepts the documented shape, with params defaulting to {}', () => {
+    expect(parseJobRequest({ task: 'primes', params: { from: 0, to: 10 }, chunks: 2 })).toEqual({ task: 'primes', params: { from: 0, to: 10 }, chunks: 2 })
+    expect(parseJobRequest({ task: 'mandelbrot', chunks: 2 })).toEqual({ task: 'mandelbrot', params: {}, chunks: 2 })
+  })
+
+  it('names the field that is wrong', () => {
+    expect(() => parseJobRequest(null)).toThrow('body must be a JSON object')
+    expect(() => parseJobRequest([])).toThrow('body must be a JSON object')
+    expect(() => parseJobRequest({ chunks: 1 })).toThrow(/^task/)
+    expect(() => parseJobRequest({ task: 7, chunks: 1 })).toThrow('task must be a string')
+    expect(() => parseJobRequest({ task: 'primes', params: 3, chunks: 1 })).toThrow('params must be an object')
+    expect(() => parseJobRequest({ task: 'primes', chunks: '4' })).toThrow('chunks must be a number')
+    expect(() => parseJobRequest({ task: 'primes', chunks: 0 })).toThrow('chunks must be at least 1')
+    expect(() => parseJobRequest({ task: 'primes', chunks: 1.5 })).toThrow('chunks must be an integer')
+    expect(() => parseJobRequest({ task: 'primes', chunks: 1, extra: true })).toThrow('unknown field "extra"')
+  })
+})

@@ -1,0 +1,25 @@
+import { z } from 'zod'
+import { InvalidRequestError } from '../errors/domain-exception.filter.js'
+
+/** The top-level shape of `POST /api/jobs`; the task itself validates `params` and `chunks` against them. */
+const jobRequestSchema = z.object({
+  task: z.string({ error: 'task must be a string naming a task (see GET /api/tasks)' }).min(1, { error: 'task must not be empty' }).max(64, { error: 'task must be at most 64 characters' }),
+  params: z.record(z.string(), z.unknown(), { error: 'params must be an object' }).default({}),
+  chunks: z.number({ error: 'chunks must be a number' }).int({ error: 'chunks must be an integer' }).min(1, { error: 'chunks must be at least 1' })
+}).strict()
+
+export type JobRequestBody = z.infer<typeof jobRequestSchema>
+
+export function parseJobRequest (body: unknown): JobRequestBody {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new InvalidRequestError('body must be a JSON object like {"task":"primes","params":{"from":0,"to":1000000},"chunks":8}')
+  }
+  const parsed = jobRequestSchema.safeParse(body)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    const field = issue.path.join('.')
+    const message = issue.code === 'unrecognized_keys' ? `unknown field ${issue.keys.map(k => JSON.stringify(k)).join(', ')}` : issue.message
+    throw new InvalidRequestError(field !== '' && !message.startsWith(field) ? `${field}: ${message}` : message)
+  }
+  return parsed.data
+}

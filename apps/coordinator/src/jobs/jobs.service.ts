@@ -1,0 +1,29 @@
+import { Inject, Injectable } from '@nestjs/common'
+import type { JobResult, JobView, Scheduler } from '@cycleshare/scheduler'
+import { SCHEDULER } from '../scheduler/scheduler.module.js'
+import { parseJobRequest } from './job-request.schema.js'
+
+@Injectable()
+export class JobsService {
+  constructor (@Inject(SCHEDULER) private readonly scheduler: Scheduler) {}
+
+  submit (body: unknown): JobView {
+    return this.scheduler.submit(parseJobRequest(body))
+  }
+
+  list (): JobView[] {
+    return this.scheduler.list()
+  }
+
+  get (id: string): JobView {
+    return this.scheduler.get(id)
+  }
+
+  result (id: string): JobResult {
+    return this.scheduler.result(id)
+  }
+
+  cancel (id: string): JobView {
+    return this.scheduler.cancel(id)
+  }
+}

@@ -1,0 +1,9 @@
+import { pino, type Logger } from 'pino'
+
+export type { Logger }
+export const LOGGER = Symbol('Logger')
+
+/** JSON lines on stdout: one record per event, easy to read by eye and by the tests. */
+export function createLogger (level: string): Logger {
+  return pino({ name: 'coordinator', level, base: { pid: process.pid } })
+}

@@ -1,0 +1,43 @@
+import '@cycleshare/peer/polyfill'
+import 'reflect-metadata'
+import { NestFactory } from '@nestjs/core'
+import { WsAdapter } from '@nestjs/platform-ws'
+import type { NestExpressApplication } from '@nestjs/platform-express'
+import { CommanderError } from 'commander'
+import { AppModule } from './app.module.js'
+import { ConfigError, parseCoordinatorConfig } from './config/coordinator-config.js'
+import { createLogger } from './logger.js'
+import { NetworkService } from './network/network.service.js'
+
+async function main (): Promise<void> {
+  let config
+  try {
+    config = parseCoordinatorConfig(process.argv.slice(2))
+  } catch (err) {
+    if (err instanceof CommanderError) process.exit(err.exitCode)
+    if (err instanceof ConfigError) {
+      process.stderr.write(`cycleshare-coordinator: ${err.message}\n`)
+      process.exit(2)
+    }
+    throw err
+  }
+  const log = createLogger(config.logLevel)
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, log), { logger: ['error', 'warn'], bodyParser: true })
+  app.useBodyParser('json', { limit: '1mb' })
+  app.useWebSocketAdapter(new WsAdapter(app))
+  app.enableShutdownHooks(['SIGINT', 'SIGTERM'])
+  await app.listen(config.port, config.host)
+
+  const address = app.getHttpServer().address()
+  const port = typeof address === 'object' && address !== null ? address.port : config.port
+  const network = app.get(NetworkService)
+  const api = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}/api`
+  log.info({ api, port, peerId: network.peerId, multiaddrs: network.multiaddrs(), dataDir: config.dataDir }, 'coordinator ready')
+  for (const addr of network.multiaddrs()) process.stderr.write(`cycleshare-coordinator: libp2p listening on ${addr}\n`)
+  process.stderr.write(`cycleshare-coordinator: API on ${api}\n`)
+}
+
+main().catch((err) => {
+  process.stderr.write(`cycleshare-coordinator: failed to start: ${(err as Error).stack ?? String(err)}\n`)
+  process.exit(1)
+})

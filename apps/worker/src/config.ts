@@ -1,0 +1,87 @@
+import { availableParallelism } from 'node:os'
+import { resolve } from 'node:path'
+import { Command, CommanderError } from 'commander'
+import { z } from 'zod'
+
+/** Everything a worker is told at start, validated once. */
+export interface WorkerConfig {
+  /** The coordinator's multiaddr, ending in /p2p/<peer id>. */
+  coordinator: string
+  /** Threads in the task pool. */
+  threads: number
+  /** Chunks held beyond the running ones, so a thread never waits on the network. */
+  prefetch: number
+  /** Folder for the peer identity. */
+  dataDir: string
+  /** libp2p listen multiaddrs. */
+  listen: string[]
+  /** The machine counts as idle while everything but this worker uses less CPU than this (percent of all cores); 100 means always idle. */
+  maxLoad: number
+  /** Work on battery power too. */
+  allowBattery: boolean
+  /** Old-generation heap cap of each task thread, in MiB. */
+  memoryMb: number
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+}
+
+/** Thrown for a bad flag or environment variable; the message names it. */
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+const integer = (name: string, min: number, max: number) =>
+  z.coerce.number({ error: `${name} must be a number` })
+    .int({ error: `${name} must be an integer` })
+    .min(min, { error: `${name} must be at least ${min}` })
+    .max(max, { error: `${name} must be at most ${max}` })
+
+const schema = z.object({
+  coordinator: z.string({ error: '--coordinator is required: the multiaddr the coordinator printed, like /ip4/192.168.1.10/tcp/4001/p2p/12D3Koo…' })
+    .regex(/^\/.+\/p2p\/[1-9A-HJ-NP-Za-km-z]+$/, { error: '--coordinator must be a multiaddr ending in /p2p/<peer id>, like /ip4/192.168.1.10/tcp/4001/p2p/12D3Koo…' }),
+  threads: integer('--threads', 1, 1024),
+  prefetch: integer('--prefetch', 0, 1024),
+  dataDir: z.string().min(1, { error: '--data-dir must not be empty' }),
+  listen: z.array(z.string().startsWith('/', { error: '--listen must be a multiaddr such as /ip4/0.0.0.0/tcp/0' })).min(1),
+  maxLoad: z.coerce.number({ error: '--max-load must be a number' }).min(0, { error: '--max-load must be at least 0' }).max(100, { error: '--max-load must be at most 100' }),
+  allowBattery: z.boolean(),
+  memoryMb: integer('--memory-mb', 16, 65536),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: '--log-level must be one of fatal, error, warn, info, debug, trace, silent' })
+})
+
+/**
+ * Reads flags, then `CYCLESHARE_*` environment variables, then defaults. Throws `ConfigError`
+ * naming the first bad value; `--help` throws a CommanderError with exitCode 0.
+ */
+export function parseWorkerConfig (argv: string[], env: NodeJS.ProcessEnv = process.env): WorkerConfig {
+  const threads = String(availableParallelism())
+  const program = new Command('cycleshare-worker')
+    .description('Lends this machine to a cycleshare coordinator while it is idle.')
+    .option('--coordinator <multiaddr>', 'the coordinator to work for (its printed multiaddr)', env.CYCLESHARE_COORDINATOR)
+    .option('--threads <n>', 'task threads', env.CYCLESHARE_THREADS ?? threads)
+    .option('--prefetch <n>', 'chunks held beyond the running ones (default: threads)')
+    .option('--data-dir <dir>', 'folder for the peer identity', env.CYCLESHARE_DATA_DIR ?? './data/worker')
+    .option('--listen <multiaddr...>', 'libp2p listen address(es)', env.CYCLESHARE_LISTEN?.split(',') ?? ['/ip4/0.0.0.0/tcp/0'])
+    .option('--max-load <percent>', 'idle while the rest of the machine uses less CPU than this; 100 = always', env.CYCLESHARE_MAX_LOAD ?? '30')
+    .option('--allow-battery', 'also work on battery power', env.CYCLESHARE_ALLOW_BATTERY === '1')
+    .option('--memory-mb <mb>', 'heap cap of each task thread', env.CYCLESHARE_MEMORY_MB ?? '512')
+    .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent', env.CYCLESHARE_LOG_LEVEL ?? 'info')
+    .exitOverride()
+    .allowExcessArguments(false)
+
+  try {
+    program.parse(argv, { from: 'user' })
+  } catch (err) {
+    if (err instanceof CommanderError && err.exitCode === 0) throw err
+    throw new ConfigError((err as Error).message.replace(/^error: /, ''))
+  }
+  const o = program.opts()
+  const parsed = schema.safeParse({ ...o, prefetch: o.prefetch ?? o.threads })
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    const got = o[String(issue.path[0])]
+    throw new ConfigError(got === undefined ? issue.message : `${issue.message} (got ${JSON.stringify(got)})`)
+  }
+  return { ...parsed.data, dataDir: resolve(parsed.data.dataDir) }
+}
+
+export { CommanderError }

@@ -1,0 +1,82 @@
+import type { ChunkResult } from '@cycleshare/protocol'
+
+export interface ResultOutboxInit {
+  /** Results per report message. @defaultValue 1000 */
+  maxBatch?: number
+  /** First wait before re-sending after a failed report; doubles up to maxRetryMs. @defaultValue 250 */
+  retryMs?: number
+  /** @defaultValue 5000 */
+  maxRetryMs?: number
+}
+
+/** Sends one batch; resolves with the lease ids the coordinator answered for (accepted or rejected). */
+export type SendReport = (results: ChunkResult[]) => Promise<string[]>
+
+/**
+ * Finished results wait here until the coordinator has answered for them. One report is in flight
+ * at a time; whatever finishes meanwhile goes in the next, so batches grow with load by themselves.
+ * A result is only forgotten once the coordinator has accepted (made it durable) or rejected it.
+ */
+export class ResultOutbox {
+  private readonly queue = new Map<string, ChunkResult>()
+  private inFlight?: Promise<void>
+  private retryTimer?: NodeJS.Timeout
+  private retryMs: number
+  private readonly options: Required<ResultOutboxInit>
+  private readonly emptyWaiters = new Set<() => void>()
+
+  constructor (private readonly send: SendReport, init: ResultOutboxInit = {}) {
+    this.options = { maxBatch: 1000, retryMs: 250, maxRetryMs: 5000, ...init }
+    this.retryMs = this.options.retryMs
+  }
+
+  get size (): number {
+    return this.queue.size
+  }
+
+  add (result: ChunkResult): void {
+    this.queue.set(result.leaseId, result)
+    this.flush()
+  }
+
+  /** Resolves once every queued result is answered for, or after `timeoutMs`; true if empty. */
+  async drain (timeoutMs: number): Promise<boolean> {
+    if (this.queue.size === 0) return true
+    this.flush()
+    return await new Promise<boolean>((resolve) => {
+      const done = (): void => { clearTimeout(timer); this.emptyWaiters.delete(done); resolve(this.queue.size === 0) }
+      const timer = setTimeout(done, timeoutMs)
+      this.emptyWaiters.add(done)
+    })
+  }
+
+  stop (): void {
+    clearTimeout(this.retryTimer)
+  }
+
+  private flush (): void {
+    if (this.inFlight !== undefined || this.retryTimer !== undefined || this.queue.size === 0) return
+    const batch = [...this.queue.values()].slice(0, this.options.maxBatch)
+    this.inFlight = this.send(batch).then((answered) => {
+      for (const id of answered) this.queue.delete(id)
+      this.retryMs = this.options.retryMs
+    }, () => {
+      // The coordinator is unreachable or restarting: keep everything and try again later.
+      this.retryTimer = setTimeout(() => { this.retryTimer = undefined; this.flush() }, this.retryMs)
+      this.retryTimer.unref()
+      this.retryMs = Math.min(this.retryMs * 2, this.options.maxRetryMs)
+    }).finally(() => {
+      this.inFlight = undefined
+      if (this.queue.size === 0) for (const w of [...this.emptyWaiters]) w()
+      else this.flush()
+    })
+  }
+
+  /** Sends now if waiting out a retry delay (the coordinator is back, say). */
+  retryNow (): void {
+    if (this.retryTimer === undefined) return
+    clearTimeout(this.retryTimer)
+    this.retryTimer = undefined
+    this.flush()
+  }
+}

@@ -1,0 +1,313 @@
+import { createPeer, type Peer } from '@cycleshare/peer'
+import {
+  MessageKind, PROTOCOL_COORDINATOR, PROTOCOL_WORKER, TOPIC_PULL, TOPIC_WORK,
+  decodeGossip, decodeRequest, decodeResponse, encode, isProtocolError, msg, toWireError,
+  type ChunkResult, type Lease
+} from '@cycleshare/protocol'
+import { createTaskPool, taskNames, type TaskPool } from '@cycleshare/tasks'
+import type { WorkerConfig } from './config.js'
+import { createIdleMonitor, type IdleMonitor, type IdleState } from './idle-monitor.js'
+import type { Logger } from './logger.js'
+import { ResultOutbox } from './result-outbox.js'
+
+/** How long a pull waits for an assignment before the worker waits for the next announcement instead. */
+const PULL_TIMEOUT_MS = 2_000
+/** How long shutdown waits for the coordinator to take back leases and results. */
+const SHUTDOWN_GRACE_MS = 5_000
+
+export interface WorkerDaemonComponents {
+  log: Logger
+  /** Defaults to the systeminformation monitor configured by `maxLoad` and `allowBattery`. */
+  idle?: IdleMonitor
+}
+
+export interface WorkerDaemon {
+  start(): Promise<void>
+  /** Stops pulling, gives unfinished chunks back, delivers finished results, then closes. */
+  stop(): Promise<void>
+  readonly peerId: string
+}
+
+export function createWorkerDaemon (config: WorkerConfig, components: WorkerDaemonComponents): WorkerDaemon {
+  return new Daemon(config, components)
+}
+
+interface Running {
+  lease: Lease
+  abort: AbortController
+}
+
+class Daemon implements WorkerDaemon {
+  private readonly log: Logger
+  private readonly peer: Peer
+  private readonly pool: TaskPool
+  private readonly idle: IdleMonitor
+  private readonly outbox: ResultOutbox
+  private readonly coordinatorId: string
+  private readonly capacity: number
+  private readonly tasks: string[]
+  /** Accepted, waiting for a free thread: these can be given back without losing work. */
+  private readonly queued = new Map<string, Lease>()
+  private readonly running = new Map<string, Running>()
+  private pullTimer?: NodeJS.Timeout
+  private renewTimer?: NodeJS.Timeout
+  private renewEveryMs = 10_000
+  /** False after a pull came back empty, until the coordinator announces work again. */
+  private workKnown = true
+  private stopping = false
+  private chunksDone = 0
+  private readonly unsubscribe: Array<() => void> = []
+
+  constructor (private readonly config: WorkerConfig, components: WorkerDaemonComponents) {
+    this.log = components.log
+    this.coordinatorId = config.coordinator.slice(config.coordinator.lastIndexOf('/p2p/') + 5)
+    this.capacity = config.threads + config.prefetch
+    this.tasks = taskNames()
+    this.pool = createTaskPool({ threads: config.threads, maxMemoryMb: config.memoryMb })
+    this.peer = createPeer({
+      dataDir: config.dataDir,
+      listen: config.listen,
+      bootstrap: [config.coordinator],
+      log: (level, message, err) => { this.log[level]({ err }, `peer: ${message}`) }
+    })
+    this.idle = components.idle ?? createIdleMonitor({ maxLoad: config.maxLoad, allowBattery: config.allowBattery })
+    this.outbox = new ResultOutbox(async (results) => await this.report(results))
+  }
+
+  get peerId (): string {
+    return this.peer.peerId
+  }
+
+  private get held (): number {
+    return this.queued.size + this.running.size
+  }
+
+  async start (): Promise<void> {
+    await this.pool.start()
+    await this.peer.start()
+    await this.peer.handle(PROTOCOL_WORKER, async (data, from) => this.onRequest(data, from))
+    this.peer.subscribe(TOPIC_WORK, (data, from) => { this.onWork(data, from) })
+    this.unsubscribe.push(
+      this.peer.on('subscription-change', () => { this.maybePull() }),
+      this.peer.on('peer:connect', (id) => {
+        if (id !== this.coordinatorId) return
+        this.outbox.retryNow()
+        this.maybePull()
+      }),
+      this.idle.onChange((s) => { this.onIdleChange(s) })
+    )
+    await this.idle.start()
+    this.scheduleRenew()
+    this.log.info({ peerId: this.peer.peerId, multiaddrs: this.peer.multiaddrs(), coordinator: this.config.coordinator, threads: this.config.threads, capacity: this.capacity, idle: this.idle.state.reason }, 'worker ready')
+    this.maybePull()
+  }
+
+  async stop (): Promise<void> {
+    if (this.stopping) return
+    this.stopping = true
+    this.idle.stop()
+    clearTimeout(this.pullTimer)
+    clearTimeout(this.renewTimer)
+    for (const u of this.unsubscribe) u()
+
+    const unfinished = [...this.queued.keys(), ...this.running.keys()]
+    this.queued.clear()
+    for (const r of this.running.values()) r.abort.abort()
+    this.running.clear()
+    const grace = AbortSignal.timeout(SHUTDOWN_GRACE_MS)
+    await Promise.all([
+      unfinished.length > 0 ? this.release(unfinished, grace) : Promise.resolve(),
+      this.outbox.drain(SHUTDOWN_GRACE_MS)
+    ])
+    this.outbox.stop()
+    this.log.info({ released: unfinished.length, unreported: this.outbox.size, chunksDone: this.chunksDone }, 'worker stopped')
+    await this.pool.stop()
+    await this.peer.stop()
+  }
+
+  private onWork (data: Uint8Array, from: string): void {
+    if (from !== this.coordinatorId) return
+    try {
+      if (decodeGossip(data).kind !== MessageKind.Work) return
+    } catch (err) {
+      this.log.warn({ from, err: (err as Error).message }, 'dropped a bad gossip message')
+      return
+    }
+    this.workKnown = true
+    this.maybePull()
+  }
+
+  /** Publishes a pull for the free slots, if the machine is idle and the coordinator can hear it. */
+  private maybePull (): void {
+    if (this.stopping || this.pullTimer !== undefined || !this.workKnown || !this.idle.state.idle) return
+    const slots = this.capacity - this.held
+    if (slots <= 0) return
+    if (!this.peer.topicPeers(TOPIC_PULL).includes(this.coordinatorId)) return // subscription-change brings us back
+    this.pullTimer = setTimeout(() => {
+      this.pullTimer = undefined
+      this.workKnown = false
+    }, PULL_TIMEOUT_MS)
+    this.pullTimer.unref()
+    const pull = msg.pull({ slots, tasks: this.tasks, capacity: { threads: this.config.threads } })
+    this.peer.publish(TOPIC_PULL, encode(pull)).catch((err: Error) => {
+      this.log.warn({ err: err.message }, 'could not publish a pull')
+    })
+  }
+
+  private onRequest (data: Uint8Array, from: string): Uint8Array {
+    if (from !== this.coordinatorId) {
+      return encode(msg.error(new Error(`peer ${from} is not this worker's coordinator`)))
+    }
+    try {
+      const request = decodeRequest(data, PROTOCOL_WORKER)
+      if (request.kind === MessageKind.Assign) return encode(this.onAssign(request.leases))
+      return encode(msg.cancelled(this.drop(request.leaseIds)))
+    } catch (err) {
+      this.log.warn({ from, err: (err as Error).message }, 'refused a bad request')
+      return encode(msg.error(err))
+    }
+  }
+
+  private onAssign (leases: Lease[]): ReturnType<typeof msg.assigned> {
+    const accepted: string[] = []
+    const refused: string[] = []
+    const canRun = new Set(this.tasks)
+    for (const lease of leases) {
+      const take = !this.stopping && this.idle.state.idle && this.held < this.capacity && canRun.has(lease.task) &&
+        !this.queued.has(lease.leaseId) && !this.running.has(lease.leaseId)
+      if (take) {
+        this.queued.set(lease.leaseId, lease)
+        accepted.push(lease.leaseId)
+        this.renewEveryMs = Math.min(this.renewEveryMs, Math.max(100, Math.floor(lease.ttlMs / 3)))
+      } else {
+        refused.push(lease.leaseId)
+      }
+    }
+    clearTimeout(this.pullTimer)
+    this.pullTimer = undefined
+    this.log.debug({ accepted: accepted.length, refused: refused.length }, 'assigned')
+    setImmediate(() => {
+      this.pump()
+      this.maybePull()
+    })
+    return msg.assigned(accepted, refused)
+  }
+
+  /** Starts queued chunks while threads are free. */
+  private pump (): void {
+    while (!this.stopping && this.running.size < this.config.threads && this.queued.size > 0) {
+      const [leaseId, lease] = this.queued.entries().next().value as [string, Lease]
+      this.queued.delete(leaseId)
+      this.run(lease)
+    }
+  }
+
+  private run (lease: Lease): void {
+    const abort = new AbortController()
+    this.running.set(lease.leaseId, { lease, abort })
+    this.pool.run(lease.task, lease.input, abort.signal).then(
+      (output) => { this.finish({ leaseId: lease.leaseId, ok: true, output }) },
+      (err: unknown) => {
+        if (abort.signal.aborted) return // cancelled, lost or shutting down: nobody wants this result
+        this.log.warn({ leaseId: lease.leaseId, task: lease.task, err: (err as Error).message }, 'chunk failed')
+        this.finish({ leaseId: lease.leaseId, ok: false, error: toWireError(err) })
+      }
+    ).finally(() => {
+      if (this.running.get(lease.leaseId)?.abort === abort) this.running.delete(lease.leaseId)
+      this.pump()
+      this.maybePull()
+    })
+  }
+
+  private finish (result: ChunkResult): void {
+    if (this.stopping && !this.running.has(result.leaseId)) return
+    this.chunksDone++
+    this.outbox.add(result)
+  }
+
+  /**
+   * Sends a batch; resolves with the lease ids the coordinator answered for. A batch the
+   * coordinator refuses as a whole (a result too big or malformed) is split, so that one bad
+   * result cannot hold back the others; a result refused on its own is dropped, as resending it
+   * unchanged would be refused again.
+   */
+  private async report (results: ChunkResult[]): Promise<string[]> {
+    let answer
+    try {
+      const frame = encode(msg.report(results))
+      answer = decodeResponse(await this.peer.request(this.coordinatorId, PROTOCOL_COORDINATOR, frame), MessageKind.Reported)
+    } catch (err) {
+      if (!isProtocolError(err)) throw err // unreachable, restarting, or failing for now: retry later
+      if (results.length === 1) {
+        this.log.error({ leaseId: results[0].leaseId, err: (err as Error).message }, 'result refused by the coordinator; dropped')
+        return [results[0].leaseId]
+      }
+      const answered: string[] = []
+      for (const r of results) answered.push(...await this.report([r]))
+      return answered
+    }
+    for (const r of answer.rejected) this.log.warn({ leaseId: r.leaseId, reason: r.reason }, 'result rejected')
+    return [...answer.accepted, ...answer.rejected.map(r => r.leaseId)]
+  }
+
+  /** Stops the named leases wherever they are; returns those it held. */
+  private drop (leaseIds: string[]): string[] {
+    const dropped: string[] = []
+    for (const id of leaseIds) {
+      if (this.queued.delete(id)) dropped.push(id)
+      const r = this.running.get(id)
+      if (r !== undefined) {
+        r.abort.abort()
+        this.running.delete(id)
+        dropped.push(id)
+      }
+    }
+    if (dropped.length > 0) setImmediate(() => { this.pump(); this.maybePull() })
+    return dropped
+  }
+
+  private onIdleChange (state: IdleState): void {
+    this.log.info({ idle: state.idle, reason: state.reason }, state.idle ? 'machine idle: pulling work' : 'machine busy: stepping back')
+    if (state.idle) {
+      this.workKnown = true
+      this.maybePull()
+      return
+    }
+    // The owner wants the machine: give back what has not started; running chunks finish at low priority.
+    const waiting = [...this.queued.keys()]
+    this.queued.clear()
+    if (waiting.length > 0) void this.release(waiting, AbortSignal.timeout(SHUTDOWN_GRACE_MS))
+  }
+
+  private async release (leaseIds: string[], signal: AbortSignal): Promise<void> {
+    try {
+      decodeResponse(await this.peer.request(this.coordinatorId, PROTOCOL_COORDINATOR, encode(msg.release(leaseIds)), { signal }), MessageKind.Released)
+    } catch (err) {
+      // The leases expire on their own and are reissued; nothing is lost, only delayed.
+      this.log.warn({ leases: leaseIds.length, err: (err as Error).message }, 'could not release leases')
+    }
+  }
+
+  private scheduleRenew (): void {
+    if (this.stopping) return
+    this.renewTimer = setTimeout(() => {
+      void this.renew().finally(() => { this.scheduleRenew() })
+    }, this.renewEveryMs)
+    this.renewTimer.unref()
+  }
+
+  private async renew (): Promise<void> {
+    const ids = [...this.queued.keys(), ...this.running.keys()]
+    if (ids.length === 0) return
+    try {
+      const answer = decodeResponse(await this.peer.request(this.coordinatorId, PROTOCOL_COORDINATOR, encode(msg.renew(ids))), MessageKind.Renewed)
+      if (answer.lost.length > 0) {
+        this.log.info({ lost: answer.lost.length }, 'leases lost; dropping them')
+        this.drop(answer.lost)
+      }
+      this.renewEveryMs = Math.max(100, Math.floor(answer.ttlMs / 3))
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'could not renew leases')
+    }
+  }
+}

@@ -1,0 +1,255 @@
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { gossipsub, type GossipSub } from '@libp2p/gossipsub'
+import { identify } from '@libp2p/identify'
+import type { Libp2p, PeerId, PrivateKey } from '@libp2p/interface'
+import { defaultLogger } from '@libp2p/logger'
+import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
+import { tcp } from '@libp2p/tcp'
+import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
+import { createLibp2p } from 'libp2p'
+import { bootstrapDialer, type BootstrapDialer } from './bootstrap.js'
+import {
+  GOSSIP_ENVELOPE_BYTES, GOSSIP_HEARTBEAT_MS, MAX_INBOUND_STREAMS, MAX_OUTBOUND_STREAMS
+} from './constants.js'
+import { FrameTooLargeError, InvalidPeerAddressError, PeerNotStartedError } from './errors.js'
+import { loadOrCreateIdentity } from './identity.js'
+import { peerOptions, type PeerOptions } from './options.js'
+import { sendRequest, serveStream, type RequestResponseComponents } from './request-response.js'
+import type {
+  Peer, PeerEventName, PeerInit, PeerLog, RequestHandler, RequestOptions, TopicHandler
+} from './types.js'
+
+type Node = Libp2p<{ pubsub: GossipSub }>
+
+/**
+ * Create a peer. The identity is loaded (or created) synchronously, so `peerId` is valid at once;
+ * nothing touches the network until `start()`. Throws TypeError/RangeError for bad options and
+ * InvalidIdentityError for an unreadable key file.
+ */
+export function createPeer (init?: PeerInit): Peer {
+  return new CyclesharePeer(peerOptions(init))
+}
+
+class CyclesharePeer implements Peer {
+  readonly peerId: string
+  private readonly options: PeerOptions
+  private readonly privateKey: PrivateKey
+  private readonly log: PeerLog
+  private readonly rr: RequestResponseComponents
+  private readonly topicHandlers = new Map<string, Set<TopicHandler>>()
+  private readonly requestHandlers = new Map<string, RequestHandler>()
+  private readonly listeners = new Map<PeerEventName, Set<(peerId: string) => void>>()
+  private node?: Node
+  private bootstrap?: BootstrapDialer
+
+  constructor (options: PeerOptions) {
+    this.options = options
+    this.privateKey = loadOrCreateIdentity(options.dataDir)
+    this.peerId = peerIdFromPrivateKey(this.privateKey).toString()
+    this.log = options.log ?? debugLog()
+    this.rr = { maxFrameBytes: options.maxFrameBytes, requestTimeoutMs: options.requestTimeoutMs, log: this.log }
+  }
+
+  async start (): Promise<void> {
+    if (this.node !== undefined) {
+      return
+    }
+    const node = await createLibp2p({
+      start: false,
+      privateKey: this.privateKey,
+      addresses: { listen: this.options.listen },
+      transports: [tcp()],
+      connectionEncrypters: [noise()],
+      streamMuxers: [yamux()],
+      services: {
+        identify: identify(),
+        pubsub: gossipsub({
+          globalSignaturePolicy: 'StrictSign',
+          emitSelf: false,
+          floodPublish: true,
+          allowPublishToZeroTopicPeers: true,
+          heartbeatInterval: GOSSIP_HEARTBEAT_MS,
+          maxInboundDataLength: this.options.maxFrameBytes + GOSSIP_ENVELOPE_BYTES
+        })
+      }
+    })
+    node.addEventListener('peer:connect', evt => { this.emit('peer:connect', evt.detail.toString()) })
+    node.addEventListener('peer:disconnect', evt => { this.emit('peer:disconnect', evt.detail.toString()) })
+    node.services.pubsub.addEventListener('subscription-change', evt => {
+      this.emit('subscription-change', evt.detail.peerId.toString())
+    })
+    node.services.pubsub.addEventListener('message', evt => {
+      const msg = evt.detail
+      // StrictSign rejects unsigned messages before they get here; the check narrows the type.
+      this.deliver(msg.topic, msg.data, msg.type === 'signed' ? msg.from.toString() : '')
+    })
+    for (const [protocol, handler] of this.requestHandlers) {
+      await this.register(node, protocol, handler)
+    }
+    await node.start()
+    this.node = node
+    for (const topic of this.topicHandlers.keys()) {
+      node.services.pubsub.subscribe(topic)
+    }
+    this.bootstrap = bootstrapDialer(
+      { addrs: this.options.bootstrap, redialIntervalMs: this.options.redialIntervalMs },
+      { node, log: this.log })
+    await this.bootstrap.start()
+  }
+
+  async stop (): Promise<void> {
+    const node = this.node
+    if (node === undefined) {
+      return
+    }
+    this.bootstrap?.stop()
+    this.bootstrap = undefined
+    this.node = undefined
+    await node.stop()
+  }
+
+  multiaddrs (): string[] {
+    if (this.node === undefined) {
+      return []
+    }
+    return this.node.getMultiaddrs().map(ma => ma.toString())
+  }
+
+  subscribe (topic: string, handler: TopicHandler): () => void {
+    if (typeof topic !== 'string' || topic === '') {
+      throw new TypeError('topic must be a non-empty string')
+    }
+    if (typeof handler !== 'function') {
+      throw new TypeError('handler must be a function')
+    }
+    let handlers = this.topicHandlers.get(topic)
+    if (handlers === undefined) {
+      handlers = new Set()
+      this.topicHandlers.set(topic, handlers)
+      this.node?.services.pubsub.subscribe(topic)
+    }
+    handlers.add(handler)
+    return () => {
+      handlers.delete(handler)
+      if (handlers.size === 0 && this.topicHandlers.get(topic) === handlers) {
+        this.topicHandlers.delete(topic)
+        this.node?.services.pubsub.unsubscribe(topic)
+      }
+    }
+  }
+
+  async publish (topic: string, data: Uint8Array): Promise<void> {
+    if (!(data instanceof Uint8Array)) {
+      throw new TypeError('data must be a Uint8Array')
+    }
+    if (data.byteLength > this.options.maxFrameBytes) {
+      throw new FrameTooLargeError(`gossip message of ${data.byteLength} bytes exceeds maxFrameBytes (${this.options.maxFrameBytes})`)
+    }
+    await this.started().services.pubsub.publish(topic, data)
+  }
+
+  topicPeers (topic: string): string[] {
+    return this.node?.services.pubsub.getSubscribers(topic).map(String) ?? []
+  }
+
+  async handle (protocol: string, handler: RequestHandler): Promise<void> {
+    if (typeof protocol !== 'string' || !protocol.startsWith('/')) {
+      throw new TypeError(`protocol must be a string starting with "/", got ${JSON.stringify(protocol)}`)
+    }
+    if (typeof handler !== 'function') {
+      throw new TypeError('handler must be a function')
+    }
+    this.requestHandlers.set(protocol, handler)
+    if (this.node !== undefined) {
+      await this.register(this.node, protocol, handler)
+    }
+  }
+
+  async request (peer: string, protocol: string, data: Uint8Array, options: RequestOptions = {}): Promise<Uint8Array> {
+    const node = this.started()
+    return await sendRequest(node, parseTarget(peer), protocol, data, options, this.rr)
+  }
+
+  async dial (addr: string): Promise<string> {
+    const connection = await this.started().dial(parseTarget(addr))
+    return connection.remotePeer.toString()
+  }
+
+  connectedPeers (): string[] {
+    return this.node?.getPeers().map(String) ?? []
+  }
+
+  on (event: PeerEventName, listener: (peerId: string) => void): () => void {
+    let set = this.listeners.get(event)
+    if (set === undefined) {
+      set = new Set()
+      this.listeners.set(event, set)
+    }
+    set.add(listener)
+    return () => { set.delete(listener) }
+  }
+
+  private async register (node: Node, protocol: string, handler: RequestHandler): Promise<void> {
+    await node.handle(protocol, (stream, connection) => serveStream(stream, connection, handler, this.rr), {
+      force: true,
+      maxInboundStreams: MAX_INBOUND_STREAMS,
+      maxOutboundStreams: MAX_OUTBOUND_STREAMS
+    })
+  }
+
+  private deliver (topic: string, data: Uint8Array, from: string): void {
+    for (const handler of this.topicHandlers.get(topic) ?? []) {
+      this.guard(`handler for topic ${topic}`, () => handler(data, from))
+    }
+  }
+
+  private emit (event: PeerEventName, peerId: string): void {
+    for (const listener of this.listeners.get(event) ?? []) {
+      this.guard(`${event} listener`, () => listener(peerId))
+    }
+  }
+
+  /** Run a caller's callback so that neither a throw nor a rejected promise escapes into libp2p. */
+  private guard (what: string, callback: () => unknown): void {
+    const report = (err: unknown): void => { this.log('error', `${what} failed: ${(err as Error)?.message ?? String(err)}`, err) }
+    try {
+      const result = callback()
+      if (result instanceof Promise) {
+        result.catch(report)
+      }
+    } catch (err) {
+      report(err)
+    }
+  }
+
+  private started (): Node {
+    if (this.node === undefined) {
+      throw new PeerNotStartedError()
+    }
+    return this.node
+  }
+}
+
+/** A peer id, or a multiaddr (anything starting with "/"). */
+function parseTarget (peer: string): PeerId | Multiaddr {
+  if (typeof peer !== 'string' || peer === '') {
+    throw new InvalidPeerAddressError('peer must be a non-empty peer id or multiaddr string')
+  }
+  try {
+    return peer.startsWith('/') ? multiaddr(peer) : peerIdFromString(peer)
+  } catch (err) {
+    throw new InvalidPeerAddressError(`not a valid peer id or multiaddr: ${JSON.stringify(peer)}`, { cause: err })
+  }
+}
+
+function debugLog (): PeerLog {
+  const logger = defaultLogger().forComponent('cycleshare:peer')
+  return (level, message, error) => {
+    if (level === 'error' || level === 'warn') {
+      logger.error('%s %s%s', level, message, error instanceof Error && error.stack !== undefined ? `\n${error.stack}` : '')
+    } else {
+      logger('%s %s', level, message)
+    }
+  }
+}

@@ -1,0 +1,131 @@
+import type { Connection, Libp2p, PeerId, Stream } from '@libp2p/interface'
+import type { Multiaddr } from '@multiformats/multiaddr'
+import {
+  DialFailedError, FrameTooLargeError, ProtocolNotSupportedError, RequestAbortedError,
+  RequestTimeoutError, StreamClosedError
+} from './errors.js'
+import { readFrames, writeFrame } from './frames.js'
+import type { PeerLog, RequestHandler, RequestOptions } from './types.js'
+
+export interface RequestResponseComponents {
+  maxFrameBytes: number
+  requestTimeoutMs: number
+  log: PeerLog
+}
+
+/**
+ * Answer every request frame on an inbound `stream` with `handler`, in order, then close. Any
+ * failure (bad frame, handler error, idle for `requestTimeoutMs`) resets the stream and is logged;
+ * it never escapes, so the node keeps serving other streams.
+ */
+export async function serveStream (
+  stream: Stream, connection: Connection, handler: RequestHandler, components: RequestResponseComponents
+): Promise<void> {
+  const { maxFrameBytes, requestTimeoutMs, log } = components
+  const from = connection.remotePeer.toString()
+  // A peer that opens a stream and goes quiet must not hold one of our inbound stream slots.
+  let idle: NodeJS.Timeout | undefined
+  const armIdleTimer = (): void => {
+    idle = setTimeout(() => {
+      stream.abort(new RequestTimeoutError(`no request frame within ${requestTimeoutMs} ms`))
+    }, requestTimeoutMs)
+  }
+  armIdleTimer()
+  try {
+    for await (const request of readFrames(stream, maxFrameBytes)) {
+      clearTimeout(idle)
+      const response = await handler(request, from)
+      if (!(response instanceof Uint8Array)) {
+        throw new TypeError(`the ${stream.protocol} handler returned ${typeof response}, not a Uint8Array`)
+      }
+      if (response.byteLength > maxFrameBytes) {
+        throw new FrameTooLargeError(`response of ${response.byteLength} bytes exceeds maxFrameBytes (${maxFrameBytes})`)
+      }
+      await writeFrame(stream, response)
+      armIdleTimer()
+    }
+    await stream.close()
+  } catch (err) {
+    log('warn', `${stream.protocol} stream from ${from} reset: ${(err as Error).message}`, err)
+    stream.abort(err instanceof Error ? err : new Error(String(err)))
+  } finally {
+    clearTimeout(idle)
+  }
+}
+
+/**
+ * Open a stream to `target` for `protocol` (reusing an existing connection), send one frame, read
+ * the one answer frame, and close. Rejects with one of the errors in errors.ts.
+ */
+export async function sendRequest (
+  node: Libp2p, target: PeerId | Multiaddr,
+  protocol: string, data: Uint8Array, options: RequestOptions, components: RequestResponseComponents
+): Promise<Uint8Array> {
+  const { maxFrameBytes, requestTimeoutMs } = components
+  if (!(data instanceof Uint8Array)) {
+    throw new TypeError('data must be a Uint8Array')
+  }
+  if (data.byteLength > maxFrameBytes) {
+    throw new FrameTooLargeError(`request of ${data.byteLength} bytes exceeds maxFrameBytes (${maxFrameBytes})`)
+  }
+  const timeout = AbortSignal.timeout(requestTimeoutMs)
+  const signal = options.signal === undefined ? timeout : AbortSignal.any([options.signal, timeout])
+  const failure = (err: unknown, fallback: (cause: unknown) => Error): Error => {
+    if (timeout.aborted) {
+      return new RequestTimeoutError(`${protocol} request timed out after ${requestTimeoutMs} ms`, { cause: err })
+    }
+    if (options.signal?.aborted === true) {
+      return new RequestAbortedError(`${protocol} request aborted`, { cause: options.signal.reason })
+    }
+    return isOurs(err) ? err : fallback(err)
+  }
+  if (signal.aborted) {
+    throw failure(signal.reason, cause => new RequestAbortedError(undefined, { cause }))
+  }
+
+  let stream: Stream
+  try {
+    stream = await node.dialProtocol(target, protocol, { signal })
+  } catch (err) {
+    throw failure(err, cause => (cause as Error | undefined)?.name === 'UnsupportedProtocolError'
+      ? new ProtocolNotSupportedError(`the remote peer does not handle ${protocol}`, { cause })
+      : new DialFailedError(`could not open a ${protocol} stream to ${target.toString()}: ${(cause as Error).message}`, { cause }))
+  }
+
+  // Reading a stream cannot be interrupted by a signal; resetting the stream ends the read.
+  const onAbort = (): void => { stream.abort(new RequestAbortedError()) }
+  signal.addEventListener('abort', onAbort, { once: true })
+  try {
+    await writeFrame(stream, data, signal)
+    await stream.close({ signal })
+    let answer: Uint8Array | undefined
+    for await (const frame of readFrames(stream, maxFrameBytes)) {
+      if (answer !== undefined) {
+        throw new StreamClosedError(`the ${protocol} handler sent more than one answer frame`)
+      }
+      answer = frame
+    }
+    // Reading on to the remote's close (it closes right after answering) ends the stream
+    // gracefully on both sides instead of leaving it half open.
+    if (answer === undefined) {
+      throw new StreamClosedError(`the ${protocol} stream ended without an answer (the remote handler failed or refused the request)`)
+    }
+    return answer
+  } catch (err) {
+    stream.abort(err instanceof Error ? err : new Error(String(err)))
+    throw failure(err, cause => new StreamClosedError(
+      `the ${protocol} stream closed before the answer arrived (the remote handler failed or refused the request): ${(cause as Error).message}`,
+      { cause }))
+  } finally {
+    signal.removeEventListener('abort', onAbort)
+  }
+}
+
+const OUR_ERRORS = new Set([
+  'FrameTooLargeError', 'InvalidFrameError', 'StreamClosedError', 'RequestTimeoutError',
+  'RequestAbortedError', 'ProtocolNotSupportedError', 'DialFailedError'
+])
+
+function isOurs (err: unknown): err is Error {
+  return err instanceof Error && OUR_ERRORS.has(err.name)
+}

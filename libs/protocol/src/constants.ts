@@ -1,0 +1,102 @@
+/** Gossipsub topic on which the coordinator announces pending work (`work` messages). */
+export const TOPIC_WORK = 'cycleshare/1/work'
+
+/** Gossipsub topic on which workers with free slots ask for chunks (`pull` messages). */
+export const TOPIC_PULL = 'cycleshare/1/pull'
+
+/** Stream protocol a worker opens to the coordinator: `report`, `renew`, `release`. */
+export const PROTOCOL_COORDINATOR = '/cycleshare/coordinator/1.0.0'
+
+/** Stream protocol the coordinator opens to a worker: `assign`, `cancel`. */
+export const PROTOCOL_WORKER = '/cycleshare/worker/1.0.0'
+
+export type StreamProtocol = typeof PROTOCOL_COORDINATOR | typeof PROTOCOL_WORKER
+
+/**
+ * Upper bounds checked on every message from the network before anything else reads it. Both
+ * ends must agree on them: a message over a peer's limits is rejected by that peer, so `encode`
+ * checks `maxMessageBytes` too.
+ */
+export interface DecodeLimits {
+  /**
+   * Largest encoded message (one gossip message or one stream frame body), in bytes.
+   * @defaultValue 16 MiB
+   */
+  maxMessageBytes: number
+  /**
+   * Most items in one batch: leases, results, lease ids, rejections per message.
+   * @defaultValue 10_000
+   */
+  maxBatch: number
+  /**
+   * Longest lease id or job id, in characters (UTF-16 code units).
+   * @defaultValue 128
+   */
+  maxIdLength: number
+  /**
+   * Longest task name, in characters.
+   * @defaultValue 64
+   */
+  maxTaskNameLength: number
+  /**
+   * Most task names in one `work` or `pull`.
+   * @defaultValue 64
+   */
+  maxTasks: number
+  /**
+   * Longest error name (`WireError.name`), in characters.
+   * @defaultValue 128
+   */
+  maxErrorNameLength: number
+  /**
+   * Longest error message or rejection reason, in characters.
+   * @defaultValue 4096
+   */
+  maxErrorMessageLength: number
+  /**
+   * Most slots one `pull` may ask for.
+   * @defaultValue 1024
+   */
+  maxSlots: number
+  /**
+   * Most threads a worker may declare in `pull.capacity.threads`.
+   * @defaultValue 1024
+   */
+  maxThreads: number
+  /**
+   * Longest lease lifetime (`ttlMs` of a lease or a renewal), in milliseconds.
+   * @defaultValue 3_600_000 (one hour)
+   */
+  maxTtlMs: number
+}
+
+export const defaultDecodeLimits: Readonly<DecodeLimits> = Object.freeze({
+  maxMessageBytes: 16 * 1024 * 1024,
+  maxBatch: 10_000,
+  maxIdLength: 128,
+  maxTaskNameLength: 64,
+  maxTasks: 64,
+  maxErrorNameLength: 128,
+  maxErrorMessageLength: 4096,
+  maxSlots: 1024,
+  maxThreads: 1024,
+  maxTtlMs: 3_600_000
+})
+
+/**
+ * Merges `init` over {@link defaultDecodeLimits} and checks every value once, so the hot path can
+ * take the result as is. Throws TypeError/RangeError naming the bad option.
+ */
+export function createDecodeLimits (init: Partial<DecodeLimits> = {}): Readonly<DecodeLimits> {
+  const limits = { ...defaultDecodeLimits, ...init }
+  for (const key of Object.keys(defaultDecodeLimits) as Array<keyof DecodeLimits>) {
+    const value = limits[key]
+    if (typeof value !== 'number') {
+      throw new TypeError(`limits.${key} must be a number`)
+    }
+    if (!Number.isSafeInteger(value) || value < 1) {
+      throw new RangeError(`limits.${key} must be a positive integer`)
+    }
+  }
+  return Object.freeze(limits)
+}

@@ -1,0 +1,315 @@
+import { describe, expect, it } from 'vitest'
+import { decode, decodeGossip, decodeRequest, decodeResponse, encode } from './codec.js'
+import { PROTOCOL_COORDINATOR, PROTOCOL_WORKER, createDecodeLimits, defaultDecodeLimits } from './constants.js'
+import type { StreamProtocol } from './constants.js'
+import { isProtocolError } from './errors.js'
+import type { Message } from './messages.js'
+import { msg } from './msg.js'
+
+/** Encodes anything, valid or not: `encode` does not validate, which is what these tests need. */
+const raw = (value: unknown): Uint8Array => encode(value as Message)
+
+function thrownBy (fn: () => unknown): Error {
+  try {
+    fn()
+  } catch (err) {
+    return err as Error
+  }
+  throw new Error('expected a throw')
+}
+
+const s = (n: number): string => 'x'.repeat(n)
+const ids = (n: number): string[] => Array.from({ length: n }, (_, i) => `L-${i}`)
+
+const lease = { leaseId: 'L-1', jobId: 'J-1', index: 0, attempt: 1, task: 'primes', input: { from: 0, to: 10 }, ttlMs: 1000 }
+const work = { v: 1, kind: 'work', pending: 3, tasks: ['primes'] }
+const pull = { v: 1, kind: 'pull', slots: 2, tasks: ['primes'], capacity: { threads: 2 } }
+const assign = { v: 1, kind: 'assign', leases: [lease] }
+const report = { v: 1, kind: 'report', results: [{ leaseId: 'L-1', ok: true, output: { count: 4 } }] }
+const failedResult = { leaseId: 'L-1', ok: false, error: { name: 'Error', message: 'boom' } }
+const reported = { v: 1, kind: 'reported', accepted: ['L-1'], rejected: [{ leaseId: 'L-2', reason: 'unknown lease' }] }
+const renewed = { v: 1, kind: 'renewed', renewed: ['L-1'], ttlMs: 1000, lost: [] }
+const error = { v: 1, kind: 'error', name: 'Error', message: 'boom' }
+
+/** [what, message, field path named by the InvalidFieldError] */
+const invalidFields: Array<[string, Record<string, unknown>, string]> = [
+  ['work without pending', { ...work, pending: undefined }, 'pending'],
+  ['work with negative pending', { ...work, pending: -1 }, 'pending'],
+  ['work with fractional pending', { ...work, pending: 1.5 }, 'pending'],
+  ['work with string pending', { ...work, pending: '3' }, 'pending'],
+  ['work with pending beyond 2^53', { ...work, pending: 2 ** 60 }, 'pending'],
+  ['work without tasks', { ...work, tasks: undefined }, 'tasks'],
+  ['work with tasks as a string', { ...work, tasks: 'primes' }, 'tasks'],
+  ['work with 65 tasks', { ...work, tasks: Array.from({ length: 65 }, (_, i) => `t${i}`) }, 'tasks'],
+  ['work with a numeric task', { ...work, tasks: ['pi', 7] }, 'tasks[1]'],
+  ['work with an empty task name', { ...work, tasks: [''] }, 'tasks[0]'],
+  ['work with a 65-character task name', { ...work, tasks: [s(65)] }, 'tasks[0]'],
+  ['pull without slots', { ...pull, slots: undefined }, 'slots'],
+  ['pull with 0 slots', { ...pull, slots: 0 }, 'slots'],
+  ['pull with 1025 slots', { ...pull, slots: 1025 }, 'slots'],
+  ['pull with fractional slots', { ...pull, slots: 2.5 }, 'slots'],
+  ['pull without tasks', { ...pull, tasks: undefined }, 'tasks'],
+  ['pull without capacity', { ...pull, capacity: undefined }, 'capacity'],
+  ['pull with capacity as an array', { ...pull, capacity: [4] }, 'capacity'],
+  ['pull with 0 threads', { ...pull, capacity: { threads: 0 } }, 'capacity.threads'],
+  ['pull with 1025 threads', { ...pull, capacity: { threads: 1025 } }, 'capacity.threads'],
+  ['assign without leases', { ...assign, leases: undefined }, 'leases'],
+  ['assign with leases as a map', { ...assign, leases: { 0: lease } }, 'leases'],
+  ['assign with 10001 leases', { ...assign, leases: Array.from({ length: 10_001 }, () => lease) }, 'leases'],
+  ['assign with a lease that is a string', { ...assign, leases: [lease, 'L-2'] }, 'leases[1]'],
+  ['assign with a lease that is null', { ...assign, leases: [null] }, 'leases[0]'],
+  ['a lease without leaseId', { ...assign, leases: [{ ...lease, leaseId: undefined }] }, 'leases[0].leaseId'],
+  ['a lease with a numeric leaseId', { ...assign, leases: [{ ...lease, leaseId: 1 }] }, 'leases[0].leaseId'],
+  ['a lease with an empty leaseId', { ...assign, leases: [{ ...lease, leaseId: '' }] }, 'leases[0].leaseId'],
+  ['a lease with a 129-character leaseId', { ...assign, leases: [{ ...lease, leaseId: s(129) }] }, 'leases[0].leaseId'],
+  ['a lease without jobId', { ...assign, leases: [{ ...lease, jobId: undefined }] }, 'leases[0].jobId'],
+  ['a lease with a 129-character jobId', { ...assign, leases: [{ ...lease, jobId: s(129) }] }, 'leases[0].jobId'],
+  ['a lease with a negative index', { ...assign, leases: [{ ...lease, index: -1 }] }, 'leases[0].index'],
+  ['a lease with a fractional index', { ...assign, leases: [{ ...lease, index: 0.5 }] }, 'leases[0].index'],
+  ['a lease with a string index', { ...assign, leases: [{ ...lease, index: '0' }] }, 'leases[0].index'],
+  ['a lease with attempt 0', { ...assign, leases: [{ ...lease, attempt: 0 }] }, 'leases[0].attempt'],
+  ['a lease without attempt', { ...assign, leases: [{ ...lease, attempt: undefined }] }, 'leases[0].attempt'],
+  ['a lease without task', { ...assign, leases: [{ ...lease, task: undefined }] }, 'leases[0].task'],
+  ['a lease with a 65-character task', { ...assign, leases: [{ ...lease, task: s(65) }] }, 'leases[0].task'],
+  ['a lease without input', { ...assign, leases: [{ ...lease, input: undefined }] }, 'leases[0].input'],
+  ['a lease with ttlMs 0', { ...assign, leases: [{ ...lease, ttlMs: 0 }] }, 'leases[0].ttlMs'],
+  ['a lease with ttlMs over an hour', { ...assign, leases: [{ ...lease, ttlMs: 3_600_001 }] }, 'leases[0].ttlMs'],
+  ['a lease without ttlMs', { ...assign, leases: [{ ...lease, ttlMs: undefined }] }, 'leases[0].ttlMs'],
+  ['assigned without accepted', { v: 1, kind: 'assigned', refused: [] }, 'accepted'],
+  ['assigned with a numeric refused id', { v: 1, kind: 'assigned', accepted: [], refused: [3] }, 'refused[0]'],
+  ['report without results', { ...report, results: undefined }, 'results'],
+  ['report with 10001 results', { ...report, results: Array.from({ length: 10_001 }, () => report.results[0]) }, 'results'],
+  ['a result that is a number', { ...report, results: [7] }, 'results[0]'],
+  ['a result without ok', { ...report, results: [{ leaseId: 'L-1', output: 1 }] }, 'results[0].ok'],
+  ['a result with ok as a string', { ...report, results: [{ leaseId: 'L-1', ok: 'yes', output: 1 }] }, 'results[0].ok'],
+  ['an ok result without output', { ...report, results: [{ leaseId: 'L-1', ok: true }] }, 'results[0].output'],
+  ['a failed result without error', { ...report, results: [{ leaseId: 'L-1', ok: false }] }, 'results[0].error'],
+  ['a failed result with error as a string', { ...report, results: [{ ...failedResult, error: 'boom' }] }, 'results[0].error'],
+  ['a failed result with a numeric error name', { ...report, results: [{ ...failedResult, error: { name: 1, message: 'boom' } }] }, 'results[0].error.name'],
+  ['a failed result without error message', { ...report, results: [{ ...failedResult, error: { name: 'Error' } }] }, 'results[0].error.message'],
+  ['a failed result with a 4097-character message', { ...report, results: [{ ...failedResult, error: { name: 'Error', message: s(4097) } }] }, 'results[0].error.message'],
+  ['reported without accepted', { ...reported, accepted: undefined }, 'accepted'],
+  ['reported without rejected', { ...reported, rejected: undefined }, 'rejected'],
+  ['reported with a rejection that is a string', { ...reported, rejected: ['L-2'] }, 'rejected[0]'],
+  ['a rejection without leaseId', { ...reported, rejected: [{ reason: 'gone' }] }, 'rejected[0].leaseId'],
+  ['a rejection without reason', { ...reported, rejected: [{ leaseId: 'L-2' }] }, 'rejected[0].reason'],
+  ['renew without leaseIds', { v: 1, kind: 'renew' }, 'leaseIds'],
+  ['renew with 10001 lease ids', { v: 1, kind: 'renew', leaseIds: ids(10_001) }, 'leaseIds'],
+  ['renew with a 129-character lease id', { v: 1, kind: 'renew', leaseIds: ['L-1', s(129)] }, 'leaseIds[1]'],
+  ['renewed without ttlMs', { ...renewed, ttlMs: undefined }, 'ttlMs'],
+  ['renewed with fractional ttlMs', { ...renewed, ttlMs: 1.5 }, 'ttlMs'],
+  ['renewed without lost', { ...renewed, lost: undefined }, 'lost'],
+  ['renewed without renewed', { ...renewed, renewed: undefined }, 'renewed'],
+  ['release without leaseIds', { v: 1, kind: 'release', leaseIds: null }, 'leaseIds'],
+  ['released without released', { v: 1, kind: 'released' }, 'released'],
+  ['cancel with a null lease id', { v: 1, kind: 'cancel', leaseIds: [null] }, 'leaseIds[0]'],
+  ['cancelled without cancelled', { v: 1, kind: 'cancelled' }, 'cancelled'],
+  ['error without name', { ...error, name: undefined }, 'name'],
+  ['error with an empty name', { ...error, name: '' }, 'name'],
+  ['error with a 129-character name', { ...error, name: s(129) }, 'name'],
+  ['error with a numeric message', { ...error, message: 404 }, 'message'],
+  ['error with a 4097-character message', { ...error, message: s(4097) }, 'message']
+]
+
+describe('decode rejects', () => {
+  it.each(invalidFields)('%s', (_what, message, field) => {
+    const err = thrownBy(() => decode(raw(message)))
+    expect(err.name).toBe('InvalidFieldError')
+    expect(err).toMatchObject({ field })
+    expect(err.message.startsWith(`${field} must be `)).toBe(true)
+  })
+
+  it('names the field and the rule in the message', () => {
+    const results = [...Array.from({ length: 3 }, () => report.results[0]), { leaseId: s(129), ok: true, output: 1 }]
+    expect(thrownBy(() => decode(raw({ ...report, results })))).toMatchObject({
+      name: 'InvalidFieldError',
+      field: 'results[3].leaseId',
+      message: 'results[3].leaseId must be a non-empty string of at most 128 characters'
+    })
+    expect(thrownBy(() => decode(raw({ ...pull, slots: 0 }))).message).toBe('slots must be an integer from 1 to 1024')
+    expect(thrownBy(() => decode(raw({ ...assign, leases: [{ ...lease, index: -1 }] }))).message)
+      .toBe('leases[0].index must be an integer of at least 0')
+    expect(thrownBy(() => decode(raw({ v: 1, kind: 'renew', leaseIds: ids(10_001) }))).message)
+      .toBe('leaseIds must be an array of at most 10000 items')
+  })
+
+  it('accepts the limits exactly: 128-character ids, 10000 items, 1024 slots, one hour', () => {
+    expect(() => decode(raw({ v: 1, kind: 'renew', leaseIds: [...ids(9_999), s(128)] }))).not.toThrow()
+    expect(() => decode(raw({ ...pull, slots: 1024, capacity: { threads: 1024 } }))).not.toThrow()
+    expect(() => decode(raw({ ...assign, leases: [{ ...lease, ttlMs: 3_600_000, task: s(64) }] }))).not.toThrow()
+    expect(() => decode(raw({ ...error, message: s(4096), name: s(128) }))).not.toThrow()
+  })
+
+  it('applies custom limits', () => {
+    const limits = createDecodeLimits({ maxBatch: 2, maxIdLength: 4 })
+    expect(() => decode(raw({ v: 1, kind: 'release', leaseIds: ['a', 'b'] }), limits)).not.toThrow()
+    expect(thrownBy(() => decode(raw({ v: 1, kind: 'release', leaseIds: ['a', 'b', 'c'] }), limits)))
+      .toMatchObject({ field: 'leaseIds', message: 'leaseIds must be an array of at most 2 items' })
+    expect(thrownBy(() => decode(raw({ v: 1, kind: 'release', leaseIds: ['abcde'] }), limits)))
+      .toMatchObject({ field: 'leaseIds[0]' })
+  })
+
+  it('an oversized message before decoding it', () => {
+    const limits = createDecodeLimits({ maxMessageBytes: 8 })
+    // 9 bytes of garbage: the size is the complaint, so decoding was never tried
+    expect(thrownBy(() => decode(new Uint8Array(9).fill(0xc1), limits))).toMatchObject({
+      name: 'MessageTooLargeError', bytes: 9, maxBytes: 8, message: 'message of 9 bytes exceeds the limit of 8 bytes'
+    })
+    const huge = new Uint8Array(defaultDecodeLimits.maxMessageBytes + 1)
+    expect(thrownBy(() => decode(huge)).name).toBe('MessageTooLargeError')
+  })
+
+  it.each([
+    ['empty bytes', ''],
+    ['a truncated array', 'dc00ff'],
+    ['a truncated string', 'd90a61'],
+    ['a valid map followed by a stray byte', '81a176' + '01' + '00'],
+    ['a map with a map as key', '81' + '80' + '01']
+  ])('bytes that are not one MessagePack value: %s', (_what, hex) => {
+    expect(thrownBy(() => decode(Buffer.from(hex, 'hex'))).name).toBe('MalformedMessageError')
+  })
+
+  it.each([
+    ['a number', 42], ['a string', 'work'], ['an array', [1, 'work']], ['nil', null], ['true', true],
+    ['a bin', new Uint8Array([1, 2])], ['a timestamp', new Date(0)]
+  ])('a message that is not a map: %s', (_what, value) => {
+    expect(thrownBy(() => decode(raw(value)))).toMatchObject({ name: 'MalformedMessageError', message: 'message is not a MessagePack map' })
+  })
+
+  it('very deep nesting without crashing', () => {
+    const bytes = new Uint8Array(200_001).fill(0x91) // [[[[…]]]] two hundred thousand deep
+    bytes[200_000] = 0xc0
+    expect(isProtocolError(thrownBy(() => decode(bytes)))).toBe(true)
+  })
+
+  it('an unsupported version', () => {
+    expect(thrownBy(() => decode(raw({ ...work, v: 2 })))).toMatchObject({
+      name: 'UnsupportedVersionError', version: 2, supported: 1, message: 'protocol version 2 is not supported (this peer speaks 1)'
+    })
+    expect(thrownBy(() => decode(raw({ ...work, v: 0 }))).name).toBe('UnsupportedVersionError')
+  })
+
+  it.each([
+    ['missing', undefined], ['a string', '1'], ['fractional', 1.5]
+  ])('a version that is %s', (_what, v) => {
+    expect(thrownBy(() => decode(raw({ ...work, v })))).toMatchObject({ name: 'InvalidFieldError', field: 'v' })
+  })
+
+  it('an unknown kind', () => {
+    expect(thrownBy(() => decode(raw({ v: 1, kind: 'steal', leaseIds: [] })))).toMatchObject({
+      name: 'UnknownKindError', kind: 'steal', message: 'unknown message kind "steal"'
+    })
+  })
+
+  it('a kind that is missing or not a string', () => {
+    expect(thrownBy(() => decode(raw({ v: 1 })))).toMatchObject({ name: 'InvalidFieldError', field: 'kind' })
+    expect(thrownBy(() => decode(raw({ v: 1, kind: 3 })))).toMatchObject({ name: 'InvalidFieldError', field: 'kind' })
+  })
+
+  it('a __proto__ key without polluting any prototype', () => {
+    // {"v":1,"kind":"work","pending":1,"tasks":[],"__proto__":{"polluted":true}}
+    const bytes = Buffer.from('85a17601a46b696e64a4776f726ba770656e64696e6701a57461736b7390' +
+      'a95f5f70726f746f5f5f' + '81a8706f6c6c75746564c3', 'hex')
+    const decoded = decode(bytes) as unknown as Record<string, unknown>
+    expect(Object.getPrototypeOf(decoded)).toBe(Object.prototype)
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined()
+    expect(decoded.polluted).toBeUndefined()
+  })
+
+  it('something that is not a Uint8Array as a programming error', () => {
+    expect(() => decode('{}' as unknown as Uint8Array)).toThrow(TypeError)
+  })
+})
+
+/** mulberry32: a tiny seeded PRNG, so a failing buffer can be reproduced from its seed. */
+function random (seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6D2B79F5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+describe('decode never throws anything but a protocol error', () => {
+  it('on 500 seeded random buffers', () => {
+    const next = random(20240601)
+    for (let n = 0; n < 500; n++) {
+      const bytes = new Uint8Array(Math.floor(next() * 300))
+      for (let i = 0; i < bytes.length; i++) bytes[i] = Math.floor(next() * 256)
+      // random maps are rare, so start half of them with a map header to reach the field checks
+      if (n % 2 === 0 && bytes.length > 0) bytes[0] = 0x80 | (bytes[0] & 0x0f)
+      let err: unknown
+      try {
+        decode(bytes)
+      } catch (e) {
+        err = e
+      }
+      expect(isProtocolError(err), `buffer ${n}: ${Buffer.from(bytes).toString('hex')}`).toBe(true)
+    }
+  })
+
+  it('on 500 seeded corruptions of valid messages', () => {
+    const next = random(7)
+    const valid = [work, pull, assign, report, reported, renewed, error].map(m => raw(m))
+    for (let n = 0; n < 500; n++) {
+      const bytes = Uint8Array.from(valid[n % valid.length])
+      const flips = 1 + Math.floor(next() * 4)
+      for (let f = 0; f < flips; f++) bytes[Math.floor(next() * bytes.length)] = Math.floor(next() * 256)
+      const cut = next() < 0.3 ? Math.floor(next() * bytes.length) : bytes.length
+      try {
+        decode(bytes.subarray(0, cut)) // a corruption may still be a valid message
+      } catch (err) {
+        expect(isProtocolError(err), `corruption ${n}: ${Buffer.from(bytes.subarray(0, cut)).toString('hex')}`).toBe(true)
+      }
+    }
+  })
+})
+
+describe('typed decoders reject kinds that do not belong', () => {
+  it('decodeGossip refuses stream messages', () => {
+    expect(thrownBy(() => decodeGossip(raw(assign)))).toMatchObject({
+      name: 'UnexpectedKindError', kind: 'assign', expected: ['work', 'pull'], message: 'expected work or pull but received assign'
+    })
+  })
+
+  it.each<[string, Record<string, unknown>, StreamProtocol]>([
+    ['report on the worker protocol', report, PROTOCOL_WORKER],
+    ['renew on the worker protocol', { v: 1, kind: 'renew', leaseIds: [] }, PROTOCOL_WORKER],
+    ['assign on the coordinator protocol', assign, PROTOCOL_COORDINATOR],
+    ['cancel on the coordinator protocol', { v: 1, kind: 'cancel', leaseIds: [] }, PROTOCOL_COORDINATOR],
+    ['gossip on a stream', work, PROTOCOL_COORDINATOR],
+    ['a response where a request is expected', reported, PROTOCOL_COORDINATOR],
+    ['an error where a request is expected', error, PROTOCOL_WORKER]
+  ])('decodeRequest refuses %s', (_what, message, protocolId) => {
+    expect(thrownBy(() => decodeRequest(raw(message), protocolId))).toMatchObject({ name: 'UnexpectedKindError', kind: message.kind })
+  })
+
+  it('decodeRequest refuses a kind before checking its fields', () => {
+    // the fields are broken too, but the kind is the first thing wrong on this protocol
+    expect(thrownBy(() => decodeRequest(raw({ v: 1, kind: 'assign' }), PROTOCOL_COORDINATOR)).name).toBe('UnexpectedKindError')
+  })
+
+  it('decodeRequest with an unknown protocol id is a programming error', () => {
+    expect(() => decodeRequest(raw(report), '/other/1.0.0' as StreamProtocol)).toThrow(TypeError)
+  })
+
+  it('decodeResponse refuses an answer of another kind, and requests', () => {
+    expect(thrownBy(() => decodeResponse(raw(renewed), 'reported'))).toMatchObject({
+      name: 'UnexpectedKindError', kind: 'renewed', expected: ['reported', 'error']
+    })
+    expect(thrownBy(() => decodeResponse(raw(report), 'reported')).name).toBe('UnexpectedKindError')
+  })
+
+  it('decodeResponse checks an error answer before throwing it', () => {
+    expect(thrownBy(() => decodeResponse(raw({ ...error, name: 5 }), 'released'))).toMatchObject({ name: 'InvalidFieldError', field: 'name' })
+  })
+
+  it('decodeResponse checks the answer\'s fields', () => {
+    expect(thrownBy(() => decodeResponse(raw({ v: 1, kind: 'released', released: [1] }), 'released')))
+      .toMatchObject({ name: 'InvalidFieldError', field: 'released[0]' })
+    expect(decodeResponse(encode(msg.released(['L-1'])), 'released').released).toEqual(['L-1'])
+  })
+})

@@ -1,0 +1,50 @@
+import { toWireError } from './errors.js'
+import { MessageKind, PROTOCOL_VERSION } from './messages.js'
+import type {
+  AssignedMessage, AssignMessage, CancelledMessage, CancelMessage, Capacity, ChunkResult, ErrorMessage,
+  Lease, PullMessage, ReleasedMessage, ReleaseMessage, RenewedMessage, RenewMessage, ReportedMessage,
+  ReportMessage, WorkMessage
+} from './messages.js'
+
+const v = PROTOCOL_VERSION
+
+/**
+ * Builds every message with its envelope, so callers never write `v` or `kind` by hand.
+ * Gossip messages take their named fields; stream messages take their lists in field order.
+ * The builders do not validate: the receiver's `decode` does, and `encode` checks the size.
+ */
+export const msg = {
+  work: ({ pending, tasks }: { pending: number, tasks: string[] }): WorkMessage =>
+    ({ v, kind: MessageKind.Work, pending, tasks }),
+  pull: ({ slots, tasks, capacity }: { slots: number, tasks: string[], capacity: Capacity }): PullMessage =>
+    ({ v, kind: MessageKind.Pull, slots, tasks, capacity }),
+  assign: (leases: Lease[]): AssignMessage =>
+    ({ v, kind: MessageKind.Assign, leases }),
+  assigned: (accepted: string[], refused: string[]): AssignedMessage =>
+    ({ v, kind: MessageKind.Assigned, accepted, refused }),
+  report: (results: ChunkResult[]): ReportMessage =>
+    ({ v, kind: MessageKind.Report, results }),
+  reported: (accepted: string[], rejected: ReportedMessage['rejected']): ReportedMessage =>
+    ({ v, kind: MessageKind.Reported, accepted, rejected }),
+  renew: (leaseIds: string[]): RenewMessage =>
+    ({ v, kind: MessageKind.Renew, leaseIds }),
+  renewed: (renewed: string[], ttlMs: number, lost: string[]): RenewedMessage =>
+    ({ v, kind: MessageKind.Renewed, renewed, ttlMs, lost }),
+  release: (leaseIds: string[]): ReleaseMessage =>
+    ({ v, kind: MessageKind.Release, leaseIds }),
+  released: (released: string[]): ReleasedMessage =>
+    ({ v, kind: MessageKind.Released, released }),
+  cancel: (leaseIds: string[]): CancelMessage =>
+    ({ v, kind: MessageKind.Cancel, leaseIds }),
+  cancelled: (cancelled: string[]): CancelledMessage =>
+    ({ v, kind: MessageKind.Cancelled, cancelled }),
+  /** The answer to a request that failed: anything thrown becomes `{ name, message }`. */
+  error: (err: unknown): ErrorMessage =>
+    ({ v, kind: MessageKind.Error, ...toWireError(err) }),
+  /** A successful chunk result, for `report`. */
+  ok: (leaseId: string, output: unknown): ChunkResult =>
+    ({ leaseId, ok: true, output }),
+  /** A failed chunk result, for `report`: anything thrown becomes `{ name, message }`. */
+  failed: (leaseId: string, err: unknown): ChunkResult =>
+    ({ leaseId, ok: false, error: toWireError(err) })
+} as const

@@ -1,0 +1,151 @@
+import type { DecodeLimits } from './constants.js'
+import { InvalidFieldError } from './errors.js'
+import { MessageKind } from './messages.js'
+import type { Message } from './messages.js'
+
+/*
+ * Hand-written checks rather than schemas: decode runs for every frame (tens of thousands of
+ * chunks a second), these allocate nothing on success, and each failure names the exact field path
+ * (`results[3].leaseId`), which is built only when something is wrong.
+ */
+
+type Fields = Record<string, unknown>
+type Check = (m: Fields, limits: DecodeLimits) => void
+
+/** A decoded MessagePack map: msgpackr builds maps as plain objects, anything else is some other type. */
+export function isMap (value: unknown): value is Fields {
+  return typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype
+}
+
+function isString (value: unknown, min: number, max: number): value is string {
+  return typeof value === 'string' && value.length >= min && value.length <= max
+}
+
+function isInteger (value: unknown, min: number, max: number): value is number {
+  return Number.isSafeInteger(value) && (value as number) >= min && (value as number) <= max
+}
+
+function stringRule (min: number, max: number): string {
+  return `${min > 0 ? 'a non-empty' : 'a'} string of at most ${max} characters`
+}
+
+function integerRule (min: number, max: number): string {
+  return max === Number.MAX_SAFE_INTEGER ? `an integer of at least ${min}` : `an integer from ${min} to ${max}`
+}
+
+function checkString (value: unknown, min: number, max: number, path: string): void {
+  if (!isString(value, min, max)) throw new InvalidFieldError(path, stringRule(min, max))
+}
+
+function checkInteger (value: unknown, min: number, max: number, path: string): void {
+  if (!isInteger(value, min, max)) throw new InvalidFieldError(path, integerRule(min, max))
+}
+
+function checkArray (value: unknown, max: number, path: string): asserts value is unknown[] {
+  if (!Array.isArray(value) || value.length > max) throw new InvalidFieldError(path, `an array of at most ${max} items`)
+}
+
+function checkMap (value: unknown, path: string): asserts value is Fields {
+  if (!isMap(value)) throw new InvalidFieldError(path, 'a map')
+}
+
+/** An array of non-empty strings, each at most `maxLength` long: lease ids, task names. */
+function checkStrings (value: unknown, maxItems: number, maxLength: number, path: string): void {
+  checkArray(value, maxItems, path)
+  for (let i = 0; i < value.length; i++) {
+    if (!isString(value[i], 1, maxLength)) throw new InvalidFieldError(`${path}[${i}]`, stringRule(1, maxLength))
+  }
+}
+
+function checkIds (m: Fields, key: string, limits: DecodeLimits): void {
+  checkStrings(m[key], limits.maxBatch, limits.maxIdLength, key)
+}
+
+function checkWireError (value: unknown, path: string, limits: DecodeLimits): void {
+  checkMap(value, path)
+  checkString(value.name, 1, limits.maxErrorNameLength, `${path}.name`)
+  checkString(value.message, 0, limits.maxErrorMessageLength, `${path}.message`)
+}
+
+function checkLease (lease: unknown, i: number, limits: DecodeLimits): void {
+  if (!isMap(lease)) throw new InvalidFieldError(`leases[${i}]`, 'a map')
+  if (!isString(lease.leaseId, 1, limits.maxIdLength)) throw new InvalidFieldError(`leases[${i}].leaseId`, stringRule(1, limits.maxIdLength))
+  if (!isString(lease.jobId, 1, limits.maxIdLength)) throw new InvalidFieldError(`leases[${i}].jobId`, stringRule(1, limits.maxIdLength))
+  if (!isInteger(lease.index, 0, Number.MAX_SAFE_INTEGER)) throw new InvalidFieldError(`leases[${i}].index`, integerRule(0, Number.MAX_SAFE_INTEGER))
+  if (!isInteger(lease.attempt, 1, Number.MAX_SAFE_INTEGER)) throw new InvalidFieldError(`leases[${i}].attempt`, integerRule(1, Number.MAX_SAFE_INTEGER))
+  if (!isString(lease.task, 1, limits.maxTaskNameLength)) throw new InvalidFieldError(`leases[${i}].task`, stringRule(1, limits.maxTaskNameLength))
+  // The task validates its own input; the protocol only insists that there is one. MessagePack has
+  // no undefined (it travels as nil), so a nil input is a missing input.
+  if (lease.input == null) throw new InvalidFieldError(`leases[${i}].input`, 'present and not nil')
+  if (!isInteger(lease.ttlMs, 1, limits.maxTtlMs)) throw new InvalidFieldError(`leases[${i}].ttlMs`, integerRule(1, limits.maxTtlMs))
+}
+
+function checkResult (result: unknown, i: number, limits: DecodeLimits): void {
+  if (!isMap(result)) throw new InvalidFieldError(`results[${i}]`, 'a map')
+  if (!isString(result.leaseId, 1, limits.maxIdLength)) throw new InvalidFieldError(`results[${i}].leaseId`, stringRule(1, limits.maxIdLength))
+  if (result.ok === true) {
+    if (result.output == null) throw new InvalidFieldError(`results[${i}].output`, 'present and not nil when ok is true')
+  } else if (result.ok === false) {
+    checkWireError(result.error, `results[${i}].error`, limits)
+  } else {
+    throw new InvalidFieldError(`results[${i}].ok`, 'true or false')
+  }
+}
+
+/** Field checks per kind; the envelope (`v`, `kind`) is checked by the codec first. */
+const checks: Record<Message['kind'], Check> = {
+  [MessageKind.Work]: (m, limits) => {
+    checkInteger(m.pending, 0, Number.MAX_SAFE_INTEGER, 'pending')
+    checkStrings(m.tasks, limits.maxTasks, limits.maxTaskNameLength, 'tasks')
+  },
+  [MessageKind.Pull]: (m, limits) => {
+    checkInteger(m.slots, 1, limits.maxSlots, 'slots')
+    checkStrings(m.tasks, limits.maxTasks, limits.maxTaskNameLength, 'tasks')
+    checkMap(m.capacity, 'capacity')
+    checkInteger(m.capacity.threads, 1, limits.maxThreads, 'capacity.threads')
+  },
+  [MessageKind.Assign]: (m, limits) => {
+    const leases = m.leases
+    checkArray(leases, limits.maxBatch, 'leases')
+    for (let i = 0; i < leases.length; i++) checkLease(leases[i], i, limits)
+  },
+  [MessageKind.Assigned]: (m, limits) => {
+    checkIds(m, 'accepted', limits)
+    checkIds(m, 'refused', limits)
+  },
+  [MessageKind.Report]: (m, limits) => {
+    const results = m.results
+    checkArray(results, limits.maxBatch, 'results')
+    for (let i = 0; i < results.length; i++) checkResult(results[i], i, limits)
+  },
+  [MessageKind.Reported]: (m, limits) => {
+    checkIds(m, 'accepted', limits)
+    const rejected = m.rejected
+    checkArray(rejected, limits.maxBatch, 'rejected')
+    for (let i = 0; i < rejected.length; i++) {
+      const r = rejected[i]
+      checkMap(r, `rejected[${i}]`)
+      checkString(r.leaseId, 1, limits.maxIdLength, `rejected[${i}].leaseId`)
+      checkString(r.reason, 0, limits.maxErrorMessageLength, `rejected[${i}].reason`)
+    }
+  },
+  [MessageKind.Renew]: (m, limits) => checkIds(m, 'leaseIds', limits),
+  [MessageKind.Renewed]: (m, limits) => {
+    checkIds(m, 'renewed', limits)
+    checkInteger(m.ttlMs, 1, limits.maxTtlMs, 'ttlMs')
+    checkIds(m, 'lost', limits)
+  },
+  [MessageKind.Release]: (m, limits) => checkIds(m, 'leaseIds', limits),
+  [MessageKind.Released]: (m, limits) => checkIds(m, 'released', limits),
+  [MessageKind.Cancel]: (m, limits) => checkIds(m, 'leaseIds', limits),
+  [MessageKind.Cancelled]: (m, limits) => checkIds(m, 'cancelled', limits),
+  [MessageKind.Error]: (m, limits) => {
+    checkString(m.name, 1, limits.maxErrorNameLength, 'name')
+    checkString(m.message, 0, limits.maxErrorMessageLength, 'message')
+  }
+}
+
+/** Checks the fields of a message whose envelope is already known good; throws InvalidFieldError. */
+export function checkFields (kind: Message['kind'], m: Fields, limits: DecodeLimits): void {
+  checks[kind](m, limits)
+}

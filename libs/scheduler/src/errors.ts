@@ -1,0 +1,44 @@
+/**
+ * One error class per condition. Callers (the coordinator's HTTP filter) recognise them by `name`,
+ * which survives a trip over the wire where `instanceof` does not.
+ */
+
+/** The job request is malformed; `field` names what is wrong (`task`, `chunks`, `params.to`). */
+export class InvalidJobError extends Error {
+  override readonly name = 'InvalidJobError'
+  readonly field: string
+
+  constructor (field: string, message = `${field} is invalid`) {
+    super(message)
+    this.field = field
+  }
+}
+
+/** The job asks for a task this scheduler does not know. */
+export class UnknownTaskError extends Error {
+  override readonly name = 'UnknownTaskError'
+
+  constructor (task?: string) {
+    super(task === undefined ? 'unknown task' : `unknown task ${JSON.stringify(task)}`)
+  }
+}
+
+/** No job has this id. */
+export class JobNotFoundError extends Error {
+  override readonly name = 'JobNotFoundError'
+
+  constructor (id?: string) {
+    super(id === undefined ? 'job not found' : `job ${JSON.stringify(id)} not found`)
+  }
+}
+
+/** The job has no result (yet, or ever): the message says its status. */
+export class JobNotDoneError extends Error {
+  override readonly name = 'JobNotDoneError'
+
+  constructor (id?: string, status?: string) {
+    super(id === undefined || status === undefined
+      ? 'job is not done'
+      : `job ${JSON.stringify(id)} is ${status}, not done`)
+  }
+}

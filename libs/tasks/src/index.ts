@@ -1,0 +1,42 @@
+/**
+ * @cycleshare/tasks — the task contract, the built-in tasks and the thread pool that runs them.
+ *
+ * @example
+ * ```ts
+ * import { createTaskPool, getTask, split } from '@cycleshare/tasks'
+ *
+ * // Coordinator side: validate, split lazily, reduce, finalize.
+ * const task = getTask('primes')
+ * const params = task.parseParams({ from: 0, to: 100_000_000 }, 64)
+ *
+ * // Worker side: run chunks in low-priority threads.
+ * const pool = createTaskPool({ threads: 2 })
+ * await pool.start()
+ * let acc = task.init(params, 64)
+ * let index = 0
+ * for (const input of split(task, params, 64)) {
+ *   const output = task.parseOutput(await pool.run(task.name, input), input)
+ *   acc = task.reduce(acc, output, index++, params, 64)
+ * }
+ * console.log(task.finalize(acc, params, 64)) // { from: 0, to: 100000000, count: 5761455 }
+ * await pool.stop()
+ * ```
+ */
+export { split, type AnyTask, type RunContext, type Task } from './task.js'
+export {
+  InvalidInputError, InvalidOutputError, InvalidParamsError, PoolNotRunningError, TaskAbortedError,
+  TaskFailedError, UnknownTaskError
+} from './errors.js'
+export { reviveError, serializeError, type SerializedError } from './wire-error.js'
+export { builtinTasks, getTask, taskNames } from './registry.js'
+export {
+  countPrimes, primes, PRIMES_MAX,
+  type PrimesAcc, type PrimesInput, type PrimesOutput, type PrimesParams, type PrimesResult
+} from './primes.js'
+export { countInside, pi, PI_MAX_SAMPLES, type PiAcc, type PiInput, type PiOutput, type PiParams, type PiResult } from './pi.js'
+export {
+  mandelbrot, MANDELBROT_DEFAULTS, MANDELBROT_MAX_ITERATIONS, MANDELBROT_MAX_PIXELS, MANDELBROT_MAX_SIDE, renderRows,
+  type MandelbrotAcc, type MandelbrotInput, type MandelbrotOutput, type MandelbrotParams
+} from './mandelbrot.js'
+export { defaultTaskPoolInit } from './constants.js'
+export { createTaskPool, workerPath, type Startable, type TaskPool, type TaskPoolInit } from './pool.js'

@@ -1,0 +1,121 @@
+// Runs real Piscina threads on the compiled worker: build first (`npx tsc -b` in libs/tasks).
+import { readFileSync } from 'node:fs'
+
+import { Piscina } from 'piscina'
+import { afterEach, describe, expect, it } from 'vitest'
+
+import { mandelbrot, type MandelbrotOutput } from './mandelbrot.js'
+import { createTaskPool, type TaskPool, workerPath } from './pool.js'
+import { countPrimes, primes } from './primes.js'
+
+const pools: TaskPool[] = []
+async function startedPool (threads = 2): Promise<TaskPool> {
+  const pool = createTaskPool({ threads, idleTimeoutMs: 1000 })
+  pools.push(pool)
+  await pool.start()
+  return pool
+}
+afterEach(async () => {
+  await Promise.all(pools.splice(0).map(async (pool) => pool.stop()))
+})
+
+describe('createTaskPool', () => {
+  it('validates its options, naming the option', () => {
+    expect(() => createTaskPool({ threads: 0 })).toThrow(new RangeError('options.threads must be an integer of at least 1, got 0'))
+    expect(() => createTaskPool({ threads: 1.5 })).toThrow(RangeError)
+    expect(() => createTaskPool({ threads: '2' as unknown as number })).toThrow(new TypeError('options.threads must be a number'))
+    expect(() => createTaskPool({ maxMemoryMb: 8 })).toThrow(/options\.maxMemoryMb/)
+    expect(() => createTaskPool({ idleTimeoutMs: -1 })).toThrow(/options\.idleTimeoutMs/)
+    expect(() => createTaskPool(null as never)).toThrow(TypeError)
+    expect(createTaskPool().threads).toBeGreaterThanOrEqual(1)
+  })
+
+  it('finds the compiled worker', () => {
+    expect(workerPath).toMatch(/libs\/tasks\/dist\/worker\.js$/)
+  })
+})
+
+describe('TaskPool', () => {
+  it('refuses work before start and after stop', async () => {
+    const pool = createTaskPool({ threads: 1 })
+    await expect(pool.run('primes', { from: 0, to: 10 })).rejects.toMatchObject({ name: 'PoolNotRunningError' })
+    await pool.start()
+    await expect(pool.run('primes', { from: 0, to: 10 })).resolves.toEqual({ count: 4 })
+    await pool.stop()
+    await expect(pool.run('primes', { from: 0, to: 10 })).rejects.toMatchObject({ name: 'PoolNotRunningError' })
+  })
+
+  it('runs primes chunks on two threads with exact counts', async () => {
+    const pool = await startedPool(2)
+    expect(pool.threads).toBe(2)
+    const params = primes.parseParams({ from: 0, to: 10_000_000 }, 8)
+    const inputs = Array.from({ length: 8 }, (_, index) => primes.chunk(params, 8, index))
+    const pending = inputs.map(async (input) => pool.run('primes', input))
+    expect(pool.running).toBe(8)
+    const outputs = await Promise.all(pending)
+    expect(pool.running).toBe(0)
+    outputs.forEach((output, index) => expect(output).toEqual({ count: countPrimes(inputs[index].from, inputs[index].to) }))
+    expect(outputs.reduce<number>((sum, output) => sum + (output as { count: number }).count, 0)).toBe(664_579)
+  })
+
+  it('moves image bands back whole', async () => {
+    const pool = await startedPool(1)
+    const params = mandelbrot.parseParams({ width: 120, height: 90 }, 3)
+    const input = mandelbrot.chunk(params, 3, 1)
+    const output = await pool.run('mandelbrot', input) as MandelbrotOutput
+    expect(output.pixels).toBeInstanceOf(Uint8Array)
+    expect(mandelbrot.same(mandelbrot.parseOutput(output, input), mandelbrot.run(input, { signal: new AbortController().signal }) as MandelbrotOutput)).toBe(true)
+  })
+
+  it('aborts a long chunk with TaskAbortedError and keeps serving', async () => {
+    const pool = await startedPool(1)
+    await pool.run('primes', { from: 0, to: 10 }) // a warm, idle thread: the long chunk is posted at once
+    const controller = new AbortController()
+    // 10^10 numbers near 10^12: about a minute of sieving if it were not stopped.
+    const long = pool.run('primes', { from: 1e12 - 1e10, to: 1e12 }, controller.signal)
+    expect(pool.running).toBe(1)
+    controller.abort()
+    await expect(long).rejects.toMatchObject({ name: 'TaskAbortedError' })
+    expect(pool.running).toBe(0)
+    await expect(pool.run('primes', { from: 0, to: 100 })).resolves.toEqual({ count: 25 })
+    const already = new AbortController()
+    already.abort()
+    await expect(pool.run('primes', { from: 0, to: 100 }, already.signal)).rejects.toMatchObject({ name: 'TaskAbortedError' })
+  })
+
+  it('rejects in-flight chunks with TaskAbortedError when stopped', async () => {
+    const pool = await startedPool(1)
+    const long = pool.run('primes', { from: 1e12 - 1e10, to: 1e12 })
+    const queued = pool.run('primes', { from: 0, to: 10 })
+    const settled = Promise.allSettled([long, queued])
+    await pool.stop()
+    for (const result of await settled) {
+      expect(result).toMatchObject({ status: 'rejected', reason: { name: 'TaskAbortedError', message: 'the task pool stopped' } })
+    }
+    expect(pool.running).toBe(0)
+  })
+
+  it('keeps the name, message and field of an error thrown in the thread', async () => {
+    const pool = await startedPool(1)
+    await expect(pool.run('primes', { from: 5, to: 1 })).rejects.toMatchObject({
+      name: 'InvalidInputError',
+      message: 'input.to must be greater than input.from (5), got 1',
+      field: 'input.to'
+    })
+    await expect(pool.run('zeta', {})).rejects.toMatchObject({ name: 'UnknownTaskError', message: 'unknown task "zeta"' })
+    await expect(pool.run(7 as unknown as string, {})).rejects.toMatchObject({ name: 'InvalidInputError', field: 'request.task' })
+  })
+
+  it('runs its threads at nice 19 and leaves the main thread alone', async () => {
+    const before = readFileSync('/proc/thread-self/stat', 'utf8')
+    // The worker module's diagnostic export, called by name on a bare Piscina over the same file.
+    const piscina = new Piscina({ filename: workerPath, maxThreads: 1 })
+    try {
+      expect(await piscina.run(null, { name: 'threadNice' })).toBe(19)
+    } finally {
+      await piscina.destroy()
+    }
+    expect(readFileSync('/proc/thread-self/stat', 'utf8').split(') ')[1].split(' ')[16])
+      .toBe(before.split(') ')[1].split(' ')[16])
+  })
+})

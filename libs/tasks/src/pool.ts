@@ -1,0 +1,143 @@
+/**
+ * A small wrapper around Piscina: runs chunks of built-in tasks in low-priority threads with a
+ * per-thread memory cap, abortable, with errors that keep their name across the thread boundary.
+ */
+import { fileURLToPath } from 'node:url'
+
+import { Piscina } from 'piscina'
+
+import { defaultTaskPoolInit } from './constants.js'
+import { PoolNotRunningError, TaskAbortedError, TaskFailedError } from './errors.js'
+import { fromThreadError, reviveError } from './wire-error.js'
+import type { WorkerRequest } from './worker.js'
+
+export interface TaskPoolInit {
+  /**
+   * Worker threads, the most chunks run at once.
+   * @defaultValue `os.availableParallelism()`
+   */
+  threads?: number
+  /**
+   * Old-generation heap cap per thread, in MiB (Piscina `resourceLimits.maxOldGenerationSizeMb`).
+   * @defaultValue 512
+   */
+  maxMemoryMb?: number
+  /**
+   * How long an idle thread lives before it exits, in milliseconds.
+   * @defaultValue 30_000
+   */
+  idleTimeoutMs?: number
+}
+
+/** The `start()`/`stop()` shape every component with a lifecycle shares. */
+export interface Startable {
+  start(): Promise<void>
+  stop(): Promise<void>
+}
+
+export interface TaskPool extends Startable {
+  /**
+   * Runs chunk `input` of built-in task `task` in a pool thread and resolves with its output.
+   * Rejects with `TaskAbortedError` when `signal` aborts (the thread is terminated) or the pool
+   * stops; with the task's own error (same `name` and `message`) when it throws; with
+   * `TaskFailedError` when the thread dies (out of memory); with `PoolNotRunningError` before
+   * `start()` or after `stop()`.
+   */
+  run(task: string, input: unknown, signal?: AbortSignal): Promise<unknown>
+  /** Threads in the pool: at most this many chunks run at once, the rest wait in a queue. */
+  readonly threads: number
+  /** Chunks submitted and not yet settled (running or queued). */
+  readonly running: number
+}
+
+/**
+ * The compiled worker module. Piscina threads load plain JavaScript, so when this file runs as
+ * TypeScript (vitest imports `src/pool.ts`) it points at the package's build in `dist/`.
+ */
+export const workerPath: string = fileURLToPath(
+  import.meta.url.endsWith('.ts') ? new URL('../dist/worker.js', import.meta.url) : new URL('./worker.js', import.meta.url)
+)
+
+function option (init: TaskPoolInit, key: keyof TaskPoolInit, fallback: number, min: number): number {
+  const value = init[key] ?? fallback
+  if (typeof value !== 'number') throw new TypeError(`options.${key} must be a number`)
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new RangeError(`options.${key} must be an integer of at least ${min}, got ${value}`)
+  }
+  return value
+}
+
+export function createTaskPool (init: TaskPoolInit = {}): TaskPool {
+  if (init === null || typeof init !== 'object') throw new TypeError('options must be an object')
+  return new PiscinaTaskPool({
+    threads: option(init, 'threads', defaultTaskPoolInit.threads(), 1),
+    maxMemoryMb: option(init, 'maxMemoryMb', defaultTaskPoolInit.maxMemoryMb, 16),
+    idleTimeoutMs: option(init, 'idleTimeoutMs', defaultTaskPoolInit.idleTimeoutMs, 0)
+  })
+}
+
+class PiscinaTaskPool implements TaskPool {
+  readonly threads: number
+  #running = 0
+  #piscina: Piscina<WorkerRequest, unknown> | undefined
+  #stopping = false
+  readonly #init: Required<TaskPoolInit>
+
+  constructor (init: Required<TaskPoolInit>) {
+    this.threads = init.threads
+    this.#init = init
+  }
+
+  get running (): number {
+    return this.#running
+  }
+
+  async start (): Promise<void> {
+    if (this.#piscina !== undefined) return
+    this.#stopping = false
+    this.#piscina = new Piscina<WorkerRequest, unknown>({
+      filename: workerPath,
+      // Threads start on demand and leave when idle: a volunteer's machine gets its memory back.
+      minThreads: 0,
+      maxThreads: this.#init.threads,
+      idleTimeout: this.#init.idleTimeoutMs,
+      concurrentTasksPerWorker: 1,
+      resourceLimits: { maxOldGenerationSizeMb: this.#init.maxMemoryMb }
+    })
+  }
+
+  async stop (): Promise<void> {
+    const piscina = this.#piscina
+    if (piscina === undefined) return
+    this.#stopping = true
+    this.#piscina = undefined
+    await piscina.destroy()
+  }
+
+  async run (task: string, input: unknown, signal?: AbortSignal): Promise<unknown> {
+    const piscina = this.#piscina
+    if (piscina === undefined) throw new PoolNotRunningError()
+    if (signal?.aborted === true) throw new TaskAbortedError()
+    this.#running++
+    try {
+      return await piscina.run({ task, input }, { signal: signal ?? null })
+    } catch (error) {
+      throw this.#explain(error, signal)
+    } finally {
+      this.#running--
+    }
+  }
+
+  #explain (error: unknown, signal: AbortSignal | undefined): Error {
+    const serialized = fromThreadError(error)
+    if (serialized !== undefined) return reviveError(serialized)
+    if (signal?.aborted === true || (error as Error | null)?.name === 'AbortError') {
+      return new TaskAbortedError(signal?.aborted === true ? 'the task was aborted' : 'the task pool stopped')
+    }
+    if (this.#stopping) return new TaskAbortedError('the task pool stopped')
+    if ((error as { code?: unknown } | null)?.code === 'ERR_WORKER_OUT_OF_MEMORY') {
+      return new TaskFailedError(`the task ran out of memory (options.maxMemoryMb is ${this.#init.maxMemoryMb})`, { cause: error })
+    }
+    return new TaskFailedError(`the task failed: ${(error as Error | null)?.message ?? String(error)}`, { cause: error })
+  }
+}

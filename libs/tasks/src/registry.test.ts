@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest'
+
+import { mandelbrot } from './mandelbrot.js'
+import { pi } from './pi.js'
+import { primes } from './primes.js'
+import { builtinTasks, getTask, taskNames } from './registry.js'
+
+describe('registry', () => {
+  it('holds the three built-ins by name', () => {
+    expect(taskNames()).toEqual(['primes', 'pi', 'mandelbrot'])
+    expect(builtinTasks.size).toBe(3)
+    expect(getTask('primes')).toBe(primes)
+    expect(getTask('pi')).toBe(pi)
+    expect(getTask('mandelbrot')).toBe(mandelbrot)
+  })
+
+  it('throws UnknownTaskError for any other name', () => {
+    for (const name of ['', 'Primes', 'constructor', '__proto__', 42 as unknown as string]) {
+      expect(() => getTask(name)).toThrow(expect.objectContaining({ name: 'UnknownTaskError', task: String(name) }))
+    }
+    expect(() => getTask('nope')).toThrow('unknown task "nope"')
+  })
+})

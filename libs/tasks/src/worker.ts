@@ -1,0 +1,79 @@
+/**
+ * The Piscina worker module, loaded by file name in each pool thread: runs one chunk of a
+ * built-in task. Import it as `@cycleshare/tasks/worker` only to hand its path to a pool.
+ */
+import { readFileSync } from 'node:fs'
+import { getPriority, setPriority } from 'node:os'
+import { isMainThread } from 'node:worker_threads'
+
+import { move, transferableSymbol, valueSymbol } from 'piscina'
+
+import { InvalidInputError } from './errors.js'
+import { getTask } from './registry.js'
+import type { RunContext } from './task.js'
+import { toThreadError } from './wire-error.js'
+
+/** Nice value of the pool threads: volunteers lend only cycles nobody else wants. */
+export const THREAD_NICE = 19
+
+// On Linux, pid 0 names the calling thread, so this lowers this pool thread alone, not the
+// process that hosts it (and never the main thread, should someone import this file there).
+// Failure (an OS that refuses) leaves the default priority: run anyway.
+if (!isMainThread) {
+  try {
+    setPriority(0, THREAD_NICE)
+  } catch {}
+}
+
+/** What the pool posts for each chunk. */
+export interface WorkerRequest { task: string, input: unknown }
+
+/**
+ * Piscina aborts a running chunk by terminating its thread, so a synchronous task never needs
+ * to look at the signal here; it is there for the contract and for tasks that await.
+ */
+const context: RunContext = { signal: new AbortController().signal }
+
+/** Runs one chunk and returns its output; errors are rethrown so their name survives cloning. */
+export default async function runChunk (request: WorkerRequest): Promise<unknown> {
+  try {
+    if (request === null || typeof request !== 'object' || typeof request.task !== 'string') {
+      throw new InvalidInputError('request.task', 'must be a task name')
+    }
+    const output = await getTask(request.task).run(request.input, context)
+    return transferable(output)
+  } catch (error) {
+    throw toThreadError(error)
+  }
+}
+
+/**
+ * Moves (rather than copies) the byte arrays of an output to the pool thread, when the array
+ * owns its whole buffer: transferring a shared or pooled buffer would detach unrelated data.
+ */
+function transferable (output: unknown): unknown {
+  if (output === null || typeof output !== 'object') return output
+  const buffers: ArrayBuffer[] = []
+  for (const value of Object.values(output)) {
+    if (value instanceof Uint8Array && value.buffer instanceof ArrayBuffer &&
+        value.byteOffset === 0 && value.byteLength === value.buffer.byteLength && !buffers.includes(value.buffer)) {
+      buffers.push(value.buffer)
+    }
+  }
+  if (buffers.length === 0) return output
+  return move({ [transferableSymbol]: buffers, [valueSymbol]: output } as never)
+}
+
+/**
+ * This thread's nice value, read from /proc where there is one (Linux); a diagnostic, called
+ * through the pool by name, that shows the priority drop above took effect.
+ */
+export function threadNice (): number {
+  try {
+    const stat = readFileSync('/proc/thread-self/stat', 'utf8')
+    // Fields after the `(comm)` one, which may itself hold spaces: state is field 3, nice is 19.
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])
+  } catch {
+    return getPriority(0)
+  }
+}

@@ -1,0 +1,216 @@
+/**
+ * Starts real coordinator and worker processes on 127.0.0.1 with ephemeral ports, reads their
+ * JSON-line logs to learn addresses, and cleans everything up. Waiting is always on an observable
+ * event (a log line, an HTTP state), never on a fixed sleep.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
+const coordinatorMain = join(root, 'apps/coordinator/dist/main.js')
+const workerMain = join(root, 'apps/worker/dist/main.js')
+
+export interface LogLine {
+  msg?: string
+  [key: string]: unknown
+}
+
+export class Proc {
+  readonly lines: LogLine[] = []
+  readonly stderr: string[] = []
+  private readonly waiters = new Set<{ test: (l: LogLine) => boolean, resolve: (l: LogLine) => void }>()
+  readonly exited: Promise<number | null>
+
+  constructor (readonly name: string, readonly child: ChildProcess) {
+    createInterface({ input: child.stdout! }).on('line', (text) => {
+      let line: LogLine
+      try { line = JSON.parse(text) as LogLine } catch { line = { msg: text } }
+      this.lines.push(line)
+      for (const w of [...this.waiters]) if (w.test(line)) { this.waiters.delete(w); w.resolve(line) }
+    })
+    createInterface({ input: child.stderr! }).on('line', (text) => { this.stderr.push(text) })
+    this.exited = new Promise((resolve) => child.once('exit', (code) => { resolve(code) }))
+  }
+
+  get alive (): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null
+  }
+
+  /** Resolves with the first log line (already seen or to come) that passes `test`. */
+  async waitFor (test: (l: LogLine) => boolean, what: string, timeoutMs = 30_000): Promise<LogLine> {
+    const seen = this.lines.find(test)
+    if (seen !== undefined) return seen
+    return await new Promise<LogLine>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters.delete(w)
+        reject(new Error(`${this.name}: no "${what}" within ${timeoutMs} ms; stderr:\n${this.stderr.slice(-20).join('\n')}`))
+      }, timeoutMs)
+      const w = { test, resolve: (l: LogLine) => { clearTimeout(timer); resolve(l) } }
+      this.waiters.add(w)
+      void this.exited.then((code) => {
+        if (!this.waiters.has(w)) return
+        this.waiters.delete(w)
+        clearTimeout(timer)
+        reject(new Error(`${this.name} exited (${code}) before "${what}"; stderr:\n${this.stderr.slice(-20).join('\n')}`))
+      })
+    })
+  }
+
+  kill9 (): Promise<number | null> {
+    this.child.kill('SIGKILL')
+    return this.exited
+  }
+
+  async stop (): Promise<number | null> {
+    if (!this.alive) return await this.exited
+    this.child.kill('SIGTERM')
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000)
+    const code = await this.exited
+    clearTimeout(timer)
+    return code
+  }
+}
+
+export interface Coordinator extends Proc {
+  api: string
+  httpPort: number
+  multiaddr: string
+  peerId: string
+  dataDir: string
+}
+
+export interface CoordinatorOptions {
+  dataDir?: string
+  httpPort?: number
+  /** libp2p TCP port; 0 for an ephemeral one. */
+  p2pPort?: number
+  leaseTtlMs?: number
+  args?: string[]
+}
+
+export async function startCoordinator (opts: CoordinatorOptions = {}): Promise<Coordinator> {
+  const dataDir = opts.dataDir ?? tempDir('coordinator')
+  const args = [
+    coordinatorMain,
+    '--host', '127.0.0.1',
+    '--port', String(opts.httpPort ?? 0),
+    '--data-dir', dataDir,
+    '--listen', `/ip4/127.0.0.1/tcp/${opts.p2pPort ?? 0}`,
+    '--lease-ttl', String(opts.leaseTtlMs ?? 3_000),
+    '--announce-interval', '500',
+    ...(opts.args ?? [])
+  ]
+  const proc = track(new Proc('coordinator', spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })))
+  const ready = await proc.waitFor(l => l.msg === 'coordinator ready', 'coordinator ready')
+  const multiaddrs = ready.multiaddrs as string[]
+  return Object.assign(proc, {
+    api: ready.api as string,
+    httpPort: ready.port as number,
+    multiaddr: multiaddrs.find(a => a.includes('/127.0.0.1/')) ?? multiaddrs[0],
+    peerId: ready.peerId as string,
+    dataDir
+  })
+}
+
+export interface Worker extends Proc {
+  peerId: string
+  multiaddr: string
+}
+
+export async function startWorker (coordinator: string, opts: { threads?: number, args?: string[] } = {}): Promise<Worker> {
+  const args = [
+    workerMain,
+    '--coordinator', coordinator,
+    '--threads', String(opts.threads ?? 1),
+    '--data-dir', tempDir('worker'),
+    '--listen', '/ip4/127.0.0.1/tcp/0',
+    // Two workers on two cores see each other as load: in tests the machine is lent unconditionally.
+    '--max-load', '100',
+    '--allow-battery',
+    ...(opts.args ?? [])
+  ]
+  const proc = track(new Proc('worker', spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })))
+  const ready = await proc.waitFor(l => l.msg === 'worker ready', 'worker ready')
+  const multiaddrs = ready.multiaddrs as string[]
+  return Object.assign(proc, { peerId: ready.peerId as string, multiaddr: multiaddrs[0] })
+}
+
+const started: Proc[] = []
+const dirs: string[] = []
+
+function track<T extends Proc> (p: T): T {
+  started.push(p)
+  return p
+}
+
+export function tempDir (prefix: string): string {
+  const d = mkdtempSync(join(tmpdir(), `cycleshare-${prefix}-`))
+  dirs.push(d)
+  return d
+}
+
+/** Kills every process these helpers started and removes their folders; call in afterAll. */
+export async function cleanup (): Promise<void> {
+  await Promise.all(started.splice(0).map(async p => await p.stop()))
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
+}
+
+export interface HttpAnswer<T = unknown> {
+  status: number
+  type: string
+  body: T
+  bytes: Uint8Array
+}
+
+export async function http<T = any> (api: string, method: string, path: string, body?: unknown, raw?: string | Uint8Array): Promise<HttpAnswer<T>> {
+  const res = await fetch(api + path, {
+    method,
+    headers: body !== undefined || raw !== undefined ? { 'content-type': 'application/json' } : undefined,
+    body: raw ?? (body !== undefined ? JSON.stringify(body) : undefined)
+  })
+  const bytes = new Uint8Array(await res.arrayBuffer())
+  const type = res.headers.get('content-type') ?? ''
+  const text = new TextDecoder().decode(bytes)
+  return { status: res.status, type, bytes, body: (type.includes('json') ? JSON.parse(text) : text) as T }
+}
+
+export interface JobView {
+  id: string
+  task: string
+  status: string
+  progress: { done: number, total: number }
+  error?: string
+}
+
+export async function submit (api: string, job: unknown): Promise<string> {
+  const res = await http<{ id: string }>(api, 'POST', '/jobs', job)
+  if (res.status !== 201) throw new Error(`submit failed: ${res.status} ${JSON.stringify(res.body)}`)
+  return res.body.id
+}
+
+/** Polls the job until `until` holds (the HTTP API is the observable state), or fails after `timeoutMs`. */
+export async function waitForJob (coordinator: () => string, id: string, until: (j: JobView) => boolean, timeoutMs = 120_000): Promise<JobView> {
+  const deadline = Date.now() + timeoutMs
+  let last: JobView | undefined
+  while (Date.now() < deadline) {
+    try {
+      const res = await http<JobView>(coordinator(), 'GET', `/jobs/${id}`)
+      if (res.status === 200) {
+        last = res.body
+        if (until(last)) return last
+        if (['failed', 'cancelled'].includes(last.status) && !until(last)) throw new Error(`job ${id} ended ${last.status}: ${last.error ?? ''}`)
+      }
+    } catch (err) {
+      if ((err as Error).message.startsWith('job ')) throw err
+      // the coordinator is restarting: keep asking
+    }
+    await new Promise(r => setTimeout(r, 25))
+  }
+  throw new Error(`job ${id} did not reach the expected state within ${timeoutMs} ms; last seen ${JSON.stringify(last)}`)
+}
+
+export const isDone = (j: JobView): boolean => j.status === 'done'
