@@ -65,7 +65,7 @@ describe('bad input from everywhere', () => {
 
   it('streams: garbage, wrong kinds and oversized frames at the coordinator are refused, and it keeps serving', async () => {
     const garbage = await attacker.request(coordinator.peerId, PROTOCOL_COORDINATOR, new Uint8Array([0xc1, 0xff, 0x00, 0x13, 0x37]))
-    expect(() => decodeResponse(garbage, MessageKind.Reported)).toThrow(/msgpack|malformed/i)
+    expect(() => decodeResponse(garbage, MessageKind.Reported)).toThrow(/not valid MessagePack/)
 
     const wrongKind = await attacker.request(coordinator.peerId, PROTOCOL_COORDINATOR, encode(msg.assign([])))
     expect(() => decodeResponse(wrongKind, MessageKind.Assigned)).toThrow(/assign/)

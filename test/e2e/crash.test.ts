@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { cleanup, http, isDone, startCoordinator, startWorker, submit, waitForJob, type Coordinator } from './harness.js'
+import { cleanup, http, isDone, startCoordinator, startWorker, submit, waitForJob, waitForWorker, type Coordinator } from './harness.js'
 
 // π(10^9) = 50,847,534: a job long enough (a few seconds on two threads) to kill something mid-way.
 const PRIMES_1E9 = { task: 'primes', params: { from: 0, to: 1_000_000_000 }, chunks: 200 }
@@ -34,7 +34,9 @@ describe('crashes mid-job', () => {
     const coordinator = await startCoordinator({ leaseTtlMs: 2_000 })
     const [doomed, survivor] = await Promise.all([startWorker(coordinator.multiaddr), startWorker(coordinator.multiaddr)])
     const id = await submit(coordinator.api, PRIMES_1E9)
-    await waitForJob(() => coordinator.api, id, j => j.progress.done >= 20)
+    // Kill it while it is in the thick of the job: it has finished some chunks and holds others.
+    await waitForWorker(coordinator.api, doomed.peerId, w => w.chunksDone >= 5)
+    expect((await http(coordinator.api, 'GET', `/jobs/${id}`)).body.status).toBe('running')
     await doomed.kill9()
 
     const job = await waitForJob(() => coordinator.api, id, isDone)
@@ -43,6 +45,7 @@ describe('crashes mid-job', () => {
     expect(res.body.result.count).toBe(PI_1E9)
     const workers = await http<Array<{ peerId: string, chunksDone: number, state: string }>>(coordinator.api, 'GET', '/workers')
     const byId = new Map(workers.body.map(w => [w.peerId, w]))
+    expect([...byId.keys()].sort()).toEqual([doomed.peerId, survivor.peerId].sort())
     // Every chunk counted once, split between the two; the dead one is seen as gone.
     expect(byId.get(doomed.peerId)!.chunksDone + byId.get(survivor.peerId)!.chunksDone).toBe(200)
     expect(byId.get(doomed.peerId)!.state).toBe('disconnected')

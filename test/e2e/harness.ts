@@ -213,4 +213,22 @@ export async function waitForJob (coordinator: () => string, id: string, until: 
   throw new Error(`job ${id} did not reach the expected state within ${timeoutMs} ms; last seen ${JSON.stringify(last)}`)
 }
 
+export interface WorkerView {
+  peerId: string
+  state: string
+  chunksDone: number
+}
+
+/** Polls `GET /api/workers` until the worker's entry satisfies `until`. */
+export async function waitForWorker (api: string, peerId: string, until: (w: WorkerView) => boolean, timeoutMs = 60_000): Promise<WorkerView> {
+  const deadline = Date.now() + timeoutMs
+  let last: WorkerView | undefined
+  while (Date.now() < deadline) {
+    last = (await http<WorkerView[]>(api, 'GET', '/workers')).body.find(w => w.peerId === peerId)
+    if (last !== undefined && until(last)) return last
+    await new Promise(r => setTimeout(r, 25))
+  }
+  throw new Error(`worker ${peerId} did not reach the expected state within ${timeoutMs} ms; last seen ${JSON.stringify(last)}`)
+}
+
 export const isDone = (j: JobView): boolean => j.status === 'done'

@@ -40,6 +40,25 @@ describe('complete', () => {
     expect(scheduler.workerStats()).toEqual([{ worker: 'slow', chunksDone: 2, chunksFailed: 0 }])
   })
 
+  it('rejects a forged lease', () => {
+    const { scheduler } = harness()
+    const job = scheduler.submit({ task: 'tally', params: {}, chunks: 2 })
+    const [g] = scheduler.lease('w1', 1)
+    const [seq, index, attempt, tag] = g.leaseId.split('.')
+    const forged = [
+      `${seq}.${index}.${attempt}.${tag.slice(1)}x`, // wrong tag
+      `${seq}.${index}.2.${tag}`, // an attempt not issued yet
+      `${seq}.1.1.${tag}`, // a chunk never leased
+      `9.${index}.${attempt}.${tag}` // a job that does not exist
+    ]
+    expect(scheduler.complete('w1', forged.map(leaseId => ({ leaseId, ok: true, output: 1 })))).toEqual({
+      accepted: [], rejected: forged.map(leaseId => ({ leaseId, reason: 'unknown lease' }))
+    })
+    expect(scheduler.renew('w1', forged).lost).toEqual(forged)
+    expect(scheduler.release('w1', forged)).toEqual([])
+    expect(scheduler.get(job.id).progress.done).toBe(0)
+  })
+
   it('rejects an unknown lease and a malformed outcome', () => {
     const { scheduler } = harness()
     expect(scheduler.complete('w1', [

@@ -4,7 +4,8 @@ import { Emitter } from './emitter.js'
 import { InvalidJobError, JobNotDoneError, JobNotFoundError, UnknownTaskError } from './errors.js'
 import { allocateRoundRobin, type Candidate } from './fairness.js'
 import { newId } from './ids.js'
-import type { JobEnd, JobRow, LeaseLookup, SchedulerStore, WorkerStats } from './store.js'
+import { formatLeaseId, parseLeaseId, tagOf, type LeaseRef } from './lease-ids.js'
+import type { ChunkRow, JobEnd, JobRow, SchedulerStore, WorkerStats } from './store.js'
 import type { AnyTask } from '@cycleshare/tasks'
 import type {
   ChunkOutcome, CompleteResult, JobRequest, JobResult, JobStatus, JobView, LeaseGrant, RenewResult, SchedulerEvents
@@ -137,7 +138,7 @@ class DefaultScheduler implements Scheduler {
 
   start (): void {
     if (this.timer !== undefined) return
-    this.write(() => { this.store.extendLive(this.clock() + this.options.leaseTtlMs) })
+    this.write(() => { this.store.extendLive(this.clock() + this.options.leaseTtlMs) }, false)
     this.timer = setInterval(() => {
       // Only a storage failure can throw here; the next tick tries again.
       try { this.expire() } catch {}
@@ -242,15 +243,18 @@ class DefaultScheduler implements Scheduler {
         const inputs = this.inputs(job, retried, fresh)
         if (inputs === undefined) continue
         let i = 0
-        for (const index of retried) {
-          const leaseId = newId()
-          const attempt = this.store.leaseRetry(seq, index, leaseId, worker, deadline)
+        const grant = (index: number, attempt: number, tag: string): void => {
+          const leaseId = formatLeaseId({ jobSeq: seq, index, attempt, tag })
           grants.push({ leaseId, jobId: job.id, index, attempt, task: job.task.name, input: inputs[i++], ttlMs })
         }
+        for (const index of retried) {
+          const tag = newId()
+          grant(index, this.store.leaseRetry(seq, index, tag, worker, deadline), tag)
+        }
         for (let index = job.nextIndex; index < job.nextIndex + fresh; index++) {
-          const leaseId = newId()
-          this.store.leaseNew(seq, index, leaseId, worker, deadline)
-          grants.push({ leaseId, jobId: job.id, index, attempt: 1, task: job.task.name, input: inputs[i++], ttlMs })
+          const tag = newId()
+          this.store.leaseNew(seq, index, tag, worker, deadline)
+          grant(index, 1, tag)
         }
         job.retry -= retried.length
         job.nextIndex += fresh
@@ -259,7 +263,7 @@ class DefaultScheduler implements Scheduler {
         if (fresh > 0 || started) this.store.saveCursor(seq, job.nextIndex, job.status)
         if (started) this.queued.push(['job', activeView(job)])
       }
-    })
+    }, false) // a lease lost in a power cut is reissued under another tag; its result is then refused
     this.lastServed = last
     return grants
   }
@@ -272,10 +276,11 @@ class DefaultScheduler implements Scheduler {
     const lost: string[] = []
     this.write(() => {
       for (const leaseId of leaseIds) {
-        const ok = typeof leaseId === 'string' && this.store.renew(leaseId, worker, now, now + ttlMs)
+        const lease = parseLeaseId(leaseId)
+        const ok = lease !== undefined && this.store.renew(lease, worker, now, now + ttlMs)
         ;(ok ? renewed : lost).push(leaseId)
       }
-    })
+    }, false)
     return { renewed, lost, ttlMs }
   }
 
@@ -284,15 +289,14 @@ class DefaultScheduler implements Scheduler {
     const released: string[] = []
     this.write(() => {
       for (const leaseId of leaseIds) {
-        if (typeof leaseId !== 'string') continue
-        const seq = this.store.release(leaseId, worker)
-        if (seq === undefined) continue
-        const job = this.active.get(seq)
+        const lease = parseLeaseId(leaseId)
+        if (lease === undefined || !this.store.release(lease, worker)) continue
+        const job = this.active.get(lease.jobSeq)
         if (job !== undefined) job.retry++
         released.push(leaseId)
       }
       if (released.length > 0) this.queued.push(['work', this.pendingCount()])
-    })
+    }, false)
     return released
   }
 
@@ -305,7 +309,7 @@ class DefaultScheduler implements Scheduler {
       }
       if (seqs.length > 0) this.queued.push(['work', this.pendingCount()])
       return seqs.length
-    })
+    }, false)
   }
 
   pending (): { pending: number, tasks: string[] } {
@@ -340,8 +344,10 @@ class DefaultScheduler implements Scheduler {
           rejected.push({ leaseId: String(leaseId), reason: 'malformed outcome' })
           continue
         }
-        const lease = this.store.lookupLease(leaseId)
-        if (lease === undefined) {
+        const lease = parseLeaseId(leaseId)
+        const chunk = lease === undefined ? undefined : this.store.chunk(lease.jobSeq, lease.index)
+        // Issued only if the chunk's row holds its tag: forged or garbled ids end here.
+        if (lease === undefined || chunk === undefined || lease.attempt > chunk.attempt || tagOf(chunk.tags, lease.attempt) !== lease.tag) {
           rejected.push({ leaseId, reason: 'unknown lease' })
           continue
         }
@@ -351,12 +357,12 @@ class DefaultScheduler implements Scheduler {
           continue
         }
         // Already reduced (a resent batch, or a second attempt losing the race): durable, not counted again.
-        if (lease.state === 'done') {
+        if (chunk.state === 'done') {
           accepted.push(leaseId)
           continue
         }
         if (!outcome.ok) {
-          if (this.failAttempt(job, lease, leaseId, describeWire(outcome.error))) counts.failed++
+          if (this.failAttempt(job, lease, chunk, describeWire(outcome.error))) counts.failed++
           accepted.push(leaseId)
           continue
         }
@@ -365,7 +371,7 @@ class DefaultScheduler implements Scheduler {
           output = job.task.parseOutput(outcome.output, job.task.chunk(job.params, job.chunks, lease.index))
         } catch (err) {
           const reason = describe(err)
-          if (this.failAttempt(job, lease, leaseId, reason)) counts.failed++
+          if (this.failAttempt(job, lease, chunk, reason)) counts.failed++
           rejected.push({ leaseId, reason })
           continue
         }
@@ -378,7 +384,7 @@ class DefaultScheduler implements Scheduler {
           continue
         }
         this.store.markDone(job.seq, lease.index)
-        if (lease.state === 'retry') job.retry--
+        if (chunk.state === 'retry') job.retry--
         job.done++
         counts.done++
         accepted.push(leaseId)
@@ -400,8 +406,8 @@ class DefaultScheduler implements Scheduler {
    * Counts a failed attempt once: only the chunk's current live lease counts (it then goes back to
    * retry, so a resent report of it finds it no longer live). Returns whether it counted.
    */
-  private failAttempt (job: ActiveJob, lease: LeaseLookup, leaseId: string, reason: string): boolean {
-    if (lease.state !== 'leased' || lease.currentLease !== leaseId) return false
+  private failAttempt (job: ActiveJob, lease: LeaseRef, chunk: ChunkRow, reason: string): boolean {
+    if (chunk.state !== 'leased' || chunk.attempt !== lease.attempt) return false
     const failures = this.store.markFailed(job.seq, lease.index)
     job.retry++
     if (failures >= this.options.maxAttempts) {
@@ -435,7 +441,8 @@ class DefaultScheduler implements Scheduler {
     if (end.error !== undefined) view.error = end.error
     this.queued.push(['job', view])
     const byWorker = new Map<string, string[]>()
-    for (const { leaseId, worker } of live) {
+    for (const { index, attempt, tag, worker } of live) {
+      const leaseId = formatLeaseId({ jobSeq: job.seq, index, attempt, tag })
       const ids = byWorker.get(worker)
       if (ids === undefined) byWorker.set(worker, [leaseId])
       else ids.push(leaseId)
@@ -463,12 +470,12 @@ class DefaultScheduler implements Scheduler {
   /**
    * Runs `fn` as one transaction, then emits the events it queued. If it throws, the in-memory
    * state (which `fn` may have half-changed, a reduced accumulator included) is rebuilt from the
-   * store, which rolled back.
+   * store, which rolled back. Only state a restart rebuilds or forgives may skip `durable`.
    */
-  private write<T>(fn: () => T): T {
+  private write<T>(fn: () => T, durable = true): T {
     let result: T
     try {
-      result = this.store.transaction(fn)
+      result = this.store.transaction(fn, durable)
     } catch (err) {
       this.store.transaction(() => { this.load() })
       this.queued = []

@@ -22,14 +22,16 @@ export const migrations: readonly string[] = [
   );
 
   -- A row exists only once a chunk has been leased: splitting is lazy.
-  -- lease_id, worker and deadline describe the chunk's newest lease.
+  -- attempt, worker and deadline describe the chunk's newest lease. A lease id names
+  -- (job_seq, idx, attempt) and a random tag; tags holds the tags of every attempt, 12 characters
+  -- each, so that old leases stay recognisable without a table of all leases.
   CREATE TABLE chunks (
     job_seq INTEGER NOT NULL,
     idx INTEGER NOT NULL,
     state TEXT NOT NULL,
     attempt INTEGER NOT NULL,
     failures INTEGER NOT NULL DEFAULT 0,
-    lease_id TEXT NOT NULL,
+    tags TEXT NOT NULL,
     worker TEXT NOT NULL,
     deadline INTEGER NOT NULL,
     PRIMARY KEY (job_seq, idx)
@@ -38,15 +40,6 @@ export const migrations: readonly string[] = [
   CREATE INDEX chunks_live_by_deadline ON chunks (deadline) WHERE state = 'leased';
   CREATE INDEX chunks_live_by_job ON chunks (job_seq) WHERE state = 'leased';
   CREATE INDEX chunks_retry ON chunks (job_seq, idx) WHERE state = 'retry';
-
-  -- Every lease ever issued, so that a late result of an expired attempt is still recognised.
-  CREATE TABLE leases (
-    id TEXT PRIMARY KEY,
-    job_seq INTEGER NOT NULL,
-    idx INTEGER NOT NULL,
-    attempt INTEGER NOT NULL,
-    worker TEXT NOT NULL
-  ) WITHOUT ROWID;
 
   CREATE TABLE workers (
     worker TEXT PRIMARY KEY,

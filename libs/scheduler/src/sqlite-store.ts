@@ -1,7 +1,8 @@
 import Database from 'better-sqlite3'
 import { SQLITE_BUSY_TIMEOUT_MS } from './constants.js'
 import { migrations } from './schema.js'
-import type { JobEnd, JobRow, LeaseLookup, LiveLease, NewJob, SchedulerStore, WorkerStats } from './store.js'
+import { TAG_LENGTH, type LeaseRef } from './lease-ids.js'
+import type { ChunkRow, JobEnd, JobRow, LiveLease, NewJob, SchedulerStore, WorkerStats } from './store.js'
 import type { JobStatus } from './types.js'
 
 const JOB_COLUMNS = `seq, id, task, params, chunks, next_index AS nextIndex, done, status, acc, result,
@@ -57,26 +58,24 @@ function prepareStatements (db: Database.Database) {
     saveProgress: p('UPDATE jobs SET done = ?, acc = ? WHERE seq = ?'),
     endJob: p(`UPDATE jobs SET status = @status, done = @done, finished_at = @finishedAt, result = @result,
       result_type = @resultType, error = @error, acc = NULL WHERE seq = @seq`),
-    liveLeases: p(`SELECT lease_id AS leaseId, worker FROM chunks WHERE job_seq = ? AND state = 'leased'`),
+    liveLeases: p(`SELECT idx AS "index", attempt, substr(tags, (attempt - 1) * ${TAG_LENGTH} + 1, ${TAG_LENGTH}) AS tag, worker
+      FROM chunks WHERE job_seq = ? AND state = 'leased' ORDER BY idx`),
     dropChunks: p(`UPDATE chunks SET state = 'dropped' WHERE job_seq = ? AND state IN ('leased', 'retry')`),
-    insertChunk: p(`INSERT INTO chunks (job_seq, idx, state, attempt, lease_id, worker, deadline)
+    insertChunk: p(`INSERT INTO chunks (job_seq, idx, state, attempt, tags, worker, deadline)
       VALUES (?, ?, 'leased', 1, ?, ?, ?)`),
-    leaseRetry: p(`UPDATE chunks SET state = 'leased', attempt = attempt + 1, lease_id = ?, worker = ?, deadline = ?
+    leaseRetry: p(`UPDATE chunks SET state = 'leased', attempt = attempt + 1, tags = tags || ?, worker = ?, deadline = ?
       WHERE job_seq = ? AND idx = ? AND state = 'retry' RETURNING attempt`).pluck(),
-    insertLease: p('INSERT INTO leases (id, job_seq, idx, attempt, worker) VALUES (?, ?, ?, ?, ?)'),
     retryIndexes: p(`SELECT idx FROM chunks WHERE job_seq = ? AND state = 'retry' ORDER BY idx LIMIT ?`).pluck(),
-    lookupLease: p(`SELECT l.job_seq AS jobSeq, l.idx AS "index", l.attempt, c.state, c.lease_id AS currentLease
-      FROM leases l JOIN chunks c ON c.job_seq = l.job_seq AND c.idx = l.idx WHERE l.id = ?`),
+    chunk: p('SELECT state, attempt, tags FROM chunks WHERE job_seq = ? AND idx = ?'),
     markDone: p(`UPDATE chunks SET state = 'done' WHERE job_seq = ? AND idx = ?`),
     markFailed: p(`UPDATE chunks SET state = 'retry', failures = failures + 1 WHERE job_seq = ? AND idx = ?
       RETURNING failures`).pluck(),
-    renew: p(`UPDATE chunks SET deadline = @deadline
-      WHERE (job_seq, idx) = (SELECT job_seq, idx FROM leases WHERE id = @leaseId)
-        AND state = 'leased' AND lease_id = @leaseId AND worker = @worker AND deadline > @now`),
-    release: p(`UPDATE chunks SET state = 'retry'
-      WHERE (job_seq, idx) = (SELECT job_seq, idx FROM leases WHERE id = @leaseId)
-        AND state = 'leased' AND lease_id = @leaseId AND worker = @worker
-      RETURNING job_seq`).pluck(),
+    renew: p(`UPDATE chunks SET deadline = @deadline WHERE job_seq = @jobSeq AND idx = @index
+      AND state = 'leased' AND attempt = @attempt AND worker = @worker AND deadline > @now
+      AND substr(tags, (@attempt - 1) * ${TAG_LENGTH} + 1, ${TAG_LENGTH}) = @tag`),
+    release: p(`UPDATE chunks SET state = 'retry' WHERE job_seq = @jobSeq AND idx = @index
+      AND state = 'leased' AND attempt = @attempt AND worker = @worker
+      AND substr(tags, (@attempt - 1) * ${TAG_LENGTH} + 1, ${TAG_LENGTH}) = @tag`),
     expire: p(`UPDATE chunks SET state = 'retry' WHERE state = 'leased' AND deadline <= ? RETURNING job_seq`).pluck(),
     extendLive: p(`UPDATE chunks SET deadline = ? WHERE state = 'leased'`),
     countWorker: p(`INSERT INTO workers (worker, chunks_done, chunks_failed) VALUES (?, ?, ?)
@@ -90,18 +89,30 @@ class SqliteStore implements SchedulerStore {
   private readonly db: Database.Database
   private readonly stmt: ReturnType<typeof prepareStatements>
   private readonly run: Database.Transaction<(fn: () => unknown) => unknown>
+  private readonly syncFull: Database.Statement
+  private readonly syncNormal: Database.Statement
 
   constructor (db: Database.Database) {
     this.db = db
     this.stmt = prepareStatements(db)
     this.run = db.transaction((fn: () => unknown) => fn())
+    this.syncFull = db.prepare('PRAGMA synchronous = FULL')
+    this.syncNormal = db.prepare('PRAGMA synchronous = NORMAL')
   }
 
-  transaction<T>(fn: () => T): T {
+  transaction<T>(fn: () => T, durable = true): T {
     if (this.db.inTransaction) return fn()
     // IMMEDIATE takes the write lock up front: a second connection on the same file waits
     // (busy_timeout) instead of failing half-way when its read transaction tries to upgrade.
-    return this.run.immediate(fn) as T
+    if (durable) return this.run.immediate(fn) as T
+    // In WAL mode NORMAL skips the fsync at commit; the WAL stays in order, and the next FULL
+    // commit's fsync carries these frames too. Half the fsyncs when workers pull small batches.
+    this.syncNormal.run()
+    try {
+      return this.run.immediate(fn) as T
+    } finally {
+      this.syncFull.run()
+    }
   }
 
   insertJob (job: NewJob): number {
@@ -151,15 +162,13 @@ class SqliteStore implements SchedulerStore {
     return live
   }
 
-  leaseNew (jobSeq: number, index: number, leaseId: string, worker: string, deadline: number): void {
-    this.stmt.insertChunk.run(jobSeq, index, leaseId, worker, deadline)
-    this.stmt.insertLease.run(leaseId, jobSeq, index, 1, worker)
+  leaseNew (jobSeq: number, index: number, tag: string, worker: string, deadline: number): void {
+    this.stmt.insertChunk.run(jobSeq, index, tag, worker, deadline)
   }
 
-  leaseRetry (jobSeq: number, index: number, leaseId: string, worker: string, deadline: number): number {
-    const attempt = this.stmt.leaseRetry.get(leaseId, worker, deadline, jobSeq, index) as number | undefined
+  leaseRetry (jobSeq: number, index: number, tag: string, worker: string, deadline: number): number {
+    const attempt = this.stmt.leaseRetry.get(tag, worker, deadline, jobSeq, index) as number | undefined
     if (attempt === undefined) throw new Error(`chunk ${index} of job ${jobSeq} is not waiting for a retry`)
-    this.stmt.insertLease.run(leaseId, jobSeq, index, attempt, worker)
     return attempt
   }
 
@@ -167,8 +176,8 @@ class SqliteStore implements SchedulerStore {
     return this.stmt.retryIndexes.all(jobSeq, limit) as number[]
   }
 
-  lookupLease (leaseId: string): LeaseLookup | undefined {
-    return this.stmt.lookupLease.get(leaseId) as LeaseLookup | undefined
+  chunk (jobSeq: number, index: number): ChunkRow | undefined {
+    return this.stmt.chunk.get(jobSeq, index) as ChunkRow | undefined
   }
 
   markDone (jobSeq: number, index: number): void {
@@ -179,12 +188,12 @@ class SqliteStore implements SchedulerStore {
     return this.stmt.markFailed.get(jobSeq, index) as number
   }
 
-  renew (leaseId: string, worker: string, now: number, deadline: number): boolean {
-    return this.stmt.renew.run({ leaseId, worker, now, deadline }).changes === 1
+  renew (lease: LeaseRef, worker: string, now: number, deadline: number): boolean {
+    return this.stmt.renew.run({ ...lease, worker, now, deadline }).changes === 1
   }
 
-  release (leaseId: string, worker: string): number | undefined {
-    return this.stmt.release.get({ leaseId, worker }) as number | undefined
+  release (lease: LeaseRef, worker: string): boolean {
+    return this.stmt.release.run({ ...lease, worker }).changes === 1
   }
 
   expire (now: number): number[] {

@@ -4,6 +4,7 @@
  * durable step. SQLite implements it for the coordinator (`openSqliteStore`); a peer group's
  * submitting peer can use the same.
  */
+import type { LeaseRef } from './lease-ids.js'
 import type { JobStatus } from './types.js'
 
 /** `leased`: held by a live lease; `retry`: waiting to be leased again; `dropped`: its job ended. */
@@ -46,18 +47,19 @@ export interface JobEnd {
   error?: string
 }
 
-/** A lease, joined with the current state of its chunk. */
-export interface LeaseLookup {
-  jobSeq: number
-  index: number
-  attempt: number
+/** A chunk that has been leased at least once. */
+export interface ChunkRow {
   state: ChunkState
-  /** The chunk's newest lease: equal to the looked-up id only if that lease is the current one. */
-  currentLease: string
+  /** The attempt number of its newest lease. */
+  attempt: number
+  /** The tags of all its leases, in attempt order (see `tagOf`). */
+  tags: string
 }
 
 export interface LiveLease {
-  leaseId: string
+  index: number
+  attempt: number
+  tag: string
   worker: string
 }
 
@@ -68,8 +70,13 @@ export interface WorkerStats {
 }
 
 export interface SchedulerStore {
-  /** Runs `fn` in one write transaction (nested calls join it); rolls back if it throws. */
-  transaction<T>(fn: () => T): T
+  /**
+   * Runs `fn` in one write transaction (nested calls join it); rolls back if it throws. A durable
+   * transaction is on disk when this returns; one that is not (leases, renewals: state that a
+   * restart rebuilds or forgives) may be lost in a power cut, but never reordered after a later
+   * durable one, which takes it to disk along with itself.
+   */
+  transaction<T>(fn: () => T, durable?: boolean): T
 
   insertJob(job: NewJob): number
   job(id: string): JobRow | undefined
@@ -86,18 +93,18 @@ export interface SchedulerStore {
   endJob(seq: number, end: JobEnd): LiveLease[]
 
   /** Creates chunk `index` with its first lease (attempt 1). */
-  leaseNew(jobSeq: number, index: number, leaseId: string, worker: string, deadline: number): void
+  leaseNew(jobSeq: number, index: number, tag: string, worker: string, deadline: number): void
   /** Leases a chunk waiting in `retry` again; returns its new attempt number. */
-  leaseRetry(jobSeq: number, index: number, leaseId: string, worker: string, deadline: number): number
+  leaseRetry(jobSeq: number, index: number, tag: string, worker: string, deadline: number): number
   retryIndexes(jobSeq: number, limit: number): number[]
-  lookupLease(leaseId: string): LeaseLookup | undefined
+  chunk(jobSeq: number, index: number): ChunkRow | undefined
   markDone(jobSeq: number, index: number): void
   /** Counts a failed attempt of a chunk and sends it back to `retry`; returns its failures so far. */
   markFailed(jobSeq: number, index: number): number
-  /** Extends a lease if `worker` holds it and it is live at `now`. */
-  renew(leaseId: string, worker: string, now: number, deadline: number): boolean
-  /** Sends a chunk back to `retry` if `worker` holds its lease; returns the chunk's job. */
-  release(leaseId: string, worker: string): number | undefined
+  /** Extends a lease if it is the chunk's newest, `worker` holds it, and it is live at `now`. */
+  renew(lease: LeaseRef, worker: string, now: number, deadline: number): boolean
+  /** Sends a chunk back to `retry` if this is its newest lease, live and held by `worker`. */
+  release(lease: LeaseRef, worker: string): boolean
   /** Sends every chunk whose lease ran out by `now` back to `retry`; returns their jobs, one per chunk. */
   expire(now: number): number[]
   /** Moves every live lease's deadline (after a restart, when nobody could renew). */

@@ -1,5 +1,4 @@
 import { Catch, HttpException, Inject, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common'
-import type { Response } from 'express'
 import { LOGGER, type Logger } from '../logger.js'
 
 /**
@@ -16,12 +15,17 @@ const statusByName: Record<string, number> = {
   JobNotDoneError: 409
 }
 
+/** The part of the platform's response object this filter uses. */
+interface JsonResponse {
+  status(code: number): { json(body: unknown): void }
+}
+
 @Catch()
 export class DomainExceptionFilter implements ExceptionFilter {
   constructor (@Inject(LOGGER) private readonly log: Logger) {}
 
   catch (err: unknown, host: ArgumentsHost): void {
-    const res = host.switchToHttp().getResponse<Response>()
+    const res = host.switchToHttp().getResponse<JsonResponse>()
     if (err instanceof HttpException) {
       const body = err.getResponse()
       const message = typeof body === 'string' ? body : (body as { message?: unknown }).message ?? err.message

@@ -22,8 +22,17 @@ export class NetworkService implements OnModuleInit, OnApplicationShutdown {
   private peer!: Peer
   private announceTimer?: NodeJS.Timeout
   private announceQueued = false
-  /** Workers with an assign in flight: their next pull waits for it, so one worker cannot hoard. */
-  private readonly assigning = new Set<string>()
+  /**
+   * Workers with an assign in flight, and the pull that came in meanwhile (the newest wins: its
+   * slot count is the worker's latest word). One assign at a time per worker keeps the worker's
+   * count of free slots and ours in step.
+   */
+  private readonly assigning = new Map<string, PullMessage | undefined>()
+  /**
+   * Workers whose last pull found nothing: when work arrives they are sent it at once, without
+   * waiting for the announcement and a fresh pull (two fewer hops on the first chunk of a job).
+   */
+  private readonly hungry = new Map<string, PullMessage>()
   private readonly unsubscribe: Array<() => void> = []
 
   constructor (
@@ -53,7 +62,10 @@ export class NetworkService implements OnModuleInit, OnApplicationShutdown {
     this.unsubscribe.push(
       this.scheduler.on('work', () => { this.announceSoon() }),
       this.scheduler.on('revoke', (worker, leaseIds) => { void this.revoke(worker, leaseIds) }),
-      this.peer.on('peer:disconnect', (peerId) => { this.workers.disconnected(peerId) })
+      this.peer.on('peer:disconnect', (peerId) => {
+        this.hungry.delete(peerId)
+        this.workers.disconnected(peerId)
+      })
     )
     this.announceTimer = setInterval(() => { void this.announce() }, this.config.announceIntervalMs)
     this.announceTimer.unref()
@@ -71,6 +83,7 @@ export class NetworkService implements OnModuleInit, OnApplicationShutdown {
     this.announceQueued = true
     setImmediate(() => {
       this.announceQueued = false
+      for (const [worker, pull] of [...this.hungry]) void this.assign(worker, pull)
       void this.announce()
     })
   }
@@ -100,10 +113,17 @@ export class NetworkService implements OnModuleInit, OnApplicationShutdown {
   }
 
   private async assign (worker: string, pull: PullMessage): Promise<void> {
-    if (this.assigning.has(worker)) return
+    if (this.assigning.has(worker)) {
+      this.assigning.set(worker, pull)
+      return
+    }
     const leases = this.scheduler.lease(worker, pull.slots, pull.tasks)
-    if (leases.length === 0) return
-    this.assigning.add(worker)
+    if (leases.length === 0) {
+      this.hungry.set(worker, pull)
+      return
+    }
+    this.hungry.delete(worker)
+    this.assigning.set(worker, undefined)
     this.workers.leased(worker, leases.length)
     const ids = leases.map(l => l.leaseId)
     try {
@@ -119,7 +139,9 @@ export class NetworkService implements OnModuleInit, OnApplicationShutdown {
       this.scheduler.release(worker, ids)
       this.workers.leased(worker, -ids.length)
     } finally {
+      const next = this.assigning.get(worker)
       this.assigning.delete(worker)
+      if (next !== undefined) void this.assign(worker, next)
     }
   }
 

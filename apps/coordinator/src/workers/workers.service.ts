@@ -47,8 +47,10 @@ export class WorkersService {
     this.changed(peerId)
   }
 
+  /** Our own count of a worker's leases moved; not a sign of life from the worker. */
   leased (peerId: string, delta: number): void {
-    const w = this.touch(peerId)
+    const w = this.live.get(peerId)
+    if (w === undefined) return
     w.leases = Math.max(0, w.leases + delta)
     this.changed(peerId)
   }
