@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import type { ChunkOutcome, JobView } from './index.js'
 import { harness, ok, runSum } from './testing/fake-tasks.js'
 
@@ -173,5 +173,29 @@ describe('cancel', () => {
     scheduler.complete('w1', [ok(g)])
     expect(scheduler.cancel(job.id).status).toBe('done')
     expect(scheduler.result(job.id).value).toEqual({ sum: 55 })
+  })
+})
+
+describe('events', () => {
+  it('a throwing listener neither fails the call nor silences the others', () => {
+    const { scheduler } = harness()
+    const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => {})
+    const heard: string[] = []
+    scheduler.on('job', () => { throw new Error('listener bug') })
+    const off = scheduler.on('job', j => heard.push(j.status))
+    try {
+      const job = scheduler.submit({ task: 'sum', params: { n: 10 }, chunks: 1 })
+      const [g] = scheduler.lease('w1', 1)
+      expect(scheduler.complete('w1', [ok(g)]).accepted).toEqual([g.leaseId])
+      expect(heard).toEqual(['queued', 'running', 'done'])
+      off()
+      scheduler.cancel(job.id)
+      expect(heard).toHaveLength(3)
+      expect(scheduler.result(job.id).value).toEqual({ sum: 55 })
+      expect(warn).toHaveBeenCalledTimes(3) // queued, running, done: cancelling a done job emits nothing
+      expect(warn.mock.calls[0][0]).toMatchObject({ message: 'listener bug' })
+    } finally {
+      warn.mockRestore()
+    }
   })
 })
