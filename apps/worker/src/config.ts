@@ -58,7 +58,7 @@ export function parseWorkerConfig (argv: string[], env: NodeJS.ProcessEnv = proc
     .description('Lends this machine to a cycleshare coordinator while it is idle.')
     .option('--coordinator <multiaddr>', 'the coordinator to work for (its printed multiaddr)', env.CYCLESHARE_COORDINATOR)
     .option('--threads <n>', 'task threads', env.CYCLESHARE_THREADS ?? threads)
-    .option('--prefetch <n>', 'chunks held beyond the running ones (default: threads)')
+    .option('--prefetch <n>', 'chunks held beyond the running ones (default: 2 × threads)')
     .option('--data-dir <dir>', 'folder for the peer identity', env.CYCLESHARE_DATA_DIR ?? './data/worker')
     .option('--listen <multiaddr...>', 'libp2p listen address(es)', env.CYCLESHARE_LISTEN?.split(',') ?? ['/ip4/0.0.0.0/tcp/0'])
     .option('--max-load <percent>', 'idle while the rest of the machine uses less CPU than this; 100 = always', env.CYCLESHARE_MAX_LOAD ?? '30')
@@ -75,7 +75,7 @@ export function parseWorkerConfig (argv: string[], env: NodeJS.ProcessEnv = proc
     throw new ConfigError((err as Error).message.replace(/^error: /, ''))
   }
   const o = program.opts()
-  const parsed = schema.safeParse({ ...o, prefetch: o.prefetch ?? o.threads })
+  const parsed = schema.safeParse({ ...o, prefetch: o.prefetch ?? (Number.isInteger(Number(o.threads)) ? String(2 * Number(o.threads)) : undefined) })
   if (!parsed.success) {
     const issue = parsed.error.issues[0]
     const got = o[String(issue.path[0])]

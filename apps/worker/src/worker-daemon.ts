@@ -10,8 +10,13 @@ import { createIdleMonitor, type IdleMonitor, type IdleState } from './idle-moni
 import type { Logger } from './logger.js'
 import { ResultOutbox } from './result-outbox.js'
 
-/** How long a pull waits for an assignment before the worker waits for the next announcement instead. */
-const PULL_TIMEOUT_MS = 2_000
+/**
+ * A pull unanswered this long is sent again, waiting twice as long each time up to the maximum:
+ * a pull can be lost (sent before the gossip stream to the coordinator is open, say), and the
+ * coordinator answers a heard one at once when it has work.
+ */
+const PULL_RETRY_MS = 250
+const PULL_RETRY_MAX_MS = 5_000
 /** How long shutdown waits for the coordinator to take back leases and results. */
 const SHUTDOWN_GRACE_MS = 5_000
 
@@ -45,6 +50,7 @@ class Daemon implements WorkerDaemon {
   private readonly outbox: ResultOutbox
   private readonly coordinatorId: string
   private readonly capacity: number
+  private readonly pullBatch: number
   private readonly tasks: string[]
   /** Accepted, waiting for a free thread: these can be given back without losing work. */
   private readonly queued = new Map<string, Lease>()
@@ -52,8 +58,7 @@ class Daemon implements WorkerDaemon {
   private pullTimer?: NodeJS.Timeout
   private renewTimer?: NodeJS.Timeout
   private renewEveryMs = 10_000
-  /** False after a pull came back empty, until the coordinator announces work again. */
-  private workKnown = true
+  private pullRetryMs = PULL_RETRY_MS
   private stopping = false
   private chunksDone = 0
   private readonly unsubscribe: Array<() => void> = []
@@ -62,6 +67,7 @@ class Daemon implements WorkerDaemon {
     this.log = components.log
     this.coordinatorId = config.coordinator.slice(config.coordinator.lastIndexOf('/p2p/') + 5)
     this.capacity = config.threads + config.prefetch
+    this.pullBatch = Math.max(1, Math.ceil(this.capacity / 2))
     this.tasks = taskNames()
     this.pool = createTaskPool({ threads: config.threads, maxMemoryMb: config.memoryMb })
     this.peer = createPeer({
@@ -133,20 +139,24 @@ class Daemon implements WorkerDaemon {
       this.log.warn({ from, err: (err as Error).message }, 'dropped a bad gossip message')
       return
     }
-    this.workKnown = true
+    // Work is pending and we still have free slots: our last pull may have been lost.
+    this.pullAnswered()
     this.maybePull()
   }
 
   /** Publishes a pull for the free slots, if the machine is idle and the coordinator can hear it. */
   private maybePull (): void {
-    if (this.stopping || this.pullTimer !== undefined || !this.workKnown || !this.idle.state.idle) return
+    if (this.stopping || this.pullTimer !== undefined || !this.idle.state.idle) return
     const slots = this.capacity - this.held
-    if (slots <= 0) return
+    // Pull in batches (half the capacity at a time) so that one pull and one assign carry
+    // several chunks; an empty worker pulls at once.
+    if (slots <= 0 || (this.held > 0 && slots < this.pullBatch)) return
     if (!this.peer.topicPeers(TOPIC_PULL).includes(this.coordinatorId)) return // subscription-change brings us back
     this.pullTimer = setTimeout(() => {
       this.pullTimer = undefined
-      this.workKnown = false
-    }, PULL_TIMEOUT_MS)
+      this.pullRetryMs = Math.min(this.pullRetryMs * 2, PULL_RETRY_MAX_MS)
+      this.maybePull()
+    }, this.pullRetryMs)
     this.pullTimer.unref()
     const pull = msg.pull({ slots, tasks: this.tasks, capacity: { threads: this.config.threads } })
     this.peer.publish(TOPIC_PULL, encode(pull)).catch((err: Error) => {
@@ -183,14 +193,19 @@ class Daemon implements WorkerDaemon {
         refused.push(lease.leaseId)
       }
     }
-    clearTimeout(this.pullTimer)
-    this.pullTimer = undefined
+    this.pullAnswered()
     this.log.debug({ accepted: accepted.length, refused: refused.length }, 'assigned')
     setImmediate(() => {
       this.pump()
       this.maybePull()
     })
     return msg.assigned(accepted, refused)
+  }
+
+  private pullAnswered (): void {
+    clearTimeout(this.pullTimer)
+    this.pullTimer = undefined
+    this.pullRetryMs = PULL_RETRY_MS
   }
 
   /** Starts queued chunks while threads are free. */
@@ -269,7 +284,7 @@ class Daemon implements WorkerDaemon {
   private onIdleChange (state: IdleState): void {
     this.log.info({ idle: state.idle, reason: state.reason }, state.idle ? 'machine idle: pulling work' : 'machine busy: stepping back')
     if (state.idle) {
-      this.workKnown = true
+      this.pullAnswered()
       this.maybePull()
       return
     }
