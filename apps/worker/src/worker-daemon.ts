@@ -220,14 +220,25 @@ class Daemon implements WorkerDaemon {
   private run (lease: Lease): void {
     const abort = new AbortController()
     this.running.set(lease.leaseId, { lease, abort })
+    // The job's time limit: past it the thread is stopped and the chunk reported failed.
+    let timedOut = false
+    const timer = lease.timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => { timedOut = true; abort.abort() }, lease.timeoutMs)
     this.pool.run(lease.task, lease.input, abort.signal).then(
       (output) => { this.finish({ leaseId: lease.leaseId, ok: true, output }) },
       (err: unknown) => {
+        if (timedOut) {
+          this.log.warn({ leaseId: lease.leaseId, task: lease.task, timeoutMs: lease.timeoutMs }, 'chunk timed out')
+          this.finish({ leaseId: lease.leaseId, ok: false, error: { name: 'TaskTimeoutError', message: `chunk ${lease.index} of ${lease.task} ran longer than ${lease.timeoutMs} ms` } })
+          return
+        }
         if (abort.signal.aborted) return // cancelled, lost or shutting down: nobody wants this result
         this.log.warn({ leaseId: lease.leaseId, task: lease.task, err: (err as Error).message }, 'chunk failed')
         this.finish({ leaseId: lease.leaseId, ok: false, error: toWireError(err) })
       }
     ).finally(() => {
+      clearTimeout(timer)
       if (this.running.get(lease.leaseId)?.abort === abort) this.running.delete(lease.leaseId)
       this.pump()
       this.maybePull()

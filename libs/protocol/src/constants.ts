@@ -68,6 +68,11 @@ export interface DecodeLimits {
    * @defaultValue 3_600_000 (one hour)
    */
   maxTtlMs: number
+  /**
+   * Longest run time a lease may allow (`timeoutMs` of a lease), in milliseconds.
+   * @defaultValue 86_400_000 (one day)
+   */
+  maxChunkTimeoutMs: number
 }
 
 export const defaultDecodeLimits: Readonly<DecodeLimits> = Object.freeze({
@@ -80,7 +85,8 @@ export const defaultDecodeLimits: Readonly<DecodeLimits> = Object.freeze({
   maxErrorMessageLength: 4096,
   maxSlots: 1024,
   maxThreads: 1024,
-  maxTtlMs: 3_600_000
+  maxTtlMs: 3_600_000,
+  maxChunkTimeoutMs: 86_400_000
 })
 
 /**

@@ -69,6 +69,11 @@ export interface Lease {
   input: unknown
   /** How long the lease lives from when it was sent, unless renewed. */
   ttlMs: number
+  /**
+   * The longest the chunk may run, from when it starts; past it the worker aborts the run and
+   * reports it failed with error name `TaskTimeoutError`. Absent: no limit.
+   */
+  timeoutMs?: number
 }
 
 export interface AssignMessage {

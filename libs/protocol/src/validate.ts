@@ -78,6 +78,9 @@ function checkLease (lease: unknown, i: number, limits: DecodeLimits): void {
   // no undefined (it travels as nil), so a nil input is a missing input.
   if (lease.input == null) throw new InvalidFieldError(`leases[${i}].input`, 'present and not nil')
   if (!isInteger(lease.ttlMs, 1, limits.maxTtlMs)) throw new InvalidFieldError(`leases[${i}].ttlMs`, integerRule(1, limits.maxTtlMs))
+  if (lease.timeoutMs != null && !isInteger(lease.timeoutMs, 1, limits.maxChunkTimeoutMs)) {
+    throw new InvalidFieldError(`leases[${i}].timeoutMs`, `absent, or ${integerRule(1, limits.maxChunkTimeoutMs)}`)
+  }
 }
 
 function checkResult (result: unknown, i: number, limits: DecodeLimits): void {

@@ -90,12 +90,9 @@ export function taskCompliance<P, I, O, A, R> (task: Task<P, I, O, A, R>, spec: 
       let built = 0
       const counting: Task<P, I, O, A, R> = { ...task, chunk: (p, count, index) => { built++; return task.chunk(p, count, index) } }
       const heapBefore = process.memoryUsage().heapUsed
-      const started = performance.now()
       const iterator = split(counting, params, spec.lazy.chunks)
       const first = [iterator.next(), iterator.next(), iterator.next()]
-      // Building every input of a million-chunk job takes over 100 ms and ~80 MB; three take
-      // microseconds, so 50 ms leaves room for a busy machine and still catches an eager split.
-      expect(performance.now() - started).toBeLessThan(50)
+      // Building every input of a million-chunk job takes ~80 MB; three take a few hundred bytes.
       expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(4 * 1024 * 1024)
       expect(built).toBe(3)
       expect(first.every((item) => item.done === false)).toBe(true)

@@ -33,6 +33,7 @@ export {
   countPrimes, primes, PRIMES_MAX,
   type PrimesAcc, type PrimesInput, type PrimesOutput, type PrimesParams, type PrimesResult
 } from './primes.js'
+export { probe, ProbeFailureError, PROBE_MAX_SPIN_MS, type ProbeAcc, type ProbeInput, type ProbeOutput, type ProbeParams, type ProbeResult } from './probe.js'
 export { countInside, pi, PI_MAX_SAMPLES, type PiAcc, type PiInput, type PiOutput, type PiParams, type PiResult } from './pi.js'
 export {
   mandelbrot, MANDELBROT_DEFAULTS, MANDELBROT_MAX_ITERATIONS, MANDELBROT_MAX_PIXELS, MANDELBROT_MAX_SIDE, renderRows,

@@ -3,12 +3,14 @@ import { describe, expect, it } from 'vitest'
 import { mandelbrot } from './mandelbrot.js'
 import { pi } from './pi.js'
 import { primes } from './primes.js'
+import { probe } from './probe.js'
 import { builtinTasks, getTask, taskNames } from './registry.js'
 
 describe('registry', () => {
-  it('holds the three built-ins by name', () => {
-    expect(taskNames()).toEqual(['primes', 'pi', 'mandelbrot'])
-    expect(builtinTasks.size).toBe(3)
+  it('holds the four built-ins by name', () => {
+    expect(taskNames()).toEqual(['primes', 'pi', 'mandelbrot', 'probe'])
+    expect(builtinTasks.size).toBe(4)
+    expect(getTask('probe')).toBe(probe)
     expect(getTask('primes')).toBe(primes)
     expect(getTask('pi')).toBe(pi)
     expect(getTask('mandelbrot')).toBe(mandelbrot)

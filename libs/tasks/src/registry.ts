@@ -6,10 +6,11 @@ import { UnknownTaskError } from './errors.js'
 import { mandelbrot } from './mandelbrot.js'
 import { pi } from './pi.js'
 import { primes } from './primes.js'
+import { probe } from './probe.js'
 import type { AnyTask } from './task.js'
 
 export const builtinTasks: ReadonlyMap<string, AnyTask> = new Map<string, AnyTask>(
-  [primes, pi, mandelbrot].map((task) => [task.name, task])
+  [primes, pi, mandelbrot, probe].map((task) => [task.name, task])
 )
 
 /** The built-in task called `name`; throws `UnknownTaskError` for any other name. */
