@@ -19,6 +19,8 @@ export interface WorkerConfig {
   maxLoad: number
   /** Work on battery power too. */
   allowBattery: boolean
+  /** Each thread is busy at most this share of the time (percent), resting between chunks. */
+  maxCpu: number
   /** Old-generation heap cap of each task thread, in MiB. */
   memoryMb: number
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
@@ -44,6 +46,7 @@ const schema = z.object({
   listen: z.array(z.string().startsWith('/', { error: '--listen must be a multiaddr such as /ip4/0.0.0.0/tcp/0' })).min(1),
   maxLoad: z.coerce.number({ error: '--max-load must be a number' }).min(0, { error: '--max-load must be at least 0' }).max(100, { error: '--max-load must be at most 100' }),
   allowBattery: z.boolean(),
+  maxCpu: integer('--max-cpu', 1, 100),
   memoryMb: integer('--memory-mb', 16, 65536),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: '--log-level must be one of fatal, error, warn, info, debug, trace, silent' })
 })
@@ -63,6 +66,7 @@ export function parseWorkerConfig (argv: string[], env: NodeJS.ProcessEnv = proc
     .option('--listen <multiaddr...>', 'libp2p listen address(es)', env.CYCLESHARE_LISTEN?.split(',') ?? ['/ip4/0.0.0.0/tcp/0'])
     .option('--max-load <percent>', 'idle while the rest of the machine uses less CPU than this; 100 = always', env.CYCLESHARE_MAX_LOAD ?? '30')
     .option('--allow-battery', 'also work on battery power', env.CYCLESHARE_ALLOW_BATTERY === '1')
+    .option('--max-cpu <percent>', 'keep each thread busy at most this share of the time', env.CYCLESHARE_MAX_CPU ?? '100')
     .option('--memory-mb <mb>', 'heap cap of each task thread', env.CYCLESHARE_MEMORY_MB ?? '512')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent', env.CYCLESHARE_LOG_LEVEL ?? 'info')
     .exitOverride()

@@ -59,6 +59,8 @@ class Daemon implements WorkerDaemon {
   private renewTimer?: NodeJS.Timeout
   private renewEveryMs = 10_000
   private pullRetryMs = PULL_RETRY_MS
+  /** Threads pausing between chunks to keep under `--max-cpu`. */
+  private resting = 0
   private stopping = false
   private chunksDone = 0
   private readonly unsubscribe: Array<() => void> = []
@@ -171,7 +173,7 @@ class Daemon implements WorkerDaemon {
     try {
       const request = decodeRequest(data, PROTOCOL_WORKER)
       if (request.kind === MessageKind.Assign) return encode(this.onAssign(request.leases))
-      return encode(msg.cancelled(this.drop(request.leaseIds)))
+      return encode(msg.cancelled(this.drop(request.leaseIds, 'cancelled')))
     } catch (err) {
       this.log.warn({ from, err: (err as Error).message }, 'refused a bad request')
       return encode(msg.error(err))
@@ -210,7 +212,7 @@ class Daemon implements WorkerDaemon {
 
   /** Starts queued chunks while threads are free. */
   private pump (): void {
-    while (!this.stopping && this.running.size < this.config.threads && this.queued.size > 0) {
+    while (!this.stopping && this.running.size + this.resting < this.config.threads && this.queued.size > 0) {
       const [leaseId, lease] = this.queued.entries().next().value as [string, Lease]
       this.queued.delete(leaseId)
       this.run(lease)
@@ -218,11 +220,12 @@ class Daemon implements WorkerDaemon {
   }
 
   private run (lease: Lease): void {
+    const started = performance.now()
     const abort = new AbortController()
     this.running.set(lease.leaseId, { lease, abort })
     // The job's time limit: past it the thread is stopped and the chunk reported failed.
     let timedOut = false
-    const timer = lease.timeoutMs === undefined
+    const timer = lease.timeoutMs == null
       ? undefined
       : setTimeout(() => { timedOut = true; abort.abort() }, lease.timeoutMs)
     this.pool.run(lease.task, lease.input, abort.signal).then(
@@ -240,9 +243,26 @@ class Daemon implements WorkerDaemon {
     ).finally(() => {
       clearTimeout(timer)
       if (this.running.get(lease.leaseId)?.abort === abort) this.running.delete(lease.leaseId)
-      this.pump()
+      this.rest(performance.now() - started)
       this.maybePull()
     })
+  }
+
+  /**
+   * With `--max-cpu` below 100, a thread rests after each chunk in proportion to how long the chunk
+   * ran, so that over time it is busy at most that share of the time.
+   */
+  private rest (ranMs: number): void {
+    if (this.config.maxCpu >= 100 || this.stopping) {
+      this.pump()
+      return
+    }
+    this.resting++
+    const timer = setTimeout(() => {
+      this.resting--
+      this.pump()
+    }, ranMs * (100 / this.config.maxCpu - 1))
+    timer.unref()
   }
 
   private finish (result: ChunkResult): void {
@@ -277,7 +297,7 @@ class Daemon implements WorkerDaemon {
   }
 
   /** Stops the named leases wherever they are; returns those it held. */
-  private drop (leaseIds: string[]): string[] {
+  private drop (leaseIds: string[], why: 'cancelled' | 'lost'): string[] {
     const dropped: string[] = []
     for (const id of leaseIds) {
       if (this.queued.delete(id)) dropped.push(id)
@@ -288,7 +308,10 @@ class Daemon implements WorkerDaemon {
         dropped.push(id)
       }
     }
-    if (dropped.length > 0) setImmediate(() => { this.pump(); this.maybePull() })
+    if (dropped.length > 0) {
+      this.log.info({ leases: dropped.length }, `leases ${why}`)
+      setImmediate(() => { this.pump(); this.maybePull() })
+    }
     return dropped
   }
 
@@ -328,8 +351,7 @@ class Daemon implements WorkerDaemon {
     try {
       const answer = decodeResponse(await this.peer.request(this.coordinatorId, PROTOCOL_COORDINATOR, encode(msg.renew(ids))), MessageKind.Renewed)
       if (answer.lost.length > 0) {
-        this.log.info({ lost: answer.lost.length }, 'leases lost; dropping them')
-        this.drop(answer.lost)
+        this.drop(answer.lost, 'lost')
       }
       this.renewEveryMs = Math.max(100, Math.floor(answer.ttlMs / 3))
     } catch (err) {

@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest'
+import { parseWorkerConfig } from './config.js'
+
+const coordinator = '/ip4/127.0.0.1/tcp/4001/p2p/12D3KooWEKFUNYdKndRtqxasUsCDXuTCSQvea3TWeWdfQcW2b45K'
+
+describe('worker config', () => {
+  it('reads flags over environment over defaults; prefetch defaults to twice the threads', () => {
+    const c = parseWorkerConfig(['--coordinator', coordinator, '--threads', '3'], { CYCLESHARE_MAX_LOAD: '50' })
+    expect(c).toMatchObject({ coordinator, threads: 3, prefetch: 6, maxLoad: 50, maxCpu: 100, allowBattery: false, memoryMb: 512 })
+    expect(parseWorkerConfig([], { CYCLESHARE_COORDINATOR: coordinator, CYCLESHARE_ALLOW_BATTERY: '1' }).allowBattery).toBe(true)
+    expect(parseWorkerConfig(['--coordinator', coordinator, '--prefetch', '0', '--max-cpu', '25']).prefetch).toBe(0)
+  })
+
+  it('names the bad flag and the value it got', () => {
+    expect(() => parseWorkerConfig([], {})).toThrow('--coordinator is required')
+    expect(() => parseWorkerConfig(['--coordinator', '/ip4/1.2.3.4/tcp/1'], {})).toThrow('--coordinator must be a multiaddr ending in /p2p/<peer id>')
+    expect(() => parseWorkerConfig(['--coordinator', coordinator, '--threads', '0'], {})).toThrow('--threads must be at least 1 (got "0")')
+    expect(() => parseWorkerConfig(['--coordinator', coordinator, '--max-load', '101'], {})).toThrow('--max-load must be at most 100 (got "101")')
+    expect(() => parseWorkerConfig(['--coordinator', coordinator, '--max-cpu', '0'], {})).toThrow('--max-cpu must be at least 1 (got "0")')
+    expect(() => parseWorkerConfig(['--coordinator', coordinator, '--memory-mb', 'lots'], {})).toThrow('--memory-mb must be a number (got "lots")')
+  })
+})
