@@ -1,0 +1,60 @@
+// Starts a coordinator and workers as real processes on 127.0.0.1 for the benchmarks, runs jobs
+// through the HTTP API, and cleans up. Needs `npm run build` first.
+import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+
+function start (script, args, readyMsg, children) {
+  const child = spawn(process.execPath, [join(root, script), ...args], { stdio: ['ignore', 'pipe', 'ignore'] })
+  children.push(child)
+  return new Promise((resolve, reject) => {
+    createInterface({ input: child.stdout }).on('line', (l) => {
+      try { const j = JSON.parse(l); if (j.msg === readyMsg) resolve(j) } catch {}
+    })
+    child.once('exit', (code) => reject(new Error(`${script} exited ${code} before "${readyMsg}"`)))
+  })
+}
+
+/**
+ * `workers` is a list of extra-argument arrays, one per worker (each worker has 1 thread unless
+ * its arguments say otherwise).
+ */
+export async function startCluster ({ workers, coordinatorArgs = [] }) {
+  const children = []
+  const dirs = []
+  const temp = (p) => { const d = mkdtempSync(join(tmpdir(), `cycleshare-bench-${p}-`)); dirs.push(d); return d }
+  const ready = await start('apps/coordinator/dist/main.js',
+    ['--host', '127.0.0.1', '--port', '0', '--data-dir', temp('c'), '--listen', '/ip4/127.0.0.1/tcp/0', ...coordinatorArgs], 'coordinator ready', children)
+  const addr = ready.multiaddrs[0]
+  await Promise.all(workers.map(args => start('apps/worker/dist/main.js',
+    ['--coordinator', addr, '--threads', '1', '--data-dir', temp('w'), '--listen', '/ip4/127.0.0.1/tcp/0', '--max-load', '100', '--allow-battery', ...args], 'worker ready', children)))
+  return {
+    api: ready.api,
+    async stop () {
+      for (const c of children) { c.removeAllListeners('exit'); c.kill('SIGKILL') }
+      for (const d of dirs) rmSync(d, { recursive: true, force: true })
+    }
+  }
+}
+
+/** Submits `job`, waits for it to end, and returns its wall time (coordinator's createdAt → finishedAt) and result. */
+export async function runJob (api, job) {
+  const res = await fetch(`${api}/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(job) })
+  if (res.status !== 201) throw new Error(`submit failed: ${res.status} ${await res.text()}`)
+  const { id } = await res.json()
+  let view
+  do {
+    await new Promise(r => setTimeout(r, 5))
+    view = await (await fetch(`${api}/jobs/${id}`)).json()
+  } while (view.status !== 'done' && view.status !== 'failed' && view.status !== 'cancelled')
+  if (view.status !== 'done') throw new Error(`job ${id} ended ${view.status}: ${view.error}`)
+  const { result } = await (await fetch(`${api}/jobs/${id}/result`)).json()
+  return { ms: Date.parse(view.finishedAt) - Date.parse(view.createdAt), result, view }
+}
+
+export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
