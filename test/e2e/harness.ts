@@ -121,12 +121,12 @@ export interface Worker extends Proc {
   multiaddr: string
 }
 
-export async function startWorker (coordinator: string, opts: { threads?: number, args?: string[] } = {}): Promise<Worker> {
+export async function startWorker (coordinator: string, opts: { threads?: number, dataDir?: string, args?: string[] } = {}): Promise<Worker> {
   const args = [
     workerMain,
     '--coordinator', coordinator,
     '--threads', String(opts.threads ?? 1),
-    '--data-dir', tempDir('worker'),
+    '--data-dir', opts.dataDir ?? tempDir('worker'),
     '--listen', '/ip4/127.0.0.1/tcp/0',
     // Two workers on two cores see each other as load: in tests the machine is lent unconditionally.
     '--max-load', '100',
@@ -229,6 +229,22 @@ export async function waitForWorker (api: string, peerId: string, until: (w: Wor
     await new Promise(r => setTimeout(r, 25))
   }
   throw new Error(`worker ${peerId} did not reach the expected state within ${timeoutMs} ms; last seen ${JSON.stringify(last)}`)
+}
+
+/** A small seeded generator (mulberry32), so a chaos schedule can be replayed from its seed. */
+export function seededRandom (seed: number): () => number {
+  let state = seed >>> 0
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0
+    let t = Math.imul(state ^ (state >>> 15), state | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32
+  }
+}
+
+/** The libp2p TCP port of a multiaddr, to restart a process where its peers expect it. */
+export function tcpPort (multiaddr: string): number {
+  return Number(/\/tcp\/(\d+)/.exec(multiaddr)![1])
 }
 
 export const isDone = (j: JobView): boolean => j.status === 'done'

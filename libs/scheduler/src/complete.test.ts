@@ -15,7 +15,7 @@ describe('complete', () => {
     expect(scheduler.get(job.id).progress.done).toBe(2)
     scheduler.complete('w1', [ok(c, 1)])
     expect(scheduler.result(job.id).value).toEqual([1, 1, 1])
-    expect(scheduler.workerStats()).toEqual([{ worker: 'w1', chunksDone: 3, chunksFailed: 0 }])
+    expect(scheduler.workerStats()).toEqual([{ worker: 'w1', chunksDone: 3, chunksFailed: 0, invalid: 0 }])
     // the job is done: nothing more is taken for it
     expect(scheduler.complete('w1', [ok(c, 1)])).toEqual({ accepted: [], rejected: [{ leaseId: c.leaseId, reason: 'job done' }] })
   })
@@ -37,7 +37,7 @@ describe('complete', () => {
     expect(scheduler.renew('fast', [fresh.leaseId]).lost).toEqual([fresh.leaseId])
     expect(scheduler.get(job.id).status).toBe('done')
     expect(scheduler.result(job.id).value).toEqual([1, 1])
-    expect(scheduler.workerStats()).toEqual([{ worker: 'slow', chunksDone: 2, chunksFailed: 0 }])
+    expect(scheduler.workerStats()).toEqual([{ worker: 'slow', chunksDone: 2, chunksFailed: 0, invalid: 0 }])
   })
 
   it('rejects a forged lease', () => {
@@ -86,12 +86,14 @@ describe('complete', () => {
     const job = scheduler.submit({ task: 'sum', params: { n: 100 }, chunks: 10 })
     const [other] = scheduler.lease('w2', 1) // chunk 0, still out when the job fails
 
+    // each retry goes to a worker that has not failed the chunk
     for (let attempt = 1; attempt <= 3; attempt++) {
-      const [g] = scheduler.lease('w1', 1, ['sum'])
+      const worker = `f${attempt}`
+      const [g] = scheduler.lease(worker, 1, ['sum'])
       expect(g).toMatchObject({ index: 1, attempt })
-      expect(scheduler.complete('w1', [fail(g.leaseId, `bad ${attempt}`)])).toEqual({ accepted: [g.leaseId], rejected: [] })
+      expect(scheduler.complete(worker, [fail(g.leaseId, `bad ${attempt}`)])).toEqual({ accepted: [g.leaseId], rejected: [] })
       // a resent failure report is not a second failure
-      scheduler.complete('w1', [fail(g.leaseId, `bad ${attempt}`)])
+      scheduler.complete(worker, [fail(g.leaseId, `bad ${attempt}`)])
     }
 
     const failed = scheduler.get(job.id)
@@ -103,22 +105,22 @@ describe('complete', () => {
     expect(scheduler.pending()).toEqual({ pending: 0, tasks: [] })
     expect(scheduler.lease('w1', 5)).toEqual([])
     expect(scheduler.complete('w2', [ok(other)]).rejected).toEqual([{ leaseId: other.leaseId, reason: 'job failed' }])
-    expect(scheduler.workerStats()).toEqual([{ worker: 'w1', chunksDone: 0, chunksFailed: 3 }])
+    expect(scheduler.workerStats()).toEqual(['f1', 'f2', 'f3'].map(worker => ({ worker, chunksDone: 0, chunksFailed: 1, invalid: 0 })))
     expect(() => scheduler.result(job.id)).toThrow(expect.objectContaining({ message: `job "${job.id}" is failed, not done` }))
   })
 
   it('rejects an output the task cannot read, as a failed attempt', () => {
-    const { scheduler } = harness({ maxAttempts: 2 })
-    const job = scheduler.submit({ task: 'sum', params: { n: 10 }, chunks: 2 })
+    const { scheduler } = harness()
+    const job = scheduler.submit({ task: 'sum', params: { n: 10 }, chunks: 2, maxAttempts: 2 })
     const [a, b] = scheduler.lease('w1', 2)
     expect(scheduler.complete('w1', [ok(a, 'lots'), ok(b)])).toEqual({
       accepted: [b.leaseId],
       rejected: [{ leaseId: a.leaseId, reason: 'InvalidOutputError: output must be an integer' }]
     })
     expect(scheduler.get(job.id).progress.done).toBe(1)
-    const [again] = scheduler.lease('w1', 1)
+    const [again] = scheduler.lease('w2', 1)
     expect(again).toMatchObject({ index: 0, attempt: 2 })
-    scheduler.complete('w1', [ok(again, 1.5)])
+    scheduler.complete('w2', [ok(again, 1.5)])
     expect(scheduler.get(job.id)).toMatchObject({
       status: 'failed',
       error: 'chunk 0 of sum failed 2 times: InvalidOutputError: output must be an integer'

@@ -1,8 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import Database from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createScheduler, openSqliteStore, type SchedulerStore } from './index.js'
+import { encode } from './codec.js'
+import { migrations } from './schema.js'
 import { fakeTasks, harness, ok } from './testing/fake-tasks.js'
 
 describe('crash safety', () => {
@@ -29,7 +32,7 @@ describe('crash safety', () => {
     expect(scheduler.get(sum.id)).toMatchObject({ status: 'running', progress: { done: 2, total: 10 } })
     // 50 + 10 chunks, 20 leased, 1 of them given back
     expect(scheduler.pending()).toEqual({ pending: 41, tasks: ['tally', 'sum'] })
-    expect(scheduler.workerStats()).toEqual([{ worker: 'w1', chunksDone: 12, chunksFailed: 0 }])
+    expect(scheduler.workerStats()).toEqual([{ worker: 'w1', chunksDone: 12, chunksFailed: 0, invalid: 0 }])
 
     scheduler.start()
     const live = grants.slice(13).map(g => g.leaseId)
@@ -45,8 +48,8 @@ describe('crash safety', () => {
     expect(scheduler.result(job.id).value).toEqual(new Array(50).fill(1))
     expect(scheduler.result(sum.id).value).toEqual({ sum: 500_500 })
     expect(scheduler.workerStats()).toEqual([
-      { worker: 'w1', chunksDone: 19, chunksFailed: 0 },
-      { worker: 'w2', chunksDone: 41, chunksFailed: 0 }
+      { worker: 'w1', chunksDone: 19, chunksFailed: 0, invalid: 0 },
+      { worker: 'w2', chunksDone: 41, chunksFailed: 0, invalid: 0 }
     ])
     scheduler.close()
     first.scheduler.close()
@@ -58,17 +61,82 @@ describe('crash safety', () => {
     third.close()
   })
 
+  it('carries on mid-quorum after an unclean stop: copies, stored results, needed copies and trust', () => {
+    const path = join(dir, 'quorum.db')
+    const clock = { now: 1_700_000_000_000 }
+    const first = harness({ leaseTtlMs: 1_000 }, path, clock).scheduler
+    const job = first.submit({ task: 'sum', params: { n: 100 }, chunks: 2, replication: 3, quorum: 2, priority: 3 })
+    const [a0, a1] = first.lease('w1', 2)
+    const [b0, b1] = first.lease('w2', 2)
+    first.complete('w1', [ok(a0), ok(a1, 1)])
+    first.complete('w2', [ok(b1)]) // chunk 1: 1 against 1, a third copy still to come
+    // `first` is never closed: as good as killed.
+
+    clock.now += 60_000
+    const { scheduler } = harness({ leaseTtlMs: 1_000 }, path, clock)
+    expect(scheduler.get(job.id)).toMatchObject({
+      status: 'running', progress: { done: 0, total: 2 }, options: { replication: 3, quorum: 2, maxAttempts: 5, priority: 3 }
+    })
+    expect(scheduler.pending()).toEqual({ pending: 2, tasks: ['sum'] }) // the third copy of each chunk
+    scheduler.start()
+    expect(scheduler.renew('w2', [b0.leaseId]).renewed).toEqual([b0.leaseId])
+    expect(scheduler.lease('w1', 2)).toEqual([])
+    expect(scheduler.lease('w2', 2)).toEqual([])
+    // w2's result for chunk 0 agrees with w1's stored one: decided
+    scheduler.complete('w2', [ok(b0)])
+    expect(scheduler.get(job.id).progress.done).toBe(1)
+    const [c1] = scheduler.lease('w3', 2)
+    expect([c1.index, c1.attempt]).toEqual([1, 3])
+    scheduler.complete('w3', [ok(c1)])
+    expect(scheduler.result(job.id).value).toEqual({ sum: 5050 })
+    expect(scheduler.workerStats()).toEqual([
+      { worker: 'w1', chunksDone: 1, chunksFailed: 0, invalid: 1 },
+      { worker: 'w2', chunksDone: 2, chunksFailed: 0, invalid: 0 },
+      { worker: 'w3', chunksDone: 1, chunksFailed: 0, invalid: 0 }
+    ])
+    scheduler.close()
+    first.close()
+  })
+
+  it('migrates a database of the first schema, live leases and waiting chunks included', () => {
+    const path = join(dir, 'v1.db')
+    const db = new Database(path)
+    db.exec(migrations[0])
+    db.pragma('user_version = 1')
+    db.prepare(`INSERT INTO jobs (seq, id, task, params, chunks, next_index, done, status, acc, created_at)
+      VALUES (1, 'oldjob000000', 'sum', ?, 4, 3, 1, 'running', ?, 1)`).run(encode({ n: 100 }), encode(25 * 26 / 2))
+    db.prepare(`INSERT INTO chunks VALUES (1, 0, 'done', 1, 0, 'aaaaaaaaaaaa', 'w1', 0),
+      (1, 1, 'leased', 2, 1, 'bbbbbbbbbbbbcccccccccccc', 'w1', 1700000001000),
+      (1, 2, 'retry', 1, 0, 'dddddddddddd', 'w2', 0)`).run()
+    db.prepare(`INSERT INTO workers VALUES ('w1', 1, 1)`).run()
+    db.close()
+
+    const clock = { now: 1_700_000_000_000 }
+    const { scheduler } = harness({ leaseTtlMs: 1_000 }, path, clock)
+    expect(scheduler.get('oldjob000000')).toMatchObject({ status: 'running', progress: { done: 1, total: 4 }, options: { replication: 1, maxAttempts: 5 } })
+    expect(scheduler.pending()).toEqual({ pending: 2, tasks: ['sum'] })
+    expect(scheduler.workerStats()).toEqual([{ worker: 'w1', chunksDone: 1, chunksFailed: 1, invalid: 0 }])
+    const live = '1.1.2.cccccccccccc'
+    expect(scheduler.renew('w1', [live]).renewed).toEqual([live])
+    expect(scheduler.complete('w1', [{ leaseId: live, ok: true, output: sumOf({ from: 26, to: 50 }) }]).accepted).toEqual([live])
+    for (let batch = scheduler.lease('w2', 4); batch.length > 0; batch = scheduler.lease('w2', 4)) {
+      scheduler.complete('w2', batch.map(g => ok(g, sumOf(g.input))))
+    }
+    expect(scheduler.result('oldjob000000').value).toEqual({ sum: 5050 })
+    scheduler.close()
+  })
+
   it('keeps memory and store in step when a write fails half-way', () => {
     let failOn = -1
     const store = openSqliteStore(join(dir, 'half.db'))
-    // A store whose markDone fails on a chosen call, like a disk error in the middle of a batch.
+    // A store whose decide fails on a chosen call, like a disk error in the middle of a batch.
     const flaky: SchedulerStore = new Proxy(store, {
       get (target, key) {
         const value = Reflect.get(target, key) as unknown
-        if (key === 'markDone') {
-          return (seq: number, index: number) => {
+        if (key === 'decide') {
+          return (seq: number, index: number, winner: number, agreed: Uint8Array) => {
             if (failOn-- === 0) throw new Error('disk I/O error')
-            target.markDone(seq, index)
+            return target.decide(seq, index, winner, agreed)
           }
         }
         return typeof value === 'function' ? value.bind(target) : value

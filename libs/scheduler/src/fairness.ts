@@ -1,7 +1,11 @@
 /** A job that can take chunks, as the allocator sees it. */
 export interface Candidate {
-  /** The job's sequence number: candidates come oldest (smallest) first. */
+  /** The job's sequence number: ties go to the oldest (smallest). */
   key: number
+  /** Its stride-scheduling pass: the job with the smallest pass gets the next chunk. */
+  pass: number
+  /** 1 to 100: each chunk it gets adds `1 / priority` to its pass. */
+  priority: number
   /** Chunks it can hand out now. */
   available: number
 }
@@ -9,36 +13,37 @@ export interface Candidate {
 export interface Allocation {
   /** Chunks to take from each job, by key, in the order they were first served. */
   counts: Map<number, number>
-  /** The key served last, where the next call's round starts after. */
+  /** Each served job's pass afterwards. */
+  passes: Map<number, number>
+  /** The pass of the last chunk dealt (before its step): the scheduler's virtual time. */
   last: number
 }
 
 /**
- * Deals `slots` out one at a time round-robin over `candidates` (sorted oldest first), starting
- * after the job served last by the previous call. A huge job therefore never starves a small one,
- * even when workers pull a single slot at a time.
+ * Deals `slots` out one at a time by stride scheduling: the candidate with the smallest pass gets
+ * the next chunk and its pass grows by `1 / priority`. Over time each job gets chunks in proportion
+ * to its priority, even when workers pull a single slot at a time, and a huge job never starves a
+ * small one. Candidates are not changed.
  */
-export function allocateRoundRobin (candidates: readonly Candidate[], slots: number, after: number): Allocation {
+export function allocateStride (candidates: readonly Candidate[], slots: number): Allocation {
   const counts = new Map<number, number>()
-  let last = after
-  if (candidates.length === 0 || slots <= 0) return { counts, last }
-
-  let start = candidates.findIndex(c => c.key > after)
-  if (start === -1) start = 0
-  const order = [...candidates.slice(start), ...candidates.slice(0, start)]
-
-  let left = slots
-  while (left > 0) {
-    let served = false
-    for (const candidate of order) {
-      const taken = counts.get(candidate.key) ?? 0
-      if (taken >= candidate.available) continue
-      counts.set(candidate.key, taken + 1)
-      last = candidate.key
-      served = true
-      if (--left === 0) break
+  const passes = new Map<number, number>()
+  let last = Number.NEGATIVE_INFINITY
+  const open = candidates.filter(c => c.available > 0).map(c => ({ ...c, taken: 0 }))
+  for (let left = slots; left > 0 && open.length > 0; left--) {
+    let best = 0
+    for (let i = 1; i < open.length; i++) {
+      const c = open[i]
+      const b = open[best]
+      if (c.pass < b.pass || (c.pass === b.pass && c.key < b.key)) best = i
     }
-    if (!served) break
+    const chosen = open[best]
+    last = chosen.pass
+    chosen.pass += 1 / chosen.priority
+    chosen.taken++
+    counts.set(chosen.key, chosen.taken)
+    passes.set(chosen.key, chosen.pass)
+    if (chosen.taken === chosen.available) open.splice(best, 1)
   }
-  return { counts, last }
+  return { counts, passes, last }
 }

@@ -42,7 +42,7 @@ describe('lease and complete', () => {
     expect(done.error).toBeUndefined()
     expect(scheduler.result(job.id)).toEqual({ type: 'application/json', value: { sum: 1_000_003 * 1_000_004 / 2 } })
     expect(scheduler.pending()).toEqual({ pending: 0, tasks: [] })
-    expect(scheduler.workerStats()).toEqual([{ worker: 'w1', chunksDone: 97, chunksFailed: 0 }])
+    expect(scheduler.workerStats()).toEqual([{ worker: 'w1', chunksDone: 97, chunksFailed: 0, invalid: 0 }])
 
     // one event per status change and one per batch of progress
     expect(jobs.map(j => `${j.status}:${j.progress.done}`)).toEqual([
@@ -75,6 +75,26 @@ describe('lease and complete', () => {
     expect(taken(scheduler.lease('w2', 1))).toEqual(['huge3'])
     // the small job is all out: the rest goes to the huge one
     expect(taken(scheduler.lease('w2', 3))).toEqual(['huge4', 'huge5', 'huge6'])
+    expect(scheduler.get(small.id).status).toBe('running')
+  })
+
+  it('gives priority 2 about twice the chunks of priority 1 while both have work', () => {
+    const { scheduler } = harness()
+    const low = scheduler.submit({ task: 'sum', params: { n: 1e6 }, chunks: 1_000 })
+    const high = scheduler.submit({ task: 'tally', params: {}, chunks: 1_000, priority: 2 })
+    expect(high.options.priority).toBe(2)
+    const taken = { [low.id]: 0, [high.id]: 0 }
+    for (let i = 0; i < 300; i++) for (const g of scheduler.lease(`w${i % 7}`, 1 + (i % 3))) taken[g.jobId]++
+    expect(taken[high.id] / taken[low.id]).toBeCloseTo(2, 1)
+  })
+
+  it('starts a new job level with the others, so it neither starves nor floods them', () => {
+    const { scheduler } = harness()
+    const huge = scheduler.submit({ task: 'sum', params: { n: 1e9 }, chunks: 1_000_000 })
+    for (let i = 0; i < 100; i++) scheduler.lease('w1', 5)
+    const small = scheduler.submit({ task: 'tally', params: {}, chunks: 50 })
+    const order = scheduler.lease('w2', 6).map(g => g.jobId === huge.id ? 'huge' : 'small')
+    expect(order.sort()).toEqual(['huge', 'huge', 'huge', 'small', 'small', 'small'])
     expect(scheduler.get(small.id).status).toBe('running')
   })
 

@@ -46,5 +46,64 @@ export const migrations: readonly string[] = [
     chunks_done INTEGER NOT NULL DEFAULT 0,
     chunks_failed INTEGER NOT NULL DEFAULT 0
   ) WITHOUT ROWID;
+  `,
+  // Replication, quorum, trust. A chunk may now have several copies out at once, each a row of
+  // `copies` until the chunk is decided; the chunk row keeps what it still needs.
+  `
+  ALTER TABLE jobs ADD COLUMN replication INTEGER NOT NULL DEFAULT 1; -- 0: adaptive
+  ALTER TABLE jobs ADD COLUMN quorum INTEGER NOT NULL DEFAULT 1;
+  ALTER TABLE jobs ADD COLUMN max_attempts INTEGER; -- NULL (older jobs): the scheduler's default
+  ALTER TABLE jobs ADD COLUMN chunk_timeout_ms INTEGER;
+  ALTER TABLE jobs ADD COLUMN priority INTEGER NOT NULL DEFAULT 1;
+
+  -- One row per copy (lease) of an undecided chunk, and per copy still out when its chunk was
+  -- decided ('revoked', kept to compare a late result for trust). Live copies are few.
+  -- state: live | lost (expired or released, no result) | ok (result holds the output) | failed | revoked
+  CREATE TABLE copies (
+    job_seq INTEGER NOT NULL,
+    idx INTEGER NOT NULL,
+    attempt INTEGER NOT NULL,
+    tag TEXT NOT NULL,
+    worker TEXT NOT NULL,
+    state TEXT NOT NULL,
+    backup INTEGER NOT NULL DEFAULT 0,
+    leased_at INTEGER NOT NULL,
+    deadline INTEGER NOT NULL,
+    -- past this the worker should have aborted the chunk (chunkTimeoutMs): a failed result
+    overrun_at INTEGER,
+    result BLOB,
+    PRIMARY KEY (job_seq, idx, attempt)
+  ) WITHOUT ROWID;
+  CREATE INDEX copies_out_by_deadline ON copies (deadline) WHERE state IN ('live', 'revoked');
+  CREATE INDEX copies_live_by_age ON copies (leased_at) WHERE state = 'live';
+  CREATE INDEX copies_live_by_worker ON copies (worker) WHERE state = 'live';
+
+  INSERT INTO copies (job_seq, idx, attempt, tag, worker, state, leased_at, deadline)
+    SELECT job_seq, idx, attempt, substr(tags, (attempt - 1) * 12 + 1, 12), worker, 'live', deadline, deadline
+    FROM chunks WHERE state = 'leased';
+
+  -- chunks.state: open | done | dropped. target: copies it is meant to have (the replication, or
+  -- adaptive's 1 or 2); needed: copies waiting to be issued; results: ok and failed results so far
+  -- (bounded by the job's maxAttempts); agreed: the decided output, to compare late results with.
+  DROP INDEX chunks_live_by_deadline;
+  DROP INDEX chunks_live_by_job;
+  DROP INDEX chunks_retry;
+  ALTER TABLE chunks ADD COLUMN target INTEGER NOT NULL DEFAULT 1;
+  ALTER TABLE chunks ADD COLUMN quorum INTEGER NOT NULL DEFAULT 1;
+  ALTER TABLE chunks ADD COLUMN needed INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE chunks ADD COLUMN results INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE chunks ADD COLUMN waiting_since INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE chunks ADD COLUMN backup INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE chunks ADD COLUMN agreed BLOB;
+  UPDATE chunks SET results = failures, needed = (state = 'retry'),
+    state = CASE WHEN state IN ('leased', 'retry') THEN 'open' ELSE state END;
+  ALTER TABLE chunks DROP COLUMN worker;
+  ALTER TABLE chunks DROP COLUMN deadline;
+  CREATE INDEX chunks_waiting ON chunks (job_seq, idx) WHERE needed > 0;
+
+  -- chunks_done now counts single-copy results accepted; valid ones agreed with a quorum.
+  ALTER TABLE workers ADD COLUMN valid INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE workers ADD COLUMN invalid INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE workers ADD COLUMN excluded TEXT;
   `
 ]

@@ -1,12 +1,21 @@
 import Database from 'better-sqlite3'
 import { SQLITE_BUSY_TIMEOUT_MS } from './constants.js'
 import { migrations } from './schema.js'
-import { TAG_LENGTH, type LeaseRef } from './lease-ids.js'
-import type { ChunkRow, JobEnd, JobRow, LiveLease, NewJob, SchedulerStore, WorkerStats } from './store.js'
+import type { LeaseRef } from './lease-ids.js'
+import type {
+  AgedCopy, ChunkRow, ChunkUpdate, CopyRef, CopyRow, CopyState, DueCopy, JobEnd, JobRow, LiveLease, NewCopy, NewJob,
+  SchedulerStore, TrustDelta, WorkerStats, WorkerTrust
+} from './store.js'
 import type { JobStatus } from './types.js'
 
 const JOB_COLUMNS = `seq, id, task, params, chunks, next_index AS nextIndex, done, status, acc, result,
-  result_type AS resultType, error, created_at AS createdAt, finished_at AS finishedAt`
+  result_type AS resultType, error, created_at AS createdAt, finished_at AS finishedAt,
+  replication, quorum, max_attempts AS maxAttempts, chunk_timeout_ms AS chunkTimeoutMs, priority`
+
+const CHUNK_COLUMNS = `state, attempt, tags, target, quorum, needed, results, failures,
+  waiting_since AS waitingSince, backup, agreed`
+
+const COPY_COLUMNS = `attempt, tag, worker, state, backup, leased_at AS leasedAt, deadline, overrun_at AS overrunAt, result`
 
 /**
  * Opens (creating if needed) the scheduler's SQLite database at `path`, or in memory for
@@ -47,41 +56,67 @@ type Row = Record<string, unknown>
 function prepareStatements (db: Database.Database) {
   const p = (sql: string): Database.Statement => db.prepare(sql)
   return {
-    insertJob: p(`INSERT INTO jobs (id, task, params, chunks, status, acc, created_at)
-      VALUES (@id, @task, @params, @chunks, 'queued', @acc, @createdAt)`),
+    insertJob: p(`INSERT INTO jobs (id, task, params, chunks, status, acc, created_at, replication, quorum, max_attempts,
+        chunk_timeout_ms, priority)
+      VALUES (@id, @task, @params, @chunks, 'queued', @acc, @createdAt, @replication, @quorum, @maxAttempts,
+        @chunkTimeoutMs, @priority)`),
     job: p(`SELECT ${JOB_COLUMNS} FROM jobs WHERE id = ?`),
     jobStatus: p('SELECT status FROM jobs WHERE seq = ?').pluck(),
     jobs: p(`SELECT ${JOB_COLUMNS} FROM jobs ORDER BY seq DESC`),
     activeJobs: p(`SELECT ${JOB_COLUMNS} FROM jobs WHERE status IN ('queued', 'running') ORDER BY seq`),
-    retryCounts: p(`SELECT job_seq AS jobSeq, count(*) AS count FROM chunks WHERE state = 'retry' GROUP BY job_seq`),
+    waitingCounts: p(`SELECT job_seq AS jobSeq, sum(needed) AS count FROM chunks WHERE needed > 0 GROUP BY job_seq`),
     saveCursor: p('UPDATE jobs SET next_index = ?, status = ? WHERE seq = ?'),
     saveProgress: p('UPDATE jobs SET done = ?, acc = ? WHERE seq = ?'),
     endJob: p(`UPDATE jobs SET status = @status, done = @done, finished_at = @finishedAt, result = @result,
       result_type = @resultType, error = @error, acc = NULL WHERE seq = @seq`),
-    liveLeases: p(`SELECT idx AS "index", attempt, substr(tags, (attempt - 1) * ${TAG_LENGTH} + 1, ${TAG_LENGTH}) AS tag, worker
-      FROM chunks WHERE job_seq = ? AND state = 'leased' ORDER BY idx`),
-    dropChunks: p(`UPDATE chunks SET state = 'dropped' WHERE job_seq = ? AND state IN ('leased', 'retry')`),
-    insertChunk: p(`INSERT INTO chunks (job_seq, idx, state, attempt, tags, worker, deadline)
-      VALUES (?, ?, 'leased', 1, ?, ?, ?)`),
-    leaseRetry: p(`UPDATE chunks SET state = 'leased', attempt = attempt + 1, tags = tags || ?, worker = ?, deadline = ?
-      WHERE job_seq = ? AND idx = ? AND state = 'retry' RETURNING attempt`).pluck(),
-    retryIndexes: p(`SELECT idx FROM chunks WHERE job_seq = ? AND state = 'retry' ORDER BY idx LIMIT ?`).pluck(),
-    chunk: p('SELECT state, attempt, tags FROM chunks WHERE job_seq = ? AND idx = ?'),
-    markDone: p(`UPDATE chunks SET state = 'done' WHERE job_seq = ? AND idx = ?`),
-    markFailed: p(`UPDATE chunks SET state = 'retry', failures = failures + 1 WHERE job_seq = ? AND idx = ?
-      RETURNING failures`).pluck(),
-    renew: p(`UPDATE chunks SET deadline = @deadline WHERE job_seq = @jobSeq AND idx = @index
-      AND state = 'leased' AND attempt = @attempt AND worker = @worker AND deadline > @now
-      AND substr(tags, (@attempt - 1) * ${TAG_LENGTH} + 1, ${TAG_LENGTH}) = @tag`),
-    release: p(`UPDATE chunks SET state = 'retry' WHERE job_seq = @jobSeq AND idx = @index
-      AND state = 'leased' AND attempt = @attempt AND worker = @worker
-      AND substr(tags, (@attempt - 1) * ${TAG_LENGTH} + 1, ${TAG_LENGTH}) = @tag`),
-    expire: p(`UPDATE chunks SET state = 'retry' WHERE state = 'leased' AND deadline <= ? RETURNING job_seq`).pluck(),
-    extendLive: p(`UPDATE chunks SET deadline = ? WHERE state = 'leased'`),
-    countWorker: p(`INSERT INTO workers (worker, chunks_done, chunks_failed) VALUES (?, ?, ?)
-      ON CONFLICT (worker) DO UPDATE SET chunks_done = chunks_done + excluded.chunks_done,
-        chunks_failed = chunks_failed + excluded.chunks_failed`),
-    workerStats: p(`SELECT worker, chunks_done AS chunksDone, chunks_failed AS chunksFailed FROM workers ORDER BY worker`)
+    liveOfJob: p(`SELECT idx AS "index", attempt, tag, worker FROM copies WHERE job_seq = ? AND state = 'live' ORDER BY idx, attempt`),
+    dropCopies: p('DELETE FROM copies WHERE job_seq = ?'),
+    dropChunks: p(`UPDATE chunks SET state = CASE state WHEN 'open' THEN 'dropped' ELSE state END, needed = 0, agreed = NULL
+      WHERE job_seq = ? AND (state = 'open' OR agreed IS NOT NULL)`),
+
+    createChunk: p(`INSERT INTO chunks (job_seq, idx, state, attempt, tags, target, quorum, needed, waiting_since)
+      VALUES (?, ?, 'open', 0, '', ?, ?, ?, ?)`),
+    // INDEXED BY: the planner would otherwise walk every chunk of the job by primary key.
+    eligibleWaiting: p(`SELECT c.idx FROM chunks c INDEXED BY chunks_waiting WHERE c.job_seq = @jobSeq AND c.needed > 0
+      AND NOT EXISTS (SELECT 1 FROM copies p WHERE p.job_seq = c.job_seq AND p.idx = c.idx AND p.worker = @worker
+        AND (p.state IN ('live', 'ok') OR (p.state = 'failed' AND c.waiting_since > @failedBefore)))
+      ORDER BY c.idx LIMIT @limit`).pluck(),
+    nextAttempt: p(`UPDATE chunks SET attempt = attempt + 1, tags = tags || @tag,
+        needed = max(needed - (1 - @backup), 0), backup = max(backup, @backup)
+      WHERE job_seq = @jobSeq AND idx = @index AND state = 'open' RETURNING attempt, needed`),
+    insertCopy: p(`INSERT INTO copies (job_seq, idx, attempt, tag, worker, state, backup, leased_at, deadline, overrun_at)
+      VALUES (@jobSeq, @index, @attempt, @tag, @worker, 'live', @backup, @leasedAt, @deadline, @overrunAt)`),
+    chunk: p(`SELECT ${CHUNK_COLUMNS} FROM chunks WHERE job_seq = ? AND idx = ?`),
+    updateChunk: p(`UPDATE chunks SET needed = @needed, results = @results, failures = @failures, waiting_since = @waitingSince
+      WHERE job_seq = @jobSeq AND idx = @index`),
+    copy: p(`SELECT ${COPY_COLUMNS} FROM copies WHERE job_seq = ? AND idx = ? AND attempt = ?`),
+    copies: p(`SELECT ${COPY_COLUMNS} FROM copies WHERE job_seq = ? AND idx = ? ORDER BY attempt`),
+    setCopy: p('UPDATE copies SET state = ?, result = ? WHERE job_seq = ? AND idx = ? AND attempt = ?'),
+    deleteCopy: p('DELETE FROM copies WHERE job_seq = ? AND idx = ? AND attempt = ?'),
+    markDone: p(`UPDATE chunks SET state = 'done', needed = 0, agreed = ? WHERE job_seq = ? AND idx = ?`),
+    revokeLive: p(`UPDATE copies SET state = 'revoked', result = NULL WHERE job_seq = ? AND idx = ? AND state = 'live'
+      AND attempt != ? RETURNING idx AS "index", attempt, tag, worker`),
+    forgetAnswered: p(`DELETE FROM copies WHERE job_seq = ? AND idx = ? AND state != 'revoked'`),
+    renew: p(`UPDATE copies SET deadline = min(@deadline, coalesce(overrun_at, @deadline))
+      WHERE job_seq = @jobSeq AND idx = @index AND attempt = @attempt AND state = 'live' AND worker = @worker
+      AND deadline > @now AND tag = @tag`),
+    dueCopies: p(`SELECT job_seq AS jobSeq, idx AS "index", attempt, tag, worker, state, overrun_at AS overrunAt
+      FROM copies WHERE state IN ('live', 'revoked') AND deadline <= ? ORDER BY deadline`),
+    liveCopies: p(`SELECT job_seq AS jobSeq, idx AS "index", attempt, tag, worker, leased_at AS leasedAt
+      FROM copies WHERE state = 'live' ORDER BY leased_at`),
+    liveCopiesOf: p(`SELECT job_seq AS jobSeq, idx AS "index", attempt, tag, worker FROM copies
+      WHERE state = 'live' AND worker = ? ORDER BY job_seq, idx`),
+    extendLive: p(`UPDATE copies SET deadline = @deadline, overrun_at = max(overrun_at, @deadline) WHERE state = 'live'`),
+
+    countWorker: p(`INSERT INTO workers (worker, chunks_done, valid, invalid, chunks_failed) VALUES (?, ?, ?, ?, ?)
+      ON CONFLICT (worker) DO UPDATE SET chunks_done = chunks_done + excluded.chunks_done, valid = valid + excluded.valid,
+        invalid = invalid + excluded.invalid, chunks_failed = chunks_failed + excluded.chunks_failed
+      RETURNING valid, invalid, excluded`),
+    trust: p('SELECT valid, invalid, excluded FROM workers WHERE worker = ?'),
+    exclude: p('UPDATE workers SET excluded = ? WHERE worker = ?'),
+    exclusions: p('SELECT worker, excluded AS reason FROM workers WHERE excluded IS NOT NULL'),
+    workerStats: p(`SELECT worker, chunks_done + valid AS chunksDone, chunks_failed AS chunksFailed, invalid, excluded
+      FROM workers ORDER BY worker`)
   }
 }
 
@@ -135,8 +170,8 @@ class SqliteStore implements SchedulerStore {
     return this.stmt.activeJobs.all() as JobRow[]
   }
 
-  retryCounts (): Array<{ jobSeq: number, count: number }> {
-    return this.stmt.retryCounts.all() as Array<{ jobSeq: number, count: number }>
+  waitingCounts (): Array<{ jobSeq: number, count: number }> {
+    return this.stmt.waitingCounts.all() as Array<{ jobSeq: number, count: number }>
   }
 
   saveCursor (seq: number, nextIndex: number, status: JobStatus): void {
@@ -148,7 +183,8 @@ class SqliteStore implements SchedulerStore {
   }
 
   endJob (seq: number, end: JobEnd): LiveLease[] {
-    const live = this.stmt.liveLeases.all(seq) as LiveLease[]
+    const live = this.stmt.liveOfJob.all(seq) as LiveLease[]
+    this.stmt.dropCopies.run(seq)
     this.stmt.dropChunks.run(seq)
     this.stmt.endJob.run({
       seq,
@@ -162,58 +198,103 @@ class SqliteStore implements SchedulerStore {
     return live
   }
 
-  leaseNew (jobSeq: number, index: number, tag: string, worker: string, deadline: number): void {
-    this.stmt.insertChunk.run(jobSeq, index, tag, worker, deadline)
+  createChunk (jobSeq: number, index: number, target: number, quorum: number, needed: number, now: number): void {
+    this.stmt.createChunk.run(jobSeq, index, target, quorum, needed, now)
   }
 
-  leaseRetry (jobSeq: number, index: number, tag: string, worker: string, deadline: number): number {
-    const attempt = this.stmt.leaseRetry.get(tag, worker, deadline, jobSeq, index) as number | undefined
-    if (attempt === undefined) throw new Error(`chunk ${index} of job ${jobSeq} is not waiting for a retry`)
-    return attempt
+  eligibleWaiting (jobSeq: number, worker: string, failedBefore: number, limit: number): number[] {
+    return this.stmt.eligibleWaiting.all({ jobSeq, worker, failedBefore, limit }) as number[]
   }
 
-  retryIndexes (jobSeq: number, limit: number): number[] {
-    return this.stmt.retryIndexes.all(jobSeq, limit) as number[]
+  issueCopy (copy: NewCopy): number {
+    const backup = copy.backup ? 1 : 0
+    const next = this.stmt.nextAttempt.get({ jobSeq: copy.jobSeq, index: copy.index, tag: copy.tag, backup }) as
+      { attempt: number } | undefined
+    if (next === undefined) throw new Error(`chunk ${copy.index} of job ${copy.jobSeq} is not open`)
+    this.stmt.insertCopy.run({ ...copy, attempt: next.attempt, backup })
+    return next.attempt
   }
 
   chunk (jobSeq: number, index: number): ChunkRow | undefined {
     return this.stmt.chunk.get(jobSeq, index) as ChunkRow | undefined
   }
 
-  markDone (jobSeq: number, index: number): void {
-    this.stmt.markDone.run(jobSeq, index)
+  updateChunk (jobSeq: number, index: number, update: ChunkUpdate): void {
+    this.stmt.updateChunk.run({ ...update, jobSeq, index })
   }
 
-  markFailed (jobSeq: number, index: number): number {
-    return this.stmt.markFailed.get(jobSeq, index) as number
+  copy (jobSeq: number, index: number, attempt: number): CopyRow | undefined {
+    return this.stmt.copy.get(jobSeq, index, attempt) as CopyRow | undefined
+  }
+
+  copies (jobSeq: number, index: number): CopyRow[] {
+    return this.stmt.copies.all(jobSeq, index) as CopyRow[]
+  }
+
+  setCopy (jobSeq: number, index: number, attempt: number, state: CopyState, result: Uint8Array | null = null): void {
+    this.stmt.setCopy.run(state, result, jobSeq, index, attempt)
+  }
+
+  deleteCopy (jobSeq: number, index: number, attempt: number): void {
+    this.stmt.deleteCopy.run(jobSeq, index, attempt)
+  }
+
+  decide (jobSeq: number, index: number, winner: number, agreed: Uint8Array): LiveLease[] {
+    this.stmt.markDone.run(agreed, jobSeq, index)
+    const revoked = this.stmt.revokeLive.all(jobSeq, index, winner) as LiveLease[]
+    this.stmt.forgetAnswered.run(jobSeq, index)
+    return revoked
   }
 
   renew (lease: LeaseRef, worker: string, now: number, deadline: number): boolean {
     return this.stmt.renew.run({ ...lease, worker, now, deadline }).changes === 1
   }
 
-  release (lease: LeaseRef, worker: string): boolean {
-    return this.stmt.release.run({ ...lease, worker }).changes === 1
+  dueCopies (now: number): DueCopy[] {
+    return this.stmt.dueCopies.all(now) as DueCopy[]
   }
 
-  expire (now: number): number[] {
-    return this.stmt.expire.all(now) as number[]
+  liveCopies (): AgedCopy[] {
+    return this.stmt.liveCopies.all() as AgedCopy[]
+  }
+
+  liveCopiesOf (worker: string): CopyRef[] {
+    return this.stmt.liveCopiesOf.all(worker) as CopyRef[]
   }
 
   extendLive (deadline: number): void {
-    this.stmt.extendLive.run(deadline)
+    this.stmt.extendLive.run({ deadline })
   }
 
-  countWorker (worker: string, done: number, failed: number): void {
-    this.stmt.countWorker.run(worker, done, failed)
+  countWorker (worker: string, delta: TrustDelta): WorkerTrust {
+    return this.stmt.countWorker.get(
+      worker, delta.accepted ?? 0, delta.valid ?? 0, delta.invalid ?? 0, delta.failed ?? 0
+    ) as WorkerTrust
+  }
+
+  trust (worker: string): WorkerTrust | undefined {
+    return this.stmt.trust.get(worker) as WorkerTrust | undefined
+  }
+
+  exclude (worker: string, reason: string): void {
+    this.stmt.exclude.run(reason, worker)
+  }
+
+  exclusions (): Array<{ worker: string, reason: string }> {
+    return this.stmt.exclusions.all() as Array<{ worker: string, reason: string }>
   }
 
   workerStats (): WorkerStats[] {
-    return (this.stmt.workerStats.all() as Row[]).map(r => ({
-      worker: r.worker as string,
-      chunksDone: r.chunksDone as number,
-      chunksFailed: r.chunksFailed as number
-    }))
+    return (this.stmt.workerStats.all() as Row[]).map(r => {
+      const stats: WorkerStats = {
+        worker: r.worker as string,
+        chunksDone: r.chunksDone as number,
+        chunksFailed: r.chunksFailed as number,
+        invalid: r.invalid as number
+      }
+      if (r.excluded !== null) stats.excluded = r.excluded as string
+      return stats
+    })
   }
 
   close (): void {

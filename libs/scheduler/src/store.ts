@@ -7,10 +7,30 @@
 import type { LeaseRef } from './lease-ids.js'
 import type { JobStatus } from './types.js'
 
-/** `leased`: held by a live lease; `retry`: waiting to be leased again; `dropped`: its job ended. */
-export type ChunkState = 'leased' | 'retry' | 'done' | 'dropped'
+/** `open`: not decided yet; `done`: its agreed output is reduced; `dropped`: its job ended first. */
+export type ChunkState = 'open' | 'done' | 'dropped'
 
-export interface JobRow {
+/**
+ * `live`: out on a worker; `lost`: expired or released without a result; `ok`: its output is stored
+ * until the chunk is decided; `failed`: ok:false, unreadable or overran its timeout; `revoked`: still
+ * out when its chunk was decided (kept to compare a late result, for trust).
+ */
+export type CopyState = 'live' | 'lost' | 'ok' | 'failed' | 'revoked'
+
+/** The replication stored for `"adaptive"`. */
+export const ADAPTIVE = 0
+
+export interface JobOptionsRow {
+  /** Copies of each chunk; `ADAPTIVE` (0) for adaptive replication. */
+  replication: number
+  quorum: number
+  /** Null for jobs stored before options existed: the scheduler's default applies. */
+  maxAttempts: number | null
+  chunkTimeoutMs: number | null
+  priority: number
+}
+
+export interface JobRow extends JobOptionsRow {
   seq: number
   id: string
   task: string
@@ -28,7 +48,7 @@ export interface JobRow {
   finishedAt: number | null
 }
 
-export interface NewJob {
+export interface NewJob extends JobOptionsRow {
   id: string
   task: string
   params: Uint8Array
@@ -50,10 +70,58 @@ export interface JobEnd {
 /** A chunk that has been leased at least once. */
 export interface ChunkRow {
   state: ChunkState
-  /** The attempt number of its newest lease. */
+  /** The attempt number of its newest copy. */
   attempt: number
-  /** The tags of all its leases, in attempt order (see `tagOf`). */
+  /** The tags of all its copies, in attempt order (see `tagOf`). */
   tags: string
+  /** Copies it is meant to have out or answered. */
+  target: number
+  /** Agreeing results that decide it. */
+  quorum: number
+  /** Copies waiting to be issued. */
+  needed: number
+  /** Results (ok or failed) so far, bounded by the job's maxAttempts. */
+  results: number
+  /** Failed results so far. */
+  failures: number
+  /** When it last started waiting for a copy to be issued. */
+  waitingSince: number
+  /** 1 once a straggler backup copy was issued. */
+  backup: number
+  /** The decided output (msgpack), once done. */
+  agreed: Uint8Array | null
+}
+
+/** How a chunk's bookkeeping changes after a result or a lost copy. */
+export interface ChunkUpdate {
+  needed: number
+  results: number
+  failures: number
+  waitingSince: number
+}
+
+export interface CopyRow {
+  attempt: number
+  tag: string
+  worker: string
+  state: CopyState
+  /** 1 for a straggler backup. */
+  backup: number
+  leasedAt: number
+  deadline: number
+  overrunAt: number | null
+  result: Uint8Array | null
+}
+
+export interface NewCopy {
+  jobSeq: number
+  index: number
+  tag: string
+  worker: string
+  leasedAt: number
+  deadline: number
+  overrunAt: number | null
+  backup: boolean
 }
 
 export interface LiveLease {
@@ -63,10 +131,49 @@ export interface LiveLease {
   worker: string
 }
 
+/** A copy of any job, with its chunk. */
+export interface CopyRef extends LiveLease {
+  jobSeq: number
+}
+
+/** A copy whose deadline passed. */
+export interface DueCopy extends CopyRef {
+  state: 'live' | 'revoked'
+  overrunAt: number | null
+}
+
+/** A live copy, oldest first, for straggler backups. */
+export interface AgedCopy extends CopyRef {
+  leasedAt: number
+}
+
+/** Counts to add to a worker's record. */
+export interface TrustDelta {
+  /** Single-copy results accepted (nobody to compare them with). */
+  accepted?: number
+  /** Results that agreed with the decided result. */
+  valid?: number
+  /** Results outvoted by the decided result. */
+  invalid?: number
+  /** ok:false results, unreadable outputs and timeouts. */
+  failed?: number
+}
+
+export interface WorkerTrust {
+  valid: number
+  invalid: number
+  excluded: string | null
+}
+
 export interface WorkerStats {
   worker: string
+  /** Results accepted and counted toward a decided chunk: agreed with a quorum, or single copies. */
   chunksDone: number
   chunksFailed: number
+  /** Results outvoted by the decided result. */
+  invalid: number
+  /** Why the worker is excluded, if it is. */
+  excluded?: string
 }
 
 export interface SchedulerStore {
@@ -85,32 +192,48 @@ export interface SchedulerStore {
   jobs(): JobRow[]
   /** Queued and running jobs, oldest first. */
   activeJobs(): JobRow[]
-  /** How many chunks wait in `retry`, per job. */
-  retryCounts(): Array<{ jobSeq: number, count: number }>
+  /** Copies waiting to be issued, per job. */
+  waitingCounts(): Array<{ jobSeq: number, count: number }>
   saveCursor(seq: number, nextIndex: number, status: JobStatus): void
   saveProgress(seq: number, done: number, acc: Uint8Array): void
-  /** Ends a job; its leased and waiting chunks are dropped. Returns the leases that were live. */
+  /** Ends a job; its open chunks are dropped and its copies forgotten. Returns the copies that were live. */
   endJob(seq: number, end: JobEnd): LiveLease[]
 
-  /** Creates chunk `index` with its first lease (attempt 1). */
-  leaseNew(jobSeq: number, index: number, tag: string, worker: string, deadline: number): void
-  /** Leases a chunk waiting in `retry` again; returns its new attempt number. */
-  leaseRetry(jobSeq: number, index: number, tag: string, worker: string, deadline: number): number
-  retryIndexes(jobSeq: number, limit: number): number[]
+  /** Creates chunk `index` (attempt 0, no copies yet). */
+  createChunk(jobSeq: number, index: number, target: number, quorum: number, needed: number, now: number): void
+  /**
+   * Waiting chunks of a job that `worker` may take a copy of: it holds none and has no ok result
+   * for it, and has not failed it unless the chunk has waited since `failedBefore`.
+   */
+  eligibleWaiting(jobSeq: number, worker: string, failedBefore: number, limit: number): number[]
+  /** Issues the next copy of a chunk (a backup does not use up `needed`); returns its attempt. */
+  issueCopy(copy: NewCopy): number
   chunk(jobSeq: number, index: number): ChunkRow | undefined
-  markDone(jobSeq: number, index: number): void
-  /** Counts a failed attempt of a chunk and sends it back to `retry`; returns its failures so far. */
-  markFailed(jobSeq: number, index: number): number
-  /** Extends a lease if it is the chunk's newest, `worker` holds it, and it is live at `now`. */
+  updateChunk(jobSeq: number, index: number, update: ChunkUpdate): void
+  copy(jobSeq: number, index: number, attempt: number): CopyRow | undefined
+  copies(jobSeq: number, index: number): CopyRow[]
+  setCopy(jobSeq: number, index: number, attempt: number, state: CopyState, result?: Uint8Array | null): void
+  deleteCopy(jobSeq: number, index: number, attempt: number): void
+  /**
+   * Marks a chunk done with its agreed output (sent by copy `winner`); its other live copies become
+   * `revoked` (returned), the rest are forgotten.
+   */
+  decide(jobSeq: number, index: number, winner: number, agreed: Uint8Array): LiveLease[]
+  /** Extends a live copy held by `worker` and live at `now`, to `deadline` or its overrun, whichever comes first. */
   renew(lease: LeaseRef, worker: string, now: number, deadline: number): boolean
-  /** Sends a chunk back to `retry` if this is its newest lease, live and held by `worker`. */
-  release(lease: LeaseRef, worker: string): boolean
-  /** Sends every chunk whose lease ran out by `now` back to `retry`; returns their jobs, one per chunk. */
-  expire(now: number): number[]
-  /** Moves every live lease's deadline (after a restart, when nobody could renew). */
+  /** Live and revoked copies whose deadline is at or before `now`. */
+  dueCopies(now: number): DueCopy[]
+  /** Live copies, oldest first. */
+  liveCopies(): AgedCopy[]
+  /** Live copies held by one worker. */
+  liveCopiesOf(worker: string): CopyRef[]
+  /** Moves every live copy's deadline (after a restart, when nobody could renew); overruns no earlier than it. */
   extendLive(deadline: number): void
 
-  countWorker(worker: string, done: number, failed: number): void
+  countWorker(worker: string, delta: TrustDelta): WorkerTrust
+  trust(worker: string): WorkerTrust | undefined
+  exclude(worker: string, reason: string): void
+  exclusions(): Array<{ worker: string, reason: string }>
   workerStats(): WorkerStats[]
 
   close(): void

@@ -15,6 +15,8 @@ describe('submit', () => {
       task: 'sum',
       status: 'queued',
       progress: { done: 0, total: 10 },
+      options: { replication: 1, quorum: 1, maxAttempts: 5, priority: 1 },
+      stats: { backups: 0, backupWins: 0 },
       createdAt: new Date(1_700_000_000_000).toISOString()
     })
     expect(job.id).toMatch(/^[\w-]{12}$/)
@@ -41,6 +43,42 @@ describe('submit', () => {
     expect(thrown).toMatchObject({ name: 'InvalidJobError', field })
     expect((thrown as Error).message).toContain(field === 'request' ? 'request' : field)
     expect(scheduler.list()).toEqual([])
+  })
+
+  it.each([
+    [{ replication: 0 }, 'replication', 'replication must be an integer from 1 to 10 or "adaptive"'],
+    [{ replication: 11 }, 'replication', 'replication must be an integer from 1 to 10 or "adaptive"'],
+    [{ replication: 'twice' }, 'replication', 'replication must be an integer from 1 to 10 or "adaptive"'],
+    [{ replication: 2, quorum: 3 }, 'quorum', 'quorum must be an integer from 1 to 2'],
+    [{ quorum: 0 }, 'quorum', 'quorum must be an integer from 1 to 1'],
+    [{ replication: 'adaptive', quorum: 1 }, 'quorum', 'quorum cannot be set with adaptive replication'],
+    [{ maxAttempts: 0 }, 'maxAttempts', 'maxAttempts must be an integer from 1 to 100'],
+    [{ maxAttempts: 101 }, 'maxAttempts', 'maxAttempts must be an integer from 1 to 100'],
+    [{ chunkTimeoutMs: 99 }, 'chunkTimeoutMs', 'chunkTimeoutMs must be an integer from 100 to 86400000'],
+    [{ chunkTimeoutMs: 86_400_001 }, 'chunkTimeoutMs', 'chunkTimeoutMs must be an integer from 100 to 86400000'],
+    [{ priority: 0 }, 'priority', 'priority must be an integer from 1 to 100'],
+    [{ priority: 1.5 }, 'priority', 'priority must be an integer from 1 to 100'],
+    [{ priority: '2' }, 'priority', 'priority must be an integer from 1 to 100']
+  ])('rejects the option %j naming %s', (options, field, message) => {
+    const { scheduler } = harness()
+    expect(() => scheduler.submit({ task: 'sum', params: { n: 10 }, chunks: 1, ...options } as never))
+      .toThrow(expect.objectContaining({ name: 'InvalidJobError', field, message }))
+    expect(scheduler.list()).toEqual([])
+  })
+
+  it('fills in option defaults and stores them with the job', () => {
+    const { scheduler } = harness({ maxAttempts: 4 })
+    const views = [
+      scheduler.submit({ task: 'sum', params: { n: 10 }, chunks: 1, replication: 3 }),
+      scheduler.submit({ task: 'sum', params: { n: 10 }, chunks: 1, replication: 10, quorum: 6, maxAttempts: 30, chunkTimeoutMs: 100, priority: 100 }),
+      scheduler.submit({ task: 'sum', params: { n: 10 }, chunks: 1, replication: 'adaptive' })
+    ]
+    expect(views.map(v => v.options)).toEqual([
+      { replication: 3, quorum: 3, maxAttempts: 5, priority: 1 },
+      { replication: 10, quorum: 6, maxAttempts: 30, chunkTimeoutMs: 100, priority: 100 },
+      { replication: 'adaptive', quorum: 2, maxAttempts: 4, priority: 1 }
+    ])
+    expect(scheduler.list().reverse().map(v => v.options)).toEqual(views.map(v => v.options))
   })
 
   it('rejects an unknown task', () => {
@@ -100,10 +138,21 @@ describe('lazy splitting', () => {
 })
 
 describe('options', () => {
-  it.each(['leaseTtlMs', 'maxAttempts', 'maxChunks', 'expireIntervalMs'])('rejects a bad %s', key => {
+  it.each(['leaseTtlMs', 'maxAttempts', 'maxChunks', 'expireIntervalMs', 'excludeAfterInvalid', 'trustAfter', 'backupMinMs'])('rejects a bad %s', key => {
     for (const value of [0, -1, 1.5, Number.NaN, '10']) {
       expect(() => createScheduler({ store: openSqliteStore(':memory:'), tasks: fakeTasks }, { [key]: value }))
         .toThrow(new RangeError(`options.${key} must be a positive integer`))
+    }
+  })
+
+  it.each([
+    ['sameWorkerRetryMs', [-1, 1.5, '5'], 'options.sameWorkerRetryMs must be a non-negative integer'],
+    ['minSpotCheck', [-0.1, 1.1, Number.NaN, '0.1'], 'options.minSpotCheck must be a number from 0 to 1'],
+    ['backupFactor', [0, -1, Number.POSITIVE_INFINITY, '2'], 'options.backupFactor must be a positive number']
+  ])('rejects a bad %s', (key, values, message) => {
+    for (const value of values as unknown[]) {
+      expect(() => createScheduler({ store: openSqliteStore(':memory:'), tasks: fakeTasks }, { [key as string]: value }))
+        .toThrow(new RangeError(message as string))
     }
   })
 })

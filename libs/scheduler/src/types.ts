@@ -7,10 +7,35 @@ import type { WireError } from './wire-error.js'
 
 export type JobStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled'
 
-export interface JobRequest {
+export interface JobRequest extends Partial<JobOptions> {
   task: string
   params: unknown
   chunks: number
+}
+
+/** How a job's chunks are run and checked. Every field is optional in a request. */
+export interface JobOptions {
+  /**
+   * Copies of each chunk, run on different workers: an integer from 1 to 10, or `"adaptive"`
+   * (two copies for new or once-wrong workers, one spot-checked copy for trusted ones). Default 1.
+   */
+  replication: number | 'adaptive'
+  /** Agreeing results that decide a chunk: 1 to `replication`; default `replication` (2 for adaptive). */
+  quorum: number
+  /** The most results (ok, failed or disagreeing) a chunk may collect before it fails: 1 to 100. */
+  maxAttempts: number
+  /** How long a worker may run one chunk before aborting it (100 ms to 24 h); none by default. */
+  chunkTimeoutMs?: number
+  /** Share of the workers against other jobs: 1 to 100, default 1 (priority 2 gets twice the chunks). */
+  priority: number
+}
+
+/** Straggler backups of a job, counted since this scheduler started. */
+export interface JobStats {
+  /** Backup copies issued for slow chunks. */
+  backups: number
+  /** Chunks decided by their backup copy. */
+  backupWins: number
 }
 
 export interface JobView {
@@ -18,6 +43,8 @@ export interface JobView {
   task: string
   status: JobStatus
   progress: { done: number; total: number }
+  options: JobOptions
+  stats: JobStats
   /** ISO 8601. */
   createdAt: string
   finishedAt?: string
@@ -33,6 +60,8 @@ export interface LeaseGrant {
   task: string
   input: unknown
   ttlMs: number
+  /** The job's chunkTimeoutMs: the worker aborts the run after it and reports `TaskTimeoutError`. */
+  timeoutMs?: number
 }
 
 export type ChunkOutcome =
@@ -63,6 +92,9 @@ export interface SchedulerEvents {
   job: (job: JobView) => void
   /** Chunks became available (new job, reissue, release): a good moment to announce work. */
   work: (pending: number) => void
-  /** Leases the coordinator should tell their worker to stop (job cancelled). */
+  /**
+   * Copies the coordinator should tell their worker to stop: the job ended, the chunk was decided
+   * by another copy (a straggler's backup won), or the worker was excluded.
+   */
   revoke: (worker: string, leaseIds: string[]) => void
 }

@@ -8,6 +8,9 @@ describe('coordinator config', () => {
     expect(c.listen).toEqual(['/ip4/127.0.0.1/tcp/0', '/ip4/127.0.0.1/tcp/5'])
     expect(c.leaseTtlMs).toBe(5000)
     expect(c.maxAttempts).toBe(5)
+    expect(c.excludeAfter).toBe(3)
+    expect(c.stragglerBackups).toBe(true)
+    expect(parseCoordinatorConfig(['--no-straggler-backups', '--exclude-after', '7'], {})).toMatchObject({ stragglerBackups: false, excludeAfter: 7 })
     expect(c.dataDir).toMatch(/data\/coordinator$/)
   })
 

@@ -18,6 +18,10 @@ export interface CoordinatorConfig {
   announceIntervalMs: number
   /** Failed attempts of one chunk before its job fails. */
   maxAttempts: number
+  /** Times a worker may be outvoted by a quorum before it is excluded. */
+  excludeAfter: number
+  /** Give slow in-flight chunks backup copies on idle workers near the end of a job. */
+  stragglerBackups: boolean
   /** Log level for pino. */
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
 }
@@ -38,6 +42,8 @@ const schema = z.object({
   leaseTtlMs: integer('--lease-ttl', 1_000, 3_600_000),
   announceIntervalMs: integer('--announce-interval', 100, 600_000),
   maxAttempts: integer('--max-attempts', 1, 100),
+  excludeAfter: integer('--exclude-after', 1, 1_000_000),
+  stragglerBackups: z.boolean(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: '--log-level must be one of fatal, error, warn, info, debug, trace, silent' })
 })
 
@@ -60,6 +66,8 @@ export function parseCoordinatorConfig (argv: string[], env: NodeJS.ProcessEnv =
     .option('--lease-ttl <ms>', 'lease lifetime without renewal, in ms', env.CYCLESHARE_LEASE_TTL_MS ?? '30000')
     .option('--announce-interval <ms>', 'how often pending work is announced, in ms', env.CYCLESHARE_ANNOUNCE_INTERVAL_MS ?? '2000')
     .option('--max-attempts <n>', 'failed attempts of a chunk before its job fails', env.CYCLESHARE_MAX_ATTEMPTS ?? '5')
+    .option('--exclude-after <n>', 'outvoted results before a worker is excluded', env.CYCLESHARE_EXCLUDE_AFTER ?? '3')
+    .option('--no-straggler-backups', 'never give slow chunks backup copies')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent', env.CYCLESHARE_LOG_LEVEL ?? 'info')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
@@ -80,6 +88,8 @@ export function parseCoordinatorConfig (argv: string[], env: NodeJS.ProcessEnv =
     leaseTtlMs: o.leaseTtl,
     announceIntervalMs: o.announceInterval,
     maxAttempts: o.maxAttempts,
+    excludeAfter: o.excludeAfter,
+    stragglerBackups: o.stragglerBackups !== false && env.CYCLESHARE_STRAGGLER_BACKUPS !== '0',
     logLevel: o.logLevel
   })
   if (!parsed.success) {
@@ -90,7 +100,7 @@ export function parseCoordinatorConfig (argv: string[], env: NodeJS.ProcessEnv =
 }
 
 function valueAt (opts: Record<string, unknown>, path: PropertyKey[]): unknown {
-  const key = { dataDir: 'dataDir', leaseTtlMs: 'leaseTtl', announceIntervalMs: 'announceInterval' }[String(path[0])] ?? String(path[0])
+  const key = { leaseTtlMs: 'leaseTtl', announceIntervalMs: 'announceInterval' }[String(path[0])] ?? String(path[0])
   const v = opts[key]
   return path.length > 1 && Array.isArray(v) ? v[Number(path[1])] : v
 }

@@ -5,6 +5,8 @@ describe('job request body', () => {
   it('accepts the documented shape, with params defaulting to {}', () => {
     expect(parseJobRequest({ task: 'primes', params: { from: 0, to: 10 }, chunks: 2 })).toEqual({ task: 'primes', params: { from: 0, to: 10 }, chunks: 2 })
     expect(parseJobRequest({ task: 'mandelbrot', chunks: 2 })).toEqual({ task: 'mandelbrot', params: {}, chunks: 2 })
+    expect(parseJobRequest({ task: 'pi', params: { samples: 9 }, chunks: 3, replication: 'adaptive', maxAttempts: 4, chunkTimeoutMs: 5000, priority: 2 }))
+      .toEqual({ task: 'pi', params: { samples: 9 }, chunks: 3, replication: 'adaptive', maxAttempts: 4, chunkTimeoutMs: 5000, priority: 2 })
   })
 
   it('names the field that is wrong', () => {
@@ -17,5 +19,8 @@ describe('job request body', () => {
     expect(() => parseJobRequest({ task: 'primes', chunks: 0 })).toThrow('chunks must be at least 1')
     expect(() => parseJobRequest({ task: 'primes', chunks: 1.5 })).toThrow('chunks must be an integer')
     expect(() => parseJobRequest({ task: 'primes', chunks: 1, extra: true })).toThrow('unknown field "extra"')
+    expect(() => parseJobRequest({ task: 'primes', chunks: 1, replication: 'lots' })).toThrow('replication must be an integer or "adaptive"')
+    expect(() => parseJobRequest({ task: 'primes', chunks: 1, quorum: 1.5 })).toThrow('quorum must be an integer')
+    expect(() => parseJobRequest({ task: 'primes', chunks: 1, chunkTimeoutMs: '1s' })).toThrow('chunkTimeoutMs must be a number')
   })
 })

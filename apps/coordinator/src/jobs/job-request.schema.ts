@@ -5,7 +5,13 @@ import { InvalidRequestError } from '../errors/domain-exception.filter.js'
 const jobRequestSchema = z.object({
   task: z.string({ error: 'task must be a string naming a task (see GET /api/tasks)' }).min(1, { error: 'task must not be empty' }).max(64, { error: 'task must be at most 64 characters' }),
   params: z.record(z.string(), z.unknown(), { error: 'params must be an object' }).default({}),
-  chunks: z.number({ error: 'chunks must be a number' }).int({ error: 'chunks must be an integer' }).min(1, { error: 'chunks must be at least 1' })
+  chunks: z.number({ error: 'chunks must be a number' }).int({ error: 'chunks must be an integer' }).min(1, { error: 'chunks must be at least 1' }),
+  // Ranges are the scheduler's to check (it names the field too); here only the types.
+  replication: z.union([z.number().int(), z.literal('adaptive')], { error: 'replication must be an integer or "adaptive"' }).optional(),
+  quorum: z.number({ error: 'quorum must be a number' }).int({ error: 'quorum must be an integer' }).optional(),
+  maxAttempts: z.number({ error: 'maxAttempts must be a number' }).int({ error: 'maxAttempts must be an integer' }).optional(),
+  chunkTimeoutMs: z.number({ error: 'chunkTimeoutMs must be a number' }).int({ error: 'chunkTimeoutMs must be an integer' }).optional(),
+  priority: z.number({ error: 'priority must be a number' }).int({ error: 'priority must be an integer' }).optional()
 }).strict()
 
 export type JobRequestBody = z.infer<typeof jobRequestSchema>

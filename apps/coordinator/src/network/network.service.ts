@@ -109,6 +109,8 @@ export class NetworkService implements OnModuleInit, OnApplicationShutdown {
       return
     }
     this.workers.pulled(from, pull.capacity.threads, pull.tasks)
+    // An excluded worker (outvoted too often) gets nothing; GET /api/workers says why.
+    if (this.scheduler.exclusion(from) !== undefined) return
     void this.assign(from, pull)
   }
 

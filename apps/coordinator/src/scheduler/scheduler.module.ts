@@ -16,7 +16,12 @@ export const SCHEDULER = Symbol('Scheduler')
     useFactory: (config: CoordinatorConfig): Scheduler => {
       mkdirSync(config.dataDir, { recursive: true })
       const store = openSqliteStore(join(config.dataDir, 'cycleshare.db'))
-      return createScheduler({ store, tasks: builtinTasks }, { leaseTtlMs: config.leaseTtlMs, maxAttempts: config.maxAttempts })
+      return createScheduler({ store, tasks: builtinTasks }, {
+        leaseTtlMs: config.leaseTtlMs,
+        maxAttempts: config.maxAttempts,
+        excludeAfterInvalid: config.excludeAfter,
+        stragglerBackups: config.stragglerBackups
+      })
     }
   }],
   exports: [SCHEDULER]

@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common'
-import type { Scheduler } from '@cycleshare/scheduler'
+import type { Scheduler, WorkerStats } from '@cycleshare/scheduler'
 import { SCHEDULER } from '../scheduler/scheduler.module.js'
 
-export type WorkerState = 'idle' | 'working' | 'disconnected'
+export type WorkerState = 'idle' | 'working' | 'disconnected' | 'excluded'
 
 export interface WorkerView {
   peerId: string
@@ -12,6 +12,10 @@ export interface WorkerView {
   /** Chunks whose results were accepted, over the coordinator's whole history. */
   chunksDone: number
   chunksFailed: number
+  /** Results outvoted by a quorum. */
+  invalid: number
+  /** Why the worker gets no more work, if it does not. */
+  excluded?: string
   /** ISO 8601 time of the last message from this worker. */
   lastSeen: string
 }
@@ -73,15 +77,17 @@ export class WorkersService {
     return [...ids].map(id => this.view(id, stats.get(id))).sort((a, b) => b.lastSeen.localeCompare(a.lastSeen))
   }
 
-  private view (peerId: string, stats?: { chunksDone: number; chunksFailed: number }): WorkerView {
+  private view (peerId: string, stats?: WorkerStats): WorkerView {
     const w = this.live.get(peerId)
     return {
       peerId,
       threads: w?.threads ?? 0,
       tasks: w?.tasks ?? [],
-      state: w === undefined || !w.connected ? 'disconnected' : w.leases > 0 ? 'working' : 'idle',
+      state: w === undefined || !w.connected ? 'disconnected' : stats?.excluded != null ? 'excluded' : w.leases > 0 ? 'working' : 'idle',
       chunksDone: stats?.chunksDone ?? 0,
       chunksFailed: stats?.chunksFailed ?? 0,
+      invalid: stats?.invalid ?? 0,
+      ...(stats?.excluded != null ? { excluded: stats.excluded } : {}),
       lastSeen: new Date(w?.lastSeen ?? 0).toISOString()
     }
   }

@@ -1,0 +1,64 @@
+/**
+ * A worker that lies, built from the protocol alone (no worker code): it pulls, takes every
+ * chunk it is assigned and reports a wrong but well-formed answer at once. It runs in the test
+ * process on a real libp2p node.
+ */
+import { createPeer, type Peer } from '@cycleshare/peer'
+import {
+  MessageKind, PROTOCOL_COORDINATOR, PROTOCOL_WORKER, TOPIC_PULL, TOPIC_WORK,
+  decodeGossip, decodeRequest, decodeResponse, encode, msg, type ChunkResult, type Lease
+} from '@cycleshare/protocol'
+
+export interface Liar {
+  peerId: string
+  /** Results the coordinator refused, with its reasons. */
+  rejected: string[]
+  stop(): Promise<void>
+}
+
+/** A plausible wrong answer for the built-in tasks it is sent. */
+function lie (lease: Lease): unknown {
+  const input = lease.input as Record<string, number>
+  if (lease.task === 'primes') return { count: Math.max(0, Math.floor((input.to - input.from) / 3) - 1) }
+  if (lease.task === 'probe') return { index: input.index }
+  throw new Error(`the liar does not know how to lie about ${lease.task}`)
+}
+
+export async function startLiar (coordinator: string): Promise<Liar> {
+  const coordinatorId = coordinator.slice(coordinator.lastIndexOf('/p2p/') + 5)
+  const peer: Peer = createPeer({ listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: [coordinator] })
+  const rejected: string[] = []
+  let stopped = false
+
+  const pull = (): void => {
+    if (stopped || !peer.topicPeers(TOPIC_PULL).includes(coordinatorId)) return
+    void peer.publish(TOPIC_PULL, encode(msg.pull({ slots: 8, tasks: ['primes', 'probe'], capacity: { threads: 8 } }))).catch(() => {})
+  }
+  const report = async (results: ChunkResult[]): Promise<void> => {
+    try {
+      const answer = decodeResponse(await peer.request(coordinatorId, PROTOCOL_COORDINATOR, encode(msg.report(results))), MessageKind.Reported)
+      rejected.push(...answer.rejected.map(r => r.reason))
+    } catch {}
+    pull()
+  }
+
+  await peer.handle(PROTOCOL_WORKER, (data, from) => {
+    if (from !== coordinatorId) return encode(msg.error(new Error('not my coordinator')))
+    const request = decodeRequest(data, PROTOCOL_WORKER)
+    if (request.kind === MessageKind.Cancel) return encode(msg.cancelled(request.leaseIds))
+    const results = request.leases.map(l => msg.ok(l.leaseId, lie(l)))
+    setImmediate(() => { void report(results) })
+    return encode(msg.assigned(request.leases.map(l => l.leaseId), []))
+  })
+  peer.subscribe(TOPIC_WORK, (data, from) => {
+    if (from === coordinatorId && decodeGossip(data).kind === MessageKind.Work) pull()
+  })
+  peer.on('subscription-change', pull)
+  await peer.start()
+  pull()
+  return {
+    peerId: peer.peerId,
+    rejected,
+    stop: async () => { stopped = true; await peer.stop() }
+  }
+}
