@@ -24,7 +24,8 @@ const forbidden: Record<string, RegExp[]> = {
   'scope:protocol': [/^@cycleshare\//],
   'scope:tasks': [/^@cycleshare\//, /^@nestjs\//, /^libp2p$/, /^@libp2p\//, /^@chainsafe\//],
   'scope:scheduler': [/^@nestjs\//, /^libp2p$/, /^@libp2p\//, /^@chainsafe\//, /^@cycleshare\/(peer|protocol)/],
-  'scope:peer': [/^@cycleshare\//, /^@nestjs\//]
+  'scope:peer': [/^@cycleshare\//, /^@nestjs\//],
+  'scope:cli': [/^@cycleshare\//, /^@nestjs\//, /^libp2p$/, /^@libp2p\//]
 }
 
 function sources (dir: string): string[] {
@@ -43,7 +44,7 @@ function imports (file: string): string[] {
 describe('project boundaries', () => {
   it('knows every project and its tags', () => {
     expect(projects.map(p => p.name).sort()).toEqual([
-      '@cycleshare/coordinator', '@cycleshare/peer', '@cycleshare/protocol', '@cycleshare/scheduler', '@cycleshare/tasks', '@cycleshare/worker'
+      '@cycleshare/cli', '@cycleshare/coordinator', '@cycleshare/peer', '@cycleshare/protocol', '@cycleshare/scheduler', '@cycleshare/tasks', '@cycleshare/worker'
     ])
     for (const p of projects) expect(p.tags.length, p.name).toBeGreaterThan(0)
   })

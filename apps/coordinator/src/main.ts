@@ -3,24 +3,14 @@ import 'reflect-metadata'
 import { NestFactory } from '@nestjs/core'
 import { WsAdapter } from '@nestjs/platform-ws'
 import type { NestExpressApplication } from '@nestjs/platform-express'
-import { CommanderError } from 'commander'
+import { configOrExit } from '@cycleshare/cli'
 import { AppModule } from './app.module.js'
-import { ConfigError, parseCoordinatorConfig } from './config/coordinator-config.js'
+import { parseCoordinatorConfig } from './config/coordinator-config.js'
 import { createLogger } from './logger.js'
 import { NetworkService } from './network/network.service.js'
 
 async function main (): Promise<void> {
-  let config
-  try {
-    config = parseCoordinatorConfig(process.argv.slice(2))
-  } catch (err) {
-    if (err instanceof CommanderError) process.exit(err.exitCode)
-    if (err instanceof ConfigError) {
-      process.stderr.write(`cycleshare-coordinator: ${err.message}\n`)
-      process.exit(2)
-    }
-    throw err
-  }
+  const config = configOrExit('cycleshare-coordinator', () => parseCoordinatorConfig(process.argv.slice(2)))
   const log = createLogger(config.logLevel)
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, log), { logger: ['error', 'warn'], bodyParser: true })
   app.useBodyParser('json', { limit: '1mb' })

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os'
 import { resolve } from 'node:path'
-import { Command, CommanderError } from 'commander'
+import { integerFlag, logLevelFlag, multiaddrsFlag, parseFlags, type LogLevel } from '@cycleshare/cli'
+import { Command } from 'commander'
 import { z } from 'zod'
 
 /** Everything a worker is told at start, validated once. */
@@ -23,32 +24,21 @@ export interface WorkerConfig {
   maxCpu: number
   /** Old-generation heap cap of each task thread, in MiB. */
   memoryMb: number
-  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+  logLevel: LogLevel
 }
-
-/** Thrown for a bad flag or environment variable; the message names it. */
-export class ConfigError extends Error {
-  override name = 'ConfigError'
-}
-
-const integer = (name: string, min: number, max: number) =>
-  z.coerce.number({ error: `${name} must be a number` })
-    .int({ error: `${name} must be an integer` })
-    .min(min, { error: `${name} must be at least ${min}` })
-    .max(max, { error: `${name} must be at most ${max}` })
 
 const schema = z.object({
   coordinator: z.string({ error: '--coordinator is required: the multiaddr the coordinator printed, like /ip4/192.168.1.10/tcp/4001/p2p/12D3Koo…' })
     .regex(/^\/.+\/p2p\/[1-9A-HJ-NP-Za-km-z]+$/, { error: '--coordinator must be a multiaddr ending in /p2p/<peer id>, like /ip4/192.168.1.10/tcp/4001/p2p/12D3Koo…' }),
-  threads: integer('--threads', 1, 1024),
-  prefetch: integer('--prefetch', 0, 1024),
+  threads: integerFlag('--threads', 1, 1024),
+  prefetch: integerFlag('--prefetch', 0, 1024),
   dataDir: z.string().min(1, { error: '--data-dir must not be empty' }),
-  listen: z.array(z.string().startsWith('/', { error: '--listen must be a multiaddr such as /ip4/0.0.0.0/tcp/0' })).min(1),
+  listen: multiaddrsFlag('--listen', '/ip4/0.0.0.0/tcp/0'),
   maxLoad: z.coerce.number({ error: '--max-load must be a number' }).min(0, { error: '--max-load must be at least 0' }).max(100, { error: '--max-load must be at most 100' }),
   allowBattery: z.boolean(),
-  maxCpu: integer('--max-cpu', 1, 100),
-  memoryMb: integer('--memory-mb', 16, 65536),
-  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: '--log-level must be one of fatal, error, warn, info, debug, trace, silent' })
+  maxCpu: integerFlag('--max-cpu', 1, 100),
+  memoryMb: integerFlag('--memory-mb', 16, 65536),
+  logLevel: logLevelFlag
 })
 
 /**
@@ -69,23 +59,10 @@ export function parseWorkerConfig (argv: string[], env: NodeJS.ProcessEnv = proc
     .option('--max-cpu <percent>', 'keep each thread busy at most this share of the time', env.CYCLESHARE_MAX_CPU ?? '100')
     .option('--memory-mb <mb>', 'heap cap of each task thread', env.CYCLESHARE_MEMORY_MB ?? '512')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent', env.CYCLESHARE_LOG_LEVEL ?? 'info')
-    .exitOverride()
-    .allowExcessArguments(false)
 
-  try {
-    program.parse(argv, { from: 'user' })
-  } catch (err) {
-    if (err instanceof CommanderError && err.exitCode === 0) throw err
-    throw new ConfigError((err as Error).message.replace(/^error: /, ''))
-  }
-  const o = program.opts()
-  const parsed = schema.safeParse({ ...o, prefetch: o.prefetch ?? (Number.isInteger(Number(o.threads)) ? String(2 * Number(o.threads)) : undefined) })
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]
-    const got = o[String(issue.path[0])]
-    throw new ConfigError(got === undefined ? issue.message : `${issue.message} (got ${JSON.stringify(got)})`)
-  }
-  return { ...parsed.data, dataDir: resolve(parsed.data.dataDir) }
+  const config = parseFlags(program, argv, schema, (o) => ({
+    ...o,
+    prefetch: o.prefetch ?? (Number.isInteger(Number(o.threads)) ? String(2 * Number(o.threads)) : undefined)
+  }))
+  return { ...config, dataDir: resolve(config.dataDir) }
 }
-
-export { CommanderError }

@@ -1,20 +1,11 @@
 import '@cycleshare/peer/polyfill'
-import { CommanderError, ConfigError, parseWorkerConfig, type WorkerConfig } from './config.js'
+import { configOrExit } from '@cycleshare/cli'
+import { parseWorkerConfig } from './config.js'
 import { createLogger } from './logger.js'
 import { createWorkerDaemon } from './worker-daemon.js'
 
 async function main (): Promise<void> {
-  let config: WorkerConfig
-  try {
-    config = parseWorkerConfig(process.argv.slice(2))
-  } catch (err) {
-    if (err instanceof CommanderError) process.exit(err.exitCode)
-    if (err instanceof ConfigError) {
-      process.stderr.write(`cycleshare-worker: ${err.message}\n`)
-      process.exit(2)
-    }
-    throw err
-  }
+  const config = configOrExit('cycleshare-worker', () => parseWorkerConfig(process.argv.slice(2)))
   process.title = 'cycleshare-worker'
   const log = createLogger(config.logLevel)
   const daemon = createWorkerDaemon(config, { log })

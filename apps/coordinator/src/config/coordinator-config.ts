@@ -1,5 +1,6 @@
 import { resolve } from 'node:path'
-import { Command, CommanderError } from 'commander'
+import { integerFlag, logLevelFlag, multiaddrsFlag, parseFlags, type LogLevel } from '@cycleshare/cli'
+import { Command } from 'commander'
 import { z } from 'zod'
 
 /** Everything the coordinator is told at start, validated once. */
@@ -23,34 +24,23 @@ export interface CoordinatorConfig {
   /** Give slow in-flight chunks backup copies on idle workers near the end of a job. */
   stragglerBackups: boolean
   /** Log level for pino. */
-  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+  logLevel: LogLevel
 }
 
 export const CONFIG = Symbol('CoordinatorConfig')
 
-const integer = (name: string, min: number, max: number) =>
-  z.coerce.number({ error: `${name} must be a number` })
-    .int({ error: `${name} must be an integer` })
-    .min(min, { error: `${name} must be at least ${min}` })
-    .max(max, { error: `${name} must be at most ${max}` })
-
 const schema = z.object({
-  port: integer('--port', 0, 65535),
+  port: integerFlag('--port', 0, 65535),
   host: z.string().min(1, { error: '--host must not be empty' }),
   dataDir: z.string().min(1, { error: '--data-dir must not be empty' }),
-  listen: z.array(z.string().startsWith('/', { error: '--listen must be a multiaddr such as /ip4/0.0.0.0/tcp/4001' })).min(1),
-  leaseTtlMs: integer('--lease-ttl', 1_000, 3_600_000),
-  announceIntervalMs: integer('--announce-interval', 100, 600_000),
-  maxAttempts: integer('--max-attempts', 1, 100),
-  excludeAfter: integer('--exclude-after', 1, 1_000_000),
+  listen: multiaddrsFlag('--listen', '/ip4/0.0.0.0/tcp/4001'),
+  leaseTtlMs: integerFlag('--lease-ttl', 1_000, 3_600_000),
+  announceIntervalMs: integerFlag('--announce-interval', 100, 600_000),
+  maxAttempts: integerFlag('--max-attempts', 1, 100),
+  excludeAfter: integerFlag('--exclude-after', 1, 1_000_000),
   stragglerBackups: z.boolean(),
-  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: '--log-level must be one of fatal, error, warn, info, debug, trace, silent' })
+  logLevel: logLevelFlag
 })
-
-/** Thrown for a bad flag or environment variable; the message names it. */
-export class ConfigError extends Error {
-  override name = 'ConfigError'
-}
 
 /**
  * Reads flags, then `CYCLESHARE_*` environment variables, then defaults. Throws `ConfigError`
@@ -69,18 +59,8 @@ export function parseCoordinatorConfig (argv: string[], env: NodeJS.ProcessEnv =
     .option('--exclude-after <n>', 'outvoted results before a worker is excluded', env.CYCLESHARE_EXCLUDE_AFTER ?? '3')
     .option('--no-straggler-backups', 'never give slow chunks backup copies')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent', env.CYCLESHARE_LOG_LEVEL ?? 'info')
-    .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
-    .allowExcessArguments(false)
 
-  try {
-    program.parse(argv, { from: 'user' })
-  } catch (err) {
-    if (err instanceof CommanderError && err.exitCode === 0) throw err
-    throw new ConfigError((err as Error).message.replace(/^error: /, ''))
-  }
-  const o = program.opts()
-  const parsed = schema.safeParse({
+  const config = parseFlags(program, argv, schema, (o) => ({
     port: o.port,
     host: o.host,
     dataDir: o.dataDir,
@@ -91,16 +71,6 @@ export function parseCoordinatorConfig (argv: string[], env: NodeJS.ProcessEnv =
     excludeAfter: o.excludeAfter,
     stragglerBackups: o.stragglerBackups !== false && env.CYCLESHARE_STRAGGLER_BACKUPS !== '0',
     logLevel: o.logLevel
-  })
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]
-    throw new ConfigError(`${issue.message} (got ${JSON.stringify(valueAt(o, issue.path))})`)
-  }
-  return { ...parsed.data, dataDir: resolve(parsed.data.dataDir) }
-}
-
-function valueAt (opts: Record<string, unknown>, path: PropertyKey[]): unknown {
-  const key = { leaseTtlMs: 'leaseTtl', announceIntervalMs: 'announceInterval' }[String(path[0])] ?? String(path[0])
-  const v = opts[key]
-  return path.length > 1 && Array.isArray(v) ? v[Number(path[1])] : v
+  }))
+  return { ...config, dataDir: resolve(config.dataDir) }
 }

@@ -1,0 +1,26 @@
+import { Command } from 'commander'
+import { describe, expect, it } from 'vitest'
+import { z } from 'zod'
+import { ConfigError, integerFlag, logLevelFlag, multiaddrsFlag, parseFlags } from './flags.js'
+
+const schema = z.object({ port: integerFlag('--port', 0, 65535), listen: multiaddrsFlag('--listen', '/ip4/0.0.0.0/tcp/0'), logLevel: logLevelFlag })
+const program = (): Command => new Command('tool')
+  .option('--port <n>', 'port', '8080')
+  .option('--listen <addr...>', 'listen', ['/ip4/0.0.0.0/tcp/0'])
+  .option('--log-level <level>', 'level', 'info')
+const parse = (argv: string[]): unknown => parseFlags(program(), argv, schema, (o) => ({ port: o.port, listen: o.listen, logLevel: o.logLevel }))
+
+describe('parseFlags', () => {
+  it('parses and converts', () => {
+    expect(parse(['--port', '9', '--listen', '/ip4/1.2.3.4/tcp/1'])).toEqual({ port: 9, listen: ['/ip4/1.2.3.4/tcp/1'], logLevel: 'info' })
+  })
+
+  it('names the flag and the value it got', () => {
+    expect(() => parse(['--port', 'x'])).toThrow(new ConfigError('--port must be a number (got "x")'))
+    expect(() => parse(['--port', '1.5'])).toThrow('--port must be an integer (got "1.5")')
+    expect(() => parse(['--listen', '/ip4/1.2.3.4/tcp/1', 'tcp:1'])).toThrow('--listen must be a multiaddr such as /ip4/0.0.0.0/tcp/0 (got "tcp:1")')
+    expect(() => parse(['--log-level', 'loud'])).toThrow('--log-level must be one of fatal, error, warn, info, debug, trace, silent (got "loud")')
+    expect(() => parse(['--nope'])).toThrow("unknown option '--nope'")
+    expect(() => parse(['extra'])).toThrow(ConfigError)
+  })
+})
