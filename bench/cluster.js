@@ -31,10 +31,12 @@ export async function startCluster ({ workers, coordinatorArgs = [] }) {
   const ready = await start('apps/coordinator/dist/main.js',
     ['--host', '127.0.0.1', '--port', '0', '--data-dir', temp('c'), '--listen', '/ip4/127.0.0.1/tcp/0', ...coordinatorArgs], 'coordinator ready', children)
   const addr = ready.multiaddrs[0]
-  await Promise.all(workers.map(args => start('apps/worker/dist/main.js',
+  const workerReady = await Promise.all(workers.map(args => start('apps/worker/dist/main.js',
     ['--coordinator', addr, '--threads', '1', '--data-dir', temp('w'), '--listen', '/ip4/127.0.0.1/tcp/0', '--max-load', '100', '--allow-battery', ...args], 'worker ready', children)))
   return {
     api: ready.api,
+    coordinatorPid: ready.pid,
+    workerPids: workerReady.map(w => w.pid),
     async stop () {
       for (const c of children) { c.removeAllListeners('exit'); c.kill('SIGKILL') }
       for (const d of dirs) rmSync(d, { recursive: true, force: true })

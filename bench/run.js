@@ -1,0 +1,208 @@
+#!/usr/bin/env node
+// The benchmark suite: real processes on 127.0.0.1, each figure beside a baseline measured in the
+// same run. Prints a table and writes bench/results.json and bench/results.md.
+//   npm run bench            (builds first)
+//   node bench/run.js --quick   smaller sizes, for a fast look while working
+import { readFileSync, writeFileSync } from 'node:fs'
+import { availableParallelism, cpus, totalmem } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import WebSocket from 'ws'
+import { countPrimes, createTaskPool, probe } from '@cycleshare/tasks'
+import { median, runJob, startCluster } from './cluster.js'
+
+const here = dirname(fileURLToPath(import.meta.url))
+const quick = process.argv.includes('--quick')
+const REPEATS = quick ? 1 : 3
+const DISPATCH_CHUNKS = quick ? 20_000 : 100_000
+const LATENCY_JOBS = quick ? 50 : 200
+const IDLE_WINDOWS = quick ? 1 : 3
+const IDLE_WINDOW_MS = 10_000
+const started = Date.now()
+
+const spread = (xs) => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs), runs: xs })
+const round = (x, d = 0) => Math.round(x * 10 ** d) / 10 ** d
+const log = (s) => process.stderr.write(s + '\n')
+
+/** Piscina alone: `n` no-op probe tasks through a two-thread pool in this process. */
+async function piscinaAlone (n) {
+  const pool = createTaskPool({ threads: 2 })
+  await pool.start()
+  const input = probe.chunk(probe.parseParams({}, n), n, 0)
+  await Promise.all(Array.from({ length: 1000 }, () => pool.run('probe', input))) // warm
+  const t = performance.now()
+  const pending = []
+  for (let i = 0; i < n; i++) pending.push(pool.run('probe', input))
+  await Promise.all(pending)
+  const ms = performance.now() - t
+  await pool.stop()
+  return n / (ms / 1000)
+}
+
+async function dispatch () {
+  const piscina = []
+  const cluster = []
+  for (let i = 0; i < REPEATS; i++) {
+    piscina.push(round(await piscinaAlone(DISPATCH_CHUNKS)))
+    const c = await startCluster({ workers: [[], []] })
+    try {
+      const { ms, result } = await runJob(c.api, { task: 'probe', params: {}, chunks: DISPATCH_CHUNKS })
+      if (result.chunks !== DISPATCH_CHUNKS) throw new Error(`dispatch: wrong answer ${JSON.stringify(result)}`)
+      cluster.push(round(DISPATCH_CHUNKS / (ms / 1000)))
+    } finally {
+      await c.stop()
+    }
+    log(`  dispatch run ${i + 1}: ${cluster.at(-1)} chunks/s (piscina alone ${piscina.at(-1)} tasks/s)`)
+  }
+  return { chunksPerSec: median(cluster), piscinaPerSec: median(piscina), ratio: round(median(cluster) / median(piscina), 3), chunks: DISPATCH_CHUNKS, cluster: spread(cluster), piscina: spread(piscina) }
+}
+
+async function efficiency () {
+  // Size the job to about 20 s of sieving on one thread here (2 s in --quick).
+  const probeTo = 500_000_000
+  let t = performance.now()
+  countPrimes(0, probeTo)
+  const perNumber = (performance.now() - t) / probeTo
+  const to = Math.round(((quick ? 2_000 : 20_000) / perNumber) / 1e6) * 1e6
+  const plain = []
+  const cluster = []
+  let expected
+  for (let i = 0; i < REPEATS; i++) {
+    t = performance.now()
+    expected = countPrimes(0, to)
+    plain.push(Math.round(performance.now() - t))
+    const c = await startCluster({ workers: [[], []] })
+    try {
+      const { ms, result } = await runJob(c.api, { task: 'primes', params: { from: 0, to }, chunks: 512 })
+      if (result.count !== expected) throw new Error(`efficiency: wrong answer ${result.count}, expected ${expected}`)
+      cluster.push(ms)
+    } finally {
+      await c.stop()
+    }
+    log(`  efficiency run ${i + 1}: plain ${plain.at(-1)} ms, 2 workers ${cluster.at(-1)} ms`)
+  }
+  const speedups = plain.map((p, i) => round(p / cluster[i], 3))
+  return { speedup: median(speedups), range: [0, to], chunks: 512, count: expected, plainMs: spread(plain), clusterMs: spread(cluster), speedups }
+}
+
+async function latency () {
+  const c = await startCluster({ workers: [[], []] })
+  const ws = new WebSocket(c.api.replace(/^http/, 'ws') + '/events')
+  await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject) })
+  const waiting = new Map()
+  ws.on('message', (m) => {
+    const { event, data } = JSON.parse(String(m))
+    if (event === 'job' && data.progress.done >= 1) waiting.get(data.id)?.()
+  })
+  const samples = []
+  try {
+    for (let i = 0; i < LATENCY_JOBS + 10; i++) {
+      const t = performance.now()
+      const res = await fetch(`${c.api}/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ task: 'probe', params: {}, chunks: 1 }) })
+      const { id } = await res.json()
+      await new Promise((resolve) => {
+        waiting.set(id, resolve)
+        // the event may have come before the id was known
+        void fetch(`${c.api}/jobs/${id}`).then(r => r.json()).then(j => { if (j.progress.done >= 1) resolve() })
+      })
+      waiting.delete(id)
+      if (i >= 10) samples.push(performance.now() - t) // the first ten warm the path up
+    }
+  } finally {
+    ws.close()
+    await c.stop()
+  }
+  const sorted = [...samples].sort((a, b) => a - b)
+  const p = (q) => round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))], 1)
+  return { p50Ms: p(0.5), p99Ms: p(0.99), minMs: round(sorted[0], 1), maxMs: round(sorted.at(-1), 1), jobs: samples.length }
+}
+
+const procStat = (pid) => {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+  return { cpuTicks: Number(f[11]) + Number(f[12]) }
+}
+const rssMb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024
+
+async function memory () {
+  const c = await startCluster({ workers: [[]] })
+  try {
+    const idleRss = round(rssMb(c.coordinatorPid), 1)
+    // The only worker is paused while the job is submitted and measured, so the job stays queued.
+    process.kill(c.workerPids[0], 'SIGSTOP')
+    const res = await fetch(`${c.api}/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ task: 'probe', params: {}, chunks: 1_000_000 }) })
+    if (res.status !== 201) throw new Error(`memory: submit failed ${res.status}`)
+    await fetch(`${c.api}/jobs`)
+    const coordinatorRssMb = round(rssMb(c.coordinatorPid), 1)
+    process.kill(c.workerPids[0], 'SIGCONT')
+    await fetch(`${c.api}/jobs/${(await res.json()).id}`, { method: 'DELETE' })
+
+    return { coordinatorRssMb, coordinatorIdleRssMb: idleRss, queuedChunks: 1_000_000, ...await idleWorker() }
+  } finally {
+    await c.stop()
+  }
+}
+
+/** A worker connected to a coordinator that has never had work: its RSS and CPU over time. */
+async function idleWorker () {
+  const c = await startCluster({ workers: [[]] })
+  try {
+    await new Promise(r => setTimeout(r, 2_000)) // let start-up settle before measuring
+    const pid = c.workerPids[0]
+    const cpu = []
+    const rss = []
+    const hz = 100
+    for (let i = 0; i < IDLE_WINDOWS; i++) {
+      const a = procStat(pid).cpuTicks
+      await new Promise(r => setTimeout(r, IDLE_WINDOW_MS))
+      const b = procStat(pid).cpuTicks
+      cpu.push(round(((b - a) / hz) / (IDLE_WINDOW_MS / 1000) * 100, 2))
+      rss.push(round(rssMb(pid), 1))
+    }
+    return { idleWorkerRssMb: median(rss), idleWorkerCpuPct: median(cpu), idleWorkerCpuWindows: cpu, windowMs: IDLE_WINDOW_MS }
+  } finally {
+    await c.stop()
+  }
+}
+async function tail () {
+  const job = { task: 'probe', params: { spinMs: 50 }, chunks: 60 }
+  const out = {}
+  for (const backups of [false, true]) {
+    const times = []
+    for (let i = 0; i < REPEATS; i++) {
+      const c = await startCluster({ workers: [[], [], ['--max-cpu', '10']], coordinatorArgs: backups ? [] : ['--no-straggler-backups'] })
+      try {
+        const { ms, result } = await runJob(c.api, job)
+        if (result.chunks !== 60) throw new Error(`tail: wrong answer ${JSON.stringify(result)}`)
+        times.push(ms)
+      } finally {
+        await c.stop()
+      }
+    }
+    out[backups ? 'withBackupsMs' : 'withoutBackupsMs'] = median(times)
+    out[backups ? 'withBackups' : 'withoutBackups'] = spread(times)
+  }
+  return out
+}
+
+const machine = { cores: availableParallelism(), cpu: cpus()[0]?.model, memoryGb: round(totalmem() / 2 ** 30, 1), node: process.version, quick }
+log(`machine: ${machine.cores} cores (${machine.cpu}), ${machine.memoryGb} GiB, Node ${machine.node}${quick ? ', --quick' : ''}`)
+log('dispatch…'); const dispatchResult = await dispatch()
+log('efficiency…'); const efficiencyResult = await efficiency()
+log('latency…'); const latencyResult = await latency()
+log('memory…'); const memoryResult = await memory()
+log('tail…'); const tailResult = await tail()
+
+const results = { machine, date: new Date().toISOString(), dispatch: dispatchResult, efficiency: efficiencyResult, latency: latencyResult, memory: memoryResult, tail: tailResult, seconds: round((Date.now() - started) / 1000) }
+writeFileSync(join(here, 'results.json'), JSON.stringify(results, null, 2) + '\n')
+
+const rows = [
+  ['dispatch', `${DISPATCH_CHUNKS.toLocaleString('en')} no-op chunks, coordinator → 2 workers → back`, `${dispatchResult.chunksPerSec.toLocaleString('en')} chunks/s`, `Piscina alone, 2 threads: ${dispatchResult.piscinaPerSec.toLocaleString('en')} tasks/s (ratio ${dispatchResult.ratio})`, '≥ 20,000/s and ≥ 0.6'],
+  ['efficiency', `primes [0, ${efficiencyResult.range[1].toExponential(1)}) in 512 chunks, 2 workers × 1 thread`, `${efficiencyResult.clusterMs.median} ms, speed-up ${efficiencyResult.speedup}`, `plain sieve, one thread: ${efficiencyResult.plainMs.median} ms`, '≥ 1.9'],
+  ['latency', `submit → first result, ${latencyResult.jobs} one-chunk jobs, idle workers`, `p50 ${latencyResult.p50Ms} ms, p99 ${latencyResult.p99Ms} ms`, `min ${latencyResult.minMs} ms`, 'p50 ≤ 20 ms'],
+  ['memory', 'coordinator RSS, 1,000,000-chunk job queued', `${memoryResult.coordinatorRssMb} MB`, `same coordinator before the job: ${memoryResult.coordinatorIdleRssMb} MB`, '≤ 150 MB'],
+  ['idle worker', `RSS and CPU over ${IDLE_WINDOWS} × ${IDLE_WINDOW_MS / 1000} s`, `${memoryResult.idleWorkerRssMb} MB, ${memoryResult.idleWorkerCpuPct}% CPU`, '', '≤ 1% CPU'],
+  ['tail', '60 × 50 ms chunks, 3 workers, one at --max-cpu 10', `${tailResult.withBackupsMs} ms with straggler backups`, `${tailResult.withoutBackupsMs} ms without`, '']
+]
+const md = ['| figure | what | measured (median) | baseline, same run | goal |', '|---|---|---|---|---|', ...rows.map(r => `| ${r.join(' | ')} |`)].join('\n')
+writeFileSync(join(here, 'results.md'), `Machine: ${machine.cores} cores, ${machine.cpu}, Node ${machine.node}; ${REPEATS} run(s) per figure; ${results.seconds} s in all.\n\n${md}\n`)
+console.log(`\n${md}\n\n${results.seconds} s; written to bench/results.json and bench/results.md`)
