@@ -125,6 +125,7 @@ const rssMb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/s
 
 async function memory () {
   const c = await startCluster({ workers: [[]] })
+  let queued
   try {
     const idleRss = round(rssMb(c.coordinatorPid), 1)
     // The only worker is paused while the job is submitted and measured, so the job stays queued.
@@ -136,10 +137,11 @@ async function memory () {
     process.kill(c.workerPids[0], 'SIGCONT')
     await fetch(`${c.api}/jobs/${(await res.json()).id}`, { method: 'DELETE' })
 
-    return { coordinatorRssMb, coordinatorIdleRssMb: idleRss, queuedChunks: 1_000_000, ...await idleWorker() }
+    queued = { coordinatorRssMb, coordinatorIdleRssMb: idleRss, queuedChunks: 1_000_000 }
   } finally {
     await c.stop()
   }
+  return { ...queued, ...await idleWorker() }
 }
 
 /** A worker connected to a coordinator that has never had work: its RSS and CPU over time. */
