@@ -7,6 +7,14 @@ export interface ResultOutboxInit {
   retryMs?: number
   /** @defaultValue 5000 */
   maxRetryMs?: number
+  /**
+   * While `moreComing()` says more results are on their way, a report waits until this long after
+   * the previous one started, so that results travel together. 0 sends at once.
+   * @defaultValue 0
+   */
+  coalesceMs?: number
+  /** Whether more results are expected soon. @defaultValue () => false */
+  moreComing?: () => boolean
 }
 
 /** Sends one batch; resolves with the lease ids the coordinator answered for (accepted or rejected). */
@@ -21,12 +29,14 @@ export class ResultOutbox {
   private readonly queue = new Map<string, ChunkResult>()
   private inFlight?: Promise<void>
   private retryTimer?: NodeJS.Timeout
+  private coalesceTimer?: NodeJS.Timeout
+  private lastSentAt = -Infinity
   private retryMs: number
   private readonly options: Required<ResultOutboxInit>
   private readonly emptyWaiters = new Set<() => void>()
 
   constructor (private readonly send: SendReport, init: ResultOutboxInit = {}) {
-    this.options = { maxBatch: 1000, retryMs: 250, maxRetryMs: 5000, ...init }
+    this.options = { maxBatch: 1000, retryMs: 250, maxRetryMs: 5000, coalesceMs: 0, moreComing: () => false, ...init }
     this.retryMs = this.options.retryMs
   }
 
@@ -42,7 +52,7 @@ export class ResultOutbox {
   /** Resolves once every queued result is answered for, or after `timeoutMs`; true if empty. */
   async drain (timeoutMs: number): Promise<boolean> {
     if (this.queue.size === 0) return true
-    this.flush()
+    this.flush(true)
     return await new Promise<boolean>((resolve) => {
       const done = (): void => { clearTimeout(timer); this.emptyWaiters.delete(done); resolve(this.queue.size === 0) }
       const timer = setTimeout(done, timeoutMs)
@@ -52,10 +62,19 @@ export class ResultOutbox {
 
   stop (): void {
     clearTimeout(this.retryTimer)
+    clearTimeout(this.coalesceTimer)
   }
 
-  private flush (): void {
+  private flush (force = false): void {
     if (this.inFlight !== undefined || this.retryTimer !== undefined || this.queue.size === 0) return
+    const wait = this.lastSentAt + this.options.coalesceMs - performance.now()
+    if (!force && wait > 0 && this.queue.size < this.options.maxBatch && this.options.moreComing()) {
+      this.coalesceTimer ??= setTimeout(() => { this.coalesceTimer = undefined; this.flush(true) }, wait)
+      return
+    }
+    clearTimeout(this.coalesceTimer)
+    this.coalesceTimer = undefined
+    this.lastSentAt = performance.now()
     const batch = [...this.queue.values()].slice(0, this.options.maxBatch)
     this.inFlight = this.send(batch).then((answered) => {
       for (const id of answered) this.queue.delete(id)

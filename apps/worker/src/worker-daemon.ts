@@ -17,6 +17,16 @@ import { ResultOutbox } from './result-outbox.js'
  */
 const PULL_RETRY_MS = 250
 const PULL_RETRY_MAX_MS = 5_000
+/** Chunks held should cover about this much work per thread, so no thread waits on the network. */
+const QUEUE_TARGET_MS = 200
+/** The most chunks a worker holds (the protocol's limit on one pull). */
+const MAX_HELD = 1024
+/** What a chunk is assumed to take before any has run. */
+const CHUNK_MS_GUESS = 50
+/** How far one finished chunk moves the running mean. */
+const CHUNK_MS_WEIGHT = 0.1
+/** How long finished results may wait to travel together while more are coming. */
+const REPORT_COALESCE_MS = 50
 /** How long shutdown waits for the coordinator to take back leases and results. */
 const SHUTDOWN_GRACE_MS = 5_000
 
@@ -49,8 +59,8 @@ class Daemon implements WorkerDaemon {
   private readonly idle: IdleMonitor
   private readonly outbox: ResultOutbox
   private readonly coordinatorId: string
-  private readonly capacity: number
-  private readonly pullBatch: number
+  /** Mean run time of recent chunks (exponentially weighted), which sizes the prefetch queue. */
+  private chunkMs = CHUNK_MS_GUESS
   private readonly tasks: string[]
   /** Accepted, waiting for a free thread: these can be given back without losing work. */
   private readonly queued = new Map<string, Lease>()
@@ -68,8 +78,6 @@ class Daemon implements WorkerDaemon {
   constructor (private readonly config: WorkerConfig, components: WorkerDaemonComponents) {
     this.log = components.log
     this.coordinatorId = config.coordinator.slice(config.coordinator.lastIndexOf('/p2p/') + 5)
-    this.capacity = config.threads + config.prefetch
-    this.pullBatch = Math.max(1, Math.ceil(this.capacity / 2))
     this.tasks = taskNames()
     this.pool = createTaskPool({ threads: config.threads, maxMemoryMb: config.memoryMb })
     this.peer = createPeer({
@@ -79,7 +87,12 @@ class Daemon implements WorkerDaemon {
       log: (level, message, err) => { this.log[level]({ err }, `peer: ${message}`) }
     })
     this.idle = components.idle ?? createIdleMonitor({ maxLoad: config.maxLoad, allowBattery: config.allowBattery })
-    this.outbox = new ResultOutbox(async (results) => await this.report(results))
+    // While chunks are still running, results wait briefly to travel together; the last one of a
+    // burst goes at once.
+    this.outbox = new ResultOutbox(async (results) => await this.report(results), {
+      coalesceMs: REPORT_COALESCE_MS,
+      moreComing: () => this.held > 0
+    })
   }
 
   get peerId (): string {
@@ -88,6 +101,21 @@ class Daemon implements WorkerDaemon {
 
   private get held (): number {
     return this.queued.size + this.running.size
+  }
+
+  /**
+   * Threads plus a prefetch queue: at least `--prefetch`, and for fast chunks enough to keep every
+   * thread busy for QUEUE_TARGET_MS, so that one pull and one report carry many chunks.
+   */
+  private get capacity (): number {
+    const { threads, prefetch } = this.config
+    const forPace = Math.ceil((threads * QUEUE_TARGET_MS) / Math.max(this.chunkMs, 0.001))
+    return Math.min(MAX_HELD, threads + Math.max(prefetch, forPace))
+  }
+
+  /** Pulls wait until half the capacity is free, so each pull and assign carries several chunks. */
+  private get pullBatch (): number {
+    return Math.max(1, Math.ceil(this.capacity / 2))
   }
 
   async start (): Promise<void> {
@@ -228,24 +256,36 @@ class Daemon implements WorkerDaemon {
     const timer = lease.timeoutMs == null
       ? undefined
       : setTimeout(() => { timedOut = true; abort.abort() }, lease.timeoutMs)
+
+    // The slot is freed before the result is queued, so the outbox sees how much is still coming.
+    const settle = (result?: ChunkResult): void => {
+      clearTimeout(timer)
+      const ranMs = performance.now() - started
+      // Cancelled, lost or shutting down: the lease is gone already and nobody wants this result.
+      const wanted = this.running.get(lease.leaseId)?.abort === abort
+      if (wanted) this.running.delete(lease.leaseId)
+      if (wanted && result !== undefined) {
+        if (!timedOut) this.chunkMs += CHUNK_MS_WEIGHT * (ranMs - this.chunkMs)
+        this.chunksDone++
+        this.outbox.add(result)
+      }
+      this.rest(ranMs)
+      this.maybePull()
+    }
     this.pool.run(lease.task, lease.input, abort.signal).then(
-      (output) => { this.finish({ leaseId: lease.leaseId, ok: true, output }) },
+      (output) => { settle({ leaseId: lease.leaseId, ok: true, output }) },
       (err: unknown) => {
         if (timedOut) {
           this.log.warn({ leaseId: lease.leaseId, task: lease.task, timeoutMs: lease.timeoutMs }, 'chunk timed out')
-          this.finish({ leaseId: lease.leaseId, ok: false, error: { name: 'TaskTimeoutError', message: `chunk ${lease.index} of ${lease.task} ran longer than ${lease.timeoutMs} ms` } })
-          return
+          settle({ leaseId: lease.leaseId, ok: false, error: { name: 'TaskTimeoutError', message: `chunk ${lease.index} of ${lease.task} ran longer than ${lease.timeoutMs} ms` } })
+        } else if (abort.signal.aborted) {
+          settle()
+        } else {
+          this.log.warn({ leaseId: lease.leaseId, task: lease.task, err: (err as Error).message }, 'chunk failed')
+          settle({ leaseId: lease.leaseId, ok: false, error: toWireError(err) })
         }
-        if (abort.signal.aborted) return // cancelled, lost or shutting down: nobody wants this result
-        this.log.warn({ leaseId: lease.leaseId, task: lease.task, err: (err as Error).message }, 'chunk failed')
-        this.finish({ leaseId: lease.leaseId, ok: false, error: toWireError(err) })
       }
-    ).finally(() => {
-      clearTimeout(timer)
-      if (this.running.get(lease.leaseId)?.abort === abort) this.running.delete(lease.leaseId)
-      this.rest(performance.now() - started)
-      this.maybePull()
-    })
+    )
   }
 
   /**
@@ -265,11 +305,6 @@ class Daemon implements WorkerDaemon {
     timer.unref()
   }
 
-  private finish (result: ChunkResult): void {
-    if (this.stopping && !this.running.has(result.leaseId)) return
-    this.chunksDone++
-    this.outbox.add(result)
-  }
 
   /**
    * Sends a batch; resolves with the lease ids the coordinator answered for. A batch the
