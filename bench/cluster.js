@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
+import WebSocket from 'ws'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 
@@ -44,19 +45,37 @@ export async function startCluster ({ workers, coordinatorArgs = [] }) {
   }
 }
 
-/** Submits `job`, waits for it to end, and returns its wall time (coordinator's createdAt → finishedAt) and result. */
+/**
+ * Submits `job`, waits for it to end, and returns its wall time (coordinator's createdAt →
+ * finishedAt) and result. It listens on the WebSocket gateway rather than polling, so that the
+ * measuring costs the coordinator nothing while the job runs.
+ */
 export async function runJob (api, job) {
-  const res = await fetch(`${api}/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(job) })
-  if (res.status !== 201) throw new Error(`submit failed: ${res.status} ${await res.text()}`)
-  const { id } = await res.json()
-  let view
-  do {
-    await new Promise(r => setTimeout(r, 5))
-    view = await (await fetch(`${api}/jobs/${id}`)).json()
-  } while (view.status !== 'done' && view.status !== 'failed' && view.status !== 'cancelled')
-  if (view.status !== 'done') throw new Error(`job ${id} ended ${view.status}: ${view.error}`)
-  const { result } = await (await fetch(`${api}/jobs/${id}/result`)).json()
-  return { ms: Date.parse(view.finishedAt) - Date.parse(view.createdAt), result, view }
+  const ws = new WebSocket(api.replace(/^http/, 'ws') + '/events')
+  await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject) })
+  try {
+    const ended = new Map()
+    const waiters = new Map()
+    ws.on('message', (m) => {
+      const { event, data } = JSON.parse(String(m))
+      if (event !== 'job' || !['done', 'failed', 'cancelled'].includes(data.status)) return
+      ended.set(data.id, data)
+      waiters.get(data.id)?.(data)
+    })
+    const res = await fetch(`${api}/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(job) })
+    if (res.status !== 201) throw new Error(`submit failed: ${res.status} ${await res.text()}`)
+    const { id } = await res.json()
+    await new Promise((resolve) => {
+      if (ended.has(id)) return resolve()
+      waiters.set(id, resolve)
+    })
+    const view = await (await fetch(`${api}/jobs/${id}`)).json()
+    if (view.status !== 'done') throw new Error(`job ${id} ended ${view.status}: ${view.error}`)
+    const { result } = await (await fetch(`${api}/jobs/${id}/result`)).json()
+    return { ms: Date.parse(view.finishedAt) - Date.parse(view.createdAt), result, view }
+  } finally {
+    ws.close()
+  }
 }
 
 export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]

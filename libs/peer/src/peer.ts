@@ -6,15 +6,16 @@ import type { Libp2p, PeerId, PrivateKey } from '@libp2p/interface'
 import { defaultLogger } from '@libp2p/logger'
 import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
 import { tcp } from '@libp2p/tcp'
-import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
+import { isMultiaddr, multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
 import { bootstrapDialer, type BootstrapDialer } from './bootstrap.js'
 import {
   GOSSIP_ENVELOPE_BYTES, GOSSIP_HEARTBEAT_MS, MAX_INBOUND_STREAMS, MAX_OUTBOUND_STREAMS
 } from './constants.js'
-import { FrameTooLargeError, InvalidPeerAddressError, PeerNotStartedError } from './errors.js'
+import { FrameTooLargeError, InvalidPeerAddressError, PeerNotStartedError, RequestAbortedError } from './errors.js'
 import { loadOrCreateIdentity } from './identity.js'
 import { peerOptions, type PeerOptions } from './options.js'
+import { Channel } from './channel.js'
 import { sendRequest, serveStream, type RequestResponseComponents } from './request-response.js'
 import type {
   Peer, PeerEventName, PeerInit, PeerLog, RequestHandler, RequestOptions, TopicHandler
@@ -42,6 +43,8 @@ class CyclesharePeer implements Peer {
   private readonly listeners = new Map<PeerEventName, Set<(peerId: string) => void>>()
   private node?: Node
   private bootstrap?: BootstrapDialer
+  /** Long-lived request streams by `<peer id> <protocol>`; see channel.ts. */
+  private readonly channels = new Map<string, Promise<Channel>>()
 
   constructor (options: PeerOptions) {
     this.options = options
@@ -106,6 +109,8 @@ class CyclesharePeer implements Peer {
     this.bootstrap?.stop()
     this.bootstrap = undefined
     this.node = undefined
+    for (const opening of this.channels.values()) void opening.then(c => { c.close() }, () => {})
+    this.channels.clear()
     await node.stop()
   }
 
@@ -168,7 +173,38 @@ class CyclesharePeer implements Peer {
 
   async request (peer: string, protocol: string, data: Uint8Array, options: RequestOptions = {}): Promise<Uint8Array> {
     const node = this.started()
-    return await sendRequest(node, parseTarget(peer), protocol, data, options, this.rr)
+    if (!(data instanceof Uint8Array)) throw new TypeError('data must be a Uint8Array')
+    const target = parseTarget(peer)
+    // A multiaddr names a peer we may not be connected to yet: one stream for one request.
+    if (!isPeerId(target)) return await sendRequest(node, target, protocol, data, options, this.rr)
+    if (data.byteLength > this.rr.maxFrameBytes) {
+      throw new FrameTooLargeError(`request of ${data.byteLength} bytes exceeds maxFrameBytes (${this.rr.maxFrameBytes})`)
+    }
+    if (options.signal?.aborted === true) throw new RequestAbortedError(`${protocol} request aborted`, { cause: options.signal.reason })
+    const channel = await this.channel(node, target, protocol, options)
+    return await channel.request(data, options)
+  }
+
+  /** The open channel to `peer` for `protocol`, opening one if there is none (only one at a time). */
+  private async channel (node: Node, peer: PeerId, protocol: string, options: RequestOptions): Promise<Channel> {
+    const key = `${peer.toString()} ${protocol}`
+    const existing = this.channels.get(key)
+    if (existing !== undefined) {
+      const channel = await existing
+      if (channel.open) return channel
+    }
+    const signal = AbortSignal.any([AbortSignal.timeout(this.rr.requestTimeoutMs), ...(options.signal !== undefined ? [options.signal] : [])])
+    const opening = Channel.open(node, peer, protocol, this.rr, () => {
+      if (this.channels.get(key) === opening) this.channels.delete(key)
+    }, signal)
+    this.channels.set(key, opening)
+    opening.catch(() => { if (this.channels.get(key) === opening) this.channels.delete(key) })
+    try {
+      return await opening
+    } catch (err) {
+      if (options.signal?.aborted === true) throw new RequestAbortedError(`${protocol} request aborted`, { cause: options.signal.reason })
+      throw err
+    }
   }
 
   async dial (addr: string): Promise<string> {
@@ -241,6 +277,10 @@ function parseTarget (peer: string): PeerId | Multiaddr {
   } catch (err) {
     throw new InvalidPeerAddressError(`not a valid peer id or multiaddr: ${JSON.stringify(peer)}`, { cause: err })
   }
+}
+
+function isPeerId (target: PeerId | Multiaddr): target is PeerId {
+  return !isMultiaddr(target)
 }
 
 function debugLog (): PeerLog {
