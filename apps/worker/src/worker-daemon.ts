@@ -213,8 +213,11 @@ class Daemon implements WorkerDaemon {
     const refused: string[] = []
     const canRun = new Set(this.tasks)
     for (const lease of leases) {
-      const take = !this.stopping && this.idle.state.idle && this.held < this.capacity && canRun.has(lease.task) &&
-        !this.queued.has(lease.leaseId) && !this.running.has(lease.leaseId)
+      if (this.queued.has(lease.leaseId) || this.running.has(lease.leaseId)) {
+        accepted.push(lease.leaseId) // an assign sent again: we hold it already
+        continue
+      }
+      const take = !this.stopping && this.idle.state.idle && this.held < this.capacity && canRun.has(lease.task)
       if (take) {
         this.queued.set(lease.leaseId, lease)
         accepted.push(lease.leaseId)
