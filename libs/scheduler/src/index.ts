@@ -33,8 +33,8 @@ export type { Scheduler, SchedulerComponents, SchedulerInit } from './scheduler.
 export { openSqliteStore } from './sqlite-store.js'
 export { ADAPTIVE } from './store.js'
 export type {
-  AgedCopy, ChunkRow, ChunkState, ChunkUpdate, CopyRef, CopyRow, CopyState, DueCopy, JobEnd, JobOptionsRow, JobRow, LiveLease,
-  NewCopy, NewJob, SchedulerStore, TrustDelta, WorkerStats, WorkerTrust
+  AgedCopy, ChunkRow, ChunkState, ChunkUpdate, CopyHead, CopyRef, CopyRow, CopyState, DueCopy, FirstLease, JobEnd, JobOptionsRow,
+  JobRow, LeaseBatch, LeaseState, LiveLease, NewCopy, NewJob, SchedulerStore, TrustDelta, WorkerStats, WorkerTrust
 } from './store.js'
 export type { LeaseRef } from './lease-ids.js'
 export { defaultSchedulerInit } from './constants.js'

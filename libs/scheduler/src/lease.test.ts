@@ -159,6 +159,33 @@ describe('expire', () => {
     expect(scheduler.lease('w3', 1)[0]).toMatchObject({ index: 0, attempt: 3 })
   })
 
+  it('expires big batches whole: each chunk of a batch has its own copy', () => {
+    const { scheduler, clock } = harness({ leaseTtlMs: 1_000 })
+    const job = scheduler.submit({ task: 'sum', params: { n: 100_000 }, chunks: 1_000 })
+    const first = scheduler.lease('w1', 300) // written as 128 + 128 + 32 + 8 + 4 rows
+    expect(first.map(g => [g.index, g.attempt])).toEqual(Array.from({ length: 300 }, (_, i) => [i, 1]))
+    expect(new Set(first.map(g => g.leaseId)).size).toBe(300)
+    clock.now += 1_000
+    expect(scheduler.expire()).toBe(300)
+
+    const second = scheduler.lease('w2', 1_000)
+    expect(second.map(g => [g.index, g.attempt])).toEqual([
+      ...first.map(g => [g.index, 2]),
+      ...Array.from({ length: 700 }, (_, i) => [300 + i, 1])
+    ])
+    const revoked: string[] = []
+    scheduler.on('revoke', (_worker, ids) => revoked.push(...ids))
+    // the expired attempts' late results win; the reissued copies are revoked, their results judged
+    expect(scheduler.complete('w1', first.map(g => ok(g))).accepted).toHaveLength(300)
+    expect(revoked).toEqual(second.slice(0, 300).map(g => g.leaseId))
+    expect(scheduler.complete('w2', second.map(g => ok(g))).accepted).toHaveLength(1_000)
+    expect(scheduler.result(job.id).value).toEqual({ sum: 5_000_050_000 })
+    expect(scheduler.workerStats()).toEqual([
+      { worker: 'w1', chunksDone: 300, chunksFailed: 0, invalid: 0 },
+      { worker: 'w2', chunksDone: 1_000, chunksFailed: 0, invalid: 0 } // 700 accepted, 300 agreeing late
+    ])
+  })
+
   it('runs on a timer once started', async () => {
     const { scheduler, clock } = harness({ leaseTtlMs: 1_000, expireIntervalMs: 5 })
     scheduler.submit({ task: 'sum', params: { n: 100 }, chunks: 4 })

@@ -7,7 +7,7 @@ import { allocateStride, type Candidate } from './fairness.js'
 import { newId } from './ids.js'
 import { optionsView, parseJobOptions, resolveMaxAttempts } from './job-options.js'
 import { formatLeaseId, parseLeaseId, tagOf, type LeaseRef } from './lease-ids.js'
-import { ADAPTIVE, type ChunkRow, type CopyRow, type JobEnd, type JobRow, type LiveLease, type SchedulerStore, type TrustDelta, type WorkerStats } from './store.js'
+import { ADAPTIVE, type ChunkRow, type CopyHead, type FirstLease, type JobEnd, type LeaseBatch, type JobRow, type LiveLease, type SchedulerStore, type TrustDelta, type WorkerStats } from './store.js'
 import { describeConflict, groupVotes, type FailedVote, type Vote } from './votes.js'
 import type { AnyTask } from '@cycleshare/tasks'
 import type {
@@ -361,6 +361,7 @@ class DefaultScheduler implements Scheduler {
           job.waiting--
         }
         let created = 0
+        const firsts: FirstLease[] = []
         for (let index = job.nextIndex; index < job.nextIndex + fresh; index++) {
           let copies = job.replication
           if (copies === ADAPTIVE) {
@@ -368,11 +369,11 @@ class DefaultScheduler implements Scheduler {
             copies = this.adaptiveCopies(trust)
           }
           const quorum = job.replication === ADAPTIVE ? copies : job.quorum
-          this.store.createChunk(seq, index, copies, quorum, copies, now)
-          grants.push(this.issue(job, index, worker, now, inputs[i++], false))
+          firsts.push({ index, tag: newId(), target: copies, quorum })
           job.waiting += copies - 1
           created += copies - 1
         }
+        this.issueFirst(job, worker, now, firsts, inputs.slice(i), grants)
         job.nextIndex += fresh
         const started = job.status === 'queued'
         job.status = 'running'
@@ -498,9 +499,9 @@ class DefaultScheduler implements Scheduler {
           continue
         }
         const lease = parseLeaseId(leaseId)
-        const chunk = lease === undefined ? undefined : this.store.chunk(lease.jobSeq, lease.index)
+        const state = lease === undefined ? undefined : this.store.leaseState(lease)
         // Issued only if the chunk's row holds its tag: forged or garbled ids end here.
-        if (lease === undefined || chunk === undefined || lease.attempt > chunk.attempt || tagOf(chunk.tags, lease.attempt) !== lease.tag) {
+        if (lease === undefined || state === undefined || lease.attempt > state.chunk.attempt || tagOf(state.chunk.tags, lease.attempt) !== lease.tag) {
           rejected.push({ leaseId, reason: 'unknown lease' })
           continue
         }
@@ -509,7 +510,7 @@ class DefaultScheduler implements Scheduler {
           rejected.push({ leaseId, reason: `job ${this.store.jobStatus(lease.jobSeq) ?? 'gone'}` })
           continue
         }
-        const copy = this.store.copy(lease.jobSeq, lease.index, lease.attempt)
+        const { chunk, copy } = state
         // Decided already (a resent batch, a copy that lost the race): durable, never reduced again.
         if (chunk.state === 'done') {
           if (copy?.state === 'revoked') this.judgeLate(job, lease, copy, outcome, chunk.agreed as Uint8Array)
@@ -558,21 +559,20 @@ class DefaultScheduler implements Scheduler {
    * issues more copies, or fails the job if the chunk has had all its results. Returns false if
    * the job failed reducing it.
    */
-  private vote (job: ActiveJob, lease: LeaseRef, chunk: ChunkRow, copy: CopyRow, output: unknown): boolean {
+  private vote (job: ActiveJob, lease: LeaseRef, chunk: ChunkRow, copy: CopyHead, output: unknown): boolean {
+    if (chunk.quorum === 1) return this.decide(job, lease.index, chunk, copy, output, [])
     const results = chunk.results + 1
-    if (chunk.quorum === 1) {
-      return this.decide(job, lease.index, { ...chunk, results }, copy, output, [])
-    }
     this.store.setCopy(job.seq, lease.index, lease.attempt, 'ok', encode(output))
+    const copies = this.store.copies(job.seq, lease.index)
     const others: Array<Vote & { attempt: number }> = []
-    for (const other of this.store.copies(job.seq, lease.index)) {
+    for (const other of copies) {
       if (other.state === 'ok' && other.attempt !== lease.attempt) {
         others.push({ worker: other.worker, output: decode(other.result as Uint8Array), attempt: other.attempt })
       }
     }
     const agreeing = 1 + others.filter(o => this.same(job, output, o.output)).length
-    if (agreeing >= chunk.quorum) return this.decide(job, lease.index, { ...chunk, results }, copy, output, others)
-    this.evaluate(job, lease.index, { ...chunk, results })
+    if (agreeing >= chunk.quorum) return this.decide(job, lease.index, chunk, copy, output, others)
+    this.evaluate(job, lease.index, { ...chunk, results }, undefined, copies)
     return true
   }
 
@@ -580,7 +580,7 @@ class DefaultScheduler implements Scheduler {
    * Reduces the agreed output once, marks the chunk done in the same transaction, revokes its
    * copies still out, and counts each result for or against its worker.
    */
-  private decide (job: ActiveJob, index: number, chunk: ChunkRow, winner: CopyRow, output: unknown, others: Vote[]): boolean {
+  private decide (job: ActiveJob, index: number, chunk: ChunkRow, winner: CopyHead, output: unknown, others: Vote[]): boolean {
     try {
       job.acc = job.task.reduce(job.acc, output, index, job.params, job.chunks)
     } catch (err) {
@@ -588,11 +588,12 @@ class DefaultScheduler implements Scheduler {
       this.end(job, { status: 'failed', finishedAt: this.clock(), error: `reducing chunk ${index} of ${job.task.name} failed: ${describe(err)}` })
       return false
     }
-    const revoked = this.store.decide(job.seq, index, winner.attempt, encode(output))
+    // The chunk's only copy ever (no retry, no backup, no replica): nothing to revoke, nothing to keep.
+    const agreed = chunk.attempt === 1 ? undefined : encode(output)
+    this.revoke(job.seq, this.store.decide(job.seq, index, winner.attempt, agreed))
     job.waiting -= chunk.needed
     job.done++
     if (winner.backup === 1) this.jobStats(job.seq).backupWins++
-    this.revoke(job.seq, revoked)
 
     if (others.length === 0) {
       this.countWorker(winner.worker, { accepted: 1 })
@@ -617,8 +618,7 @@ class DefaultScheduler implements Scheduler {
    * its results, or else asks for the copies it still needs, so that it keeps its replication
    * and can still reach its quorum.
    */
-  private evaluate (job: ActiveJob, index: number, chunk: ChunkRow, lastFailure?: string): void {
-    const copies = this.store.copies(job.seq, index)
+  private evaluate (job: ActiveJob, index: number, chunk: ChunkRow, lastFailure?: string, copies = this.store.copies(job.seq, index)): void {
     const votes: Vote[] = []
     const failed: FailedVote[] = []
     let live = 0
@@ -647,7 +647,7 @@ class DefaultScheduler implements Scheduler {
   }
 
   /** A late result of a copy revoked when its chunk was decided: never reduced, but it tells on its worker. */
-  private judgeLate (job: ActiveJob, lease: LeaseRef, copy: CopyRow, outcome: ChunkOutcome, agreed: Uint8Array): void {
+  private judgeLate (job: ActiveJob, lease: LeaseRef, copy: CopyHead, outcome: ChunkOutcome, agreed: Uint8Array): void {
     this.store.deleteCopy(job.seq, lease.index, lease.attempt)
     if (!outcome.ok) {
       this.countWorker(copy.worker, { failed: 1 })
@@ -733,11 +733,25 @@ class DefaultScheduler implements Scheduler {
   }
 
   private issue (job: ActiveJob, index: number, worker: string, now: number, input: unknown, backup: boolean): LeaseGrant {
-    const ttlMs = this.options.leaseTtlMs
     const tag = newId()
+    const attempt = this.store.issueCopy({ ...this.leaseBatch(job, worker, now), index, tag, backup })
+    return this.grant(job, index, attempt, tag, input)
+  }
+
+  /** Chunks leased for the first time, consecutive: their rows and first copies in a few statements. */
+  private issueFirst (job: ActiveJob, worker: string, now: number, firsts: FirstLease[], inputs: unknown[], grants: LeaseGrant[]): void {
+    this.store.createChunks(this.leaseBatch(job, worker, now), firsts)
+    for (let i = 0; i < firsts.length; i++) grants.push(this.grant(job, firsts[i].index, 1, firsts[i].tag, inputs[i]))
+  }
+
+  private leaseBatch (job: ActiveJob, worker: string, now: number): LeaseBatch {
+    const ttlMs = this.options.leaseTtlMs
     const overrunAt = job.chunkTimeoutMs === null ? null : now + 2 * job.chunkTimeoutMs + ttlMs
     const deadline = overrunAt === null ? now + ttlMs : Math.min(now + ttlMs, overrunAt)
-    const attempt = this.store.issueCopy({ jobSeq: job.seq, index, tag, worker, leasedAt: now, deadline, overrunAt, backup })
+    return { jobSeq: job.seq, worker, leasedAt: now, deadline, overrunAt }
+  }
+
+  private grant (job: ActiveJob, index: number, attempt: number, tag: string, input: unknown): LeaseGrant {
     const grant: LeaseGrant = {
       leaseId: formatLeaseId({ jobSeq: job.seq, index, attempt, tag }),
       jobId: job.id,
@@ -745,7 +759,7 @@ class DefaultScheduler implements Scheduler {
       attempt,
       task: job.task.name,
       input,
-      ttlMs
+      ttlMs: this.options.leaseTtlMs
     }
     if (job.chunkTimeoutMs !== null) grant.timeoutMs = job.chunkTimeoutMs
     return grant

@@ -105,5 +105,13 @@ export const migrations: readonly string[] = [
   ALTER TABLE workers ADD COLUMN valid INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE workers ADD COLUMN invalid INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE workers ADD COLUMN excluded TEXT;
+  `,
+  // Every lease inserts a copy and every result deletes it: each index on copies costs two b-tree
+  // writes per chunk. The table holds only copies of undecided chunks (and revoked ones until
+  // their deadline), so the rare scans that used these indexes are cheap without them.
+  `
+  DROP INDEX copies_live_by_age;
+  DROP INDEX copies_live_by_worker;
+  DROP INDEX copies_out_by_deadline;
   `
 ]

@@ -3,8 +3,8 @@ import { SQLITE_BUSY_TIMEOUT_MS } from './constants.js'
 import { migrations } from './schema.js'
 import type { LeaseRef } from './lease-ids.js'
 import type {
-  AgedCopy, ChunkRow, ChunkUpdate, CopyRef, CopyRow, CopyState, DueCopy, JobEnd, JobRow, LiveLease, NewCopy, NewJob,
-  SchedulerStore, TrustDelta, WorkerStats, WorkerTrust
+  AgedCopy, ChunkRow, ChunkState, ChunkUpdate, CopyRef, CopyRow, CopyState, DueCopy, FirstLease, JobEnd, JobRow, LeaseBatch,
+  LeaseState, LiveLease, NewCopy, NewJob, SchedulerStore, TrustDelta, WorkerStats, WorkerTrust
 } from './store.js'
 import type { JobStatus } from './types.js'
 
@@ -29,6 +29,8 @@ export function openSqliteStore (path: string): SchedulerStore {
     db.pragma('journal_mode = WAL')
     db.pragma('synchronous = FULL')
     db.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`)
+    // Sorts of the copies table (it has no indexes: see schema.ts) stay off the disk.
+    db.pragma('temp_store = MEMORY')
     migrate(db)
     return new SqliteStore(db)
   } catch (err) {
@@ -74,22 +76,28 @@ function prepareStatements (db: Database.Database) {
     dropChunks: p(`UPDATE chunks SET state = CASE state WHEN 'open' THEN 'dropped' ELSE state END, needed = 0, agreed = NULL
       WHERE job_seq = ? AND (state = 'open' OR agreed IS NOT NULL)`),
 
-    createChunk: p(`INSERT INTO chunks (job_seq, idx, state, attempt, tags, target, quorum, needed, waiting_since)
-      VALUES (?, ?, 'open', 0, '', ?, ?, ?, ?)`),
+    // A new chunk's first copy, from the chunk row just written: for attempt 1 its tags are its tag.
+    firstCopies: p(`INSERT INTO copies (job_seq, idx, attempt, tag, worker, state, backup, leased_at, deadline, overrun_at)
+      SELECT job_seq, idx, 1, tags, ?, 'live', 0, ?, ?, ? FROM chunks WHERE job_seq = ? AND idx >= ? AND idx < ?`),
     // INDEXED BY: the planner would otherwise walk every chunk of the job by primary key.
     eligibleWaiting: p(`SELECT c.idx FROM chunks c INDEXED BY chunks_waiting WHERE c.job_seq = @jobSeq AND c.needed > 0
       AND NOT EXISTS (SELECT 1 FROM copies p WHERE p.job_seq = c.job_seq AND p.idx = c.idx AND p.worker = @worker
         AND (p.state IN ('live', 'ok') OR (p.state = 'failed' AND c.waiting_since > @failedBefore)))
       ORDER BY c.idx LIMIT @limit`).pluck(),
-    nextAttempt: p(`UPDATE chunks SET attempt = attempt + 1, tags = tags || @tag,
-        needed = max(needed - (1 - @backup), 0), backup = max(backup, @backup)
-      WHERE job_seq = @jobSeq AND idx = @index AND state = 'open' RETURNING attempt, needed`),
+    // A backup (1) does not use up `needed`; a copy that was waiting (0) does.
+    nextAttempt: p(`UPDATE chunks SET attempt = attempt + 1, tags = tags || ?, needed = max(needed - 1 + ?, 0), backup = max(backup, ?)
+      WHERE job_seq = ? AND idx = ? AND state = 'open' RETURNING attempt`).pluck(),
     insertCopy: p(`INSERT INTO copies (job_seq, idx, attempt, tag, worker, state, backup, leased_at, deadline, overrun_at)
-      VALUES (@jobSeq, @index, @attempt, @tag, @worker, 'live', @backup, @leasedAt, @deadline, @overrunAt)`),
+      VALUES (?, ?, ?, ?, ?, 'live', ?, ?, ?, ?)`),
     chunk: p(`SELECT ${CHUNK_COLUMNS} FROM chunks WHERE job_seq = ? AND idx = ?`),
     updateChunk: p(`UPDATE chunks SET needed = @needed, results = @results, failures = @failures, waiting_since = @waitingSince
       WHERE job_seq = @jobSeq AND idx = @index`),
     copy: p(`SELECT ${COPY_COLUMNS} FROM copies WHERE job_seq = ? AND idx = ? AND attempt = ?`),
+    // Positional (raw): read for every result.
+    leaseState: p(`SELECT c.state, c.attempt, c.tags, c.target, c.quorum, c.needed, c.results, c.failures, c.waiting_since,
+        c.backup, c.agreed, p.state, p.worker, p.backup, p.leased_at
+      FROM chunks c LEFT JOIN copies p ON p.job_seq = c.job_seq AND p.idx = c.idx AND p.attempt = ?
+      WHERE c.job_seq = ? AND c.idx = ?`).raw(),
     copies: p(`SELECT ${COPY_COLUMNS} FROM copies WHERE job_seq = ? AND idx = ? ORDER BY attempt`),
     setCopy: p('UPDATE copies SET state = ?, result = ? WHERE job_seq = ? AND idx = ? AND attempt = ?'),
     deleteCopy: p('DELETE FROM copies WHERE job_seq = ? AND idx = ? AND attempt = ?'),
@@ -126,6 +134,7 @@ class SqliteStore implements SchedulerStore {
   private readonly run: Database.Transaction<(fn: () => unknown) => unknown>
   private readonly syncFull: Database.Statement
   private readonly syncNormal: Database.Statement
+  private readonly insertChunks: MultiInsert
 
   constructor (db: Database.Database) {
     this.db = db
@@ -133,6 +142,9 @@ class SqliteStore implements SchedulerStore {
     this.run = db.transaction((fn: () => unknown) => fn())
     this.syncFull = db.prepare('PRAGMA synchronous = FULL')
     this.syncNormal = db.prepare('PRAGMA synchronous = NORMAL')
+    this.insertChunks = new MultiInsert(db,
+      'INSERT INTO chunks (job_seq, idx, state, attempt, tags, target, quorum, needed, waiting_since) VALUES',
+      "(?, ?, 'open', 1, ?, ?, ?, ?, ?)", 7)
   }
 
   transaction<T>(fn: () => T, durable = true): T {
@@ -198,8 +210,14 @@ class SqliteStore implements SchedulerStore {
     return live
   }
 
-  createChunk (jobSeq: number, index: number, target: number, quorum: number, needed: number, now: number): void {
-    this.stmt.createChunk.run(jobSeq, index, target, quorum, needed, now)
+  createChunks (batch: LeaseBatch, chunks: FirstLease[]): void {
+    if (chunks.length === 0) return
+    const { jobSeq, worker, leasedAt, deadline, overrunAt } = batch
+    const values: unknown[] = []
+    for (const { index, tag, target, quorum } of chunks) values.push(jobSeq, index, tag, target, quorum, target - 1, leasedAt)
+    this.insertChunks.run(values)
+    const from = chunks[0].index
+    this.stmt.firstCopies.run(worker, leasedAt, deadline, overrunAt, jobSeq, from, from + chunks.length)
   }
 
   eligibleWaiting (jobSeq: number, worker: string, failedBefore: number, limit: number): number[] {
@@ -208,11 +226,10 @@ class SqliteStore implements SchedulerStore {
 
   issueCopy (copy: NewCopy): number {
     const backup = copy.backup ? 1 : 0
-    const next = this.stmt.nextAttempt.get({ jobSeq: copy.jobSeq, index: copy.index, tag: copy.tag, backup }) as
-      { attempt: number } | undefined
-    if (next === undefined) throw new Error(`chunk ${copy.index} of job ${copy.jobSeq} is not open`)
-    this.stmt.insertCopy.run({ ...copy, attempt: next.attempt, backup })
-    return next.attempt
+    const attempt = this.stmt.nextAttempt.get(copy.tag, backup, backup, copy.jobSeq, copy.index) as number | undefined
+    if (attempt === undefined) throw new Error(`chunk ${copy.index} of job ${copy.jobSeq} is not open`)
+    this.stmt.insertCopy.run(copy.jobSeq, copy.index, attempt, copy.tag, copy.worker, backup, copy.leasedAt, copy.deadline, copy.overrunAt)
+    return attempt
   }
 
   chunk (jobSeq: number, index: number): ChunkRow | undefined {
@@ -227,6 +244,29 @@ class SqliteStore implements SchedulerStore {
     return this.stmt.copy.get(jobSeq, index, attempt) as CopyRow | undefined
   }
 
+  leaseState ({ jobSeq, index, attempt }: { jobSeq: number, index: number, attempt: number }): LeaseState | undefined {
+    const r = this.stmt.leaseState.get(attempt, jobSeq, index) as unknown[] | undefined
+    if (r === undefined) return undefined
+    return {
+      chunk: {
+        state: r[0] as ChunkState,
+        attempt: r[1] as number,
+        tags: r[2] as string,
+        target: r[3] as number,
+        quorum: r[4] as number,
+        needed: r[5] as number,
+        results: r[6] as number,
+        failures: r[7] as number,
+        waitingSince: r[8] as number,
+        backup: r[9] as number,
+        agreed: r[10] as Uint8Array | null
+      },
+      copy: r[11] === null
+        ? undefined
+        : { attempt, state: r[11] as CopyState, worker: r[12] as string, backup: r[13] as number, leasedAt: r[14] as number }
+    }
+  }
+
   copies (jobSeq: number, index: number): CopyRow[] {
     return this.stmt.copies.all(jobSeq, index) as CopyRow[]
   }
@@ -239,9 +279,15 @@ class SqliteStore implements SchedulerStore {
     this.stmt.deleteCopy.run(jobSeq, index, attempt)
   }
 
-  decide (jobSeq: number, index: number, winner: number, agreed: Uint8Array): LiveLease[] {
-    this.stmt.markDone.run(agreed, jobSeq, index)
+  decide (jobSeq: number, index: number, winner: number, agreed?: Uint8Array): LiveLease[] {
+    if (agreed === undefined) {
+      this.stmt.markDone.run(null, jobSeq, index)
+      this.stmt.deleteCopy.run(jobSeq, index, winner)
+      return []
+    }
     const revoked = this.stmt.revokeLive.all(jobSeq, index, winner) as LiveLease[]
+    // The agreed output is kept only to judge the late results of revoked copies.
+    this.stmt.markDone.run(revoked.length > 0 ? agreed : null, jobSeq, index)
     this.stmt.forgetAnswered.run(jobSeq, index)
     return revoked
   }
@@ -299,5 +345,46 @@ class SqliteStore implements SchedulerStore {
 
   close (): void {
     if (this.db.open) this.db.close()
+  }
+}
+
+/** Rows per statement of a multi-row INSERT; 7 parameters a row stays far below SQLite's limit. */
+const MAX_ROWS = 128
+
+/**
+ * A multi-row `INSERT … VALUES (…), (…)`: one statement per 128 rows instead of one per row. A
+ * batch's remainder is written in power-of-two pieces, so at most eight statements are prepared.
+ */
+class MultiInsert {
+  private readonly statements = new Map<number, Database.Statement>()
+
+  constructor (
+    private readonly db: Database.Database,
+    private readonly head: string,
+    private readonly row: string,
+    private readonly width: number
+  ) {}
+
+  /** `values` holds the rows' parameters one row after another. */
+  run (values: unknown[]): void {
+    let rows = values.length / this.width
+    let offset = 0
+    while (rows > 0) {
+      let n = MAX_ROWS
+      while (n > rows) n >>= 1
+      const end = offset + n * this.width
+      this.statement(n).run(offset === 0 && end === values.length ? values : values.slice(offset, end))
+      offset = end
+      rows -= n
+    }
+  }
+
+  private statement (rows: number): Database.Statement {
+    let statement = this.statements.get(rows)
+    if (statement === undefined) {
+      statement = this.db.prepare(`${this.head} ${new Array(rows).fill(this.row).join(', ')}`)
+      this.statements.set(rows, statement)
+    }
+    return statement
   }
 }

@@ -113,6 +113,33 @@ export interface CopyRow {
   result: Uint8Array | null
 }
 
+/** The parts of a copy that a result needs. */
+export type CopyHead = Pick<CopyRow, 'attempt' | 'worker' | 'state' | 'backup' | 'leasedAt'>
+
+/** A lease's chunk and, while it is kept, its copy: read together when a result comes in. */
+export interface LeaseState {
+  chunk: ChunkRow
+  copy: CopyHead | undefined
+}
+
+/** Copies leased to one worker at one instant: what a batch of them shares. */
+export interface LeaseBatch {
+  jobSeq: number
+  worker: string
+  leasedAt: number
+  deadline: number
+  overrunAt: number | null
+}
+
+/** A chunk leased for the first time. */
+export interface FirstLease {
+  index: number
+  tag: string
+  /** Copies it is meant to have: its replication. */
+  target: number
+  quorum: number
+}
+
 export interface NewCopy {
   jobSeq: number
   index: number
@@ -199,8 +226,11 @@ export interface SchedulerStore {
   /** Ends a job; its open chunks are dropped and its copies forgotten. Returns the copies that were live. */
   endJob(seq: number, end: JobEnd): LiveLease[]
 
-  /** Creates chunk `index` (attempt 0, no copies yet). */
-  createChunk(jobSeq: number, index: number, target: number, quorum: number, needed: number, now: number): void
+  /**
+   * Creates chunks leased for the first time, consecutive indexes from `chunks[0].index`, each
+   * with its first copy (attempt 1) out on the batch's worker and `target - 1` copies waiting.
+   */
+  createChunks(batch: LeaseBatch, chunks: FirstLease[]): void
   /**
    * Waiting chunks of a job that `worker` may take a copy of: it holds none and has no ok result
    * for it, and has not failed it unless the chunk has waited since `failedBefore`.
@@ -211,14 +241,17 @@ export interface SchedulerStore {
   chunk(jobSeq: number, index: number): ChunkRow | undefined
   updateChunk(jobSeq: number, index: number, update: ChunkUpdate): void
   copy(jobSeq: number, index: number, attempt: number): CopyRow | undefined
+  /** The chunk of a lease and the lease's copy, if the chunk exists. */
+  leaseState(lease: LeaseRef): LeaseState | undefined
   copies(jobSeq: number, index: number): CopyRow[]
   setCopy(jobSeq: number, index: number, attempt: number, state: CopyState, result?: Uint8Array | null): void
   deleteCopy(jobSeq: number, index: number, attempt: number): void
   /**
    * Marks a chunk done with its agreed output (sent by copy `winner`); its other live copies become
-   * `revoked` (returned), the rest are forgotten.
+   * `revoked` (returned), the rest are forgotten. Without `agreed` the winner is the chunk's only
+   * copy ever issued: nothing to revoke, nothing to compare later, two statements.
    */
-  decide(jobSeq: number, index: number, winner: number, agreed: Uint8Array): LiveLease[]
+  decide(jobSeq: number, index: number, winner: number, agreed?: Uint8Array): LiveLease[]
   /** Extends a live copy held by `worker` and live at `now`, to `deadline` or its overrun, whichever comes first. */
   renew(lease: LeaseRef, worker: string, now: number, deadline: number): boolean
   /** Live and revoked copies whose deadline is at or before `now`. */
