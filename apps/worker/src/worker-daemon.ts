@@ -27,6 +27,12 @@ const CHUNK_MS_GUESS = 50
 const CHUNK_MS_WEIGHT = 0.1
 /** How long finished results may wait to travel together while more are coming. */
 const REPORT_COALESCE_MS = 50
+/** Chunks faster than this on average run in batches, one thread hop for many chunks. */
+const BATCH_BELOW_MS = 1
+/** A batch holds about this much work… */
+const BATCH_TARGET_MS = 5
+/** …and at most this many chunks. */
+const BATCH_MAX = 256
 /** How long shutdown waits for the coordinator to take back leases and results. */
 const SHUTDOWN_GRACE_MS = 5_000
 
@@ -50,6 +56,8 @@ export function createWorkerDaemon (config: WorkerConfig, components: WorkerDaem
 interface Running {
   lease: Lease
   abort: AbortController
+  /** Part of a batch: stopping it would stop the others, so a cancel only forgets its result. */
+  batched: boolean
 }
 
 class Daemon implements WorkerDaemon {
@@ -71,6 +79,8 @@ class Daemon implements WorkerDaemon {
   private pullRetryMs = PULL_RETRY_MS
   /** Threads pausing between chunks to keep under `--max-cpu`. */
   private resting = 0
+  /** Pool runs in flight (a batch is one). */
+  private busy = 0
   private stopping = false
   private chunksDone = 0
   private readonly unsubscribe: Array<() => void> = []
@@ -243,17 +253,78 @@ class Daemon implements WorkerDaemon {
 
   /** Starts queued chunks while threads are free. */
   private pump (): void {
-    while (!this.stopping && this.running.size + this.resting < this.config.threads && this.queued.size > 0) {
-      const [leaseId, lease] = this.queued.entries().next().value as [string, Lease]
-      this.queued.delete(leaseId)
-      this.run(lease)
+    while (!this.stopping && this.busy + this.resting < this.config.threads && this.queued.size > 0) {
+      const batch = this.takeBatch()
+      if (batch.length === 1) this.run(batch[0])
+      else this.runBatch(batch)
     }
+  }
+
+  /**
+   * The next queued chunk, with more of the same task when chunks are tiny (a thread hop costs
+   * more than they do). Chunks with a time limit always run alone, so it can stop just them.
+   */
+  private takeBatch (): Lease[] {
+    const [first] = this.queued.values()
+    this.queued.delete(first.leaseId)
+    const batch = [first]
+    if (this.chunkMs >= BATCH_BELOW_MS || first.timeoutMs != null) return batch
+    // Leave some for the other threads: a batch takes its share of what is queued, no more.
+    const share = Math.ceil((this.queued.size + 1) / this.config.threads)
+    const limit = Math.min(BATCH_MAX, share, Math.max(1, Math.floor(BATCH_TARGET_MS / Math.max(this.chunkMs, 0.001))))
+    for (const lease of this.queued.values()) {
+      if (batch.length >= limit) break
+      if (lease.task !== first.task || lease.timeoutMs != null) continue
+      this.queued.delete(lease.leaseId)
+      batch.push(lease)
+    }
+    return batch
+  }
+
+  private runBatch (leases: Lease[]): void {
+    const started = performance.now()
+    const abort = new AbortController()
+    for (const lease of leases) this.running.set(lease.leaseId, { lease, abort, batched: true })
+    this.busy++
+    const settle = (results?: ChunkResult[]): void => {
+      this.busy--
+      const ranMs = performance.now() - started
+      let kept = 0
+      leases.forEach((lease, i) => {
+        // Cancelled, lost or shutting down: the lease is gone already and nobody wants this result.
+        if (this.running.get(lease.leaseId)?.abort !== abort) return
+        this.running.delete(lease.leaseId)
+        if (results === undefined) return
+        kept++
+        this.outbox.add(results[i])
+      })
+      if (results !== undefined) this.chunkMs += CHUNK_MS_WEIGHT * (ranMs / leases.length - this.chunkMs)
+      this.chunksDone += kept
+      this.rest(ranMs)
+      this.maybePull()
+    }
+    this.pool.runBatch(leases[0].task, leases.map(l => l.input), abort.signal).then(
+      (outcomes) => {
+        settle(outcomes.map((o, i) => o.ok
+          ? { leaseId: leases[i].leaseId, ok: true, output: o.output }
+          : { leaseId: leases[i].leaseId, ok: false, error: toWireError(o.error) }))
+      },
+      (err: unknown) => {
+        if (!abort.signal.aborted) {
+          this.log.warn({ chunks: leases.length, task: leases[0].task, err: (err as Error).message }, 'batch failed')
+          settle(leases.map(l => ({ leaseId: l.leaseId, ok: false, error: toWireError(err) })))
+        } else {
+          settle()
+        }
+      }
+    )
   }
 
   private run (lease: Lease): void {
     const started = performance.now()
     const abort = new AbortController()
-    this.running.set(lease.leaseId, { lease, abort })
+    this.running.set(lease.leaseId, { lease, abort, batched: false })
+    this.busy++
     // The job's time limit: past it the thread is stopped and the chunk reported failed.
     let timedOut = false
     const timer = lease.timeoutMs == null
@@ -263,6 +334,7 @@ class Daemon implements WorkerDaemon {
     // The slot is freed before the result is queued, so the outbox sees how much is still coming.
     const settle = (result?: ChunkResult): void => {
       clearTimeout(timer)
+      this.busy--
       const ranMs = performance.now() - started
       // Cancelled, lost or shutting down: the lease is gone already and nobody wants this result.
       const wanted = this.running.get(lease.leaseId)?.abort === abort
@@ -341,7 +413,7 @@ class Daemon implements WorkerDaemon {
       if (this.queued.delete(id)) dropped.push(id)
       const r = this.running.get(id)
       if (r !== undefined) {
-        r.abort.abort()
+        if (!r.batched) r.abort.abort()
         this.running.delete(id)
         dropped.push(id)
       }

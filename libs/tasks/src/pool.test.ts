@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { mandelbrot, type MandelbrotOutput } from './mandelbrot.js'
 import { createTaskPool, type TaskPool, workerPath } from './pool.js'
 import { countPrimes, primes } from './primes.js'
+import { probe } from './probe.js'
 
 const pools: TaskPool[] = []
 async function startedPool (threads = 2): Promise<TaskPool> {
@@ -36,6 +37,17 @@ describe('createTaskPool', () => {
 })
 
 describe('TaskPool', () => {
+  it('runs a batch of small chunks in one thread hop, one outcome per chunk, a failure kept to its chunk', async () => {
+    const pool = await startedPool(1)
+    const params = probe.parseParams({ failAt: [2] }, 5)
+    const inputs = [0, 1, 2, 3, 4].map((i) => probe.chunk(params, 5, i))
+    const outcomes = await pool.runBatch('probe', inputs)
+    expect(outcomes.map((o) => o.ok ? o.output : { name: o.error.name, message: o.error.message })).toEqual([
+      { index: 0 }, { index: 1 }, { name: 'ProbeFailureError', message: 'probe chunk 2 failed as asked (params.failAt)' }, { index: 3 }, { index: 4 }
+    ])
+    expect(pool.running).toBe(0)
+  })
+
   it('refuses work before start and after stop', async () => {
     const pool = createTaskPool({ threads: 1 })
     await expect(pool.run('primes', { from: 0, to: 10 })).rejects.toMatchObject({ name: 'PoolNotRunningError' })

@@ -11,7 +11,7 @@ import { move, transferableSymbol, valueSymbol } from 'piscina'
 import { InvalidInputError } from './errors.js'
 import { getTask } from './registry.js'
 import type { RunContext } from './task.js'
-import { toThreadError } from './wire-error.js'
+import { serializeError, toThreadError, type SerializedError } from './wire-error.js'
 
 /** Nice value of the pool threads: volunteers lend only cycles nobody else wants. */
 export const THREAD_NICE = 19
@@ -25,8 +25,11 @@ if (!isMainThread) {
   } catch {}
 }
 
-/** What the pool posts for each chunk. */
-export interface WorkerRequest { task: string, input: unknown }
+/** What the pool posts: one chunk, or a batch of small chunks of one task run one after another. */
+export type WorkerRequest = { task: string, input: unknown } | { task: string, inputs: unknown[] }
+
+/** The answer to a batch: one outcome per input, in order; a failing chunk does not stop the rest. */
+export interface BatchAnswer { outcomes: Array<{ ok: true, output: unknown } | { ok: false, error: SerializedError }> }
 
 /**
  * Piscina aborts a running chunk by terminating its thread, so a synchronous task never needs
@@ -40,7 +43,20 @@ export default async function runChunk (request: WorkerRequest): Promise<unknown
     if (request === null || typeof request !== 'object' || typeof request.task !== 'string') {
       throw new InvalidInputError('request.task', 'must be a task name')
     }
-    const output = await getTask(request.task).run(request.input, context)
+    const task = getTask(request.task)
+    if ('inputs' in request) {
+      if (!Array.isArray(request.inputs)) throw new InvalidInputError('request.inputs', 'must be an array')
+      const outcomes: BatchAnswer['outcomes'] = []
+      for (const input of request.inputs) {
+        try {
+          outcomes.push({ ok: true, output: await task.run(input, context) })
+        } catch (error) {
+          outcomes.push({ ok: false, error: serializeError(error) })
+        }
+      }
+      return { outcomes } satisfies BatchAnswer
+    }
+    const output = await task.run(request.input, context)
     return transferable(output)
   } catch (error) {
     throw toThreadError(error)
