@@ -121,7 +121,7 @@ describe('chaos', () => {
   it('a task that throws on one chunk fails its job with a clear error, while another job finishes exactly', async () => {
     const coordinator = await startCoordinator()
     await Promise.all([0, 1, 2].map(async () => await startWorker(coordinator.multiaddr)))
-    const failing = await submit(coordinator.api, { task: 'probe', params: { spinMs: 2, failAt: [7] }, chunks: 40, maxAttempts: 3 })
+    const failing = await submit(coordinator.api, { task: 'probe', params: { failAt: [7] }, chunks: 40, maxAttempts: 3 })
     const healthy = await submit(coordinator.api, { task: 'primes', params: { from: 0, to: 100_000_000 }, chunks: 100 })
 
     const failed = await waitForJob(() => coordinator.api, failing, j => j.status === 'failed')
