@@ -3,16 +3,19 @@
 // same run. Prints a table and writes bench/results.json and bench/results.md.
 //   npm run bench            (builds first)
 //   node bench/run.js --quick   smaller sizes, for a fast look while working
+import { execFileSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { availableParallelism, cpus, totalmem } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import WebSocket from 'ws'
-import { countPrimes, createTaskPool, probe } from '@cycleshare/tasks'
+import { createTaskPool, probe } from '@cycleshare/tasks'
 import { median, runJob, startCluster } from './cluster.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const quick = process.argv.includes('--quick')
+/** `--only efficiency` (or another figure) runs just that one, to check a change quickly; results are not written. */
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined
 const REPEATS = quick ? 1 : 3
 const DISPATCH_CHUNKS = quick ? 20_000 : 100_000
 const LATENCY_JOBS = quick ? 50 : 200
@@ -57,18 +60,27 @@ async function dispatch () {
   return { chunksPerSec: median(cluster), piscinaPerSec: median(piscina), ratio: round(median(cluster) / median(piscina), 3), chunks: DISPATCH_CHUNKS, cluster: spread(cluster), piscina: spread(piscina) }
 }
 
+function plainSieve (to) {
+  const script = `import { countPrimes } from '@cycleshare/tasks'
+    const t = performance.now(); const count = countPrimes(0, ${to})
+    console.log(JSON.stringify({ ms: Math.round(performance.now() - t), count }))`
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: here, encoding: 'utf8' })
+  return JSON.parse(out)
+}
+
 async function efficiency () {
   // About 20 s of sieving on one thread of this machine (sieve time grows faster than the range,
   // so the range is fixed rather than scaled from a small sample); 2 s in --quick.
   const to = quick ? 1_000_000_000 : 5_000_000_000
-  let t
   const plain = []
   const cluster = []
   let expected
   for (let i = 0; i < REPEATS; i++) {
-    t = performance.now()
-    expected = countPrimes(0, to)
-    plain.push(Math.round(performance.now() - t))
+    // In a fresh process, so that this one's heap (100,000 settled promises from dispatch) and
+    // its timers cannot slow the baseline.
+    const { ms, count } = plainSieve(to)
+    expected = count
+    plain.push(ms)
     const c = await startCluster({ workers: [[], []] })
     try {
       const { ms, result } = await runJob(c.api, { task: 'primes', params: { from: 0, to }, chunks: 512 })
@@ -186,6 +198,12 @@ async function tail () {
 
 const machine = { cores: availableParallelism(), cpu: cpus()[0]?.model, memoryGb: round(totalmem() / 2 ** 30, 1), node: process.version, quick }
 log(`machine: ${machine.cores} cores (${machine.cpu}), ${machine.memoryGb} GiB, Node ${machine.node}${quick ? ', --quick' : ''}`)
+if (only !== undefined) {
+  const figures = { dispatch, efficiency, latency, memory, tail }
+  if (figures[only] === undefined) throw new Error(`--only must name one of ${Object.keys(figures).join(', ')}`)
+  console.log(JSON.stringify(await figures[only](), null, 2))
+  process.exit(0)
+}
 log('dispatch…'); const dispatchResult = await dispatch()
 log('efficiency…'); const efficiencyResult = await efficiency()
 log('latency…'); const latencyResult = await latency()
