@@ -26,7 +26,7 @@ const CHUNK_MS_GUESS = 50
 /** How far one finished chunk moves the running mean. */
 const CHUNK_MS_WEIGHT = 0.1
 /** How long finished results may wait to travel together while more are coming. */
-const REPORT_COALESCE_MS = 50
+const REPORT_COALESCE_MS = 150
 /** Chunks faster than this on average run in batches, one thread hop for many chunks. */
 const BATCH_BELOW_MS = 1
 /** A batch holds about this much work… */
