@@ -286,36 +286,16 @@ class Daemon implements WorkerDaemon {
     const abort = new AbortController()
     for (const lease of leases) this.running.set(lease.leaseId, { lease, abort, batched: true })
     this.busy++
-    const settle = (results?: ChunkResult[]): void => {
-      this.busy--
-      const ranMs = performance.now() - started
-      let kept = 0
-      leases.forEach((lease, i) => {
-        // Cancelled, lost or shutting down: the lease is gone already and nobody wants this result.
-        if (this.running.get(lease.leaseId)?.abort !== abort) return
-        this.running.delete(lease.leaseId)
-        if (results === undefined) return
-        kept++
-        this.outbox.add(results[i])
-      })
-      if (results !== undefined) this.chunkMs += CHUNK_MS_WEIGHT * (ranMs / leases.length - this.chunkMs)
-      this.chunksDone += kept
-      this.rest(ranMs)
-      this.maybePull()
-    }
     this.pool.runBatch(leases[0].task, leases.map(l => l.input), abort.signal).then(
       (outcomes) => {
-        settle(outcomes.map((o, i) => o.ok
+        this.settle(leases, abort, started, outcomes.map((o, i) => o.ok
           ? { leaseId: leases[i].leaseId, ok: true, output: o.output }
           : { leaseId: leases[i].leaseId, ok: false, error: toWireError(o.error) }))
       },
       (err: unknown) => {
-        if (!abort.signal.aborted) {
-          this.log.warn({ chunks: leases.length, task: leases[0].task, err: (err as Error).message }, 'batch failed')
-          settle(leases.map(l => ({ leaseId: l.leaseId, ok: false, error: toWireError(err) })))
-        } else {
-          settle()
-        }
+        if (abort.signal.aborted) return this.settle(leases, abort, started)
+        this.log.warn({ chunks: leases.length, task: leases[0].task, err: (err as Error).message }, 'batch failed')
+        this.settle(leases, abort, started, leases.map(l => ({ leaseId: l.leaseId, ok: false, error: toWireError(err) })))
       }
     )
   }
@@ -330,37 +310,42 @@ class Daemon implements WorkerDaemon {
     const timer = lease.timeoutMs == null
       ? undefined
       : setTimeout(() => { timedOut = true; abort.abort() }, lease.timeoutMs)
-
-    // The slot is freed before the result is queued, so the outbox sees how much is still coming.
-    const settle = (result?: ChunkResult): void => {
-      clearTimeout(timer)
-      this.busy--
-      const ranMs = performance.now() - started
-      // Cancelled, lost or shutting down: the lease is gone already and nobody wants this result.
-      const wanted = this.running.get(lease.leaseId)?.abort === abort
-      if (wanted) this.running.delete(lease.leaseId)
-      if (wanted && result !== undefined) {
-        if (!timedOut) this.chunkMs += CHUNK_MS_WEIGHT * (ranMs - this.chunkMs)
-        this.chunksDone++
-        this.outbox.add(result)
-      }
-      this.rest(ranMs)
-      this.maybePull()
-    }
     this.pool.run(lease.task, lease.input, abort.signal).then(
-      (output) => { settle({ leaseId: lease.leaseId, ok: true, output }) },
+      (output) => { this.settle([lease], abort, started, [{ leaseId: lease.leaseId, ok: true, output }]) },
       (err: unknown) => {
         if (timedOut) {
           this.log.warn({ leaseId: lease.leaseId, task: lease.task, timeoutMs: lease.timeoutMs }, 'chunk timed out')
-          settle({ leaseId: lease.leaseId, ok: false, error: { name: 'TaskTimeoutError', message: `chunk ${lease.index} of ${lease.task} ran longer than ${lease.timeoutMs} ms` } })
+          const error = { name: 'TaskTimeoutError', message: `chunk ${lease.index} of ${lease.task} ran longer than ${lease.timeoutMs} ms` }
+          this.settle([lease], abort, started, [{ leaseId: lease.leaseId, ok: false, error }], false)
         } else if (abort.signal.aborted) {
-          settle()
+          this.settle([lease], abort, started)
         } else {
           this.log.warn({ leaseId: lease.leaseId, task: lease.task, err: (err as Error).message }, 'chunk failed')
-          settle({ leaseId: lease.leaseId, ok: false, error: toWireError(err) })
+          this.settle([lease], abort, started, [{ leaseId: lease.leaseId, ok: false, error: toWireError(err) }])
         }
       }
-    )
+    ).finally(() => { clearTimeout(timer) })
+  }
+
+  /**
+   * Ends one pool run: frees its thread, then queues the results of the leases still held (one
+   * cancelled, lost or given back meanwhile is gone, and nobody wants its result). The thread is
+   * freed first so the outbox sees how much more is coming. `paced` runs move the estimate of how
+   * long a chunk takes; a run stopped by its time limit says nothing about that.
+   */
+  private settle (leases: Lease[], abort: AbortController, started: number, results?: ChunkResult[], paced = true): void {
+    this.busy--
+    const ranMs = performance.now() - started
+    leases.forEach((lease, i) => {
+      if (this.running.get(lease.leaseId)?.abort !== abort) return
+      this.running.delete(lease.leaseId)
+      if (results === undefined) return
+      this.chunksDone++
+      this.outbox.add(results[i])
+    })
+    if (results !== undefined && paced) this.chunkMs += CHUNK_MS_WEIGHT * (ranMs / leases.length - this.chunkMs)
+    this.rest(ranMs)
+    this.maybePull()
   }
 
   /**

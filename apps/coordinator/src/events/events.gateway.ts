@@ -3,7 +3,7 @@ import { WebSocketGateway, WebSocketServer, type OnGatewayInit } from '@nestjs/w
 import type { JobView, Scheduler } from '@cycleshare/scheduler'
 import { WebSocket, type WebSocketServer as Server } from 'ws'
 import { SCHEDULER } from '../scheduler/scheduler.module.js'
-import { WorkersService, type WorkerView } from '../workers/workers.service.js'
+import { WorkersService } from '../workers/workers.service.js'
 
 /** Progress of one job is sent at most this often; status changes go out at once. */
 const PROGRESS_INTERVAL_MS = 100
@@ -28,7 +28,7 @@ export class EventsGateway implements OnGatewayInit, OnModuleDestroy {
   afterInit (): void {
     this.unsubscribe.push(
       this.scheduler.on('job', (job) => { this.onJob(job) }),
-      this.workers.onChange((w: WorkerView) => { this.broadcast('worker', w) })
+      this.workers.onChange((view) => { if (this.hasClients()) this.broadcast('worker', view()) })
     )
   }
 
@@ -60,8 +60,12 @@ export class EventsGateway implements OnGatewayInit, OnModuleDestroy {
     this.broadcast('job', job)
   }
 
+  private hasClients (): boolean {
+    return this.server !== undefined && this.server.clients.size > 0
+  }
+
   private broadcast (event: string, data: unknown): void {
-    if (this.server === undefined || this.server.clients.size === 0) return
+    if (!this.hasClients()) return
     const frame = JSON.stringify({ event, data })
     for (const client of this.server.clients) {
       if (client.readyState === WebSocket.OPEN) client.send(frame)

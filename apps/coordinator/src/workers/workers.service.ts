@@ -35,11 +35,16 @@ interface Live {
 @Injectable()
 export class WorkersService {
   private readonly live = new Map<string, Live>()
-  private readonly listeners = new Set<(w: WorkerView) => void>()
+  private readonly listeners = new Set<(view: () => WorkerView) => void>()
 
   constructor (@Inject(SCHEDULER) private readonly scheduler: Scheduler) {}
 
-  onChange (listener: (w: WorkerView) => void): () => void {
+  /**
+   * Calls `listener` whenever a worker changes, with a way to build its view: changes come with
+   * every assign and report, and the view reads the scheduler's record, so only a listener that
+   * has someone to tell should build it.
+   */
+  onChange (listener: (view: () => WorkerView) => void): () => void {
     this.listeners.add(listener)
     return () => this.listeners.delete(listener)
   }
@@ -105,8 +110,7 @@ export class WorkersService {
 
   private changed (peerId: string): void {
     if (this.listeners.size === 0) return
-    const stats = this.scheduler.workerStats().find(s => s.worker === peerId)
-    const view = this.view(peerId, stats)
+    const view = (): WorkerView => this.view(peerId, this.scheduler.workerStats().find(s => s.worker === peerId))
     for (const l of this.listeners) l(view)
   }
 }
