@@ -8,7 +8,7 @@ type Listeners = { [E in keyof SchedulerEvents]: Set<SchedulerEvents[E]> }
  * caller believe the call failed, nor keep the other listeners from hearing about it.
  */
 export class Emitter {
-  private readonly listeners: Listeners = { job: new Set(), work: new Set(), revoke: new Set() }
+  private readonly listeners: Listeners = { job: new Set(), work: new Set(), revoke: new Set(), held: new Set() }
 
   on<E extends keyof SchedulerEvents> (event: E, listener: SchedulerEvents[E]): () => void {
     const set = this.listeners[event] as Set<SchedulerEvents[E]>

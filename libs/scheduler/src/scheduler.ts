@@ -118,6 +118,11 @@ export interface Scheduler {
   workerStats(): WorkerStats[]
   /** Why a worker is excluded, or undefined if it is not (from memory: cheap). */
   exclusion(worker: string): string | undefined
+  /**
+   * Live leases `worker` holds: the one count of them (from memory: cheap). Every change comes
+   * with a `held` event, expiry and release included.
+   */
+  held(worker: string): number
   /** Returns a function that unsubscribes. */
   on<E extends keyof SchedulerEvents>(event: E, listener: SchedulerEvents[E]): () => void
   /** Stops and closes the store. */
@@ -190,6 +195,10 @@ class DefaultScheduler implements Scheduler {
   private activeById = new Map<string, ActiveJob>()
   /** Excluded workers and why: every pull and report checks this. */
   private excluded = new Map<string, string>()
+  /** Live leases per worker, kept with every change of a copy's state and rebuilt by `load`. */
+  private holding = new Map<string, number>()
+  /** Workers whose holding changed in the write in progress: one `held` event each after it. */
+  private holdingChanged = new Set<string>()
   /** Straggler backups by job seq, since this process started. */
   private readonly stats = new Map<number, JobStats>()
   /** The pass of the last chunk dealt: a job joining or coming back starts no lower. */
@@ -424,6 +433,7 @@ class DefaultScheduler implements Scheduler {
         const job = this.active.get(lease.jobSeq)
         if (job === undefined) continue
         this.store.setCopy(job.seq, lease.index, lease.attempt, 'lost')
+        this.hold(worker, -1)
         this.evaluate(job, lease.index, this.store.chunk(job.seq, lease.index) as ChunkRow)
         released.push(leaseId)
       }
@@ -441,6 +451,7 @@ class DefaultScheduler implements Scheduler {
           continue
         }
         expired++
+        this.hold(due.worker, -1)
         const job = this.active.get(due.jobSeq)
         if (job === undefined) continue
         const chunk = this.store.chunk(due.jobSeq, due.index) as ChunkRow
@@ -477,6 +488,10 @@ class DefaultScheduler implements Scheduler {
     return this.excluded.get(worker)
   }
 
+  held (worker: string): number {
+    return this.holding.get(worker) ?? 0
+  }
+
   // ── results ────────────────────────────────────────────────────────────────────────────────
 
   complete (worker: string, outcomes: ChunkOutcome[]): CompleteResult {
@@ -511,6 +526,11 @@ class DefaultScheduler implements Scheduler {
           continue
         }
         const { chunk, copy } = state
+        // Only the lease's holder may report it: another peer's word about it changes nothing.
+        if (copy !== undefined && copy.worker !== worker) {
+          rejected.push({ leaseId, reason: 'not the holder of this lease' })
+          continue
+        }
         // Decided already (a resent batch, a copy that lost the race): durable, never reduced again.
         if (chunk.state === 'done') {
           if (copy?.state === 'revoked') this.judgeLate(job, lease, copy, outcome, chunk.agreed as Uint8Array)
@@ -522,6 +542,7 @@ class DefaultScheduler implements Scheduler {
           accepted.push(leaseId)
           continue
         }
+        if (copy.state === 'live') this.hold(worker, -1)
         if (!outcome.ok) {
           this.fail(job, lease.index, chunk, lease.attempt, copy.worker, describeWire(outcome.error))
           accepted.push(leaseId)
@@ -584,6 +605,8 @@ class DefaultScheduler implements Scheduler {
     try {
       job.acc = job.task.reduce(job.acc, output, index, job.params, job.chunks)
     } catch (err) {
+      // Answered, so not among the live copies the job's end revokes.
+      if (winner.state === 'live') this.store.setCopy(job.seq, index, winner.attempt, 'failed')
       // The accumulator may be half-updated: the job cannot be trusted to finish right.
       this.end(job, { status: 'failed', finishedAt: this.clock(), error: `reducing chunk ${index} of ${job.task.name} failed: ${describe(err)}` })
       return false
@@ -688,6 +711,7 @@ class DefaultScheduler implements Scheduler {
       const job = this.active.get(copy.jobSeq)
       if (job === undefined) continue
       this.store.setCopy(copy.jobSeq, copy.index, copy.attempt, 'lost')
+      this.hold(worker, -1)
       ids.push(formatLeaseId({ jobSeq: copy.jobSeq, index: copy.index, attempt: copy.attempt, tag: copy.tag }))
       this.evaluate(job, copy.index, this.store.chunk(copy.jobSeq, copy.index) as ChunkRow)
     }
@@ -735,12 +759,14 @@ class DefaultScheduler implements Scheduler {
   private issue (job: ActiveJob, index: number, worker: string, now: number, input: unknown, backup: boolean): LeaseGrant {
     const tag = newId()
     const attempt = this.store.issueCopy({ ...this.leaseBatch(job, worker, now), index, tag, backup })
+    this.hold(worker, 1)
     return this.grant(job, index, attempt, tag, input)
   }
 
   /** Chunks leased for the first time, consecutive: their rows and first copies in a few statements. */
   private issueFirst (job: ActiveJob, worker: string, now: number, firsts: FirstLease[], inputs: unknown[], grants: LeaseGrant[]): void {
     this.store.createChunks(this.leaseBatch(job, worker, now), firsts)
+    this.hold(worker, firsts.length)
     for (let i = 0; i < firsts.length; i++) grants.push(this.grant(job, firsts[i].index, 1, firsts[i].tag, inputs[i]))
   }
 
@@ -790,6 +816,7 @@ class DefaultScheduler implements Scheduler {
   private revoke (jobSeq: number, copies: LiveLease[]): void {
     const byWorker = new Map<string, string[]>()
     for (const { index, attempt, tag, worker } of copies) {
+      this.hold(worker, -1)
       const leaseId = formatLeaseId({ jobSeq, index, attempt, tag })
       const ids = byWorker.get(worker)
       if (ids === undefined) byWorker.set(worker, [leaseId])
@@ -839,10 +866,13 @@ class DefaultScheduler implements Scheduler {
       this.store.transaction(() => { this.load() })
       this.queued = []
       this.moreWork = false
+      this.holdingChanged.clear()
       throw err
     }
     const events = this.queued
     if (this.moreWork) events.push(['work', this.pendingCount()])
+    for (const worker of this.holdingChanged) events.push(['held', worker, this.held(worker)])
+    this.holdingChanged.clear()
     this.queued = []
     this.moreWork = false
     for (const [event, ...args] of events) (this.emitter.emit as (e: string, ...a: unknown[]) => void)(event, ...args)
@@ -855,6 +885,8 @@ class DefaultScheduler implements Scheduler {
     this.active = new Map()
     this.activeById = new Map()
     this.excluded = new Map(this.store.exclusions().map(e => [e.worker, e.reason]))
+    this.holding = new Map()
+    for (const copy of this.store.liveCopies()) this.holding.set(copy.worker, (this.holding.get(copy.worker) ?? 0) + 1)
     const rows = this.store.activeJobs()
     const waiting = new Map(this.store.waitingCounts().map(r => [r.jobSeq, r.count]))
     for (const row of rows) {
@@ -897,6 +929,14 @@ class DefaultScheduler implements Scheduler {
       if (job.waiting + job.chunks - job.nextIndex > 0) min = Math.min(min, job.pass)
     }
     return Math.max(this.virtualTime, min === Number.POSITIVE_INFINITY ? this.virtualTime : min)
+  }
+
+  /** Moves a worker's count of live leases; its `held` event follows the write. */
+  private hold (worker: string, delta: number): void {
+    const held = (this.holding.get(worker) ?? 0) + delta
+    if (held <= 0) this.holding.delete(worker)
+    else this.holding.set(worker, held)
+    this.holdingChanged.add(worker)
   }
 
   private track (job: ActiveJob): void {

@@ -97,4 +97,9 @@ export interface SchedulerEvents {
    * by another copy (a straggler's backup won), or the worker was excluded.
    */
   revoke: (worker: string, leaseIds: string[]) => void
+  /**
+   * A worker's count of live leases changed (leased, reported, released, expired, revoked): the
+   * new count, once per worker per change, after it is stored.
+   */
+  held: (worker: string, held: number) => void
 }
