@@ -7,11 +7,9 @@ import { LOGGER, type Logger } from '../logger.js'
  */
 const statusByName: Record<string, number> = {
   InvalidJobError: 400,
-  InvalidParamsError: 400,
   InvalidRequestError: 400,
   UnknownTaskError: 400,
   JobNotFoundError: 404,
-  NotFoundError: 404,
   JobNotDoneError: 409
 }
 
