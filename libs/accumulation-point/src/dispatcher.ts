@@ -32,6 +32,7 @@ export class Dispatcher {
   /** Workers whose last pull found nothing, and that pull. */
   private readonly hungry = new Map<string, PullMessage>()
   private readonly feedHungry = coalesce(() => { this.workArrived() })
+  /** Unsubscribes from the scheduler's `work`; set while the dispatcher takes pulls. */
   private unsubscribe?: () => void
 
   constructor (private readonly components: DispatcherComponents) {}
@@ -51,7 +52,7 @@ export class Dispatcher {
 
   /** A worker asked for work. */
   pulled (worker: string, pull: PullMessage): void {
-    if (this.unsubscribe === undefined) return
+    if (this.unsubscribe === undefined) return // stopped
     if (this.components.scheduler.exclusion(worker) !== undefined) return
     void this.assign(worker, pull)
   }
