@@ -1,7 +1,8 @@
 /**
  * The dependency rules between projects, keyed by their Nx tags (package.json "nx.tags"):
  * libs never import apps; protocol imports nothing of ours; the scheduler core stays free of
- * NestJS and libp2p; nobody reaches into another package's files.
+ * NestJS and libp2p; the accumulation point builds on protocol, peer and scheduler alone, without
+ * NestJS or libp2p itself; nobody reaches into another package's files.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
@@ -25,6 +26,7 @@ const forbidden: Record<string, RegExp[]> = {
   'scope:tasks': [/^@cycleshare\//, /^@nestjs\//, /^libp2p$/, /^@libp2p\//, /^@chainsafe\//],
   'scope:scheduler': [/^@nestjs\//, /^libp2p$/, /^@libp2p\//, /^@chainsafe\//, /^@cycleshare\/(peer|protocol)/],
   'scope:peer': [/^@cycleshare\//, /^@nestjs\//],
+  'scope:accumulation-point': [/^@cycleshare\/(?!(protocol|peer|scheduler)$)/, /^@nestjs\//, /^libp2p$/, /^@libp2p\//, /^@chainsafe\//],
   'scope:cli': [/^@cycleshare\//, /^@nestjs\//, /^libp2p$/, /^@libp2p\//]
 }
 
@@ -44,7 +46,7 @@ function imports (file: string): string[] {
 describe('project boundaries', () => {
   it('knows every project and its tags', () => {
     expect(projects.map(p => p.name).sort()).toEqual([
-      '@cycleshare/cli', '@cycleshare/coordinator', '@cycleshare/peer', '@cycleshare/protocol', '@cycleshare/scheduler', '@cycleshare/tasks', '@cycleshare/worker'
+      '@cycleshare/accumulation-point', '@cycleshare/cli', '@cycleshare/coordinator', '@cycleshare/peer', '@cycleshare/protocol', '@cycleshare/scheduler', '@cycleshare/tasks', '@cycleshare/worker'
     ])
     for (const p of projects) expect(p.tags.length, p.name).toBeGreaterThan(0)
   })

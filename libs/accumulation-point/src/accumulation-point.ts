@@ -1,0 +1,86 @@
+import { Announcer } from './announcer.js'
+import { Dispatcher } from './dispatcher.js'
+import { cancelRevoked, createRequestHandlers } from './handlers.js'
+import { accumulationPointOptions, checkComponents } from './options.js'
+import { WorkerRegistry } from './registry.js'
+import type {
+  AccumulationPoint, AccumulationPointComponents, AccumulationPointInit, AccumulationPointLog, WorkerChangeListener, WorkerView
+} from './types.js'
+import { createWire, type RequestHandlers, type Wire } from './wire.js'
+
+/**
+ * Serves `components.scheduler` to the network through `components.peer`. Throws TypeError or
+ * RangeError naming a bad component or option. Start the scheduler and the peer first, then
+ * this; stop this first, then them.
+ */
+export function createAccumulationPoint (components: AccumulationPointComponents, init: AccumulationPointInit = {}): AccumulationPoint {
+  checkComponents(components)
+  return new DefaultAccumulationPoint(components, accumulationPointOptions(init))
+}
+
+const silent: AccumulationPointLog = () => {}
+
+class DefaultAccumulationPoint implements AccumulationPoint {
+  private readonly wire: Wire
+  private readonly registry: WorkerRegistry
+  private readonly dispatcher: Dispatcher
+  private readonly announcer: Announcer
+  private readonly handlers: RequestHandlers
+  private started = false
+  /** What `stop` undoes, in the order it was done. */
+  private readonly stops: Array<() => void> = []
+
+  constructor (private readonly components: AccumulationPointComponents, options: Required<AccumulationPointInit>) {
+    const { scheduler, peer } = components
+    const log = components.log ?? silent
+    this.wire = createWire(peer, log)
+    this.registry = new WorkerRegistry(scheduler, components.clock ?? Date.now)
+    this.dispatcher = new Dispatcher({ scheduler, wire: this.wire, log })
+    this.announcer = new Announcer({ scheduler, wire: this.wire, log }, options.announceIntervalMs)
+    this.handlers = createRequestHandlers({ scheduler, registry: this.registry, log })
+  }
+
+  async start (): Promise<void> {
+    if (this.started) return
+    this.started = true
+    const { scheduler } = this.components
+    const log = this.components.log ?? silent
+    try {
+      this.stops.push(await this.wire.serve(this.handlers))
+    } catch (err) {
+      this.started = false
+      throw err
+    }
+    // The dispatcher hears of new work before the announcer, so the hungry are served before
+    // everyone else is told.
+    this.dispatcher.start()
+    this.announcer.start()
+    this.stops.push(
+      () => { this.dispatcher.stop() },
+      () => { this.announcer.stop() },
+      this.registry.follow(),
+      this.wire.onPull((pull, from) => {
+        this.registry.pulled(from, pull.capacity.threads, pull.tasks)
+        this.dispatcher.pulled(from, pull)
+      }),
+      this.wire.onDisconnect((peerId) => {
+        this.dispatcher.disconnected(peerId)
+        this.registry.disconnected(peerId)
+      }),
+      scheduler.on('revoke', (worker, leaseIds) => { void cancelRevoked({ wire: this.wire, log }, worker, leaseIds) })
+    )
+  }
+
+  async stop (): Promise<void> {
+    this.started = false
+    for (const stop of this.stops.splice(0).reverse()) stop()
+  }
+
+  workers (): WorkerView[] {
+    return this.registry.list()
+  }
+
+  onWorkerChange (listener: WorkerChangeListener): () => void {
+    return this.registry.onChange(listener)
+  }
+}

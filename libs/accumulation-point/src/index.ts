@@ -1,0 +1,36 @@
+/**
+ * @packageDocumentation
+ *
+ * An accumulation point: a scheduler served to the network through a peer node. It announces
+ * pending work on gossip, answers workers' pulls with assigns (`dispatcher.ts` is where a pull
+ * turns into an assign), takes their reports, renewals and releases, tells them to cancel the
+ * leases the scheduler revokes, and keeps a view of every worker it hears from. Framework-free:
+ * the coordinator embeds one, and so can any process that submits jobs of its own.
+ *
+ * @example
+ * ```ts
+ * import '@cycleshare/peer/polyfill'
+ * import { createAccumulationPoint } from '@cycleshare/accumulation-point'
+ * import { createPeer } from '@cycleshare/peer'
+ * import { createScheduler, openSqliteStore } from '@cycleshare/scheduler'
+ * import { builtinTasks } from '@cycleshare/tasks'
+ *
+ * const scheduler = createScheduler({ store: openSqliteStore('data/cycleshare.db'), tasks: builtinTasks })
+ * const peer = createPeer({ dataDir: 'data', listen: ['/ip4/0.0.0.0/tcp/4001'] })
+ * const point = createAccumulationPoint({ scheduler, peer, log: (level, message, fields) => console[level](message, fields) },
+ *   { announceIntervalMs: 2_000 })
+ * point.onWorkerChange(view => { show(view()) })
+ *
+ * scheduler.start(); await peer.start(); await point.start()     // in this order
+ * scheduler.submit({ task: 'primes', params: { from: 0, to: 1e8 }, chunks: 1000 })
+ * console.table(point.workers())
+ * await point.stop(); await peer.stop(); scheduler.close()       // and back
+ * ```
+ */
+export { createAccumulationPoint } from './accumulation-point.js'
+export type {
+  AccumulationPoint, AccumulationPointComponents, AccumulationPointInit, AccumulationPointLog, AccumulationPointLogLevel,
+  WorkerChangeListener, WorkerState, WorkerView
+} from './types.js'
+export { defaultAccumulationPointInit } from './constants.js'
+export { AccumulationPointStoppedError } from './errors.js'

@@ -1,0 +1,27 @@
+import { defaultAccumulationPointInit } from './constants.js'
+import type { AccumulationPointComponents, AccumulationPointInit } from './types.js'
+
+export type AccumulationPointOptions = Required<AccumulationPointInit>
+
+/** Merges `init` over the defaults and checks it, throwing TypeError/RangeError naming the option. */
+export function accumulationPointOptions (init: AccumulationPointInit = {}): AccumulationPointOptions {
+  if (init === null || typeof init !== 'object') throw new TypeError('options must be an object')
+  const options = { ...defaultAccumulationPointInit, ...stripUndefined(init) }
+  if (!Number.isSafeInteger(options.announceIntervalMs) || options.announceIntervalMs < 1) {
+    throw new RangeError('options.announceIntervalMs must be a positive integer')
+  }
+  return options
+}
+
+/** Checks what the accumulation point is given, throwing TypeError naming the component. */
+export function checkComponents (components: AccumulationPointComponents): void {
+  if (components === null || typeof components !== 'object') throw new TypeError('components must be an object')
+  if (components.scheduler == null) throw new TypeError('components.scheduler is required')
+  if (components.peer == null) throw new TypeError('components.peer is required')
+  if (components.log !== undefined && typeof components.log !== 'function') throw new TypeError('components.log must be a function')
+  if (components.clock !== undefined && typeof components.clock !== 'function') throw new TypeError('components.clock must be a function')
+}
+
+function stripUndefined<T extends object> (init: T): Partial<T> {
+  return Object.fromEntries(Object.entries(init).filter(([, v]) => v !== undefined)) as Partial<T>
+}

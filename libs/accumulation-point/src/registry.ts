@@ -1,0 +1,92 @@
+import type { Scheduler, WorkerStats } from '@cycleshare/scheduler'
+import type { WorkerChangeListener, WorkerView } from './types.js'
+
+/** What a worker last told us; lost on restart and rebuilt from its next pull. */
+interface Live {
+  threads: number
+  tasks: string[]
+  connected: boolean
+  lastSeen: number
+}
+
+/**
+ * The workers an accumulation point has heard from. What they are doing is soft state (from
+ * pulls, requests and connection events); whether they are working is the scheduler's count of
+ * the leases they hold, and what they achieved its durable record. Nothing here counts leases.
+ */
+export class WorkerRegistry {
+  private readonly live = new Map<string, Live>()
+  private readonly listeners = new Set<WorkerChangeListener>()
+
+  constructor (private readonly scheduler: Scheduler, private readonly clock: () => number) {}
+
+  /** Hears of every change of a worker's leases (expiry included); returns a function that stops. */
+  follow (): () => void {
+    return this.scheduler.on('held', (worker) => { if (this.live.has(worker)) this.changed(worker) })
+  }
+
+  onChange (listener: WorkerChangeListener): () => void {
+    this.listeners.add(listener)
+    return () => { this.listeners.delete(listener) }
+  }
+
+  pulled (peerId: string, threads: number, tasks: string[]): void {
+    const w = this.touch(peerId)
+    w.threads = threads
+    w.tasks = tasks
+    this.changed(peerId)
+  }
+
+  /** A sign of life that changes nothing shown but `lastSeen`. */
+  seen (peerId: string): void {
+    this.touch(peerId)
+  }
+
+  disconnected (peerId: string): void {
+    const w = this.live.get(peerId)
+    if (w === undefined) return
+    w.connected = false
+    this.changed(peerId)
+  }
+
+  /** Most recently seen first. */
+  list (): WorkerView[] {
+    const stats = new Map(this.scheduler.workerStats().map(s => [s.worker, s]))
+    const ids = new Set([...this.live.keys(), ...stats.keys()])
+    return [...ids].map(id => this.view(id, stats.get(id))).sort((a, b) => b.lastSeen.localeCompare(a.lastSeen))
+  }
+
+  private view (peerId: string, stats?: WorkerStats): WorkerView {
+    const w = this.live.get(peerId)
+    return {
+      peerId,
+      threads: w?.threads ?? 0,
+      tasks: w?.tasks ?? [],
+      state: w === undefined || !w.connected
+        ? 'disconnected'
+        : stats?.excluded != null ? 'excluded' : this.scheduler.held(peerId) > 0 ? 'working' : 'idle',
+      chunksDone: stats?.chunksDone ?? 0,
+      chunksFailed: stats?.chunksFailed ?? 0,
+      invalid: stats?.invalid ?? 0,
+      ...(stats?.excluded != null ? { excluded: stats.excluded } : {}),
+      lastSeen: new Date(w?.lastSeen ?? 0).toISOString()
+    }
+  }
+
+  private touch (peerId: string): Live {
+    let w = this.live.get(peerId)
+    if (w === undefined) {
+      w = { threads: 0, tasks: [], connected: true, lastSeen: 0 }
+      this.live.set(peerId, w)
+    }
+    w.connected = true
+    w.lastSeen = this.clock()
+    return w
+  }
+
+  private changed (peerId: string): void {
+    if (this.listeners.size === 0) return
+    const view = (): WorkerView => this.view(peerId, this.scheduler.workerStats().find(s => s.worker === peerId))
+    for (const listener of this.listeners) listener(view)
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * A `Peer` with no network, for unit tests: the test plays the workers. This is the one test file
+ * that knows how messages cross the wire; tests speak in decoded messages through it.
+ */
+import type { Peer, PeerEventName, RequestHandler, TopicHandler } from '@cycleshare/peer'
+import {
+  MessageKind, PROTOCOL_COORDINATOR, PROTOCOL_WORKER, TOPIC_PULL, TOPIC_WORK, decode, decodeRequest, encode, msg,
+  type ChunkResult, type Lease, type Message, type WorkMessage
+} from '@cycleshare/protocol'
+
+/** An `assign` the accumulation point sent, waiting for the test to answer it. */
+export interface SentAssign {
+  worker: string
+  leases: Lease[]
+  /** Answers `assigned { accepted, refused }`. */
+  answer: (accepted: string[], refused?: string[]) => void
+  /** Answers with every lease accepted. */
+  acceptAll: () => void
+  /** The request fails as a stream failure would. */
+  fail: (err: Error) => void
+}
+
+export interface SentCancel {
+  worker: string
+  leaseIds: string[]
+}
+
+/** Things that happen one after another: a list, and a promise of the next one. */
+export class Inbox<T> {
+  readonly items: T[] = []
+  private readonly waiting: Array<(item: T) => void> = []
+
+  push (item: T): void {
+    this.items.push(item)
+    for (const resolve of this.waiting.splice(0)) resolve(item)
+  }
+
+  /** The next item pushed after this call. */
+  async next (): Promise<T> {
+    return await new Promise(resolve => { this.waiting.push(resolve) })
+  }
+}
+
+export class FakePeer implements Peer {
+  readonly peerId = 'accumulation-point'
+  readonly assigns = new Inbox<SentAssign>()
+  readonly cancels = new Inbox<SentCancel>()
+  readonly announcements = new Inbox<WorkMessage>()
+  /** When set, `cancel` requests fail with it (the worker cannot be reached). */
+  cancelError?: Error
+  private readonly topics = new Map<string, Set<TopicHandler>>()
+  private readonly handlers = new Map<string, RequestHandler>()
+  private readonly listeners = new Map<PeerEventName, Set<(peerId: string) => void>>()
+
+  // ── the test's side ──────────────────────────────────────────────────────────────────────
+
+  /** `worker` publishes a pull. */
+  pull (worker: string, slots: number, tasks: string[] = ['sum'], threads = 2): void {
+    this.gossip(TOPIC_PULL, encode(msg.pull({ slots, tasks, capacity: { threads } })), worker)
+  }
+
+  /** Raw gossip from `from`, delivered to the topic's handlers at once. */
+  gossip (topic: string, data: Uint8Array, from: string): void {
+    for (const handler of this.topics.get(topic) ?? []) handler(data, from)
+  }
+
+  /** `worker` sends a request on the accumulation point's protocol and gets the decoded answer. */
+  async report (worker: string, results: ChunkResult[]): Promise<Message> {
+    return await this.send(worker, encode(msg.report(results)))
+  }
+
+  async renew (worker: string, leaseIds: string[]): Promise<Message> {
+    return await this.send(worker, encode(msg.renew(leaseIds)))
+  }
+
+  async release (worker: string, leaseIds: string[]): Promise<Message> {
+    return await this.send(worker, encode(msg.release(leaseIds)))
+  }
+
+  /** Raw bytes to the accumulation point's protocol; the answer decoded. */
+  async send (worker: string, data: Uint8Array): Promise<Message> {
+    const handler = this.handlers.get(PROTOCOL_COORDINATOR)
+    if (handler === undefined) throw new Error(`nothing handles ${PROTOCOL_COORDINATOR}`)
+    return decode(await handler(data, worker))
+  }
+
+  disconnect (peerId: string): void {
+    for (const listener of this.listeners.get('peer:disconnect') ?? []) listener(peerId)
+  }
+
+  subscribers (topic: string): number {
+    return this.topics.get(topic)?.size ?? 0
+  }
+
+  // ── Peer ─────────────────────────────────────────────────────────────────────────────────
+
+  async start (): Promise<void> {}
+  async stop (): Promise<void> {}
+  multiaddrs (): string[] { return [] }
+  topicPeers (): string[] { return [] }
+  connectedPeers (): string[] { return [] }
+  async dial (): Promise<string> { throw new Error('a fake peer dials nobody') }
+
+  subscribe (topic: string, handler: TopicHandler): () => void {
+    let set = this.topics.get(topic)
+    if (set === undefined) this.topics.set(topic, set = new Set())
+    set.add(handler)
+    return () => { set.delete(handler) }
+  }
+
+  async publish (topic: string, data: Uint8Array): Promise<void> {
+    const message = decode(data)
+    if (topic !== TOPIC_WORK || message.kind !== MessageKind.Work) throw new Error(`unexpected ${message.kind} on ${topic}`)
+    this.announcements.push(message)
+  }
+
+  async handle (protocol: string, handler: RequestHandler): Promise<void> {
+    this.handlers.set(protocol, handler)
+  }
+
+  async request (peer: string, protocol: string, data: Uint8Array): Promise<Uint8Array> {
+    if (protocol !== PROTOCOL_WORKER) throw new Error(`unexpected request on ${protocol}`)
+    const request = decodeRequest(data, PROTOCOL_WORKER)
+    if (request.kind === MessageKind.Cancel) {
+      this.cancels.push({ worker: peer, leaseIds: request.leaseIds })
+      if (this.cancelError !== undefined) throw this.cancelError
+      return encode(msg.cancelled(request.leaseIds))
+    }
+    const leases = request.leases
+    return await new Promise<Uint8Array>((resolve, reject) => {
+      this.assigns.push({
+        worker: peer,
+        leases,
+        answer: (accepted, refused = []) => { resolve(encode(msg.assigned(accepted, refused))) },
+        acceptAll: () => { resolve(encode(msg.assigned(leases.map(l => l.leaseId), []))) },
+        fail: reject
+      })
+    })
+  }
+
+  on (event: PeerEventName, listener: (peerId: string) => void): () => void {
+    let set = this.listeners.get(event)
+    if (set === undefined) this.listeners.set(event, set = new Set())
+    set.add(listener)
+    return () => { set.delete(listener) }
+  }
+}

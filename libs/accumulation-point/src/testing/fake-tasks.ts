@@ -1,0 +1,52 @@
+/**
+ * A small task with known answers and a real scheduler over it, for the accumulation point's
+ * tests (the scheduler's own test tasks are not exported).
+ */
+import { createScheduler, openSqliteStore, type LeaseGrant, type Scheduler, type SchedulerComponents, type SchedulerInit } from '@cycleshare/scheduler'
+
+type AnyTask = SchedulerComponents['tasks'] extends ReadonlyMap<string, infer T> ? T : never
+
+interface Range { from: number, to: number }
+
+/** Sums 1..n; chunk i of c covers an equal slice. The answer is n(n+1)/2. */
+const sumTask: AnyTask = {
+  name: 'sum',
+  description: 'Sums 1..n.',
+  exampleParams: { n: 100 },
+  resultType: 'application/json',
+  parseParams (raw: unknown): { n: number } {
+    const n = (raw as { n?: unknown } | null)?.n
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1) throw new RangeError('params.n must be a positive integer')
+    return { n }
+  },
+  chunk (params: { n: number }, count: number, index: number): Range {
+    return { from: Math.floor(params.n * index / count) + 1, to: Math.floor(params.n * (index + 1) / count) }
+  },
+  parseOutput (raw: unknown): number {
+    if (typeof raw !== 'number' || !Number.isSafeInteger(raw)) throw new TypeError('output must be an integer')
+    return raw
+  },
+  run: ({ from, to }: Range) => (from + to) * (to - from + 1) / 2,
+  init: () => 0,
+  reduce: (acc: number, output: number) => acc + output,
+  finalize: (acc: number) => ({ sum: acc }),
+  same: (a: unknown, b: unknown) => a === b
+}
+
+/** What an honest worker reports for a `sum` lease. */
+export function ok (lease: Pick<LeaseGrant, 'leaseId' | 'input'>, output?: number): { leaseId: string, ok: true, output: number } {
+  const { from, to } = lease.input as Range
+  return { leaseId: lease.leaseId, ok: true, output: output ?? (from + to) * (to - from + 1) / 2 }
+}
+
+export interface Harness {
+  scheduler: Scheduler
+  clock: { now: number }
+}
+
+/** A scheduler in memory with a clock the test moves by hand. */
+export function harness (init: SchedulerInit = {}): Harness {
+  const clock = { now: 1_700_000_000_000 }
+  const scheduler = createScheduler({ store: openSqliteStore(':memory:'), tasks: new Map([['sum', sumTask]]), clock: () => clock.now }, init)
+  return { scheduler, clock }
+}

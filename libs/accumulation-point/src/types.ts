@@ -1,0 +1,79 @@
+/**
+ * The accumulation point's public shapes: what it is given, how it is tuned, and what it tells
+ * about the workers it serves.
+ */
+import type { Peer } from '@cycleshare/peer'
+import type { Scheduler } from '@cycleshare/scheduler'
+
+export type AccumulationPointLogLevel = 'debug' | 'info' | 'warn' | 'error'
+
+/**
+ * Where the accumulation point reports what it survived (bad messages, failed assigns, released
+ * leases). `fields` are structured context (`worker`, `err`, counts), ready for a JSON logger.
+ */
+export type AccumulationPointLog = (level: AccumulationPointLogLevel, message: string, fields?: Record<string, unknown>) => void
+
+export interface AccumulationPointComponents {
+  /** Leases, results and the record of every worker; started and stopped by the owner. */
+  scheduler: Scheduler
+  /** The node the workers reach; started and stopped by the owner. */
+  peer: Peer
+  /** Without one, nothing is logged. */
+  log?: AccumulationPointLog
+  /** Milliseconds since the epoch: the workers' `lastSeen`. */
+  clock?: () => number
+}
+
+export interface AccumulationPointInit {
+  /**
+   * How often pending work is announced on gossip while any is pending.
+   * @defaultValue 2_000
+   */
+  announceIntervalMs?: number
+}
+
+export type WorkerState = 'idle' | 'working' | 'disconnected' | 'excluded'
+
+export interface WorkerView {
+  peerId: string
+  threads: number
+  tasks: string[]
+  state: WorkerState
+  /** Chunks whose results were accepted, over the scheduler's whole history. */
+  chunksDone: number
+  chunksFailed: number
+  /** Results outvoted by a quorum. */
+  invalid: number
+  /** Why the worker gets no more work, if it does not. */
+  excluded?: string
+  /** ISO 8601 time of the last message from this worker. */
+  lastSeen: string
+}
+
+/**
+ * Called when a worker changes, with a way to build its view: changes come with every lease
+ * taken or given back, and the view reads the scheduler's record, so only a listener that has
+ * someone to tell should build it.
+ */
+export type WorkerChangeListener = (view: () => WorkerView) => void
+
+/**
+ * A scheduler served to the network: work announced on gossip, pulls answered with assigns,
+ * reports, renewals and releases taken, revoked leases cancelled at their worker.
+ */
+export interface AccumulationPoint {
+  /**
+   * Subscribes to pulls, serves the request protocol and starts announcing. The peer and the
+   * scheduler are the owner's to start (before) and to stop (after).
+   */
+  start(): Promise<void>
+  /**
+   * Unsubscribes, stops the timers and answers requests with `AccumulationPointStoppedError`
+   * from then on; assigns in flight settle (their refused leases are still released).
+   */
+  stop(): Promise<void>
+  /** Every worker heard from since start, or on the scheduler's record; most recently seen first. */
+  workers(): WorkerView[]
+  /** Returns a function that unsubscribes. */
+  onWorkerChange(listener: WorkerChangeListener): () => void
+}
