@@ -30,6 +30,12 @@ describe('pacing', () => {
     expect(pacing.slotsToPull(12)).toBe(0)
   })
 
+  it('splits the free slots between the accumulation points that hear one pull', () => {
+    const pacing = createPacing({ threads: 2, prefetch: 4 }) // capacity 10, pull batch 5
+    expect([pacing.slotsToPull(0, 2), pacing.slotsToPull(0, 3), pacing.slotsToPull(5, 2), pacing.slotsToPull(5, 9)]).toEqual([5, 3, 2, 1])
+    expect(pacing.slotsToPull(6, 2)).toBe(0)
+  })
+
   it('with no prefetch and slow chunks holds one chunk beyond the running one', () => {
     const pacing = createPacing({ threads: 1, prefetch: 0 })
     for (let i = 0; i < 100; i++) pacing.record(10_000, 1) // ~10 s a chunk: 200 ms is a fraction of one

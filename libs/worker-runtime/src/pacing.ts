@@ -24,8 +24,13 @@ export interface Pacing {
   readonly pullBatch: number
   /** A run of `chunks` chunks took `ranMs`. */
   record(ranMs: number, chunks: number): void
-  /** The slots worth a pull while holding `held` chunks (an empty worker pulls at once); 0 for none. */
-  slotsToPull(held: number): number
+  /**
+   * The slots to offer in a pull while holding `held` chunks (an empty worker pulls at once), or 0
+   * for no pull yet. A pull is gossip: each of the `listeners` accumulation points that hears it
+   * may answer with that many, so the free slots are split between them, and together they never
+   * offer more than the capacity.
+   */
+  slotsToPull(held: number, listeners?: number): number
 }
 
 export function createPacing (init: PacingInit): Pacing {
@@ -50,10 +55,10 @@ class Estimate implements Pacing {
     this.chunkMs += CHUNK_MS_WEIGHT * (ranMs / chunks - this.chunkMs)
   }
 
-  slotsToPull (held: number): number {
+  slotsToPull (held: number, listeners = 1): number {
     const capacity = this.capacity
     const slots = capacity - held
     if (slots <= 0 || (held > 0 && slots < Math.max(1, Math.ceil(capacity / 2)))) return 0
-    return slots
+    return Math.max(1, Math.floor(slots / Math.max(1, listeners)))
   }
 }

@@ -103,8 +103,8 @@ describe('worker runtime with two accumulation points', () => {
   it('shares one capacity between them and refuses an assign beyond it', async () => {
     const { runtime, net } = await twoPoints()
     expect(runtime.capacity).toBe(5)
-    // One pull, heard by both.
-    expect(net.pulls).toEqual([msg.pull({ slots: 5, tasks: taskNames(), capacity: { threads: 1 } })])
+    // One pull, heard by both: each is offered an equal part of the free slots, ⌊5 / 2⌋.
+    expect(net.pulls).toEqual([msg.pull({ slots: 2, tasks: taskNames(), capacity: { threads: 1 } })])
     const fromA = assigned(await net.ask(A, msg.assign([lease('a1'), lease('a2'), lease('a3')])))
     expect(fromA).toMatchObject({ accepted: ['a1', 'a2', 'a3'], refused: [] })
     // The same lease id from another accumulation point is another lease.

@@ -1,8 +1,9 @@
 /**
  * The worker runtime: one link per accumulation point (each with its own leases and outbox), one
  * executor and one pacing estimate shared by all of them. Capacity is shared: the leases held for
- * every accumulation point together never exceed it, and an assign beyond it is refused. Free
- * threads go round the accumulation points in turn.
+ * every accumulation point together never exceed it, and an assign beyond it is refused; a pull
+ * offers each accumulation point that hears it an equal part of the free slots. Free threads go
+ * round the accumulation points in turn.
  */
 import type { Peer } from '@cycleshare/peer'
 import type { Lease } from '@cycleshare/protocol'
@@ -294,22 +295,28 @@ class Runtime implements WorkerRuntime {
     return dropped
   }
 
-  /** Publishes a pull for the free slots, if the machine is idle and an accumulation point due one can hear it. */
+  /**
+   * Publishes a pull for the free slots, if the machine is idle and an accumulation point due one
+   * can hear it. A pull is gossip that every accumulation point on the topic hears, so the slots
+   * are split between those that hear it; each link waits for its own answer. One not yet on the
+   * topic is pulled for when its subscription arrives.
+   */
   private maybePull (): void {
     if (!this.started || this.stopping || !this.idle.state.idle) return
     if (this.order.every(link => link.pullPending)) return
-    const slots = this.pacing.slotsToPull(this.held)
-    if (slots === 0) return
-    // One pull is gossip that every accumulation point on the topic hears; each link waits for
-    // its own answer. A link not yet on the topic is pulled for when its subscription arrives.
+    const held = this.held
+    if (this.pacing.slotsToPull(held) === 0) return
     const listening = pullListeners(this.peer)
+    let hearing = 0
     let due = false
     for (const link of this.order) {
-      if (link.pullPending || !listening.has(link.peerId)) continue
+      if (!listening.has(link.peerId)) continue
+      hearing++
+      if (link.pullPending) continue
       link.pullSent(() => { this.maybePull() })
       due = true
     }
-    if (due) publishPull(this.peer, slots, this.tasks, this.options.threads, this.log)
+    if (due) publishPull(this.peer, this.pacing.slotsToPull(held, hearing), this.tasks, this.options.threads, this.log)
   }
 
   private onIdleChange (state: IdleState): void {
