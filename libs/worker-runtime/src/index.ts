@@ -15,6 +15,7 @@
  * import { createPeer } from '@cycleshare/peer'
  * import { createTaskPool } from '@cycleshare/tasks'
  * import { createIdleMonitor, createWorkerRuntime } from '@cycleshare/worker-runtime'
+ * import { pino } from 'pino'
  *
  * const coordinator = '/ip4/192.168.1.10/tcp/4001/p2p/12D3KooW…'
  * const peer = createPeer({ dataDir: './data/worker', bootstrap: [coordinator] })

@@ -37,7 +37,7 @@ export interface WorkerRuntime extends Startable {
   readonly capacity: number
   /** Leases queued or running, over all accumulation points. */
   readonly held: number
-  /** Starts working for `peerId` too (a no-op if it already does). */
+  /** Starts working for `peerId` too (a no-op if it already does, or once stopping). */
   addAccumulationPoint(peerId: string): void
   /**
    * Stops working for `peerId`: its unfinished leases go back to it and its finished results are
@@ -151,8 +151,7 @@ class Runtime implements WorkerRuntime {
 
   addAccumulationPoint (peerId: string): void {
     checkPeerId(peerId, 'peerId')
-    if (this.links.has(peerId)) return
-    if (this.stopping) throw new Error('the worker runtime is stopping')
+    if (this.links.has(peerId) || this.stopping) return
     const link = this.addLink(peerId)
     this.log.info({ accumulationPoint: peerId }, 'working for an accumulation point')
     if (!this.started) return
