@@ -27,7 +27,10 @@ const forbidden: Record<string, RegExp[]> = {
   'scope:scheduler': [/^@nestjs\//, /^libp2p$/, /^@libp2p\//, /^@chainsafe\//, /^@cycleshare\/(peer|protocol)/],
   'scope:peer': [/^@cycleshare\//, /^@nestjs\//],
   'scope:accumulation-point': [/^@cycleshare\/(?!(protocol|peer|scheduler)$)/, /^@nestjs\//, /^libp2p$/, /^@libp2p\//, /^@chainsafe\//],
-  'scope:cli': [/^@cycleshare\//, /^@nestjs\//, /^libp2p$/, /^@libp2p\//]
+  'scope:cli': [/^@cycleshare\//, /^@nestjs\//, /^libp2p$/, /^@libp2p\//],
+  'scope:worker-runtime': [/^@cycleshare\/(?!(protocol|peer|tasks)$)/, /^@nestjs\//, /^libp2p$/, /^@libp2p\//, /^@chainsafe\//],
+  // The worker program is wiring: the runtime holds the policy, and it never reaches the coordinator's parts.
+  'scope:worker': [/^@cycleshare\/(scheduler|coordinator)$/, /^@nestjs\//]
 }
 
 function sources (dir: string): string[] {
@@ -46,7 +49,8 @@ function imports (file: string): string[] {
 describe('project boundaries', () => {
   it('knows every project and its tags', () => {
     expect(projects.map(p => p.name).sort()).toEqual([
-      '@cycleshare/accumulation-point', '@cycleshare/cli', '@cycleshare/coordinator', '@cycleshare/peer', '@cycleshare/protocol', '@cycleshare/scheduler', '@cycleshare/tasks', '@cycleshare/worker'
+      '@cycleshare/accumulation-point', '@cycleshare/cli', '@cycleshare/coordinator', '@cycleshare/peer', '@cycleshare/protocol', '@cycleshare/scheduler', '@cycleshare/tasks', '@cycleshare/worker',
+      '@cycleshare/worker-runtime'
     ])
     for (const p of projects) expect(p.tags.length, p.name).toBeGreaterThan(0)
   })

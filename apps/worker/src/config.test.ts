@@ -6,9 +6,18 @@ const coordinator = '/ip4/127.0.0.1/tcp/4001/p2p/12D3KooWEKFUNYdKndRtqxasUsCDXuT
 describe('worker config', () => {
   it('reads flags over environment over defaults; prefetch defaults to twice the threads', () => {
     const c = parseWorkerConfig(['--coordinator', coordinator, '--threads', '3'], { CYCLESHARE_MAX_LOAD: '50' })
-    expect(c).toMatchObject({ coordinator, threads: 3, prefetch: 6, maxLoad: 50, maxCpu: 100, allowBattery: false, memoryMb: 512 })
+    expect(c).toMatchObject({ coordinators: [coordinator], threads: 3, prefetch: 6, maxLoad: 50, maxCpu: 100, allowBattery: false, memoryMb: 512 })
     expect(parseWorkerConfig([], { CYCLESHARE_COORDINATOR: coordinator, CYCLESHARE_ALLOW_BATTERY: '1' }).allowBattery).toBe(true)
     expect(parseWorkerConfig(['--coordinator', coordinator, '--prefetch', '0', '--max-cpu', '25']).prefetch).toBe(0)
+  })
+
+  it('takes --coordinator several times, each checked; flags replace the environment list', () => {
+    const other = '/ip4/127.0.0.1/tcp/4002/p2p/12D3KooWJWoaqZhDaoEFshF7Rh1bpY9ohihFhzcW6d69Lr2NASuq'
+    expect(parseWorkerConfig(['--coordinator', coordinator, '--coordinator', other], {}).coordinators).toEqual([coordinator, other])
+    expect(parseWorkerConfig([], { CYCLESHARE_COORDINATOR: `${coordinator},${other}` }).coordinators).toEqual([coordinator, other])
+    expect(parseWorkerConfig(['--coordinator', other], { CYCLESHARE_COORDINATOR: coordinator }).coordinators).toEqual([other])
+    expect(() => parseWorkerConfig(['--coordinator', coordinator, '--coordinator', '/ip4/1.2.3.4/tcp/1'], {}))
+      .toThrow('--coordinator must be a multiaddr ending in /p2p/<peer id>, like /ip4/192.168.1.10/tcp/4001/p2p/12D3Koo… (got "/ip4/1.2.3.4/tcp/1")')
   })
 
   it('names the bad flag and the value it got', () => {

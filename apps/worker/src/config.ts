@@ -6,8 +6,11 @@ import { z } from 'zod'
 
 /** Everything a worker is told at start, validated once. */
 export interface WorkerConfig {
-  /** The coordinator's multiaddr, ending in /p2p/<peer id>. */
-  coordinator: string
+  /**
+   * The accumulation points to work for (coordinators today), each a multiaddr ending in
+   * /p2p/<peer id>; all are bootstrapped.
+   */
+  coordinators: string[]
   /** Threads in the task pool. */
   threads: number
   /** Chunks held beyond the running ones, so a thread never waits on the network. */
@@ -27,9 +30,13 @@ export interface WorkerConfig {
   logLevel: LogLevel
 }
 
+const coordinatorRequired = '--coordinator is required: the multiaddr the coordinator printed, like /ip4/192.168.1.10/tcp/4001/p2p/12D3Koo…'
+
 const schema = z.object({
-  coordinator: z.string({ error: '--coordinator is required: the multiaddr the coordinator printed, like /ip4/192.168.1.10/tcp/4001/p2p/12D3Koo…' })
-    .regex(/^\/.+\/p2p\/[1-9A-HJ-NP-Za-km-z]+$/, { error: '--coordinator must be a multiaddr ending in /p2p/<peer id>, like /ip4/192.168.1.10/tcp/4001/p2p/12D3Koo…' }),
+  coordinators: z.array(
+    z.string().regex(/^\/.+\/p2p\/[1-9A-HJ-NP-Za-km-z]+$/, { error: '--coordinator must be a multiaddr ending in /p2p/<peer id>, like /ip4/192.168.1.10/tcp/4001/p2p/12D3Koo…' }),
+    { error: coordinatorRequired }
+  ).min(1, { error: coordinatorRequired }),
   threads: integerFlag('--threads', 1, 1024),
   prefetch: integerFlag('--prefetch', 0, 1024),
   dataDir: z.string().min(1, { error: '--data-dir must not be empty' }),
@@ -49,7 +56,8 @@ export function parseWorkerConfig (argv: string[], env: NodeJS.ProcessEnv = proc
   const threads = String(availableParallelism())
   const program = new Command('cycleshare-worker')
     .description('Lends this machine to a cycleshare coordinator while it is idle.')
-    .option('--coordinator <multiaddr>', 'the coordinator to work for (its printed multiaddr)', env.CYCLESHARE_COORDINATOR)
+    .option('--coordinator <multiaddr>', 'a coordinator to work for (its printed multiaddr); repeat to work for several at once (env: comma-separated)',
+      (value: string, previous: string[] | undefined) => [...(previous ?? []), value])
     .option('--threads <n>', 'task threads', env.CYCLESHARE_THREADS ?? threads)
     .option('--prefetch <n>', 'chunks held beyond the running ones (default: 2 × threads)')
     .option('--data-dir <dir>', 'folder for the peer identity', env.CYCLESHARE_DATA_DIR ?? './data/worker')
@@ -60,8 +68,10 @@ export function parseWorkerConfig (argv: string[], env: NodeJS.ProcessEnv = proc
     .option('--memory-mb <mb>', 'heap cap of each task thread', env.CYCLESHARE_MEMORY_MB ?? '512')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent', env.CYCLESHARE_LOG_LEVEL ?? 'info')
 
-  const config = parseFlags(program, argv, schema, (o) => ({
+  const config = parseFlags(program, argv, schema, ({ coordinator, ...o }) => ({
     ...o,
+    // Flags replace the environment's list rather than adding to it.
+    coordinators: coordinator ?? env.CYCLESHARE_COORDINATOR?.split(',').filter(a => a !== ''),
     prefetch: o.prefetch ?? (Number.isInteger(Number(o.threads)) ? String(2 * Number(o.threads)) : undefined)
   }))
   return { ...config, dataDir: resolve(config.dataDir) }

@@ -1,27 +1,58 @@
 import '@cycleshare/peer/polyfill'
 import { configOrExit } from '@cycleshare/cli'
+import { createPeer } from '@cycleshare/peer'
+import { createTaskPool, type Startable } from '@cycleshare/tasks'
+import { createIdleMonitor, createWorkerRuntime } from '@cycleshare/worker-runtime'
 import { parseWorkerConfig } from './config.js'
 import { createLogger } from './logger.js'
-import { createWorkerDaemon } from './worker-daemon.js'
+
+/** The peer id at the end of a multiaddr's `/p2p/<id>` (the config has checked it is there). */
+const peerIdOf = (multiaddr: string): string => multiaddr.slice(multiaddr.lastIndexOf('/p2p/') + 5)
 
 async function main (): Promise<void> {
   const config = configOrExit('cycleshare-worker', () => parseWorkerConfig(process.argv.slice(2)))
   process.title = 'cycleshare-worker'
   const log = createLogger(config.logLevel)
-  const daemon = createWorkerDaemon(config, { log })
+
+  const pool = createTaskPool({ threads: config.threads, maxMemoryMb: config.memoryMb })
+  const peer = createPeer({
+    dataDir: config.dataDir,
+    listen: config.listen,
+    bootstrap: config.coordinators,
+    log: (level, message, err) => { log[level]({ err }, `peer: ${message}`) }
+  })
+  const idle = createIdleMonitor({ maxLoad: config.maxLoad, allowBattery: config.allowBattery })
+  const runtime = createWorkerRuntime({ peer, pool, idle, log }, {
+    // Two addresses of one coordinator are one accumulation point.
+    accumulationPoints: [...new Set(config.coordinators.map(peerIdOf))],
+    prefetch: config.prefetch,
+    maxCpu: config.maxCpu
+  })
+
+  // Started in this order, stopped in the reverse one: the runtime last up and first down, so
+  // that it can still give leases back over the peer before anything under it stops.
+  const parts: Startable[] = [pool, peer, idle, runtime]
+  const started: Startable[] = []
   let stopping = false
   const shutdown = (signal: string): void => {
     if (stopping) return
     stopping = true
     log.info({ signal }, 'shutting down: returning unfinished chunks')
-    daemon.stop().then(() => process.exit(0), (err: unknown) => {
+    const stopAll = async (): Promise<void> => {
+      for (const part of started.reverse()) await part.stop()
+    }
+    stopAll().then(() => process.exit(0), (err: unknown) => {
       log.error({ err }, 'unclean shutdown')
       process.exit(1)
     })
   }
   process.on('SIGINT', () => { shutdown('SIGINT') })
   process.on('SIGTERM', () => { shutdown('SIGTERM') })
-  await daemon.start()
+  for (const part of parts) {
+    if (stopping) return
+    await part.start()
+    started.push(part)
+  }
 }
 
 main().catch((err) => {

@@ -1,4 +1,10 @@
+/**
+ * Whether the machine's owner can spare it now. `systeminformation` gives whole-machine load and
+ * AC power, not user idle time, so the machine counts as idle while everything but this process
+ * stays under `maxLoad` and it is on AC power unless `allowBattery`.
+ */
 import { availableParallelism } from 'node:os'
+import type { Startable } from '@cycleshare/tasks'
 import si from 'systeminformation'
 
 /** Whether the machine's owner can spare it now, and why not if not. */
@@ -30,9 +36,8 @@ export interface IdleMonitorComponents {
   now?: () => number
 }
 
-export interface IdleMonitor {
-  start(): Promise<void>
-  stop(): void
+/** What the runtime takes as its `idle` component: it reads `state` and listens for flips. */
+export interface IdleMonitor extends Startable {
   readonly state: IdleState
   /** Called with the new state whenever `idle` flips. */
   onChange(listener: (state: IdleState) => void): () => void
@@ -91,7 +96,7 @@ class SystemIdleMonitor implements IdleMonitor {
     this.timer.unref()
   }
 
-  stop (): void {
+  async stop (): Promise<void> {
     clearInterval(this.timer)
     this.timer = undefined
   }

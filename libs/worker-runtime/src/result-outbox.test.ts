@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { ChunkResult } from '@cycleshare/protocol'
-import { ResultOutbox } from './result-outbox.js'
+import { createResultOutbox } from './result-outbox.js'
 
 const ok = (leaseId: string): ChunkResult => ({ leaseId, ok: true, output: { count: 1 } })
 
@@ -8,7 +8,7 @@ describe('ResultOutbox', () => {
   it('batches whatever finishes while a report is in flight into the next one', async () => {
     const sent: string[][] = []
     let release!: () => void
-    const outbox = new ResultOutbox(async (results) => {
+    const outbox = createResultOutbox(async (results) => {
       sent.push(results.map(r => r.leaseId))
       if (sent.length === 1) await new Promise<void>(r => { release = r })
       return results.map(r => r.leaseId)
@@ -23,7 +23,7 @@ describe('ResultOutbox', () => {
 
   it('keeps results the coordinator did not answer for, and resends them after a failure', async () => {
     const sent: string[][] = []
-    const outbox = new ResultOutbox(async (results) => {
+    const outbox = createResultOutbox(async (results) => {
       sent.push(results.map(r => r.leaseId))
       if (sent.length === 1) throw new Error('coordinator unreachable')
       if (sent.length === 2) return ['a'] // answers for one of two
@@ -38,7 +38,7 @@ describe('ResultOutbox', () => {
   })
 
   it('reports whether it emptied within the time given', async () => {
-    const outbox = new ResultOutbox(async () => await new Promise<string[]>(() => {}))
+    const outbox = createResultOutbox(async () => await new Promise<string[]>(() => {}))
     outbox.add(ok('a'))
     expect(await outbox.drain(20)).toBe(false)
     expect(outbox.size).toBe(1)

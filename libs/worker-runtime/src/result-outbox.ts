@@ -17,15 +17,31 @@ export interface ResultOutboxInit {
   moreComing?: () => boolean
 }
 
-/** Sends one batch; resolves with the lease ids the coordinator answered for (accepted or rejected). */
+/** Sends one batch; resolves with the lease ids the accumulation point answered for (accepted or rejected). */
 export type SendReport = (results: ChunkResult[]) => Promise<string[]>
 
 /**
- * Finished results wait here until the coordinator has answered for them. One report is in flight
- * at a time; whatever finishes meanwhile goes in the next, so batches grow with load by themselves.
- * A result is only forgotten once the coordinator has accepted (made it durable) or rejected it.
+ * Finished results wait here until their accumulation point has answered for them. One report is
+ * in flight at a time; whatever finishes meanwhile goes in the next, so batches grow with load by
+ * themselves. A result is only forgotten once the accumulation point has accepted (made it
+ * durable) or rejected it.
  */
-export class ResultOutbox {
+export interface ResultOutbox {
+  /** Results waiting for an answer. */
+  readonly size: number
+  add(result: ChunkResult): void
+  /** Resolves once every queued result is answered for, or after `timeoutMs`; true if empty. */
+  drain(timeoutMs: number): Promise<boolean>
+  /** Sends now if waiting out a retry delay (the accumulation point is back, say). */
+  retryNow(): void
+  stop(): void
+}
+
+export function createResultOutbox (send: SendReport, init: ResultOutboxInit = {}): ResultOutbox {
+  return new Outbox(send, init)
+}
+
+class Outbox implements ResultOutbox {
   private readonly queue = new Map<string, ChunkResult>()
   private inFlight?: Promise<void>
   private retryTimer?: NodeJS.Timeout
@@ -49,7 +65,6 @@ export class ResultOutbox {
     this.flush()
   }
 
-  /** Resolves once every queued result is answered for, or after `timeoutMs`; true if empty. */
   async drain (timeoutMs: number): Promise<boolean> {
     if (this.queue.size === 0) return true
     this.flush(true)
@@ -80,7 +95,7 @@ export class ResultOutbox {
       for (const id of answered) this.queue.delete(id)
       this.retryMs = this.options.retryMs
     }, () => {
-      // The coordinator is unreachable or restarting: keep everything and try again later.
+      // The accumulation point is unreachable or restarting: keep everything and try again later.
       this.retryTimer = setTimeout(() => { this.retryTimer = undefined; this.flush() }, this.retryMs)
       this.retryTimer.unref()
       this.retryMs = Math.min(this.retryMs * 2, this.options.maxRetryMs)
@@ -91,7 +106,6 @@ export class ResultOutbox {
     })
   }
 
-  /** Sends now if waiting out a retry delay (the coordinator is back, say). */
   retryNow (): void {
     if (this.retryTimer === undefined) return
     clearTimeout(this.retryTimer)

@@ -1,0 +1,77 @@
+import { availableParallelism } from 'node:os'
+
+/** Defaults for `WorkerRuntimeInit`, merged as `{ ...defaultWorkerRuntimeInit, ...init }`. */
+export const defaultWorkerRuntimeInit = {
+  /**
+   * Peer ids of the accumulation points (coordinators, or group members that submitted a job) to
+   * work for from the start; more can be added later.
+   * @defaultValue `[]`
+   */
+  accumulationPoints: [] as readonly string[],
+  /**
+   * Task threads, when the runtime creates its own pool (a pool given as a component brings its own).
+   * @defaultValue `os.availableParallelism()`
+   */
+  threads: (): number => availableParallelism(),
+  /**
+   * Chunks held beyond the running ones, so that a thread never waits on the network.
+   * @defaultValue `2 × threads`
+   */
+  prefetch: (threads: number): number => 2 * threads,
+  /**
+   * Each thread is busy at most this share of the time (percent), resting between chunks.
+   * @defaultValue 100
+   */
+  maxCpu: 100,
+  /**
+   * Old-generation heap cap of each task thread in MiB, when the runtime creates its own pool.
+   * @defaultValue 512
+   */
+  maxMemoryMb: 512,
+  /**
+   * How long stopping (or leaving an accumulation point) waits for leases to be taken back and
+   * results to be delivered, in milliseconds.
+   * @defaultValue 5_000
+   */
+  shutdownGraceMs: 5_000
+} as const
+
+/** Defaults for `LinkInit`. */
+export const defaultLinkInit = {
+  /**
+   * A pull unanswered this long is sent again, waiting twice as long each time up to
+   * `pullRetryMaxMs`: a pull can be lost (sent before the gossip stream to the accumulation point
+   * is open, say), and an accumulation point answers a heard one at once when it has work.
+   * @defaultValue 250
+   */
+  pullRetryMs: 250,
+  /** @defaultValue 5_000 */
+  pullRetryMaxMs: 5_000,
+  /**
+   * How long finished results may wait to travel in one report while more are coming (the last
+   * of a burst goes at once, so an idle worker's first result is not delayed).
+   * @defaultValue 150
+   */
+  reportCoalesceMs: 150
+} as const
+
+/** Chunks held should cover about this much work per thread, so that no thread waits on the network. */
+export const QUEUE_TARGET_MS = 200
+/** The most chunks a worker holds over all accumulation points (the protocol's limit on one pull). */
+export const MAX_HELD = 1024
+/** What a chunk is assumed to take before any has run. */
+export const CHUNK_MS_GUESS = 50
+/** How far one finished run moves the running mean of chunk time. */
+export const CHUNK_MS_WEIGHT = 0.1
+
+/** Chunks faster than this on average run in batches, one thread hop for many chunks. */
+export const BATCH_BELOW_MS = 1
+/** A batch holds about this much work… */
+export const BATCH_TARGET_MS = 5
+/** …and at most this many chunks. */
+export const BATCH_MAX = 256
+
+/** How often leases are renewed before any lease has told its lifetime. */
+export const RENEW_FIRST_MS = 10_000
+/** Renewals never run more often than this, whatever lifetime a lease claims. */
+export const RENEW_MIN_MS = 100

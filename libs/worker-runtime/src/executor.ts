@@ -1,0 +1,170 @@
+/**
+ * Runs leases in the task pool: tiny chunks in batches (one thread hop for many), each chunk
+ * within its job's time limit, with rests between runs under `maxCpu`, and abortable.
+ */
+import { toWireError, type ChunkResult, type Lease } from '@cycleshare/protocol'
+import type { TaskPool } from '@cycleshare/tasks'
+import { BATCH_BELOW_MS, BATCH_MAX, BATCH_TARGET_MS } from './constants.js'
+import { TaskTimeoutError } from './errors.js'
+import type { Logger } from './logger.js'
+
+export interface ExecutorInit {
+  /** Runs at once: the pool's threads. */
+  threads: number
+  /** Each thread is busy at most this share of the time (percent). */
+  maxCpu: number
+}
+
+export interface ExecutorComponents {
+  pool: TaskPool
+  log: Logger
+  /** A thread is free again (its run ended and its rest is over): start more. */
+  threadFree: () => void
+}
+
+/** One pool run: a lease alone, or a batch of one task's tiny chunks. */
+export interface Run {
+  /** Part of a batch: stopping it would stop the others, so a cancel only forgets its result. */
+  readonly batched: boolean
+  /** Stops the run; a batch stops as a whole. */
+  abort(): void
+}
+
+export interface RunEnd {
+  /** One result per lease, in order; absent when the run was aborted. */
+  results?: ChunkResult[]
+  ranMs: number
+  /** Whether the run says how long a chunk takes (one stopped by its time limit does not). */
+  paced: boolean
+}
+
+export interface Executor {
+  /** Runs that could start now: threads neither running nor resting. */
+  readonly freeThreads: number
+  /** Starts one run of `leases` (one task); `ended` is called once, after its thread is freed. */
+  run(leases: Lease[], ended: (end: RunEnd) => void): Run
+  /** Aborts every run and rests no more. */
+  stop(): void
+}
+
+export function createExecutor (components: ExecutorComponents, init: ExecutorInit): Executor {
+  return new PoolExecutor(components, init)
+}
+
+/**
+ * The next leases to run together: the first queued, and when chunks are tiny (a thread hop costs
+ * more than they do) more of the same task, leaving the other threads their share of the queue.
+ * Chunks with a time limit always run alone, so that it can stop just them.
+ */
+export function pickBatch (queue: Iterable<Lease>, queued: number, chunkMs: number, threads: number): Lease[] {
+  const rest = queue[Symbol.iterator]()
+  const first = rest.next().value as Lease
+  const batch = [first]
+  if (chunkMs >= BATCH_BELOW_MS || first.timeoutMs != null) return batch
+  const share = Math.ceil(queued / threads)
+  const limit = Math.min(BATCH_MAX, share, Math.max(1, Math.floor(BATCH_TARGET_MS / Math.max(chunkMs, 0.001))))
+  for (let next = rest.next(); !next.done && batch.length < limit; next = rest.next()) {
+    const lease = next.value
+    if (lease.task === first.task && lease.timeoutMs == null) batch.push(lease)
+  }
+  return batch
+}
+
+class PoolExecutor implements Executor {
+  private readonly pool: TaskPool
+  private readonly log: Logger
+  private readonly threadFree: () => void
+  /** Pool runs in flight (a batch is one). */
+  private busy = 0
+  /** Threads pausing between chunks to keep under `maxCpu`. */
+  private resting = 0
+  private stopped = false
+  private readonly active = new Set<AbortController>()
+
+  constructor (components: ExecutorComponents, private readonly init: ExecutorInit) {
+    this.pool = components.pool
+    this.log = components.log
+    this.threadFree = components.threadFree
+  }
+
+  get freeThreads (): number {
+    return this.stopped ? 0 : this.init.threads - this.busy - this.resting
+  }
+
+  run (leases: Lease[], ended: (end: RunEnd) => void): Run {
+    const abort = new AbortController()
+    this.active.add(abort)
+    this.busy++
+    const started = performance.now()
+    const end = (results?: ChunkResult[], paced = true): void => {
+      this.busy--
+      this.active.delete(abort)
+      const ranMs = performance.now() - started
+      ended({ results, ranMs, paced })
+      this.rest(ranMs)
+    }
+    if (leases.length === 1) this.runOne(leases[0], abort, end)
+    else this.runBatch(leases, abort, end)
+    return { batched: leases.length > 1, abort: () => { abort.abort() } }
+  }
+
+  stop (): void {
+    this.stopped = true
+    for (const abort of this.active) abort.abort()
+  }
+
+  private runBatch (leases: Lease[], abort: AbortController, end: (results?: ChunkResult[]) => void): void {
+    this.pool.runBatch(leases[0].task, leases.map(l => l.input), abort.signal).then(
+      (outcomes) => {
+        end(outcomes.map((o, i) => o.ok
+          ? { leaseId: leases[i].leaseId, ok: true, output: o.output }
+          : { leaseId: leases[i].leaseId, ok: false, error: toWireError(o.error) }))
+      },
+      (err: unknown) => {
+        if (abort.signal.aborted) return end()
+        this.log.warn({ chunks: leases.length, task: leases[0].task, err: (err as Error).message }, 'batch failed')
+        end(leases.map(l => ({ leaseId: l.leaseId, ok: false, error: toWireError(err) })))
+      }
+    )
+  }
+
+  private runOne (lease: Lease, abort: AbortController, end: (results?: ChunkResult[], paced?: boolean) => void): void {
+    // The job's time limit: past it the thread is stopped and the chunk reported failed.
+    let timedOut = false
+    const timer = lease.timeoutMs == null
+      ? undefined
+      : setTimeout(() => { timedOut = true; abort.abort() }, lease.timeoutMs)
+    this.pool.run(lease.task, lease.input, abort.signal).then(
+      (output) => { end([{ leaseId: lease.leaseId, ok: true, output }]) },
+      (err: unknown) => {
+        if (timedOut) {
+          this.log.warn({ leaseId: lease.leaseId, task: lease.task, timeoutMs: lease.timeoutMs }, 'chunk timed out')
+          const error = toWireError(new TaskTimeoutError(`chunk ${lease.index} of ${lease.task} ran longer than ${lease.timeoutMs} ms`))
+          end([{ leaseId: lease.leaseId, ok: false, error }], false)
+        } else if (abort.signal.aborted) {
+          end()
+        } else {
+          this.log.warn({ leaseId: lease.leaseId, task: lease.task, err: (err as Error).message }, 'chunk failed')
+          end([{ leaseId: lease.leaseId, ok: false, error: toWireError(err) }])
+        }
+      }
+    ).finally(() => { clearTimeout(timer) })
+  }
+
+  /**
+   * With `maxCpu` below 100, a thread rests after each run in proportion to how long it ran, so
+   * that over time it is busy at most that share of the time.
+   */
+  private rest (ranMs: number): void {
+    if (this.init.maxCpu >= 100 || this.stopped) {
+      this.threadFree()
+      return
+    }
+    this.resting++
+    const timer = setTimeout(() => {
+      this.resting--
+      this.threadFree()
+    }, ranMs * (100 / this.init.maxCpu - 1))
+    timer.unref()
+  }
+}

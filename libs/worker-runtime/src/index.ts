@@ -1,0 +1,40 @@
+/**
+ * @packageDocumentation
+ *
+ * The worker runtime: takes leases from one or more accumulation points (a coordinator today; any
+ * group member that submitted a job later), runs them in a Piscina pool while the machine is idle
+ * and reports the results, each to the accumulation point it came from. Built from small parts,
+ * one concern each: a lease book per accumulation point (a plain state machine), the executor
+ * (pool, batching, rests, time limits), pacing (how much to hold), renewals, and one link per
+ * accumulation point (pull backoff, typed calls, result outbox). Threads and capacity are shared
+ * by all accumulation points.
+ *
+ * @example
+ * ```ts
+ * import '@cycleshare/peer/polyfill'
+ * import { createPeer } from '@cycleshare/peer'
+ * import { createTaskPool } from '@cycleshare/tasks'
+ * import { createIdleMonitor, createWorkerRuntime } from '@cycleshare/worker-runtime'
+ * import { pino } from 'pino'
+ *
+ * const coordinator = '/ip4/192.168.1.10/tcp/4001/p2p/12D3KooW…'
+ * const peer = createPeer({ dataDir: './data/worker', bootstrap: [coordinator] })
+ * const pool = createTaskPool({ threads: 4 })
+ * const idle = createIdleMonitor({ maxLoad: 30 })
+ * const runtime = createWorkerRuntime({ peer, pool, idle, log: pino() }, {
+ *   accumulationPoints: [coordinator.slice(coordinator.lastIndexOf('/p2p/') + 5)],
+ *   prefetch: 8
+ * })
+ * for (const part of [pool, peer, idle, runtime]) await part.start()
+ * // later: one more accumulation point, then stop in the reverse order
+ * runtime.addAccumulationPoint('12D3KooWOther…')
+ * for (const part of [runtime, idle, peer, pool]) await part.stop()
+ * ```
+ */
+export { createWorkerRuntime, type WorkerRuntime, type WorkerRuntimeComponents } from './runtime.js'
+export type { WorkerRuntimeInit } from './options.js'
+export { createIdleMonitor, type IdleMonitor, type IdleMonitorComponents, type IdleMonitorInit, type IdleState } from './idle-monitor.js'
+export { createLeaseBook, LeaseState, type LeaseBook } from './lease-book.js'
+export { LeaseStateError, NotAnAccumulationPointError, TaskTimeoutError, UnknownLeaseError } from './errors.js'
+export type { LogFn, Logger } from './logger.js'
+export { defaultWorkerRuntimeInit, defaultLinkInit } from './constants.js'

@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest'
+import type { Lease } from '@cycleshare/protocol'
+import { createLeaseBook, LeaseState, type LeaseBook } from './lease-book.js'
+
+const lease = (leaseId: string, task = 'primes'): Lease =>
+  ({ leaseId, jobId: 'j', index: 0, attempt: 1, task, input: { from: 0, to: 10 }, ttlMs: 3_000 })
+
+/** A book holding `a` queued, `b` running (in run 'r1') and `c` reported. */
+function bookOfThree (): LeaseBook<string> {
+  const book = createLeaseBook<string>()
+  for (const id of ['a', 'b', 'c']) book.accept(lease(id))
+  book.start('b', 'r1')
+  book.start('c', 'r0')
+  book.finish('c')
+  return book
+}
+
+describe('lease book', () => {
+  it('walks a lease from queued through running to reported, and forgets it once acknowledged', () => {
+    const book = createLeaseBook<string>()
+    book.accept(lease('a'))
+    expect([book.state('a'), book.held, book.queued, book.owed]).toEqual([LeaseState.Queued, 1, 1, 0])
+    expect(book.start('a', 'run-1')).toEqual(lease('a'))
+    expect([book.state('a'), book.runOf('a'), book.held, book.queued, book.owed]).toEqual([LeaseState.Running, 'run-1', 1, 0, 0])
+    book.finish('a')
+    expect([book.state('a'), book.runOf('a'), book.held, book.owed]).toEqual([LeaseState.Reported, undefined, 0, 1])
+    expect(book.owedIds()).toEqual(['a'])
+    book.acknowledge('a')
+    expect([book.state('a'), book.held, book.owed]).toEqual([undefined, 0, 0])
+  })
+
+  it('answers what is held, what can be given back, what to renew and which results are owed', () => {
+    const book = bookOfThree()
+    book.accept(lease('d'))
+    expect(book.held).toBe(3)
+    expect(book.waitingIds()).toEqual(['a', 'd'])
+    expect([...book.waiting()].map(l => l.leaseId)).toEqual(['a', 'd'])
+    expect(book.unfinished()).toEqual(['a', 'b', 'd'])
+    expect(book.owedIds()).toEqual(['c'])
+  })
+
+  it('keeps queued leases in the order they came', () => {
+    const book = createLeaseBook()
+    for (const id of ['x', 'y', 'z']) book.accept(lease(id))
+    book.start('y', 1)
+    book.accept(lease('w'))
+    expect([...book.waiting()].map(l => l.leaseId)).toEqual(['x', 'z', 'w'])
+  })
+
+  for (const end of ['cancel', 'lose', 'release'] as const) {
+    it(`${end}: takes a queued or running lease out, returning the run a running one was in`, () => {
+      const book = bookOfThree()
+      expect(book[end]('a')).toBeUndefined()
+      expect(book[end]('b')).toBe('r1')
+      expect([book.state('a'), book.state('b'), book.held, book.queued]).toEqual([undefined, undefined, 0, 0])
+      expect(book.owedIds()).toEqual(['c'])
+    })
+
+    it(`${end}: refuses a reported lease and one it does not hold`, () => {
+      const book = bookOfThree()
+      const how = { cancel: 'cancelled', lose: 'lost', release: 'released' }[end]
+      expect(() => book[end]('c')).toThrow(`lease c is reported; only a queued or running lease can be ${how}`)
+      expect(() => book[end]('nope')).toThrow('lease nope is not in the book')
+      expect(book.state('c')).toBe(LeaseState.Reported)
+    })
+  }
+
+  it('refuses every other move, naming the lease, its state and what the move needs', () => {
+    const book = bookOfThree()
+    expect(() => { book.accept(lease('a')) }).toThrow('lease a is already queued; only a new lease can be accepted')
+    expect(() => { book.accept(lease('b')) }).toThrow('lease b is already running; only a new lease can be accepted')
+    expect(() => { book.accept(lease('c')) }).toThrow('lease c is already reported; only a new lease can be accepted')
+    expect(() => book.start('b', 'r2')).toThrow('lease b is running; only a queued lease can be started')
+    expect(() => book.start('c', 'r2')).toThrow('lease c is reported; only a queued lease can be started')
+    expect(() => { book.finish('a') }).toThrow('lease a is queued; only a running lease can be finished')
+    expect(() => { book.finish('c') }).toThrow('lease c is reported; only a running lease can be finished')
+    expect(() => { book.acknowledge('a') }).toThrow('lease a is queued; only a reported lease can be acknowledged')
+    expect(() => { book.acknowledge('b') }).toThrow('lease b is running; only a reported lease can be acknowledged')
+    for (const move of [() => book.start('x', 'r'), () => { book.finish('x') }, () => { book.acknowledge('x') }]) {
+      expect(move).toThrow(expect.objectContaining({ name: 'UnknownLeaseError', leaseId: 'x' }))
+    }
+    expect(() => { book.finish('a') }).toThrow(expect.objectContaining({ name: 'LeaseStateError' }))
+    // Nothing moved.
+    expect(['a', 'b', 'c'].map(id => book.state(id))).toEqual([LeaseState.Queued, LeaseState.Running, LeaseState.Reported])
+    expect(book.runOf('b')).toBe('r1')
+  })
+
+  it('takes a lease id again once it has left the book', () => {
+    const book = createLeaseBook<string>()
+    book.accept(lease('a'))
+    book.start('a', 'first')
+    book.cancel('a')
+    book.accept(lease('a'))
+    book.start('a', 'second')
+    expect(book.runOf('a')).toBe('second')
+    expect(book.held).toBe(1)
+  })
+})

@@ -1,0 +1,181 @@
+/**
+ * The leases one accumulation point gave this worker, each a small state machine with no I/O and
+ * no timers: the runtime asks it what is held, what can be given back, what to renew and which
+ * results are still owed, and tells it what happened.
+ *
+ * ```
+ *   accept ─▶ queued ─start─▶ running ─finish─▶ reported ─acknowledge─▶ (gone)
+ *               │                │
+ *               └───── cancel / lose / release ─────▶ (gone)
+ * ```
+ */
+import type { Lease } from '@cycleshare/protocol'
+import { LeaseStateError, UnknownLeaseError } from './errors.js'
+
+export const LeaseState = {
+  /** Accepted, waiting for a thread: it can be given back without losing work. */
+  Queued: 'queued',
+  /** In a thread (alone or in a batch). */
+  Running: 'running',
+  /** Finished: its result is owed to the accumulation point until it answers for it. */
+  Reported: 'reported'
+} as const
+export type LeaseState = (typeof LeaseState)[keyof typeof LeaseState]
+
+/**
+ * @typeParam R - whatever the caller runs a lease in (its handle on a thread run), kept with the
+ * lease while it runs so that a cancel can find it.
+ */
+export interface LeaseBook<R = unknown> {
+  /** Leases queued or running: what counts against capacity. */
+  readonly held: number
+  /** Leases queued. */
+  readonly queued: number
+  /** Leases reported and not yet answered for. */
+  readonly owed: number
+  /** The lease's state, or undefined when the book does not hold it. */
+  state(leaseId: string): LeaseState | undefined
+  /** The run a running lease is in. */
+  runOf(leaseId: string): R | undefined
+  /** (none) → queued. */
+  accept(lease: Lease): void
+  /** queued → running, in `run`; returns the lease. */
+  start(leaseId: string, run: R): Lease
+  /** running → reported. */
+  finish(leaseId: string): void
+  /** reported → gone: the accumulation point answered for the result. */
+  acknowledge(leaseId: string): void
+  /** queued | running → gone: the accumulation point called it off. Returns the run it was in, if running. */
+  cancel(leaseId: string): R | undefined
+  /** queued | running → gone: the accumulation point no longer gives it to us. Returns the run it was in, if running. */
+  lose(leaseId: string): R | undefined
+  /** queued | running → gone: we give it back. Returns the run it was in, if running. */
+  release(leaseId: string): R | undefined
+  /** Queued leases, oldest first: the order they should run in. */
+  waiting(): IterableIterator<Lease>
+  /** Ids of queued leases: what can be given back without losing work. */
+  waitingIds(): string[]
+  /** Ids of queued and running leases: what to renew, and what stopping gives back. */
+  unfinished(): string[]
+  /** Ids of reported leases: the results still owed. */
+  owedIds(): string[]
+}
+
+export function createLeaseBook<R = unknown> (): LeaseBook<R> {
+  return new Book<R>()
+}
+
+interface Entry<R> {
+  lease: Lease
+  state: LeaseState
+  run?: R
+}
+
+const unfinishedStates: readonly LeaseState[] = [LeaseState.Queued, LeaseState.Running]
+
+class Book<R> implements LeaseBook<R> {
+  readonly #entries = new Map<string, Entry<R>>()
+  /** The queued ones again, in the order they came, so the next to run is found at once. */
+  readonly #queue = new Map<string, Lease>()
+  #running = 0
+
+  get held (): number {
+    return this.#queue.size + this.#running
+  }
+
+  get queued (): number {
+    return this.#queue.size
+  }
+
+  get owed (): number {
+    return this.#entries.size - this.held
+  }
+
+  state (leaseId: string): LeaseState | undefined {
+    return this.#entries.get(leaseId)?.state
+  }
+
+  runOf (leaseId: string): R | undefined {
+    return this.#entries.get(leaseId)?.run
+  }
+
+  accept (lease: Lease): void {
+    const held = this.#entries.get(lease.leaseId)
+    if (held !== undefined) throw new LeaseStateError(`lease ${lease.leaseId} is already ${held.state}; only a new lease can be accepted`)
+    this.#entries.set(lease.leaseId, { lease, state: LeaseState.Queued })
+    this.#queue.set(lease.leaseId, lease)
+  }
+
+  start (leaseId: string, run: R): Lease {
+    const entry = this.#expect(leaseId, 'started', [LeaseState.Queued])
+    this.#queue.delete(leaseId)
+    entry.state = LeaseState.Running
+    entry.run = run
+    this.#running++
+    return entry.lease
+  }
+
+  finish (leaseId: string): void {
+    const entry = this.#expect(leaseId, 'finished', [LeaseState.Running])
+    entry.state = LeaseState.Reported
+    entry.run = undefined
+    this.#running--
+  }
+
+  acknowledge (leaseId: string): void {
+    this.#expect(leaseId, 'acknowledged', [LeaseState.Reported])
+    this.#entries.delete(leaseId)
+  }
+
+  cancel (leaseId: string): R | undefined {
+    return this.#end(leaseId, 'cancelled')
+  }
+
+  lose (leaseId: string): R | undefined {
+    return this.#end(leaseId, 'lost')
+  }
+
+  release (leaseId: string): R | undefined {
+    return this.#end(leaseId, 'released')
+  }
+
+  waiting (): IterableIterator<Lease> {
+    return this.#queue.values()
+  }
+
+  waitingIds (): string[] {
+    return [...this.#queue.keys()]
+  }
+
+  unfinished (): string[] {
+    const ids: string[] = []
+    for (const [id, e] of this.#entries) if (e.state !== LeaseState.Reported) ids.push(id)
+    return ids
+  }
+
+  owedIds (): string[] {
+    const ids: string[] = []
+    for (const [id, e] of this.#entries) if (e.state === LeaseState.Reported) ids.push(id)
+    return ids
+  }
+
+  #end (leaseId: string, how: string): R | undefined {
+    const entry = this.#expect(leaseId, how, unfinishedStates)
+    this.#entries.delete(leaseId)
+    if (entry.state === LeaseState.Queued) {
+      this.#queue.delete(leaseId)
+      return undefined
+    }
+    this.#running--
+    return entry.run
+  }
+
+  #expect (leaseId: string, how: string, from: readonly LeaseState[]): Entry<R> {
+    const entry = this.#entries.get(leaseId)
+    if (entry === undefined) throw new UnknownLeaseError(leaseId)
+    if (!from.includes(entry.state)) {
+      throw new LeaseStateError(`lease ${leaseId} is ${entry.state}; only a ${from.join(' or ')} lease can be ${how}`)
+    }
+    return entry
+  }
+}

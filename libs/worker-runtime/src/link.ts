@@ -1,0 +1,231 @@
+/**
+ * Everything the worker says to and hears from its accumulation points, and one `Link` per
+ * accumulation point, keyed by its peer id: its leases, its result outbox, its renewals, its pull
+ * backoff and its typed calls (report, renew, release). Every wire call of the runtime is in this
+ * file, so that a change of transport changes this file alone.
+ */
+import type { Peer } from '@cycleshare/peer'
+import {
+  MessageKind, PROTOCOL_COORDINATOR, PROTOCOL_WORKER, TOPIC_PULL, TOPIC_WORK,
+  decodeGossip, decodeRequest, decodeResponse, encode, isProtocolError, msg,
+  type ChunkResult, type Lease
+} from '@cycleshare/protocol'
+import { defaultLinkInit } from './constants.js'
+import { NotAnAccumulationPointError } from './errors.js'
+import type { Run } from './executor.js'
+import { createLeaseBook, LeaseState, type LeaseBook } from './lease-book.js'
+import type { Logger } from './logger.js'
+import { createRenewals, type RenewAnswer, type Renewals } from './renewals.js'
+import { createResultOutbox, type ResultOutbox } from './result-outbox.js'
+
+/** The part of a peer node the runtime uses. */
+export type LinkPeer = Pick<Peer, 'request' | 'handle' | 'subscribe' | 'publish' | 'topicPeers'>
+
+export interface LinkInit {
+  /** The accumulation point's peer id. */
+  peerId: string
+  /** First wait for an answer to a pull; doubles up to `pullRetryMaxMs`. @defaultValue 250 */
+  pullRetryMs?: number
+  /** @defaultValue 5_000 */
+  pullRetryMaxMs?: number
+  /** How long results may wait to travel together while more are coming. @defaultValue 150 */
+  reportCoalesceMs?: number
+}
+
+export interface LinkComponents {
+  peer: LinkPeer
+  log: Logger
+  /** The accumulation point says these leases are no longer ours (from a renewal). */
+  lost: (link: Link, leaseIds: string[]) => void
+}
+
+export interface Link {
+  readonly peerId: string
+  /** Its leases: queued, running, and reported until it answers. */
+  readonly book: LeaseBook<Run>
+  /** Its finished results, until it answers for them. */
+  readonly outbox: ResultOutbox
+  readonly renewals: Renewals
+  /** True while a pull it may have heard is waiting for an answer. */
+  readonly pullPending: boolean
+  /**
+   * A pull went out: if neither an assign nor a `work` announcement comes from this accumulation
+   * point within the backoff, the next wait doubles and `retry` is called.
+   */
+  pullSent(retry: () => void): void
+  /** It answered (assigned, or announced work): the backoff starts over. */
+  pullAnswered(): void
+  /** Sends a batch of results; resolves with the lease ids it answered for (accepted or rejected). */
+  report(results: ChunkResult[]): Promise<string[]>
+  renew(leaseIds: string[]): Promise<RenewAnswer>
+  /** Gives leases back unfinished; a failure is logged (they expire on their own and are reissued). */
+  release(leaseIds: string[], signal: AbortSignal): Promise<void>
+  /** Starts its renewals. */
+  start(): void
+  /** Stops renewing and pulling for it; its outbox is stopped on its own, after a last drain. */
+  stop(): void
+}
+
+export function createLink (components: LinkComponents, init: LinkInit): Link {
+  return new AccumulationPointLink(components, { ...defaultLinkInit, ...init })
+}
+
+class AccumulationPointLink implements Link {
+  readonly peerId: string
+  readonly book = createLeaseBook<Run>()
+  readonly outbox: ResultOutbox
+  readonly renewals: Renewals
+  private readonly peer: LinkPeer
+  private readonly log: Logger
+  private pullTimer?: NodeJS.Timeout
+  private pullRetryMs: number
+
+  constructor (components: LinkComponents, private readonly init: Required<LinkInit>) {
+    this.peerId = init.peerId
+    this.peer = components.peer
+    this.log = components.log
+    this.pullRetryMs = init.pullRetryMs
+    // While chunks are still running, results wait briefly to travel together; the last one of a
+    // burst goes at once.
+    this.outbox = createResultOutbox(async (results) => {
+      const answered = await this.report(results)
+      for (const id of answered) if (this.book.state(id) === LeaseState.Reported) this.book.acknowledge(id)
+      return answered
+    }, { coalesceMs: init.reportCoalesceMs, moreComing: () => this.book.held > 0 })
+    this.renewals = createRenewals({
+      unfinished: () => this.book.unfinished(),
+      renew: async (ids) => await this.renew(ids),
+      lost: (ids) => { components.lost(this, ids) },
+      log: this.log
+    })
+  }
+
+  get pullPending (): boolean {
+    return this.pullTimer !== undefined
+  }
+
+  start (): void {
+    this.renewals.start()
+  }
+
+  stop (): void {
+    this.renewals.stop()
+    clearTimeout(this.pullTimer)
+    this.pullTimer = undefined
+  }
+
+  pullSent (retry: () => void): void {
+    clearTimeout(this.pullTimer)
+    this.pullTimer = setTimeout(() => {
+      this.pullTimer = undefined
+      this.pullRetryMs = Math.min(this.pullRetryMs * 2, this.init.pullRetryMaxMs)
+      retry()
+    }, this.pullRetryMs)
+    this.pullTimer.unref()
+  }
+
+  pullAnswered (): void {
+    clearTimeout(this.pullTimer)
+    this.pullTimer = undefined
+    this.pullRetryMs = this.init.pullRetryMs
+  }
+
+  /**
+   * A batch the accumulation point refuses as a whole (a result too big or malformed) is split,
+   * so that one bad result cannot hold back the others; a result refused on its own is dropped, as
+   * resending it unchanged would be refused again.
+   */
+  async report (results: ChunkResult[]): Promise<string[]> {
+    let answer
+    try {
+      const frame = encode(msg.report(results))
+      answer = decodeResponse(await this.peer.request(this.peerId, PROTOCOL_COORDINATOR, frame), MessageKind.Reported)
+    } catch (err) {
+      if (!isProtocolError(err)) throw err // unreachable, restarting, or failing for now: retry later
+      if (results.length === 1) {
+        this.log.error({ leaseId: results[0].leaseId, err: (err as Error).message }, 'result refused by the coordinator; dropped')
+        return [results[0].leaseId]
+      }
+      const answered: string[] = []
+      for (const r of results) answered.push(...await this.report([r]))
+      return answered
+    }
+    for (const r of answer.rejected) this.log.warn({ leaseId: r.leaseId, reason: r.reason }, 'result rejected')
+    return [...answer.accepted, ...answer.rejected.map(r => r.leaseId)]
+  }
+
+  async renew (leaseIds: string[]): Promise<RenewAnswer> {
+    const answer = decodeResponse(await this.peer.request(this.peerId, PROTOCOL_COORDINATOR, encode(msg.renew(leaseIds))), MessageKind.Renewed)
+    return { ttlMs: answer.ttlMs, lost: answer.lost }
+  }
+
+  async release (leaseIds: string[], signal: AbortSignal): Promise<void> {
+    try {
+      decodeResponse(await this.peer.request(this.peerId, PROTOCOL_COORDINATOR, encode(msg.release(leaseIds)), { signal }), MessageKind.Released)
+    } catch (err) {
+      // The leases expire on their own and are reissued; nothing is lost, only delayed.
+      this.log.warn({ leases: leaseIds.length, err: (err as Error).message }, 'could not release leases')
+    }
+  }
+}
+
+/** What the worker's side of the wire asks the runtime. */
+export interface WorkerRequestHandlers {
+  /** Whether `peerId` is an accumulation point this worker works for. */
+  worksFor(peerId: string): boolean
+  /** Leases offered by accumulation point `from`: the ids taken and refused. */
+  assign(from: string, leases: Lease[]): { accepted: string[], refused: string[] }
+  /** `from` calls these leases off: the ids we held. */
+  cancel(from: string, leaseIds: string[]): string[]
+}
+
+/**
+ * Answers assign and cancel requests. A peer this worker does not work for is refused, as is a
+ * request that does not decode; neither is ever thrown past the handler.
+ */
+export async function serveWorkerRequests (peer: LinkPeer, handlers: WorkerRequestHandlers, log: Logger): Promise<void> {
+  await peer.handle(PROTOCOL_WORKER, (data, from) => {
+    if (!handlers.worksFor(from)) return encode(msg.error(new NotAnAccumulationPointError(from)))
+    try {
+      const request = decodeRequest(data, PROTOCOL_WORKER)
+      if (request.kind === MessageKind.Assign) {
+        const { accepted, refused } = handlers.assign(from, request.leases)
+        return encode(msg.assigned(accepted, refused))
+      }
+      return encode(msg.cancelled(handlers.cancel(from, request.leaseIds)))
+    } catch (err) {
+      log.warn({ from, err: (err as Error).message }, 'refused a bad request')
+      return encode(msg.error(err))
+    }
+  })
+}
+
+/**
+ * Calls `heard(from)` for each `work` announcement from an accumulation point this worker works
+ * for; gossip from anyone else is ignored unread, and gossip that does not decode is dropped.
+ * Returns a function that stops listening.
+ */
+export function listenForWork (peer: LinkPeer, worksFor: (peerId: string) => boolean, heard: (from: string) => void, log: Logger): () => void {
+  return peer.subscribe(TOPIC_WORK, (data, from) => {
+    if (!worksFor(from)) return
+    try {
+      if (decodeGossip(data).kind !== MessageKind.Work) return
+    } catch (err) {
+      log.warn({ from, err: (err as Error).message }, 'dropped a bad gossip message')
+      return
+    }
+    heard(from)
+  })
+}
+
+/** Peers that would hear a pull now: those subscribed to the pull topic. */
+export function pullListeners (peer: LinkPeer): Set<string> {
+  return new Set(peer.topicPeers(TOPIC_PULL))
+}
+
+/** Publishes a pull: gossip, so every accumulation point on the topic hears the same one. */
+export function publishPull (peer: LinkPeer, slots: number, tasks: string[], threads: number, log: Logger): void {
+  peer.publish(TOPIC_PULL, encode(msg.pull({ slots, tasks, capacity: { threads } }))).catch((err: Error) => {
+    log.warn({ err: err.message }, 'could not publish a pull')
+  })
+}

@@ -1,0 +1,200 @@
+/**
+ * The runtime working for two accumulation points at once, over a peer and a pool faked in this
+ * process: no network, no threads. Each run waits until the test finishes it.
+ */
+import { describe, expect, it, vi } from 'vitest'
+import type { Peer, RequestHandler, TopicHandler } from '@cycleshare/peer'
+import {
+  PROTOCOL_WORKER, TOPIC_WORK, decode, decodeResponse, encode, msg,
+  type AssignedMessage, type Lease, type Message
+} from '@cycleshare/protocol'
+import { taskNames, type BatchOutcome, type TaskPool } from '@cycleshare/tasks'
+import type { IdleMonitor } from './idle-monitor.js'
+import type { Logger } from './logger.js'
+import { createWorkerRuntime, type WorkerRuntime } from './runtime.js'
+
+const A = '12D3KooWEKFUNYdKndRtqxasUsCDXuTCSQvea3TWeWdfQcW2b45K'
+const B = '12D3KooWJWoaqZhDaoEFshF7Rh1bpY9ohihFhzcW6d69Lr2NASuq'
+const stranger = '12D3KooWRBy97UB99e3J6hiPesre1MZeuNQvfan4gBziswrRJsNK'
+
+// Chunks of 50 ms or more (the first guess) run one at a time.
+const lease = (leaseId: string, index = 0): Lease =>
+  ({ leaseId, jobId: 'j', index, attempt: 1, task: 'primes', input: { from: index, to: index + 1 }, ttlMs: 30_000 })
+
+interface Sent { to: string, message: Message }
+
+function fakePeer (): { peer: Peer, sent: Sent[], pulls: Message[], ask: (from: string, m: Message) => Promise<Message>, gossip: (topic: string, from: string, m: Message) => void } {
+  let serve: RequestHandler | undefined
+  const topics = new Map<string, TopicHandler>()
+  const sent: Sent[] = []
+  const pulls: Message[] = []
+  const peer = {
+    peerId: '12D3KooWCsb17z8AhM5QyxfaBy3hSRbe9KLoqcH3hJK1pHH3NUqE',
+    multiaddrs: () => ['/ip4/127.0.0.1/tcp/4002/p2p/12D3KooWCsb17z8AhM5QyxfaBy3hSRbe9KLoqcH3hJK1pHH3NUqE'],
+    handle: async (protocol: string, handler: RequestHandler) => { expect(protocol).toBe(PROTOCOL_WORKER); serve = handler },
+    subscribe: (topic: string, handler: TopicHandler) => { topics.set(topic, handler); return () => { topics.delete(topic) } },
+    publish: async (_topic: string, data: Uint8Array) => { pulls.push(decode(data)) },
+    topicPeers: () => [A, B],
+    on: () => () => {},
+    request: async (to: string, _protocol: string, data: Uint8Array) => {
+      const message = decode(data)
+      sent.push({ to, message })
+      switch (message.kind) {
+        case 'report': return encode(msg.reported(message.results.map(r => r.leaseId), []))
+        case 'renew': return encode(msg.renewed(message.leaseIds, 30_000, []))
+        case 'release': return encode(msg.released(message.leaseIds))
+        default: throw new Error(`unexpected ${message.kind}`)
+      }
+    }
+  }
+  return {
+    peer: peer as unknown as Peer,
+    sent,
+    pulls,
+    ask: async (from, m) => decode(await serve!(encode(m), from)),
+    gossip: (topic, from, m) => { topics.get(topic)?.(encode(m), from) }
+  }
+}
+
+/** A pool whose runs end when the test says so, in the order they started. */
+function manualPool (threads: number): TaskPool & { runs: Array<{ input: unknown, finish: () => void }> } {
+  const runs: Array<{ input: unknown, finish: () => void }> = []
+  return {
+    runs,
+    threads,
+    running: 0,
+    start: async () => {},
+    stop: async () => {},
+    run: async (_task, input, signal) => await new Promise((resolve, reject) => {
+      runs.push({ input, finish: () => { resolve({ count: 1 }) } })
+      signal?.addEventListener('abort', () => { reject(Object.assign(new Error('aborted'), { name: 'TaskAbortedError' })) })
+    }),
+    runBatch: async (): Promise<BatchOutcome[]> => { throw new Error('no batches: chunks here are slow') }
+  }
+}
+
+const alwaysIdle: IdleMonitor = {
+  state: { idle: true, otherLoad: 0, onBattery: false, reason: 'always idle (max load 100%)' },
+  onChange: () => () => {},
+  start: async () => {},
+  stop: async () => {},
+  sample: async () => alwaysIdle.state
+}
+
+function recordingLog (): Logger & { lines: Array<[string, Record<string, unknown>]> } {
+  const lines: Array<[string, Record<string, unknown>]> = []
+  const at = (fields: Record<string, unknown>, message: string): void => { lines.push([message, fields]) }
+  return { lines, debug: () => {}, info: at, warn: at, error: at }
+}
+
+async function twoPoints (): Promise<{ runtime: WorkerRuntime, net: ReturnType<typeof fakePeer>, pool: ReturnType<typeof manualPool>, log: ReturnType<typeof recordingLog> }> {
+  const net = fakePeer()
+  const pool = manualPool(1)
+  const log = recordingLog()
+  // One thread, prefetch 2: capacity 1 + max(2, ⌈200 / 50⌉) = 5, over both accumulation points.
+  const runtime = createWorkerRuntime({ peer: net.peer, pool, idle: alwaysIdle, log }, { accumulationPoints: [A, B], prefetch: 2 })
+  await runtime.start()
+  return { runtime, net, pool, log }
+}
+
+const assigned = (m: Message): AssignedMessage => decodeResponse(encode(m), 'assigned')
+
+describe('worker runtime with two accumulation points', () => {
+  it('shares one capacity between them and refuses an assign beyond it', async () => {
+    const { runtime, net } = await twoPoints()
+    expect(runtime.capacity).toBe(5)
+    // One pull, heard by both: each is offered an equal part of the free slots, ⌊5 / 2⌋.
+    expect(net.pulls).toEqual([msg.pull({ slots: 2, tasks: taskNames(), capacity: { threads: 1 } })])
+    const fromA = assigned(await net.ask(A, msg.assign([lease('a1'), lease('a2'), lease('a3')])))
+    expect(fromA).toMatchObject({ accepted: ['a1', 'a2', 'a3'], refused: [] })
+    // The same lease id from another accumulation point is another lease.
+    const fromB = assigned(await net.ask(B, msg.assign([lease('a1'), lease('b2'), lease('b3'), lease('b4')])))
+    expect(fromB).toMatchObject({ accepted: ['a1', 'b2'], refused: ['b3', 'b4'] })
+    expect(runtime.held).toBe(5)
+    // Sent again: held already, so accepted, and nothing more is taken.
+    expect(assigned(await net.ask(A, msg.assign([lease('a1')])))).toMatchObject({ accepted: ['a1'], refused: [] })
+    expect(runtime.held).toBe(5)
+    await runtime.stop()
+  })
+
+  it('refuses requests from a peer it does not work for, and ignores its gossip', async () => {
+    const { runtime, net } = await twoPoints()
+    const answer = await net.ask(stranger, msg.assign([lease('x')]))
+    expect(answer).toMatchObject({ kind: 'error', message: `peer ${stranger} is not this worker's coordinator` })
+    expect(await net.ask(stranger, msg.cancel(['x']))).toMatchObject({ kind: 'error' })
+    const pulls = net.pulls.length
+    net.gossip(TOPIC_WORK, stranger, msg.work({ pending: 5, tasks: ['primes'] }))
+    expect(net.pulls).toHaveLength(pulls)
+    expect(runtime.held).toBe(0)
+    await runtime.stop()
+  })
+
+  it('gives free threads to each accumulation point in turn and reports each result to where it came from', async () => {
+    const { runtime, net, pool } = await twoPoints()
+    await net.ask(A, msg.assign([lease('a1', 1), lease('a2', 2)]))
+    await net.ask(B, msg.assign([lease('b1', 11), lease('b2', 12)]))
+    const order: unknown[] = []
+    for (let i = 0; i < 4; i++) {
+      await vi.waitFor(() => { expect(pool.runs).toHaveLength(i + 1) })
+      order.push(pool.runs[i].input)
+      pool.runs[i].finish()
+    }
+    expect(order).toEqual([{ from: 1, to: 2 }, { from: 11, to: 12 }, { from: 2, to: 3 }, { from: 12, to: 13 }])
+    await vi.waitFor(() => { expect(runtime.held).toBe(0) })
+    await runtime.stop()
+    const reported = (to: string): string[] => net.sent.filter(s => s.to === to && s.message.kind === 'report')
+      .flatMap(s => s.message.kind === 'report' ? s.message.results.map(r => r.leaseId) : [])
+    expect(reported(A).sort()).toEqual(['a1', 'a2'])
+    expect(reported(B).sort()).toEqual(['b1', 'b2'])
+  })
+
+  it('cancels only the named accumulation point\'s lease, even when the other holds the same id', async () => {
+    const { runtime, net, pool, log } = await twoPoints()
+    await net.ask(A, msg.assign([lease('same', 1)]))
+    await net.ask(B, msg.assign([lease('same', 2)]))
+    await vi.waitFor(() => { expect(pool.runs).toHaveLength(1) })
+    expect(await net.ask(B, msg.cancel(['same', 'unknown']))).toMatchObject({ kind: 'cancelled', cancelled: ['same'] })
+    expect(log.lines).toContainEqual(['leases cancelled', { from: B, leases: 1 }])
+    expect(runtime.held).toBe(1)
+    pool.runs[0].finish()
+    await vi.waitFor(() => { expect(net.sent.some(s => s.to === A && s.message.kind === 'report')).toBe(true) })
+    expect(net.sent.filter(s => s.to === B)).toEqual([])
+    await runtime.stop()
+  })
+
+  it('on stop, gives each accumulation point back its own unfinished leases', async () => {
+    const { runtime, net, pool, log } = await twoPoints()
+    await net.ask(A, msg.assign([lease('a1'), lease('a2')]))
+    await net.ask(B, msg.assign([lease('b1')]))
+    await vi.waitFor(() => { expect(pool.runs).toHaveLength(1) })
+    await runtime.stop()
+    const released = net.sent.filter(s => s.message.kind === 'release').map(s => [s.to, s.message])
+    expect(released).toEqual(expect.arrayContaining([[A, msg.release(['a1', 'a2'])], [B, msg.release(['b1'])]]))
+    expect(released).toHaveLength(2)
+    expect(log.lines).toContainEqual(['worker stopped', { released: 3, unreported: 0, chunksDone: 0 }])
+  })
+
+  it('adds and removes accumulation points while running', async () => {
+    const { runtime, net } = await twoPoints()
+    await net.ask(B, msg.assign([lease('b1')]))
+    runtime.addAccumulationPoint(stranger)
+    expect(runtime.accumulationPoints).toEqual([A, B, stranger])
+    expect(assigned(await net.ask(stranger, msg.assign([lease('s1')])))).toMatchObject({ accepted: ['s1'] })
+    await runtime.removeAccumulationPoint(B)
+    expect(runtime.accumulationPoints).toEqual([A, stranger])
+    expect(net.sent.filter(s => s.to === B).map(s => s.message)).toEqual([msg.release(['b1'])])
+    expect(await net.ask(B, msg.assign([lease('b2')]))).toMatchObject({ kind: 'error' })
+    expect(() => { runtime.addAccumulationPoint('not a peer id') }).toThrow('peerId must be a peer id')
+    await runtime.stop()
+  })
+
+  it('checks its options, naming the one that is wrong', () => {
+    const { peer } = fakePeer()
+    const components = { peer, pool: manualPool(2), idle: alwaysIdle, log: recordingLog() }
+    expect(() => createWorkerRuntime(components, { accumulationPoints: [A, A] })).toThrow(`options.accumulationPoints lists ${A} twice`)
+    expect(() => createWorkerRuntime(components, { accumulationPoints: ['/ip4/1.2.3.4'] })).toThrow('options.accumulationPoints[0] must be a peer id')
+    expect(() => createWorkerRuntime(components, { threads: 3 })).toThrow('options.threads is 3 but the pool given has 2 threads')
+    expect(() => createWorkerRuntime(components, { maxCpu: 0 })).toThrow('options.maxCpu must be from 1 to 100, got 0')
+    expect(() => createWorkerRuntime(components, { prefetch: 1.5 })).toThrow('options.prefetch must be an integer')
+  })
+})

@@ -1,0 +1,335 @@
+/**
+ * The worker runtime: one link per accumulation point (each with its own leases and outbox), one
+ * executor and one pacing estimate shared by all of them. Capacity is shared: the leases held for
+ * every accumulation point together never exceed it, and an assign beyond it is refused; a pull
+ * offers each accumulation point that hears it an equal part of the free slots. Free threads go
+ * round the accumulation points in turn.
+ */
+import type { Peer } from '@cycleshare/peer'
+import type { Lease } from '@cycleshare/protocol'
+import { createTaskPool, taskNames, type Startable, type TaskPool } from '@cycleshare/tasks'
+import { NotAnAccumulationPointError } from './errors.js'
+import { createExecutor, pickBatch, type Executor, type Run, type RunEnd } from './executor.js'
+import type { IdleMonitor, IdleState } from './idle-monitor.js'
+import { LeaseState } from './lease-book.js'
+import { createLink, listenForWork, publishPull, pullListeners, serveWorkerRequests, type Link } from './link.js'
+import type { Logger } from './logger.js'
+import { checkPeerId, workerRuntimeOptions, type WorkerRuntimeInit, type WorkerRuntimeOptions } from './options.js'
+import { createPacing, type Pacing } from './pacing.js'
+
+export interface WorkerRuntimeComponents {
+  /** The libp2p node, started before the runtime (and stopped after it). */
+  peer: Peer
+  /**
+   * The task pool, started and stopped by its owner. Without one the runtime makes its own from
+   * `threads` and `maxMemoryMb`, and starts and stops it itself.
+   */
+  pool?: TaskPool
+  /** Whether the machine may work now; started and stopped by its owner. */
+  idle: IdleMonitor
+  log: Logger
+}
+
+export interface WorkerRuntime extends Startable {
+  /** Peer ids of the accumulation points this worker works for. */
+  readonly accumulationPoints: string[]
+  /** The most leases held at once over all accumulation points (it grows as chunks prove fast). */
+  readonly capacity: number
+  /** Leases queued or running, over all accumulation points. */
+  readonly held: number
+  /** Starts working for `peerId` too (a no-op if it already does, or once stopping). */
+  addAccumulationPoint(peerId: string): void
+  /**
+   * Stops working for `peerId`: its unfinished leases go back to it and its finished results are
+   * delivered, within the shutdown grace period. A no-op for a peer it does not work for.
+   */
+  removeAccumulationPoint(peerId: string): Promise<void>
+}
+
+export function createWorkerRuntime (components: WorkerRuntimeComponents, init: WorkerRuntimeInit = {}): WorkerRuntime {
+  return new Runtime(components, workerRuntimeOptions(init, components.pool))
+}
+
+type DropReason = 'cancelled' | 'lost'
+
+class Runtime implements WorkerRuntime {
+  private readonly peer: Peer
+  private readonly pool: TaskPool
+  /** The pool is ours to start and stop. */
+  private readonly ownPool: boolean
+  private readonly idle: IdleMonitor
+  private readonly log: Logger
+  private readonly executor: Executor
+  private readonly pacing: Pacing
+  private readonly tasks = taskNames()
+  private readonly canRun = new Set(this.tasks)
+  private readonly links = new Map<string, Link>()
+  /** The links again, in the order free threads visit them. */
+  private order: Link[] = []
+  private turn = 0
+  private started = false
+  private stopping = false
+  private chunksDone = 0
+  private readonly unsubscribe: Array<() => void> = []
+
+  constructor (components: WorkerRuntimeComponents, private readonly options: WorkerRuntimeOptions) {
+    this.peer = components.peer
+    this.idle = components.idle
+    this.log = components.log
+    this.ownPool = components.pool === undefined
+    this.pool = components.pool ?? createTaskPool({ threads: options.threads, maxMemoryMb: options.maxMemoryMb })
+    this.pacing = createPacing({ threads: options.threads, prefetch: options.prefetch })
+    this.executor = createExecutor({ pool: this.pool, log: this.log, threadFree: () => { this.pump() } }, options)
+    for (const peerId of options.accumulationPoints) this.addLink(peerId)
+  }
+
+  get accumulationPoints (): string[] {
+    return [...this.links.keys()]
+  }
+
+  get capacity (): number {
+    return this.pacing.capacity
+  }
+
+  get held (): number {
+    let held = 0
+    for (const link of this.order) held += link.book.held
+    return held
+  }
+
+  async start (): Promise<void> {
+    if (this.started) return
+    this.started = true
+    if (this.ownPool) await this.pool.start()
+    const worksFor = (peerId: string): boolean => this.links.has(peerId)
+    await serveWorkerRequests(this.peer, {
+      worksFor,
+      assign: (from, leases) => this.assign(this.linkOf(from), leases),
+      cancel: (from, leaseIds) => this.drop(this.linkOf(from), leaseIds, 'cancelled')
+    }, this.log)
+    this.unsubscribe.push(
+      listenForWork(this.peer, worksFor, (from) => {
+        // Work is pending and we may have free slots: our last pull may have been lost.
+        this.links.get(from)?.pullAnswered()
+        this.maybePull()
+      }, this.log),
+      this.peer.on('subscription-change', () => { this.maybePull() }),
+      this.peer.on('peer:connect', (peerId) => {
+        const link = this.links.get(peerId)
+        if (link === undefined) return
+        link.outbox.retryNow()
+        this.maybePull()
+      }),
+      this.idle.onChange((state) => { this.onIdleChange(state) })
+    )
+    for (const link of this.order) link.start()
+    this.log.info({
+      peerId: this.peer.peerId,
+      multiaddrs: this.peer.multiaddrs(),
+      accumulationPoints: this.accumulationPoints,
+      threads: this.options.threads,
+      capacity: this.capacity,
+      idle: this.idle.state.reason
+    }, 'worker ready')
+    this.maybePull()
+  }
+
+  /** Stops pulling, aborts running chunks, gives unfinished leases back and delivers finished results. */
+  async stop (): Promise<void> {
+    if (!this.started || this.stopping) return
+    this.stopping = true
+    for (const u of this.unsubscribe.splice(0)) u()
+    this.executor.stop()
+    const left = await Promise.all(this.order.map(async link => await this.leave(link)))
+    this.log.info({
+      released: left.reduce((n, l) => n + l.released, 0),
+      unreported: left.reduce((n, l) => n + l.unreported, 0),
+      chunksDone: this.chunksDone
+    }, 'worker stopped')
+    if (this.ownPool) await this.pool.stop()
+  }
+
+  addAccumulationPoint (peerId: string): void {
+    checkPeerId(peerId, 'peerId')
+    if (this.links.has(peerId) || this.stopping) return
+    const link = this.addLink(peerId)
+    this.log.info({ accumulationPoint: peerId }, 'working for an accumulation point')
+    if (!this.started) return
+    link.start()
+    this.maybePull()
+  }
+
+  async removeAccumulationPoint (peerId: string): Promise<void> {
+    const link = this.links.get(peerId)
+    if (link === undefined) return
+    this.links.delete(peerId)
+    this.order = this.order.filter(l => l !== link)
+    const { released, unreported } = await this.leave(link)
+    this.log.info({ accumulationPoint: peerId, released, unreported }, 'left an accumulation point')
+    setImmediate(() => { this.pump(); this.maybePull() })
+  }
+
+  private addLink (peerId: string): Link {
+    const link = createLink({ peer: this.peer, log: this.log, lost: (l, ids) => { this.drop(l, ids, 'lost') } }, { peerId })
+    this.links.set(peerId, link)
+    this.order.push(link)
+    return link
+  }
+
+  private linkOf (peerId: string): Link {
+    const link = this.links.get(peerId)
+    if (link === undefined) throw new NotAnAccumulationPointError(peerId)
+    return link
+  }
+
+  /**
+   * Gives back what `link`'s accumulation point gave us and has not finished, and delivers its
+   * finished results, within the grace period.
+   */
+  private async leave (link: Link): Promise<{ released: number, unreported: number }> {
+    link.stop()
+    const unfinished = link.book.unfinished()
+    for (const id of unfinished) {
+      const run = link.book.release(id)
+      if (run !== undefined && !run.batched) run.abort()
+    }
+    const graceMs = this.options.shutdownGraceMs
+    await Promise.all([
+      unfinished.length > 0 ? link.release(unfinished, AbortSignal.timeout(graceMs)) : undefined,
+      link.outbox.drain(graceMs)
+    ])
+    link.outbox.stop()
+    return { released: unfinished.length, unreported: link.outbox.size }
+  }
+
+  private assign (link: Link, leases: Lease[]): { accepted: string[], refused: string[] } {
+    const accepted: string[] = []
+    const refused: string[] = []
+    const capacity = this.pacing.capacity
+    const idle = this.idle.state.idle
+    let held = this.held
+    for (const lease of leases) {
+      if (link.book.state(lease.leaseId) !== undefined) {
+        accepted.push(lease.leaseId) // an assign sent again: we hold it already
+        continue
+      }
+      if (!this.stopping && idle && held < capacity && this.canRun.has(lease.task)) {
+        link.book.accept(lease)
+        held++
+        accepted.push(lease.leaseId)
+        link.renewals.noteTtl(lease.ttlMs)
+      } else {
+        refused.push(lease.leaseId)
+      }
+    }
+    link.pullAnswered()
+    this.log.debug({ from: link.peerId, accepted: accepted.length, refused: refused.length }, 'assigned')
+    setImmediate(() => {
+      this.pump()
+      this.maybePull()
+    })
+    return { accepted, refused }
+  }
+
+  /** Starts queued chunks while threads are free, visiting the accumulation points in turn. */
+  private pump (): void {
+    while (!this.stopping && this.executor.freeThreads > 0) {
+      const link = this.nextWithWork()
+      if (link === undefined) return
+      const leases = pickBatch(link.book.waiting(), link.book.queued, this.pacing.chunkMs, this.options.threads)
+      const run: Run = this.executor.run(leases, (end) => { this.ended(link, leases, run, end) })
+      for (const lease of leases) link.book.start(lease.leaseId, run)
+    }
+  }
+
+  private nextWithWork (): Link | undefined {
+    const n = this.order.length
+    for (let i = 0; i < n; i++) {
+      const link = this.order[(this.turn + i) % n]
+      if (link.book.queued > 0) {
+        this.turn = (this.turn + i + 1) % n
+        return link
+      }
+    }
+    return undefined
+  }
+
+  /**
+   * A run ended (its thread is already free, so the outbox sees how much more is coming): the
+   * results of leases still held in this run become owed; one cancelled, lost or given back
+   * meanwhile is gone, and nobody wants its result.
+   */
+  private ended (link: Link, leases: Lease[], run: Run, end: RunEnd): void {
+    const { results } = end
+    leases.forEach((lease, i) => {
+      if (link.book.runOf(lease.leaseId) !== run) return
+      if (results === undefined) {
+        // Aborted while still ours: nothing will come of it, so it goes back.
+        link.book.release(lease.leaseId)
+        void link.release([lease.leaseId], AbortSignal.timeout(this.options.shutdownGraceMs))
+        return
+      }
+      link.book.finish(lease.leaseId)
+      this.chunksDone++
+      link.outbox.add(results[i])
+    })
+    if (results !== undefined && end.paced) this.pacing.record(end.ranMs, leases.length)
+    this.maybePull()
+  }
+
+  /** Stops the named leases of `link` wherever they are; returns those it held unfinished. */
+  private drop (link: Link, leaseIds: string[], why: DropReason): string[] {
+    const dropped: string[] = []
+    for (const id of leaseIds) {
+      const state = link.book.state(id)
+      if (state !== LeaseState.Queued && state !== LeaseState.Running) continue
+      const run = why === 'cancelled' ? link.book.cancel(id) : link.book.lose(id)
+      if (run !== undefined && !run.batched) run.abort()
+      dropped.push(id)
+    }
+    if (dropped.length > 0) {
+      this.log.info({ from: link.peerId, leases: dropped.length }, `leases ${why}`)
+      setImmediate(() => { this.pump(); this.maybePull() })
+    }
+    return dropped
+  }
+
+  /**
+   * Publishes a pull for the free slots, if the machine is idle and an accumulation point due one
+   * can hear it. A pull is gossip that every accumulation point on the topic hears, so the slots
+   * are split between those that hear it; each link waits for its own answer. One not yet on the
+   * topic is pulled for when its subscription arrives.
+   */
+  private maybePull (): void {
+    if (!this.started || this.stopping || !this.idle.state.idle) return
+    if (this.order.every(link => link.pullPending)) return
+    const held = this.held
+    if (this.pacing.slotsToPull(held) === 0) return
+    const listening = pullListeners(this.peer)
+    let hearing = 0
+    let due = false
+    for (const link of this.order) {
+      if (!listening.has(link.peerId)) continue
+      hearing++
+      if (link.pullPending) continue
+      link.pullSent(() => { this.maybePull() })
+      due = true
+    }
+    if (due) publishPull(this.peer, this.pacing.slotsToPull(held, hearing), this.tasks, this.options.threads, this.log)
+  }
+
+  private onIdleChange (state: IdleState): void {
+    this.log.info({ idle: state.idle, reason: state.reason }, state.idle ? 'machine idle: pulling work' : 'machine busy: stepping back')
+    if (state.idle) {
+      for (const link of this.order) link.pullAnswered()
+      this.maybePull()
+      return
+    }
+    // The owner wants the machine: give back what has not started; running chunks finish at low priority.
+    for (const link of this.order) {
+      const waiting = link.book.waitingIds()
+      for (const id of waiting) link.book.release(id)
+      if (waiting.length > 0) void link.release(waiting, AbortSignal.timeout(this.options.shutdownGraceMs))
+    }
+  }
+}
