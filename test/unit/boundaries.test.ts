@@ -5,18 +5,25 @@
  * NestJS or libp2p itself; nobody reaches into another package's files.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { builtinModules } from 'node:module'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 
-interface Project { name: string, dir: string, tags: string[], exports: string[] }
+interface Project { name: string, dir: string, tags: string[], exports: string[], dependencies: string[] }
 
 const projects: Project[] = ['libs', 'apps'].flatMap(group =>
   readdirSync(join(root, group)).map((d) => {
     const pkg = JSON.parse(readFileSync(join(root, group, d, 'package.json'), 'utf8'))
-    return { name: pkg.name, dir: join(root, group, d), tags: pkg.nx?.tags ?? [], exports: Object.keys(pkg.exports ?? { '.': 1 }) }
+    return {
+      name: pkg.name,
+      dir: join(root, group, d),
+      tags: pkg.nx?.tags ?? [],
+      exports: Object.keys(pkg.exports ?? { '.': 1 }),
+      dependencies: Object.keys({ ...pkg.dependencies, ...pkg.peerDependencies })
+    }
   }))
 const byName = new Map(projects.map(p => [p.name, p]))
 
@@ -30,7 +37,9 @@ const forbidden: Record<string, RegExp[]> = {
   'scope:cli': [/^@cycleshare\//, /^@nestjs\//, /^libp2p$/, /^@libp2p\//],
   'scope:worker-runtime': [/^@cycleshare\/(?!(protocol|peer|tasks)$)/, /^@nestjs\//, /^libp2p$/, /^@libp2p\//, /^@chainsafe\//],
   // The worker program is wiring: the runtime holds the policy, and it never reaches the coordinator's parts.
-  'scope:worker': [/^@cycleshare\/(scheduler|coordinator)$/, /^@nestjs\//]
+  'scope:worker': [/^@cycleshare\/(scheduler|coordinator)$/, /^@nestjs\//],
+  // The coordinator serves workers; it never runs their side.
+  'scope:coordinator': [/^@cycleshare\/(worker|worker-runtime)$/]
 }
 
 function sources (dir: string): string[] {
@@ -73,6 +82,20 @@ describe('project boundaries', () => {
         }
       }
       expect(broken).toEqual([])
+    })
+
+    it(`${project.name} declares every package its code imports`, () => {
+      const undeclared = new Set<string>()
+      // Tests and the suites other implementations run use the root's dev tools (vitest).
+      const code = sources(join(project.dir, 'src')).filter(f => !/(\.test|\.suite|\.bench-test)\.ts$|\/testing\//.test(f))
+      for (const file of code) {
+        for (const spec of imports(file)) {
+          if (spec.startsWith('.') || spec.startsWith('node:') || builtinModules.includes(spec)) continue
+          const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]
+          if (!project.dependencies.includes(name)) undeclared.add(`${file.slice(root.length + 1)} imports ${name}`)
+        }
+      }
+      expect([...undeclared]).toEqual([])
     })
   }
 })
