@@ -3,7 +3,7 @@ import {
   DialFailedError, FrameTooLargeError, ProtocolNotSupportedError, RequestAbortedError,
   RequestTimeoutError, StreamClosedError
 } from './errors.js'
-import { readFrames, writeFrame } from './frames.js'
+import { frameStream, type FrameStream } from './frames.js'
 import type { RequestOptions } from './types.js'
 
 /** Errors that already say what happened; anything else from the stream is a closed stream. */
@@ -35,6 +35,7 @@ export class Channel {
   private readonly waiting: Waiter[] = []
   private ended = false
   private idleTimer?: NodeJS.Timeout
+  private readonly frames: FrameStream
 
   private constructor (
     private readonly stream: Stream,
@@ -42,6 +43,7 @@ export class Channel {
     private readonly init: ChannelInit,
     private readonly onEnd: () => void
   ) {
+    this.frames = frameStream(stream, init.maxFrameBytes)
     void this.read()
     this.armIdle()
   }
@@ -77,7 +79,7 @@ export class Channel {
     if (options.signal?.aborted === true) onAbort()
     options.signal?.addEventListener('abort', onAbort, { once: true })
     try {
-      if (!this.ended) await writeFrame(this.stream, data)
+      if (!this.ended) await this.frames.write(data)
       return await answer
     } finally {
       clearTimeout(timeout)
@@ -103,7 +105,7 @@ export class Channel {
 
   private async read (): Promise<void> {
     try {
-      for await (const frame of readFrames(this.stream, this.init.maxFrameBytes)) {
+      for (let frame = await this.frames.read(); frame !== undefined; frame = await this.frames.read()) {
         const waiter = this.waiting.shift()
         if (waiter === undefined) throw new StreamClosedError(`the ${this.protocol} handler sent an answer nobody asked for`)
         waiter.resolve(frame)

@@ -4,7 +4,7 @@ import {
   DialFailedError, FrameTooLargeError, ProtocolNotSupportedError, RequestAbortedError,
   RequestTimeoutError, StreamClosedError
 } from './errors.js'
-import { readFrames, writeFrame } from './frames.js'
+import { frameStream } from './frames.js'
 import type { PeerLog, RequestHandler, RequestOptions } from './types.js'
 
 export interface RequestResponseComponents {
@@ -31,8 +31,9 @@ export async function serveStream (
     }, requestTimeoutMs)
   }
   armIdleTimer()
+  const frames = frameStream(stream, maxFrameBytes)
   try {
-    for await (const request of readFrames(stream, maxFrameBytes)) {
+    for (let request = await frames.read(); request !== undefined; request = await frames.read()) {
       clearTimeout(idle)
       const response = await handler(request, from)
       if (!(response instanceof Uint8Array)) {
@@ -41,7 +42,7 @@ export async function serveStream (
       if (response.byteLength > maxFrameBytes) {
         throw new FrameTooLargeError(`response of ${response.byteLength} bytes exceeds maxFrameBytes (${maxFrameBytes})`)
       }
-      await writeFrame(stream, response)
+      await frames.write(response)
       armIdleTimer()
     }
     await stream.close()
@@ -95,18 +96,16 @@ export async function sendRequest (
   // Reading a stream cannot be interrupted by a signal; resetting the stream ends the read.
   const onAbort = (): void => { stream.abort(new RequestAbortedError()) }
   signal.addEventListener('abort', onAbort, { once: true })
+  const frames = frameStream(stream, maxFrameBytes)
   try {
-    await writeFrame(stream, data, signal)
+    await frames.write(data, signal)
     await stream.close({ signal })
-    let answer: Uint8Array | undefined
-    for await (const frame of readFrames(stream, maxFrameBytes)) {
-      if (answer !== undefined) {
-        throw new StreamClosedError(`the ${protocol} handler sent more than one answer frame`)
-      }
-      answer = frame
-    }
+    const answer = await frames.read()
     // Reading on to the remote's close (it closes right after answering) ends the stream
     // gracefully on both sides instead of leaving it half open.
+    if (answer !== undefined && await frames.read() !== undefined) {
+      throw new StreamClosedError(`the ${protocol} handler sent more than one answer frame`)
+    }
     if (answer === undefined) {
       throw new StreamClosedError(`the ${protocol} stream ended without an answer (the remote handler failed or refused the request)`)
     }
