@@ -17,8 +17,9 @@ import { loadOrCreateIdentity } from './identity.js'
 import { peerOptions, type PeerOptions } from './options.js'
 import { Channel } from './channel.js'
 import { sendRequest, serveStream, type RequestResponseComponents } from './request-response.js'
+import { callRpc, rpcResponder, type RpcAnswer, type RpcCalls, type RpcHandlers, type RpcProtocol, type RpcRequest, type ServeOptions } from './rpc.js'
 import type {
-  Peer, PeerEventName, PeerInit, PeerLog, RequestHandler, RequestOptions, TopicHandler
+  CallOptions, Peer, PeerEventName, PeerInit, PeerLog, RequestHandler, TopicHandler
 } from './types.js'
 
 type Node = Libp2p<{ pubsub: GossipSub }>
@@ -158,7 +159,26 @@ class CyclesharePeer implements Peer {
     return this.node?.services.pubsub.getSubscribers(topic).map(String) ?? []
   }
 
+  async call<Calls extends RpcCalls, K extends keyof Calls & string> (
+    peer: string, rpc: RpcProtocol<Calls>, request: RpcRequest<Calls[K]> & { kind: K }, options: CallOptions = {}
+  ): Promise<RpcAnswer<Calls[K]>> {
+    return await callRpc(rpc, request, async frame => await this.exchange(peer, rpc.protocol, frame, options)) as RpcAnswer<Calls[K]>
+  }
+
+  async serve<Calls extends RpcCalls> (rpc: RpcProtocol<Calls>, handlers: RpcHandlers<Calls>, options: ServeOptions = {}): Promise<void> {
+    await this.handleFrames(rpc.protocol, rpcResponder(rpc, handlers, options, this.rr))
+  }
+
   async handle (protocol: string, handler: RequestHandler): Promise<void> {
+    await this.handleFrames(protocol, handler)
+  }
+
+  async request (peer: string, protocol: string, data: Uint8Array, options: CallOptions = {}): Promise<Uint8Array> {
+    return await this.exchange(peer, protocol, data, options)
+  }
+
+  /** Answers every frame on `protocol` with `handler`; the one server path of `serve` and `handle`. */
+  private async handleFrames (protocol: string, handler: RequestHandler): Promise<void> {
     if (typeof protocol !== 'string' || !protocol.startsWith('/')) {
       throw new TypeError(`protocol must be a string starting with "/", got ${JSON.stringify(protocol)}`)
     }
@@ -171,7 +191,8 @@ class CyclesharePeer implements Peer {
     }
   }
 
-  async request (peer: string, protocol: string, data: Uint8Array, options: RequestOptions = {}): Promise<Uint8Array> {
+  /** Sends one frame to `peer` and resolves with the answer frame; the one client path. */
+  private async exchange (peer: string, protocol: string, data: Uint8Array, options: CallOptions): Promise<Uint8Array> {
     const node = this.started()
     if (!(data instanceof Uint8Array)) throw new TypeError('data must be a Uint8Array')
     const target = parseTarget(peer)
@@ -186,7 +207,7 @@ class CyclesharePeer implements Peer {
   }
 
   /** The open channel to `peer` for `protocol`, opening one if there is none (only one at a time). */
-  private async channel (node: Node, peer: PeerId, protocol: string, options: RequestOptions): Promise<Channel> {
+  private async channel (node: Node, peer: PeerId, protocol: string, options: CallOptions): Promise<Channel> {
     const key = `${peer.toString()} ${protocol}`
     const existing = this.channels.get(key)
     if (existing !== undefined) {

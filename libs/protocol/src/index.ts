@@ -43,4 +43,6 @@ export {
 } from './errors.js'
 export { encode, decode, decodeGossip, decodeRequest, decodeResponse, ResponseKind } from './codec.js'
 export type { CoordinatorRequest, WorkerRequest, RequestMessage, ResponseMessage, MessageOf } from './codec.js'
+export { coordinatorRpc, workerRpc, defineRpc } from './rpc.js'
+export type { AnswerKinds, StreamCall, StreamCalls, StreamRpc } from './rpc.js'
 export { msg } from './msg.js'
