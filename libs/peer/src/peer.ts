@@ -159,10 +159,10 @@ class CyclesharePeer implements Peer {
     return this.node?.services.pubsub.getSubscribers(topic).map(String) ?? []
   }
 
-  async call<Calls extends RpcCalls, K extends keyof Calls & string> (
-    peer: string, rpc: RpcProtocol<Calls>, request: RpcRequest<Calls[K]> & { kind: K }, options: CallOptions = {}
-  ): Promise<RpcAnswer<Calls[K]>> {
-    return await callRpc(rpc, request, async frame => await this.exchange(peer, rpc.protocol, frame, options)) as RpcAnswer<Calls[K]>
+  async call<Calls extends RpcCalls, const Request extends { kind: string }> (
+    peer: string, rpc: RpcProtocol<Calls>, request: Request & RpcRequest<Calls[keyof Calls]>, options: CallOptions = {}
+  ): Promise<RpcAnswer<Calls[Request['kind']]>> {
+    return await callRpc(rpc, request, async frame => await this.exchange(peer, rpc.protocol, frame, options)) as RpcAnswer<Calls[Request['kind']]>
   }
 
   async serve<Calls extends RpcCalls> (rpc: RpcProtocol<Calls>, handlers: RpcHandlers<Calls>, options: ServeOptions = {}): Promise<void> {

@@ -68,9 +68,9 @@ export interface Peer {
    * errors when the exchange fails (RequestTimeoutError after `requestTimeoutMs`,
    * StreamClosedError, ProtocolNotSupportedError, …).
    */
-  call<Calls extends RpcCalls, K extends keyof Calls & string>(
-    peer: string, rpc: RpcProtocol<Calls>, request: RpcRequest<Calls[K]> & { kind: K }, options?: CallOptions
-  ): Promise<RpcAnswer<Calls[K]>>
+  call<Calls extends RpcCalls, const Request extends { kind: string }>(
+    peer: string, rpc: RpcProtocol<Calls>, request: Request & RpcRequest<Calls[keyof Calls]>, options?: CallOptions
+  ): Promise<RpcAnswer<Calls[Request['kind']]>>
   /**
    * Answers `rpc`'s requests with `handlers`, one per request kind (may be called before start;
    * registered on start; a later `serve` or `handle` of the same protocol replaces it). A request
