@@ -17,7 +17,7 @@ import { loadOrCreateIdentity } from './identity.js'
 import { peerOptions, type PeerOptions } from './options.js'
 import { Channel } from './channel.js'
 import { sendRequest, serveStream, type RequestResponseComponents } from './request-response.js'
-import { callRpc, rpcResponder, type RpcAnswer, type RpcCalls, type RpcHandlers, type RpcProtocol, type RpcRequest, type ServeOptions } from './rpc.js'
+import { callFor, rpcResponder, type RpcAnswer, type RpcCalls, type RpcHandlers, type RpcProtocol, type RpcRequest, type ServeOptions } from './rpc.js'
 import type {
   CallOptions, Peer, PeerEventName, PeerInit, PeerLog, RequestHandler, TopicHandler
 } from './types.js'
@@ -162,7 +162,8 @@ class CyclesharePeer implements Peer {
   async call<Calls extends RpcCalls, const Request extends { kind: string }> (
     peer: string, rpc: RpcProtocol<Calls>, request: Request & RpcRequest<Calls[keyof Calls]>, options: CallOptions = {}
   ): Promise<RpcAnswer<Calls[Request['kind']]>> {
-    return await callRpc(rpc, request, async frame => await this.exchange(peer, rpc.protocol, frame, options)) as RpcAnswer<Calls[Request['kind']]>
+    const call = callFor(rpc, request)
+    return call.decodeAnswer(await this.exchange(peer, rpc.protocol, call.encodeRequest(request), options)) as RpcAnswer<Calls[Request['kind']]>
   }
 
   async serve<Calls extends RpcCalls> (rpc: RpcProtocol<Calls>, handlers: RpcHandlers<Calls>, options: ServeOptions = {}): Promise<void> {
@@ -195,27 +196,30 @@ class CyclesharePeer implements Peer {
   private async exchange (peer: string, protocol: string, data: Uint8Array, options: CallOptions): Promise<Uint8Array> {
     const node = this.started()
     if (!(data instanceof Uint8Array)) throw new TypeError('data must be a Uint8Array')
-    const target = parseTarget(peer)
-    // A multiaddr names a peer we may not be connected to yet: one stream for one request.
-    if (!isPeerId(target)) return await sendRequest(node, target, protocol, data, options, this.rr)
+    // Channels are keyed by the peer id as given, so a request on an open one parses nothing.
+    const key = `${peer} ${protocol}`
+    if (!this.channels.has(key)) {
+      const target = parseTarget(peer)
+      // A multiaddr names a peer we may not be connected to yet: one stream for one request.
+      if (!isPeerId(target)) return await sendRequest(node, target, protocol, data, options, this.rr)
+    }
     if (data.byteLength > this.rr.maxFrameBytes) {
       throw new FrameTooLargeError(`request of ${data.byteLength} bytes exceeds maxFrameBytes (${this.rr.maxFrameBytes})`)
     }
     if (options.signal?.aborted === true) throw new RequestAbortedError(`${protocol} request aborted`, { cause: options.signal.reason })
-    const channel = await this.channel(node, target, protocol, options)
+    const channel = await this.channel(node, key, peer, protocol, options)
     return await channel.request(data, options)
   }
 
-  /** The open channel to `peer` for `protocol`, opening one if there is none (only one at a time). */
-  private async channel (node: Node, peer: PeerId, protocol: string, options: CallOptions): Promise<Channel> {
-    const key = `${peer.toString()} ${protocol}`
+  /** The open channel to `peer` (a peer id) for `protocol`, opening one if there is none (only one at a time). */
+  private async channel (node: Node, key: string, peer: string, protocol: string, options: CallOptions): Promise<Channel> {
     const existing = this.channels.get(key)
     if (existing !== undefined) {
       const channel = await existing
       if (channel.open) return channel
     }
     const signal = AbortSignal.any([AbortSignal.timeout(this.rr.requestTimeoutMs), ...(options.signal !== undefined ? [options.signal] : [])])
-    const opening = Channel.open(node, peer, protocol, this.rr, () => {
+    const opening = Channel.open(node, peerIdFromString(peer), protocol, this.rr, () => {
       if (this.channels.get(key) === opening) this.channels.delete(key)
     }, signal)
     this.channels.set(key, opening)
