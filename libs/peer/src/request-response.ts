@@ -15,14 +15,21 @@ export interface RequestResponseComponents {
 
 /**
  * Answer every request frame on an inbound `stream` with `handler`, in order, then close. Any
- * failure (bad frame, handler error, idle for `requestTimeoutMs`) resets the stream and is logged;
- * it never escapes, so the node keeps serving other streams.
+ * failure (bad frame, handler error, idle for `requestTimeoutMs`, too many unread bytes, the
+ * remote's reset) resets the stream and is logged; it never escapes, so the node keeps serving
+ * other streams.
  */
 export async function serveStream (
   stream: Stream, connection: Connection, handler: RequestHandler, components: RequestResponseComponents
 ): Promise<void> {
   const { maxFrameBytes, requestTimeoutMs, log } = components
   const from = connection.remotePeer.toString()
+  const protocol = stream.protocol
+  // Logged when it happens, whoever ends the stream: the framing resets it on its own when more
+  // bytes wait unread than it buffers, which may be while a handler is still running.
+  stream.addEventListener('close', (evt) => {
+    if (evt.error !== undefined) log('warn', `${protocol} stream from ${from} reset: ${evt.error.message}`, evt.error)
+  }, { once: true })
   // A peer that opens a stream and goes quiet must not hold one of our inbound stream slots.
   let idle: NodeJS.Timeout | undefined
   const armIdleTimer = (): void => {
@@ -37,7 +44,7 @@ export async function serveStream (
       clearTimeout(idle)
       const response = await handler(request, from)
       if (!(response instanceof Uint8Array)) {
-        throw new TypeError(`the ${stream.protocol} handler returned ${typeof response}, not a Uint8Array`)
+        throw new TypeError(`the ${protocol} handler returned ${typeof response}, not a Uint8Array`)
       }
       if (response.byteLength > maxFrameBytes) {
         throw new FrameTooLargeError(`response of ${response.byteLength} bytes exceeds maxFrameBytes (${maxFrameBytes})`)
@@ -47,7 +54,7 @@ export async function serveStream (
     }
     await stream.close()
   } catch (err) {
-    log('warn', `${stream.protocol} stream from ${from} reset: ${(err as Error).message}`, err)
+    // A no-op (and already logged) when the stream ended before the error surfaced here.
     stream.abort(err instanceof Error ? err : new Error(String(err)))
   } finally {
     clearTimeout(idle)

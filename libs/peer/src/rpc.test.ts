@@ -12,6 +12,7 @@ interface Echo { kind: 'echo', text: string, late?: boolean }
 interface Echoed { kind: 'echoed', text: string }
 interface Boom { kind: 'boom' }
 interface Never { kind: 'never' }
+interface Hold { kind: 'hold', pad: string }
 interface Divide { kind: 'divide', a: number, b: number }
 interface Quotient { kind: 'quotient', quotient: number }
 
@@ -63,7 +64,8 @@ const served = {
   add: jsonCall<Add, Sum>('sum'),
   echo: jsonCall<Echo, Echoed>('echoed'),
   boom: jsonCall<Boom, Echoed>('echoed'),
-  never: jsonCall<Never, Echoed>('echoed')
+  never: jsonCall<Never, Echoed>('echoed'),
+  hold: jsonCall<Hold, Echoed>('echoed')
 }
 const mathRpc = jsonRpc(PROTOCOL, served)
 /** The same protocol as a newer client knows it: one more call, which the server does not serve. */
@@ -82,6 +84,9 @@ describe('call and serve between two peers', () => {
   const server = createPeer({ listen: LOCAL, maxFrameBytes: 64 * KiB, log: serverLog.log })
   const client = createPeer({ listen: LOCAL })
   const outsider = createPeer({ listen: LOCAL })
+  const greedy = createPeer({ listen: LOCAL })
+  let releaseHeld: () => void = () => {}
+  const held = new Promise<void>(resolve => { releaseHeld = resolve })
 
   beforeAll(async () => {
     await server.serve(mathRpc, {
@@ -92,17 +97,20 @@ describe('call and serve between two peers', () => {
         return { kind: 'echoed', text: `${from === client.peerId ? 'client' : from}:${text}` }
       },
       boom: () => { throw new RangeError('the handler broke') },
-      never: () => ({ kind: 'echoed', text: 'x'.repeat(65 * KiB) })
+      never: () => ({ kind: 'echoed', text: 'x'.repeat(65 * KiB) }),
+      hold: async () => { await held; return { kind: 'echoed', text: 'held' } }
     }, {
       admit: (from) => { if (from === outsider.peerId) throw new Error(`${from} may not call`) }
     })
-    await Promise.all([server.start(), client.start(), outsider.start()])
+    await Promise.all([server.start(), client.start(), outsider.start(), greedy.start()])
     await client.dial(server.multiaddrs()[0]!)
     await outsider.dial(server.multiaddrs()[0]!)
+    await greedy.dial(server.multiaddrs()[0]!)
   })
 
   afterAll(async () => {
-    await Promise.all([server.stop(), client.stop(), outsider.stop()])
+    releaseHeld()
+    await Promise.all([server.stop(), client.stop(), outsider.stop(), greedy.stop()])
   })
 
   it('answers each request with the answer of its kind', async () => {
@@ -159,6 +167,15 @@ describe('call and serve between two peers', () => {
     await expect(oversized).rejects.toThrow(StreamClosedError)
     expect(serverLog.lines.some(l => l.level === 'warn' && l.message.endsWith('reset: frame larger than maxFrameBytes (65536)'))).toBe(true)
     expect(await client.call(server.peerId, mathRpc, { kind: 'add', a: 20, b: 22 })).toEqual({ kind: 'sum', sum: 42 })
+  })
+
+  it('resets a stream on which more than two frames of the largest size wait unread', async () => {
+    // The first request is read and held by its handler; the three behind it (3 × 60 KiB) are
+    // more than the 2 × (64 KiB + 3) bytes the server buffers unread for one stream.
+    const pad = 'x'.repeat(60 * KiB)
+    const calls = [1, 2, 3, 4].map(async () => await greedy.call(server.peerId, mathRpc, { kind: 'hold', pad }).then(() => 'answered', (err: Error) => err.name))
+    expect(await Promise.all(calls)).toEqual(['StreamClosedError', 'StreamClosedError', 'StreamClosedError', 'StreamClosedError'])
+    expect(serverLog.lines.some(l => l.level === 'warn' && /^\/test\/math\/1 stream from \S+ reset: Read buffer overflow - \d+ > 131078$/.test(l.message))).toBe(true)
   })
 
   it('refuses to send a request over its own frame limit', async () => {
