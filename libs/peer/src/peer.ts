@@ -167,7 +167,8 @@ class CyclesharePeer implements Peer {
   }
 
   async serve<Calls extends RpcCalls> (rpc: RpcProtocol<Calls>, handlers: RpcHandlers<Calls>, options: ServeOptions = {}): Promise<void> {
-    await this.handleFrames(rpc.protocol, rpcResponder(rpc, handlers, options, this.rr))
+    const responder = rpcResponder(rpc, handlers, options, this.rr) // checks rpc and handlers first
+    await this.handleFrames(rpc.protocol, responder)
   }
 
   async handle (protocol: string, handler: RequestHandler): Promise<void> {

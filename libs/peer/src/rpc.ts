@@ -125,8 +125,8 @@ export function rpcResponder<Calls extends RpcCalls> (
       return fail(request, from, err)
     }
     if (isPromiseLike(answer)) {
-      const to = route
-      return Promise.resolve(answer).then(a => encode(to, request, from, a), (err: unknown) => fail(request, from, err))
+      const routed = route
+      return Promise.resolve(answer).then(a => encode(routed, request, from, a), (err: unknown) => fail(request, from, err))
     }
     return encode(route, request, from, answer)
   }
