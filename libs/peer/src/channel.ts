@@ -4,7 +4,7 @@ import {
   RequestTimeoutError, StreamClosedError
 } from './errors.js'
 import { frameStream, type FrameStream } from './frames.js'
-import type { RequestOptions } from './types.js'
+import type { CallOptions } from './types.js'
 
 /** Errors that already say what happened; anything else from the stream is a closed stream. */
 const OUR_ERRORS = new Set(['FrameTooLargeError', 'InvalidFrameError', 'StreamClosedError', 'RequestTimeoutError', 'RequestAbortedError'])
@@ -104,7 +104,7 @@ export class Channel {
     return !this.ended
   }
 
-  async request (data: Uint8Array, options: RequestOptions): Promise<Uint8Array> {
+  async request (data: Uint8Array, options: CallOptions): Promise<Uint8Array> {
     const { maxFrameBytes, requestTimeoutMs } = this.init
     if (data.byteLength > maxFrameBytes) {
       throw new FrameTooLargeError(`request of ${data.byteLength} bytes exceeds maxFrameBytes (${maxFrameBytes})`)

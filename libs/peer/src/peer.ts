@@ -19,7 +19,7 @@ import { Channel } from './channel.js'
 import { sendRequest, serveStream, type RequestResponseComponents } from './request-response.js'
 import { callFor, rpcResponder, type RpcAnswer, type RpcCalls, type RpcHandlers, type RpcProtocol, type RpcRequest, type ServeOptions } from './rpc.js'
 import type {
-  CallOptions, Peer, PeerEventName, PeerInit, PeerLog, RequestHandler, TopicHandler
+  CallOptions, FrameHandler, Peer, PeerEventName, PeerInit, PeerLog, TopicHandler
 } from './types.js'
 
 type Node = Libp2p<{ pubsub: GossipSub }>
@@ -40,7 +40,7 @@ class CyclesharePeer implements Peer {
   private readonly log: PeerLog
   private readonly rr: RequestResponseComponents
   private readonly topicHandlers = new Map<string, Set<TopicHandler>>()
-  private readonly requestHandlers = new Map<string, RequestHandler>()
+  private readonly requestHandlers = new Map<string, FrameHandler>()
   private readonly listeners = new Map<PeerEventName, Set<(peerId: string) => void>>()
   private node?: Node
   private bootstrap?: BootstrapDialer
@@ -171,7 +171,7 @@ class CyclesharePeer implements Peer {
     await this.handleFrames(rpc.protocol, responder)
   }
 
-  async handle (protocol: string, handler: RequestHandler): Promise<void> {
+  async handle (protocol: string, handler: FrameHandler): Promise<void> {
     await this.handleFrames(protocol, handler)
   }
 
@@ -180,7 +180,7 @@ class CyclesharePeer implements Peer {
   }
 
   /** Answers every frame on `protocol` with `handler`; the one server path of `serve` and `handle`. */
-  private async handleFrames (protocol: string, handler: RequestHandler): Promise<void> {
+  private async handleFrames (protocol: string, handler: FrameHandler): Promise<void> {
     if (typeof protocol !== 'string' || !protocol.startsWith('/')) {
       throw new TypeError(`protocol must be a string starting with "/", got ${JSON.stringify(protocol)}`)
     }
@@ -252,7 +252,7 @@ class CyclesharePeer implements Peer {
     return () => { set.delete(listener) }
   }
 
-  private async register (node: Node, protocol: string, handler: RequestHandler): Promise<void> {
+  private async register (node: Node, protocol: string, handler: FrameHandler): Promise<void> {
     await node.handle(protocol, (stream, connection) => serveStream(stream, connection, handler, this.rr), {
       force: true,
       maxInboundStreams: MAX_INBOUND_STREAMS,

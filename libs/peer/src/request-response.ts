@@ -5,7 +5,7 @@ import {
   RequestTimeoutError, StreamClosedError
 } from './errors.js'
 import { frameStream } from './frames.js'
-import type { PeerLog, RequestHandler, RequestOptions } from './types.js'
+import type { CallOptions, FrameHandler, PeerLog } from './types.js'
 
 export interface RequestResponseComponents {
   maxFrameBytes: number
@@ -20,7 +20,7 @@ export interface RequestResponseComponents {
  * other streams.
  */
 export async function serveStream (
-  stream: Stream, connection: Connection, handler: RequestHandler, components: RequestResponseComponents
+  stream: Stream, connection: Connection, handler: FrameHandler, components: RequestResponseComponents
 ): Promise<void> {
   const { maxFrameBytes, requestTimeoutMs, log } = components
   const from = connection.remotePeer.toString()
@@ -67,7 +67,7 @@ export async function serveStream (
  */
 export async function sendRequest (
   node: Libp2p, target: PeerId | Multiaddr,
-  protocol: string, data: Uint8Array, options: RequestOptions, components: RequestResponseComponents
+  protocol: string, data: Uint8Array, options: CallOptions, components: RequestResponseComponents
 ): Promise<Uint8Array> {
   const { maxFrameBytes, requestTimeoutMs } = components
   if (!(data instanceof Uint8Array)) {

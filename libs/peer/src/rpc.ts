@@ -4,7 +4,7 @@
  * the {@link RpcProtocol} shape, so this lib needs to know nothing of the messages.
  */
 import { FrameTooLargeError } from './errors.js'
-import type { PeerLog, RequestHandler } from './types.js'
+import type { FrameHandler, PeerLog } from './types.js'
 
 /** One call of a protocol: how a request of one kind and its answer travel. */
 export interface RpcCall<Request extends { kind: string }, Answer> {
@@ -74,7 +74,7 @@ export interface ResponderComponents {
  */
 export function rpcResponder<Calls extends RpcCalls> (
   rpc: RpcProtocol<Calls>, handlers: RpcHandlers<Calls>, options: ServeOptions, components: ResponderComponents
-): RequestHandler {
+): FrameHandler {
   const { maxFrameBytes, log } = components
   if (typeof rpc !== 'object' || rpc === null || typeof rpc.protocol !== 'string' || typeof rpc.calls !== 'object' || rpc.calls === null) {
     throw new TypeError('rpc must be an RpcProtocol: { protocol, calls, decodeRequest, encodeError }')

@@ -31,8 +31,11 @@ export interface PeerInit {
 
 export type TopicHandler = (data: Uint8Array, from: string) => void
 
+/** Answers one request frame with one answer frame; what `serve` builds from a protocol's handlers. */
+export type FrameHandler = (request: Uint8Array, from: string) => Promise<Uint8Array> | Uint8Array
+
 /** @deprecated use {@link Peer.serve}, whose handlers get decoded requests. */
-export type RequestHandler = (request: Uint8Array, from: string) => Promise<Uint8Array> | Uint8Array
+export type RequestHandler = FrameHandler
 
 export interface CallOptions {
   /** Aborting rejects the call with RequestAbortedError (and ends the channel it was on). */
