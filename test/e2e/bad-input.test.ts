@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createPeer, type Peer } from '@cycleshare/peer'
 import {
   MessageKind, PROTOCOL_COORDINATOR, PROTOCOL_WORKER, TOPIC_PULL, TOPIC_WORK,
-  decodeResponse, encode, msg
+  coordinatorRpc, decodeResponse, encode, msg
 } from '@cycleshare/protocol'
 import { cleanup, http, isDone, startCoordinator, startWorker, submit, waitForJob, type Coordinator, type Worker } from './harness.js'
 
@@ -74,8 +74,7 @@ describe('bad input from everywhere', () => {
     expect(() => decodeResponse(badField, MessageKind.Renewed)).toThrow(/leaseIds\[0\]/)
 
     // A forged result for a lease nobody holds is rejected, not counted.
-    const forged = decodeResponse(await attacker.request(coordinator.peerId, PROTOCOL_COORDINATOR,
-      encode(msg.report([{ leaseId: 'forged', ok: true, output: { count: 1 } }]))), MessageKind.Reported)
+    const forged = await attacker.call(coordinator.peerId, coordinatorRpc, msg.report([{ leaseId: 'forged', ok: true, output: { count: 1 } }]))
     expect(forged.accepted).toEqual([])
     expect(forged.rejected.map(r => r.leaseId)).toEqual(['forged'])
 
@@ -86,7 +85,7 @@ describe('bad input from everywhere', () => {
     await attacker.publish(TOPIC_PULL, encode({ v: 1, kind: 'pull', slots: -5, tasks: ['primes'], capacity: { threads: 1 } } as never))
     await attacker.publish(TOPIC_WORK, new Uint8Array(1000).fill(0xc1))
 
-    const renewed = decodeResponse(await attacker.request(coordinator.peerId, PROTOCOL_COORDINATOR, encode(msg.renew(['nobody']))), MessageKind.Renewed)
+    const renewed = await attacker.call(coordinator.peerId, coordinatorRpc, msg.renew(['nobody']))
     expect(renewed.lost).toEqual(['nobody'])
     expect(coordinator.alive).toBe(true)
     expect(worker.alive).toBe(true)

@@ -5,8 +5,8 @@
  */
 import { createPeer, type Peer } from '@cycleshare/peer'
 import {
-  MessageKind, PROTOCOL_COORDINATOR, PROTOCOL_WORKER, TOPIC_PULL, TOPIC_WORK,
-  decodeGossip, decodeRequest, decodeResponse, encode, msg, type ChunkResult, type Lease
+  MessageKind, TOPIC_PULL, TOPIC_WORK, coordinatorRpc, decodeGossip, encode, msg, workerRpc,
+  type ChunkResult, type Lease
 } from '@cycleshare/protocol'
 
 export interface Liar {
@@ -36,19 +36,21 @@ export async function startLiar (coordinator: string): Promise<Liar> {
   }
   const report = async (results: ChunkResult[]): Promise<void> => {
     try {
-      const answer = decodeResponse(await peer.request(coordinatorId, PROTOCOL_COORDINATOR, encode(msg.report(results))), MessageKind.Reported)
+      const answer = await peer.call(coordinatorId, coordinatorRpc, msg.report(results))
       rejected.push(...answer.rejected.map(r => r.reason))
     } catch {}
     pull()
   }
 
-  await peer.handle(PROTOCOL_WORKER, (data, from) => {
-    if (from !== coordinatorId) return encode(msg.error(new Error('not my coordinator')))
-    const request = decodeRequest(data, PROTOCOL_WORKER)
-    if (request.kind === MessageKind.Cancel) return encode(msg.cancelled(request.leaseIds))
-    const results = request.leases.map(l => msg.ok(l.leaseId, lie(l)))
-    setImmediate(() => { void report(results) })
-    return encode(msg.assigned(request.leases.map(l => l.leaseId), []))
+  await peer.serve(workerRpc, {
+    assign: ({ leases }) => {
+      const results = leases.map(l => msg.ok(l.leaseId, lie(l)))
+      setImmediate(() => { void report(results) })
+      return msg.assigned(leases.map(l => l.leaseId), [])
+    },
+    cancel: ({ leaseIds }) => msg.cancelled(leaseIds)
+  }, {
+    admit: (from) => { if (from !== coordinatorId) throw new Error('not my coordinator') }
   })
   peer.subscribe(TOPIC_WORK, (data, from) => {
     if (from === coordinatorId && decodeGossip(data).kind === MessageKind.Work) pull()

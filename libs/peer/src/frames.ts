@@ -1,51 +1,68 @@
 /**
- * Framing on request/response streams.
+ * Framing on request/response streams, with `@libp2p/utils`' length-prefixed streams.
  *
  * Each frame is an unsigned LEB128 varint holding the body length, then the body; a body is at
- * most `maxFrameBytes`. A stream carries one or more request frames; the handler answers each
+ * most `maxFrameBytes`. A stream carries one or more request frames; the responder answers each
  * with exactly one response frame, in order; the requester half-closes its write side when it has
- * sent its last request, and the handler closes its side after the last answer. A frame that is
+ * sent its last request, and the responder closes its side after the last answer. A frame that is
  * too large, a malformed varint or a stream that ends inside a frame makes the reader reset the
  * stream.
+ *
+ * `lpStream` reads the length one byte at a time and checks it against `maxDataLength` before it
+ * waits for the body. Two things it leaves to us, both through its `lengthDecoder` hook: it keeps
+ * reading a varint whose continuation bits never stop (so the decoder refuses one longer than
+ * `maxFrameBytes` needs), and it reports a clean end of stream between frames with the same
+ * UnexpectedEOFError as an end inside one (so the decoder notes that a frame has begun).
  */
 import type { Stream } from '@libp2p/interface'
-import { decode, encode } from 'it-length-prefixed'
-import { encodingLength } from 'uint8-varint'
+import { lpStream, type LengthPrefixedStream } from '@libp2p/utils'
+import { decode as decodeVarint, encodingLength } from 'uint8-varint'
 import { FrameTooLargeError, InvalidFrameError } from './errors.js'
 
-/** Write one frame, waiting for the muxer to drain when its buffer is full. */
-export async function writeFrame (stream: Stream, body: Uint8Array, signal?: AbortSignal): Promise<void> {
-  if (!stream.send(encode.single(body))) {
-    await stream.onDrain({ signal })
-  }
+/** Unread bytes a stream may hold, in frames of the largest size; past it the stream is reset. */
+const BUFFERED_FRAMES = 2
+
+export interface FrameStream {
+  /** The next frame, or undefined when the remote half-closed between frames. */
+  read(): Promise<Uint8Array | undefined>
+  /** Writes one frame, waiting for the muxer to drain when its buffer is full. */
+  write(body: Uint8Array, signal?: AbortSignal): Promise<void>
 }
 
 /**
- * The frames on `stream` until the remote half-closes. Throws FrameTooLargeError as soon as a
- * length prefix announces more than `maxFrameBytes` (before the body is buffered) and
- * InvalidFrameError for a bad varint or a stream that ends inside a frame.
+ * Frames on `stream`. `read` throws FrameTooLargeError as soon as a length prefix announces more
+ * than `maxFrameBytes`, and InvalidFrameError for a bad varint or a stream that ends inside a
+ * frame. Bytes that arrive before they are read are buffered up to two frames of the largest size
+ * (a requester pipelining more than that on one stream is reset).
  */
-export async function * readFrames (stream: Stream, maxFrameBytes: number): AsyncGenerator<Uint8Array, void, undefined> {
-  // it-length-prefixed ends quietly when a stream stops right after a length prefix (its buffer
-  // is empty then), so track whether a body is still owed.
-  let owed: number | undefined
-  const frames = decode(stream, {
+export function frameStream (stream: Stream, maxFrameBytes: number): FrameStream {
+  const maxLengthLength = encodingLength(maxFrameBytes)
+  let inFrame = false
+  const lp: LengthPrefixedStream<Stream> = lpStream(stream, {
     maxDataLength: maxFrameBytes,
-    maxLengthLength: encodingLength(maxFrameBytes),
-    onLength: (length) => { owed = length },
-    onData: () => { owed = undefined }
-  })
-  try {
-    for await (const frame of frames) {
-      yield frame.subarray()
+    maxLengthLength,
+    maxBufferSize: BUFFERED_FRAMES * (maxFrameBytes + maxLengthLength),
+    lengthDecoder: (prefix) => {
+      inFrame = true
+      if (prefix.byteLength > maxLengthLength) {
+        throw new InvalidFrameError('frame length is not a valid varint within maxFrameBytes')
+      }
+      return decodeVarint(prefix)
     }
-  } catch (err) {
-    throw framingError(err, maxFrameBytes)
-  }
-  if (owed === 0) {
-    yield new Uint8Array(0)
-  } else if (owed !== undefined) {
-    throw new InvalidFrameError(`stream ended before the ${owed}-byte frame body arrived`)
+  })
+  return {
+    async read () {
+      inFrame = false
+      try {
+        return (await lp.read()).subarray()
+      } catch (err) {
+        if ((err as Error | undefined)?.name === 'UnexpectedEOFError' && !inFrame) return undefined
+        throw framingError(err, maxFrameBytes)
+      }
+    },
+    async write (body, signal) {
+      await lp.write(body, { signal })
+    }
   }
 }
 

@@ -5,26 +5,44 @@
  * on disk. Payloads are opaque bytes; the apps encode them with @cycleshare/protocol. Import
  * `@cycleshare/peer/polyfill` first in every entry point (Node 20 lacks `Promise.withResolvers`).
  *
- * Request/response framing: each frame on a stream is an unsigned LEB128 varint length followed
- * by that many body bytes (at most `maxFrameBytes`). A stream carries one or more request frames;
- * the handler answers each with exactly one response frame, in order; the requester half-closes
- * when done. `request` opens a stream, sends one frame, reads one frame, closes. A bad frame or a
- * throwing handler resets the stream (the requester sees StreamClosedError); the node goes on.
+ * Typed calls: a stream protocol's calls are declared once, as an {@link RpcProtocol} (the
+ * protocol id, and for each request kind how the request and its answer are encoded and checked);
+ * `@cycleshare/protocol` declares cycleshare's own (`coordinatorRpc`, `workerRpc`) and this lib
+ * takes them by shape. `call` sends a request and resolves with the answer of its kind; `serve`
+ * answers each request kind with its handler, and answers a request that does not decode, or
+ * whose handler throws, with the protocol's error answer.
+ *
+ * Framing: each frame on a stream is an unsigned LEB128 varint length followed by that many body
+ * bytes (at most `maxFrameBytes`). A stream carries one or more request frames; the server
+ * answers each with exactly one response frame, in order; the requester half-closes when done.
+ * Calls to a peer id share one long-lived stream per (peer, protocol), several in flight at once.
+ * A bad frame resets the stream (the requester sees StreamClosedError); the node goes on.
  *
  * @example
  * ```ts
  * import '@cycleshare/peer/polyfill'
  * import { createPeer } from '@cycleshare/peer'
+ * import { coordinatorRpc, msg, TOPIC_PULL, encode } from '@cycleshare/protocol'
  *
  * const coordinator = createPeer({ dataDir: './data', listen: ['/ip4/0.0.0.0/tcp/4001'] })
- * await coordinator.handle('/cycleshare/result/1', async (request, from) => encode(await store(request, from)))
- * coordinator.subscribe('cycleshare/pull/1', (data, from) => onPull(decode(data), from))
+ * await coordinator.serve(coordinatorRpc, {
+ *   report: ({ results }, from) => {
+ *     const { accepted, rejected } = scheduler.complete(from, results)
+ *     return msg.reported(accepted, rejected)
+ *   },
+ *   renew: ({ leaseIds }, from) => {
+ *     const { renewed, ttlMs, lost } = scheduler.renew(from, leaseIds)
+ *     return msg.renewed(renewed, ttlMs, lost)
+ *   },
+ *   release: ({ leaseIds }, from) => msg.released(scheduler.release(from, leaseIds))
+ * })
+ * coordinator.subscribe(TOPIC_PULL, (data, from) => onPull(data, from))
  * await coordinator.start()
  *
  * const worker = createPeer({ bootstrap: [coordinator.multiaddrs()[0]] })
  * await worker.start()
- * await worker.publish('cycleshare/pull/1', encode({ slots: 4 }))
- * const ack = await worker.request(coordinator.peerId, '/cycleshare/result/1', encode(result))
+ * await worker.publish(TOPIC_PULL, encode(msg.pull({ slots: 4, tasks: ['primes'], capacity: { threads: 4 } })))
+ * const renewed = await worker.call(coordinator.peerId, coordinatorRpc, msg.renew(leaseIds)) // a `renewed`
  * await worker.stop()
  * await coordinator.stop()
  * ```
@@ -34,8 +52,9 @@ import './polyfill.js'
 
 export { createPeer } from './peer.js'
 export type {
-  Peer, PeerInit, PeerLog, PeerLogLevel, PeerEventName, RequestHandler, RequestOptions, TopicHandler
+  CallOptions, Peer, PeerInit, PeerLog, PeerLogLevel, PeerEventName, RequestHandler, RequestOptions, TopicHandler
 } from './types.js'
+export type { RpcAnswer, RpcCall, RpcCalls, RpcHandlers, RpcProtocol, RpcRequest, ServeOptions } from './rpc.js'
 export {
   DialFailedError, FrameTooLargeError, InvalidFrameError, InvalidIdentityError, InvalidPeerAddressError,
   PeerNotStartedError, ProtocolNotSupportedError, RequestAbortedError, RequestTimeoutError, StreamClosedError

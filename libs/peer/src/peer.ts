@@ -17,8 +17,9 @@ import { loadOrCreateIdentity } from './identity.js'
 import { peerOptions, type PeerOptions } from './options.js'
 import { Channel } from './channel.js'
 import { sendRequest, serveStream, type RequestResponseComponents } from './request-response.js'
+import { callFor, rpcResponder, type RpcAnswer, type RpcCalls, type RpcHandlers, type RpcProtocol, type RpcRequest, type ServeOptions } from './rpc.js'
 import type {
-  Peer, PeerEventName, PeerInit, PeerLog, RequestHandler, RequestOptions, TopicHandler
+  CallOptions, FrameHandler, Peer, PeerEventName, PeerInit, PeerLog, TopicHandler
 } from './types.js'
 
 type Node = Libp2p<{ pubsub: GossipSub }>
@@ -39,7 +40,7 @@ class CyclesharePeer implements Peer {
   private readonly log: PeerLog
   private readonly rr: RequestResponseComponents
   private readonly topicHandlers = new Map<string, Set<TopicHandler>>()
-  private readonly requestHandlers = new Map<string, RequestHandler>()
+  private readonly requestHandlers = new Map<string, FrameHandler>()
   private readonly listeners = new Map<PeerEventName, Set<(peerId: string) => void>>()
   private node?: Node
   private bootstrap?: BootstrapDialer
@@ -158,7 +159,28 @@ class CyclesharePeer implements Peer {
     return this.node?.services.pubsub.getSubscribers(topic).map(String) ?? []
   }
 
-  async handle (protocol: string, handler: RequestHandler): Promise<void> {
+  async call<Calls extends RpcCalls, const Request extends { kind: string }> (
+    peer: string, rpc: RpcProtocol<Calls>, request: Request & RpcRequest<Calls[keyof Calls]>, options: CallOptions = {}
+  ): Promise<RpcAnswer<Calls[Request['kind']]>> {
+    const call = callFor(rpc, request)
+    return call.decodeAnswer(await this.exchange(peer, rpc.protocol, call.encodeRequest(request), options)) as RpcAnswer<Calls[Request['kind']]>
+  }
+
+  async serve<Calls extends RpcCalls> (rpc: RpcProtocol<Calls>, handlers: RpcHandlers<Calls>, options: ServeOptions = {}): Promise<void> {
+    const responder = rpcResponder(rpc, handlers, options, this.rr) // checks rpc and handlers first
+    await this.handleFrames(rpc.protocol, responder)
+  }
+
+  async handle (protocol: string, handler: FrameHandler): Promise<void> {
+    await this.handleFrames(protocol, handler)
+  }
+
+  async request (peer: string, protocol: string, data: Uint8Array, options: CallOptions = {}): Promise<Uint8Array> {
+    return await this.exchange(peer, protocol, data, options)
+  }
+
+  /** Answers every frame on `protocol` with `handler`; the one server path of `serve` and `handle`. */
+  private async handleFrames (protocol: string, handler: FrameHandler): Promise<void> {
     if (typeof protocol !== 'string' || !protocol.startsWith('/')) {
       throw new TypeError(`protocol must be a string starting with "/", got ${JSON.stringify(protocol)}`)
     }
@@ -171,30 +193,34 @@ class CyclesharePeer implements Peer {
     }
   }
 
-  async request (peer: string, protocol: string, data: Uint8Array, options: RequestOptions = {}): Promise<Uint8Array> {
+  /** Sends one frame to `peer` and resolves with the answer frame; the one client path. */
+  private async exchange (peer: string, protocol: string, data: Uint8Array, options: CallOptions): Promise<Uint8Array> {
     const node = this.started()
     if (!(data instanceof Uint8Array)) throw new TypeError('data must be a Uint8Array')
-    const target = parseTarget(peer)
-    // A multiaddr names a peer we may not be connected to yet: one stream for one request.
-    if (!isPeerId(target)) return await sendRequest(node, target, protocol, data, options, this.rr)
+    // Channels are keyed by the peer id as given, so a request on an open one parses nothing.
+    const key = `${peer} ${protocol}`
+    if (!this.channels.has(key)) {
+      const target = parseTarget(peer)
+      // A multiaddr names a peer we may not be connected to yet: one stream for one request.
+      if (!isPeerId(target)) return await sendRequest(node, target, protocol, data, options, this.rr)
+    }
     if (data.byteLength > this.rr.maxFrameBytes) {
       throw new FrameTooLargeError(`request of ${data.byteLength} bytes exceeds maxFrameBytes (${this.rr.maxFrameBytes})`)
     }
     if (options.signal?.aborted === true) throw new RequestAbortedError(`${protocol} request aborted`, { cause: options.signal.reason })
-    const channel = await this.channel(node, target, protocol, options)
+    const channel = await this.channel(node, key, peer, protocol, options)
     return await channel.request(data, options)
   }
 
-  /** The open channel to `peer` for `protocol`, opening one if there is none (only one at a time). */
-  private async channel (node: Node, peer: PeerId, protocol: string, options: RequestOptions): Promise<Channel> {
-    const key = `${peer.toString()} ${protocol}`
+  /** The open channel to `peer` (a peer id) for `protocol`, opening one if there is none (only one at a time). */
+  private async channel (node: Node, key: string, peer: string, protocol: string, options: CallOptions): Promise<Channel> {
     const existing = this.channels.get(key)
     if (existing !== undefined) {
       const channel = await existing
       if (channel.open) return channel
     }
     const signal = AbortSignal.any([AbortSignal.timeout(this.rr.requestTimeoutMs), ...(options.signal !== undefined ? [options.signal] : [])])
-    const opening = Channel.open(node, peer, protocol, this.rr, () => {
+    const opening = Channel.open(node, peerIdFromString(peer), protocol, this.rr, () => {
       if (this.channels.get(key) === opening) this.channels.delete(key)
     }, signal)
     this.channels.set(key, opening)
@@ -226,7 +252,7 @@ class CyclesharePeer implements Peer {
     return () => { set.delete(listener) }
   }
 
-  private async register (node: Node, protocol: string, handler: RequestHandler): Promise<void> {
+  private async register (node: Node, protocol: string, handler: FrameHandler): Promise<void> {
     await node.handle(protocol, (stream, connection) => serveStream(stream, connection, handler, this.rr), {
       force: true,
       maxInboundStreams: MAX_INBOUND_STREAMS,

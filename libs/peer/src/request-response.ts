@@ -4,8 +4,8 @@ import {
   DialFailedError, FrameTooLargeError, ProtocolNotSupportedError, RequestAbortedError,
   RequestTimeoutError, StreamClosedError
 } from './errors.js'
-import { readFrames, writeFrame } from './frames.js'
-import type { PeerLog, RequestHandler, RequestOptions } from './types.js'
+import { frameStream } from './frames.js'
+import type { CallOptions, FrameHandler, PeerLog } from './types.js'
 
 export interface RequestResponseComponents {
   maxFrameBytes: number
@@ -15,14 +15,21 @@ export interface RequestResponseComponents {
 
 /**
  * Answer every request frame on an inbound `stream` with `handler`, in order, then close. Any
- * failure (bad frame, handler error, idle for `requestTimeoutMs`) resets the stream and is logged;
- * it never escapes, so the node keeps serving other streams.
+ * failure (bad frame, handler error, idle for `requestTimeoutMs`, too many unread bytes, the
+ * remote's reset) resets the stream and is logged; it never escapes, so the node keeps serving
+ * other streams.
  */
 export async function serveStream (
-  stream: Stream, connection: Connection, handler: RequestHandler, components: RequestResponseComponents
+  stream: Stream, connection: Connection, handler: FrameHandler, components: RequestResponseComponents
 ): Promise<void> {
   const { maxFrameBytes, requestTimeoutMs, log } = components
   const from = connection.remotePeer.toString()
+  const protocol = stream.protocol
+  // Logged when it happens, whoever ends the stream: the framing resets it on its own when more
+  // bytes wait unread than it buffers, which may be while a handler is still running.
+  stream.addEventListener('close', (evt) => {
+    if (evt.error !== undefined) log('warn', `${protocol} stream from ${from} reset: ${evt.error.message}`, evt.error)
+  }, { once: true })
   // A peer that opens a stream and goes quiet must not hold one of our inbound stream slots.
   let idle: NodeJS.Timeout | undefined
   const armIdleTimer = (): void => {
@@ -31,22 +38,23 @@ export async function serveStream (
     }, requestTimeoutMs)
   }
   armIdleTimer()
+  const frames = frameStream(stream, maxFrameBytes)
   try {
-    for await (const request of readFrames(stream, maxFrameBytes)) {
+    for (let request = await frames.read(); request !== undefined; request = await frames.read()) {
       clearTimeout(idle)
       const response = await handler(request, from)
       if (!(response instanceof Uint8Array)) {
-        throw new TypeError(`the ${stream.protocol} handler returned ${typeof response}, not a Uint8Array`)
+        throw new TypeError(`the ${protocol} handler returned ${typeof response}, not a Uint8Array`)
       }
       if (response.byteLength > maxFrameBytes) {
         throw new FrameTooLargeError(`response of ${response.byteLength} bytes exceeds maxFrameBytes (${maxFrameBytes})`)
       }
-      await writeFrame(stream, response)
+      await frames.write(response)
       armIdleTimer()
     }
     await stream.close()
   } catch (err) {
-    log('warn', `${stream.protocol} stream from ${from} reset: ${(err as Error).message}`, err)
+    // A no-op (and already logged) when the stream ended before the error surfaced here.
     stream.abort(err instanceof Error ? err : new Error(String(err)))
   } finally {
     clearTimeout(idle)
@@ -59,7 +67,7 @@ export async function serveStream (
  */
 export async function sendRequest (
   node: Libp2p, target: PeerId | Multiaddr,
-  protocol: string, data: Uint8Array, options: RequestOptions, components: RequestResponseComponents
+  protocol: string, data: Uint8Array, options: CallOptions, components: RequestResponseComponents
 ): Promise<Uint8Array> {
   const { maxFrameBytes, requestTimeoutMs } = components
   if (!(data instanceof Uint8Array)) {
@@ -95,18 +103,16 @@ export async function sendRequest (
   // Reading a stream cannot be interrupted by a signal; resetting the stream ends the read.
   const onAbort = (): void => { stream.abort(new RequestAbortedError()) }
   signal.addEventListener('abort', onAbort, { once: true })
+  const frames = frameStream(stream, maxFrameBytes)
   try {
-    await writeFrame(stream, data, signal)
+    await frames.write(data, signal)
     await stream.close({ signal })
-    let answer: Uint8Array | undefined
-    for await (const frame of readFrames(stream, maxFrameBytes)) {
-      if (answer !== undefined) {
-        throw new StreamClosedError(`the ${protocol} handler sent more than one answer frame`)
-      }
-      answer = frame
-    }
+    const answer = await frames.read()
     // Reading on to the remote's close (it closes right after answering) ends the stream
     // gracefully on both sides instead of leaving it half open.
+    if (answer !== undefined && await frames.read() !== undefined) {
+      throw new StreamClosedError(`the ${protocol} handler sent more than one answer frame`)
+    }
     if (answer === undefined) {
       throw new StreamClosedError(`the ${protocol} stream ended without an answer (the remote handler failed or refused the request)`)
     }

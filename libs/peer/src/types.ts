@@ -1,3 +1,5 @@
+import type { RpcAnswer, RpcCalls, RpcHandlers, RpcProtocol, RpcRequest, ServeOptions } from './rpc.js'
+
 export type PeerLogLevel = 'debug' | 'info' | 'warn' | 'error'
 
 /**
@@ -29,11 +31,19 @@ export interface PeerInit {
 
 export type TopicHandler = (data: Uint8Array, from: string) => void
 
-export type RequestHandler = (request: Uint8Array, from: string) => Promise<Uint8Array> | Uint8Array
+/** Answers one request frame with one answer frame; what `serve` builds from a protocol's handlers. */
+export type FrameHandler = (request: Uint8Array, from: string) => Promise<Uint8Array> | Uint8Array
 
-export interface RequestOptions {
+/** @deprecated use {@link Peer.serve}, whose handlers get decoded requests. */
+export type RequestHandler = FrameHandler
+
+export interface CallOptions {
+  /** Aborting rejects the call with RequestAbortedError (and ends the channel it was on). */
   signal?: AbortSignal
 }
+
+/** @deprecated the options of the deprecated {@link Peer.request}; see {@link CallOptions}. */
+export type RequestOptions = CallOptions
 
 export type PeerEventName = 'peer:connect' | 'peer:disconnect' | 'subscription-change'
 
@@ -53,9 +63,35 @@ export interface Peer {
   publish(topic: string, data: Uint8Array): Promise<void>
   /** Peers we know subscribe to `topic`. */
   topicPeers(topic: string): string[]
-  /** Answer requests on `protocol` (may be called before start; registered on start). */
+  /**
+   * Sends `request` to `peer` (peer id or multiaddr) on `rpc`'s protocol and resolves with its
+   * answer, decoded and checked by the call of the request's kind. Requests to a peer id share one
+   * long-lived stream per (peer, protocol), pipelined. Rejects with what the call's
+   * `encodeRequest`/`decodeAnswer` throw (an error answer included), or with one of this lib's
+   * errors when the exchange fails (RequestTimeoutError after `requestTimeoutMs`,
+   * StreamClosedError, ProtocolNotSupportedError, …).
+   */
+  call<Calls extends RpcCalls, const Request extends { kind: string }>(
+    peer: string, rpc: RpcProtocol<Calls>, request: Request & RpcRequest<Calls[keyof Calls]>, options?: CallOptions
+  ): Promise<RpcAnswer<Calls[Request['kind']]>>
+  /**
+   * Answers `rpc`'s requests with `handlers`, one per request kind (may be called before start;
+   * registered on start; a later `serve` or `handle` of the same protocol replaces it). A request
+   * that is refused by `options.admit` or does not decode, and a handler that throws, are answered
+   * with `rpc.encodeError(err)` and logged; the stream goes on. Throws TypeError when a request
+   * kind of `rpc` has no handler.
+   */
+  serve<Calls extends RpcCalls>(rpc: RpcProtocol<Calls>, handlers: NoInfer<RpcHandlers<Calls>>, options?: ServeOptions): Promise<void>
+  /**
+   * Answer raw request frames on `protocol` (may be called before start; registered on start).
+   * A handler that throws resets the stream.
+   * @deprecated use {@link Peer.serve}.
+   */
   handle(protocol: string, handler: RequestHandler): Promise<void>
-  /** Send one frame on a new stream to `peer` (peer id or multiaddr) and resolve with the answer frame. */
+  /**
+   * Send one raw frame to `peer` (peer id or multiaddr) and resolve with the answer frame.
+   * @deprecated use {@link Peer.call}.
+   */
   request(peer: string, protocol: string, data: Uint8Array, options?: RequestOptions): Promise<Uint8Array>
   /** Connect to `addr` (multiaddr, or a peer id whose addresses we know); resolves with its peer id. */
   dial(addr: string): Promise<string>

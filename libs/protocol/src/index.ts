@@ -7,10 +7,7 @@
  *
  * @example
  * ```ts
- * import {
- *   msg, encode, decodeGossip, decodeRequest, decodeResponse, isProtocolError,
- *   TOPIC_PULL, PROTOCOL_COORDINATOR
- * } from '@cycleshare/protocol'
+ * import { msg, encode, decodeGossip, coordinatorRpc, workerRpc, TOPIC_PULL } from '@cycleshare/protocol'
  *
  * // worker: ask for work on gossipsub
  * pubsub.publish(TOPIC_PULL, encode(msg.pull({ slots: 4, tasks: ['primes'], capacity: { threads: 4 } })))
@@ -18,16 +15,17 @@
  * // coordinator: every gossip message is checked before it is used
  * const pull = decodeGossip(event.data) // throws InvalidFieldError naming e.g. `capacity.threads`
  *
- * // worker → coordinator: one request frame, one answer frame
- * send(encode(msg.report([msg.ok(lease.leaseId, { count: 25 })])))
- * const reported = decodeResponse(await receive(), 'reported') // an `error` answer is thrown
+ * // stream calls are declared once per protocol (request kind → answer kind → checks);
+ * // @cycleshare/peer's call() and serve() take the declarations as they are:
+ * const reported = await peer.call(coordinatorId, coordinatorRpc, msg.report([msg.ok(leaseId, { count: 25 })]))
+ * await peer.serve(workerRpc, {
+ *   assign: ({ leases }, from) => msg.assigned(take(leases, from), []),
+ *   cancel: ({ leaseIds }) => msg.cancelled(drop(leaseIds))
+ * })
  *
- * // coordinator: a request on its stream protocol; a bad one is answered with an error
- * try {
- *   const request = decodeRequest(frame, PROTOCOL_COORDINATOR) // report | renew | release
- * } catch (err) {
- *   if (isProtocolError(err)) send(encode(msg.error(err)))
- * }
+ * // or by hand, on any transport: one request frame, one answer frame
+ * send(coordinatorRpc.calls.renew.encodeRequest(msg.renew(ids)))
+ * const renewed = coordinatorRpc.calls.renew.decodeAnswer(await receive()) // an `error` answer is thrown
  * ```
  */
 
@@ -43,4 +41,6 @@ export {
 } from './errors.js'
 export { encode, decode, decodeGossip, decodeRequest, decodeResponse, ResponseKind } from './codec.js'
 export type { CoordinatorRequest, WorkerRequest, RequestMessage, ResponseMessage, MessageOf } from './codec.js'
+export { coordinatorRpc, workerRpc, defineRpc } from './rpc.js'
+export type { AnswerKinds, StreamCall, StreamCalls, StreamRpc } from './rpc.js'
 export { msg } from './msg.js'

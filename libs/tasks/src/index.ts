@@ -22,7 +22,7 @@
  * await pool.stop()
  * ```
  */
-export { split, type AnyTask, type RunContext, type Task } from './task.js'
+export { sameOutput, split, type AnyTask, type Task } from './task.js'
 export {
   InvalidInputError, InvalidOutputError, InvalidParamsError, PoolNotRunningError, TaskAbortedError,
   TaskFailedError, UnknownTaskError

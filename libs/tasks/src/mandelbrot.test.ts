@@ -5,12 +5,10 @@ import { describe, expect, it } from 'vitest'
 import { taskCompliance } from './compliance.suite.js'
 import { MANDELBROT_DEFAULTS, mandelbrot, type MandelbrotInput, type MandelbrotOutput, type MandelbrotParams } from './mandelbrot.js'
 
-const ctx = { signal: new AbortController().signal }
-
 function render (params: MandelbrotParams, chunks: number): Uint8Array {
   let acc = mandelbrot.init(params, chunks)
   for (let index = 0; index < chunks; index++) {
-    const output = mandelbrot.run(mandelbrot.chunk(params, chunks, index), ctx) as MandelbrotOutput
+    const output = mandelbrot.run(mandelbrot.chunk(params, chunks, index)) as MandelbrotOutput
     acc = mandelbrot.reduce(acc, output, index, params, chunks)
   }
   return mandelbrot.finalize(acc, params, chunks)
@@ -48,18 +46,11 @@ describe('mandelbrot', () => {
     const params = mandelbrot.parseParams({ width: 8, height: 4 }, 2)
     const stored = packr.unpack(packr.pack(mandelbrot.init(params, 2))) as Uint8Array
     expect(Buffer.isBuffer(stored)).toBe(true)
-    const output = mandelbrot.run(mandelbrot.chunk(params, 2, 1), ctx) as MandelbrotOutput
+    const output = mandelbrot.run(mandelbrot.chunk(params, 2, 1)) as MandelbrotOutput
     const acc = mandelbrot.reduce(stored, output, 1, params, 2)
     expect(Uint8Array.from(acc.subarray(2 * 8 * 3))).toEqual(Uint8Array.from(output.pixels))
     expect(acc.subarray(0, 2 * 8 * 3).every((byte) => byte === 0)).toBe(true)
     expect(() => mandelbrot.reduce(new Uint8Array(3), output, 1, params, 2)).toThrow(TypeError)
-  })
-
-  it('stops when aborted', () => {
-    const controller = new AbortController()
-    controller.abort()
-    const input = mandelbrot.chunk(MANDELBROT_DEFAULTS, 1, 0)
-    expect(() => mandelbrot.run(input, controller)).toThrow(expect.objectContaining({ name: 'TaskAbortedError' }))
   })
 
   it('rejects bad params naming the field', () => {

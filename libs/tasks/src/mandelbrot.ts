@@ -5,8 +5,8 @@
  */
 import { encode } from 'fast-png'
 
-import { InvalidInputError, InvalidOutputError, InvalidParamsError, TaskAbortedError } from './errors.js'
-import type { RunContext, Task } from './task.js'
+import { InvalidInputError, InvalidOutputError, InvalidParamsError } from './errors.js'
+import type { Task } from './task.js'
 import { bytes, chunkCount, type FieldErrorClass, finite, integer, piece, record } from './validate.js'
 
 export interface MandelbrotParams {
@@ -82,14 +82,13 @@ function view (rec: Record<string, unknown>, path: string, Fail: FieldErrorClass
 }
 
 /** Renders rows [rowStart, rowEnd) of the view as RGB. */
-export function renderRows (input: MandelbrotInput, signal?: AbortSignal): Uint8Array {
+export function renderRows (input: MandelbrotInput): Uint8Array {
   const { width, height, maxIterations, xMin, xMax, yMin, yMax, rowStart, rowEnd } = input
   const pixels = new Uint8Array(width * (rowEnd - rowStart) * 3)
   const dx = (xMax - xMin) / width
   const dy = (yMax - yMin) / height
   let out = 0
   for (let row = rowStart; row < rowEnd; row++) {
-    if (signal?.aborted === true) throw new TaskAbortedError()
     const cy = yMax - (row + 0.5) * dy
     for (let column = 0; column < width; column++, out += 3) {
       const cx = xMin + (column + 0.5) * dx
@@ -147,12 +146,12 @@ export const mandelbrot: Task<MandelbrotParams, MandelbrotInput, MandelbrotOutpu
     return { rowStart, rowEnd, pixels }
   },
 
-  run (raw: MandelbrotInput, ctx: RunContext) {
+  run (raw: MandelbrotInput) {
     const rec = record(raw, 'input', INPUT_KEYS, InvalidInputError)
     const params = view(rec, 'input', InvalidInputError)
     const rowStart = integer(rec.rowStart, 'input.rowStart', 0, params.height - 1, InvalidInputError)
     const rowEnd = integer(rec.rowEnd, 'input.rowEnd', rowStart + 1, params.height, InvalidInputError)
-    return { rowStart, rowEnd, pixels: renderRows({ ...params, rowStart, rowEnd }, ctx.signal) }
+    return { rowStart, rowEnd, pixels: renderRows({ ...params, rowStart, rowEnd }) }
   },
 
   init (params) {

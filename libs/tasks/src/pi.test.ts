@@ -3,8 +3,6 @@ import { describe, expect, it } from 'vitest'
 import { taskCompliance } from './compliance.suite.js'
 import { countInside, pi, type PiInput, type PiOutput, seedState } from './pi.js'
 
-const ctx = { signal: new AbortController().signal }
-
 /** xoshiro128** as its authors wrote it (prng.di.unimi.it), to check the inlined loop against. */
 function referenceInside (seed: number, index: number, samples: number): number {
   const s = seedState(seed, index)
@@ -28,7 +26,7 @@ function estimate (raw: unknown, chunks: number): { pi: number, inside: number, 
   const params = pi.parseParams(raw, chunks)
   let acc = pi.init(params, chunks)
   for (let index = 0; index < chunks; index++) {
-    acc = pi.reduce(acc, pi.run(pi.chunk(params, chunks, index), ctx) as PiOutput, index, params, chunks)
+    acc = pi.reduce(acc, pi.run(pi.chunk(params, chunks, index)) as PiOutput, index, params, chunks)
   }
   return pi.finalize(acc, params, chunks)
 }
@@ -64,12 +62,6 @@ describe('pi', () => {
       { seed: 3, index: 0, samples: 3 }, { seed: 3, index: 1, samples: 3 },
       { seed: 3, index: 2, samples: 2 }, { seed: 3, index: 3, samples: 2 }
     ])
-  })
-
-  it('stops when aborted', () => {
-    const controller = new AbortController()
-    controller.abort()
-    expect(() => pi.run({ seed: 1, index: 0, samples: 1e9 }, controller)).toThrow(expect.objectContaining({ name: 'TaskAbortedError' }))
   })
 
   it('defaults the seed to 1 and rejects bad params naming the field', () => {

@@ -3,8 +3,8 @@
  * seeded from (job seed, chunk index), so the answer depends only on the params and the chunk
  * count, never on which worker ran which chunk, and two workers agree to the bit for quorum.
  */
-import { InvalidInputError, InvalidOutputError, InvalidParamsError, TaskAbortedError } from './errors.js'
-import type { RunContext, Task } from './task.js'
+import { InvalidInputError, InvalidOutputError, InvalidParamsError } from './errors.js'
+import type { Task } from './task.js'
 import { chunkCount, integer, piece, record } from './validate.js'
 
 export interface PiParams { samples: number, seed: number }
@@ -17,8 +17,6 @@ export interface PiResult { pi: number, inside: number, samples: number }
 export const PI_MAX_SAMPLES = 1e12
 const UINT32_MAX = 0xffff_ffff
 const TWO_POW_32 = 0x1_0000_0000
-/** Samples between two looks at the abort signal: cheap to check, still a prompt stop. */
-const ABORT_CHECK_EVERY = 1 << 20
 
 /** murmur3's finaliser: spreads every input bit over the whole word. */
 function mix32 (h: number): number {
@@ -40,7 +38,7 @@ export function seedState (seed: number, index: number): Uint32Array {
 }
 
 /** Counts how many of `samples` points in the unit square fall inside the quarter circle. */
-export function countInside (seed: number, index: number, samples: number, signal?: AbortSignal): number {
+export function countInside (seed: number, index: number, samples: number): number {
   const state = seedState(seed, index)
   // Locals, not the array: the loop stays in registers and allocates nothing.
   let s0 = state[0] | 0
@@ -48,23 +46,18 @@ export function countInside (seed: number, index: number, samples: number, signa
   let s2 = state[2] | 0
   let s3 = state[3] | 0
   let inside = 0
-  for (let done = 0; done < samples;) {
-    if (signal?.aborted === true) throw new TaskAbortedError()
-    const block = Math.min(samples - done, ABORT_CHECK_EVERY)
-    for (let i = 0; i < block; i++) {
-      let r = Math.imul(s1, 5)
-      const x = (Math.imul((r << 7) | (r >>> 25), 9) >>> 0) / TWO_POW_32
-      let t = s1 << 9
-      s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = (s3 << 11) | (s3 >>> 21)
+  for (let i = 0; i < samples; i++) {
+    let r = Math.imul(s1, 5)
+    const x = (Math.imul((r << 7) | (r >>> 25), 9) >>> 0) / TWO_POW_32
+    let t = s1 << 9
+    s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = (s3 << 11) | (s3 >>> 21)
 
-      r = Math.imul(s1, 5)
-      const y = (Math.imul((r << 7) | (r >>> 25), 9) >>> 0) / TWO_POW_32
-      t = s1 << 9
-      s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = (s3 << 11) | (s3 >>> 21)
+    r = Math.imul(s1, 5)
+    const y = (Math.imul((r << 7) | (r >>> 25), 9) >>> 0) / TWO_POW_32
+    t = s1 << 9
+    s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = (s3 << 11) | (s3 >>> 21)
 
-      if (x * x + y * y < 1) inside++
-    }
-    done += block
+    if (x * x + y * y < 1) inside++
   }
   return inside
 }
@@ -95,12 +88,12 @@ export const pi: Task<PiParams, PiInput, PiOutput, PiAcc, PiResult> = {
     return { inside, samples }
   },
 
-  run (raw: PiInput, ctx: RunContext) {
+  run (raw: PiInput) {
     const rec = record(raw, 'input', ['seed', 'index', 'samples'], InvalidInputError)
     const seed = integer(rec.seed, 'input.seed', 0, UINT32_MAX, InvalidInputError)
     const index = integer(rec.index, 'input.index', 0, PI_MAX_SAMPLES - 1, InvalidInputError)
     const samples = integer(rec.samples, 'input.samples', 1, PI_MAX_SAMPLES, InvalidInputError)
-    return { inside: countInside(seed, index, samples, ctx.signal), samples }
+    return { inside: countInside(seed, index, samples), samples }
   },
 
   init () {

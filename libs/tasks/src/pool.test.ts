@@ -8,6 +8,7 @@ import { mandelbrot, type MandelbrotOutput } from './mandelbrot.js'
 import { createTaskPool, type TaskPool, workerPath } from './pool.js'
 import { countPrimes, primes } from './primes.js'
 import { probe } from './probe.js'
+import { sameOutput } from './task.js'
 
 const pools: TaskPool[] = []
 async function startedPool (threads = 2): Promise<TaskPool> {
@@ -76,7 +77,7 @@ describe('TaskPool', () => {
     const input = mandelbrot.chunk(params, 3, 1)
     const output = await pool.run('mandelbrot', input) as MandelbrotOutput
     expect(output.pixels).toBeInstanceOf(Uint8Array)
-    expect(mandelbrot.same(mandelbrot.parseOutput(output, input), mandelbrot.run(input, { signal: new AbortController().signal }) as MandelbrotOutput)).toBe(true)
+    expect(sameOutput(mandelbrot, mandelbrot.parseOutput(output, input), mandelbrot.run(input) as MandelbrotOutput)).toBe(true)
   })
 
   it('aborts a long chunk with TaskAbortedError and keeps serving', async () => {
@@ -93,6 +94,25 @@ describe('TaskPool', () => {
     const already = new AbortController()
     already.abort()
     await expect(pool.run('primes', { from: 0, to: 100 }, already.signal)).rejects.toMatchObject({ name: 'TaskAbortedError' })
+  })
+
+  it('stops a chunk that never looks up (a probe chunk in hangAt) by ending its thread', async () => {
+    // A task gets no abort signal: a cancel must stop it whatever it is doing.
+    const pool = await startedPool(1)
+    await pool.run('primes', { from: 0, to: 10 }) // a warm, idle thread: the chunk is posted at once
+    const hanging = probe.chunk(probe.parseParams({ hangAt: [0] }, 1), 1, 0)
+    const controller = new AbortController()
+    const single = pool.run('probe', hanging, controller.signal)
+    controller.abort()
+    await expect(single).rejects.toMatchObject({ name: 'TaskAbortedError', message: 'the task was aborted' })
+    const batchController = new AbortController()
+    const params = probe.parseParams({ hangAt: [1] }, 2)
+    const batch = pool.runBatch('probe', [probe.chunk(params, 2, 0), probe.chunk(params, 2, 1)], batchController.signal)
+    expect(pool.running).toBe(2)
+    batchController.abort()
+    await expect(batch).rejects.toMatchObject({ name: 'TaskAbortedError', message: 'the task was aborted' })
+    expect(pool.running).toBe(0)
+    await expect(pool.run('probe', probe.chunk(params, 2, 0))).resolves.toEqual({ index: 0 })
   })
 
   it('rejects in-flight chunks with TaskAbortedError when stopped', async () => {

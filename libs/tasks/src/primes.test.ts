@@ -3,8 +3,6 @@ import { describe, expect, it } from 'vitest'
 import { taskCompliance } from './compliance.suite.js'
 import { countPrimes, primes, type PrimesInput } from './primes.js'
 
-const ctx = { signal: new AbortController().signal }
-
 function isPrimeByTrialDivision (n: number): boolean {
   if (n < 2) return false
   if (n % 2 === 0) return n === 2
@@ -33,7 +31,7 @@ describe('primes', () => {
     const params = primes.parseParams({ from: 0, to: 100_000_000 }, 64)
     let acc = primes.init(params, 64)
     for (let index = 0; index < 64; index++) {
-      const output = primes.run(primes.chunk(params, 64, index), ctx) as { count: number }
+      const output = primes.run(primes.chunk(params, 64, index)) as { count: number }
       acc = primes.reduce(acc, output, index, params, 64)
     }
     expect(primes.finalize(acc, params, 64)).toEqual({ from: 0, to: 100_000_000, count: 5_761_455 })
@@ -49,12 +47,6 @@ describe('primes', () => {
     for (const [from, to] of ranges) expect(countPrimes(from, to), `[${from}, ${to})`).toBe(countByTrialDivision(from, to))
     // 999,999,999,989 is the largest prime below 10^12.
     expect(countPrimes(999_999_999_989, 1e12)).toBe(1)
-  })
-
-  it('stops at a segment boundary when aborted', () => {
-    const controller = new AbortController()
-    controller.abort()
-    expect(() => primes.run({ from: 0, to: 1e9 }, controller)).toThrow(expect.objectContaining({ name: 'TaskAbortedError' }))
   })
 
   it('splits into contiguous chunks whose sizes differ by at most one', () => {

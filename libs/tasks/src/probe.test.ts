@@ -1,33 +1,26 @@
 import { describe, expect, it } from 'vitest'
 
-import { taskCompliance } from './compliance.suite.js'
-import { probe, type ProbeInput, type ProbeOutput } from './probe.js'
-
-const ctx = { signal: new AbortController().signal }
+import { taskCompliance, type ComplianceSpec } from './compliance.suite.js'
+import { probe, type ProbeInput, type ProbeOutput, type ProbeParams, type ProbeResult } from './probe.js'
 
 describe('probe', () => {
   it('answers n chunks and the sum of their indexes', () => {
     const params = probe.parseParams({}, 10)
     let acc = probe.init(params, 10)
-    for (let i = 9; i >= 0; i--) acc = probe.reduce(acc, probe.run(probe.chunk(params, 10, i), ctx) as ProbeOutput, i, params, 10)
+    for (let i = 9; i >= 0; i--) acc = probe.reduce(acc, probe.run(probe.chunk(params, 10, i)) as ProbeOutput, i, params, 10)
     expect(probe.finalize(acc, params, 10)).toEqual({ chunks: 10, indexSum: 45 })
   })
 
   it('throws on the chunks named in failAt, naming the chunk', () => {
     const params = probe.parseParams({ failAt: [3] }, 5)
-    expect(() => probe.run(probe.chunk(params, 5, 3), ctx)).toThrow(expect.objectContaining({ name: 'ProbeFailureError', message: 'probe chunk 3 failed as asked (params.failAt)' }))
-    expect(probe.run(probe.chunk(params, 5, 2), ctx)).toEqual({ index: 2 })
+    expect(() => probe.run(probe.chunk(params, 5, 3))).toThrow(expect.objectContaining({ name: 'ProbeFailureError', message: 'probe chunk 3 failed as asked (params.failAt)' }))
+    expect(probe.run(probe.chunk(params, 5, 2))).toEqual({ index: 2 })
   })
 
-  it('spins on the chunks named in hangAt until stopped', () => {
+  it('marks the chunks named in hangAt, which spin until their thread is ended (pool.test.ts)', () => {
     const params = probe.parseParams({ hangAt: [1] }, 2)
     const input = probe.chunk(params, 2, 1)
     expect(input.hang).toBe(true)
-    // In a pool thread the stop comes from outside (the thread is ended); in process, a signal
-    // already aborted is seen at the first look.
-    const controller = new AbortController()
-    controller.abort()
-    expect(() => probe.run(input, { signal: controller.signal })).toThrow(expect.objectContaining({ name: 'TaskAbortedError' }))
   })
 
   it('rejects bad params naming the field', () => {
@@ -51,7 +44,7 @@ const ownIndex = (inputs: readonly ProbeInput[]): Array<[number, number]> => inp
   return [index, index + 1]
 })
 
-taskCompliance(probe, {
+const probeSpec: ComplianceSpec<ProbeParams, ProbeInput, ProbeOutput, ProbeResult> = {
   cases: [{
     name: '12 chunks',
     params: { spinMs: 0 },
@@ -68,4 +61,12 @@ taskCompliance(probe, {
     { output: { ...valid, extra: 1 }, field: 'output.extra' }
   ],
   tamper: (valid) => ({ index: valid.index + 1 })
+}
+
+taskCompliance(probe, probeSpec)
+
+describe('a task without same', () => {
+  // `same` is optional: outputs then agree when their canonical encodings do.
+  const { same: _same, ...probeWithoutSame } = probe
+  taskCompliance(probeWithoutSame, probeSpec)
 })

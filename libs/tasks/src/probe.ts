@@ -4,8 +4,8 @@
  * `hangAt` spin until they are stopped (a time limit, a cancel). The result, the number of chunks
  * and the sum of their indexes, is known in advance: n and n(n−1)/2.
  */
-import { InvalidInputError, InvalidOutputError, InvalidParamsError, TaskAbortedError } from './errors.js'
-import type { RunContext, Task } from './task.js'
+import { InvalidInputError, InvalidOutputError, InvalidParamsError } from './errors.js'
+import type { Task } from './task.js'
 import { chunkCount, integer, record } from './validate.js'
 
 export interface ProbeParams { spinMs: number, failAt: number[], hangAt: number[] }
@@ -33,11 +33,10 @@ function indexList (value: unknown, field: string, chunks: number): number[] {
   return value.map((v, i) => integer(v, `${field}[${i}]`, 0, chunks - 1, InvalidParamsError))
 }
 
-function spin (ms: number, signal: AbortSignal): void {
+/** Busy for `ms`: a chunk that hangs stops only when its thread is ended (a cancel, a timeout). */
+function spin (ms: number): void {
   const end = Date.now() + ms
-  while (Date.now() < end) {
-    if (signal.aborted) throw new TaskAbortedError()
-  }
+  while (Date.now() < end) { /* busy */ }
 }
 
 export const probe: Task<ProbeParams, ProbeInput, ProbeOutput, ProbeAcc, ProbeResult> = {
@@ -66,13 +65,13 @@ export const probe: Task<ProbeParams, ProbeInput, ProbeOutput, ProbeAcc, ProbeRe
     return { index: integer(rec.index, 'output.index', input.index, input.index, InvalidOutputError) }
   },
 
-  run (raw: ProbeInput, ctx: RunContext) {
+  run (raw: ProbeInput) {
     const rec = record(raw, 'input', ['index', 'spinMs', 'fail', 'hang'], InvalidInputError)
     const index = integer(rec.index, 'input.index', 0, MAX_CHUNKS - 1, InvalidInputError)
     const spinMs = integer(rec.spinMs, 'input.spinMs', 0, PROBE_MAX_SPIN_MS, InvalidInputError)
     if (typeof rec.fail !== 'boolean') throw new InvalidInputError('input.fail', 'must be a boolean')
     if (typeof rec.hang !== 'boolean') throw new InvalidInputError('input.hang', 'must be a boolean')
-    spin(rec.hang ? HANG_MS : spinMs, ctx.signal)
+    spin(rec.hang ? HANG_MS : spinMs)
     if (rec.fail) throw new ProbeFailureError(`probe chunk ${index} failed as asked (params.failAt)`)
     return { index }
   },

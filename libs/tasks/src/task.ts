@@ -4,11 +4,12 @@
  *
  * Everything that crosses a process (params, chunk inputs, outputs, accumulators) must be plain
  * data that msgpack can carry: numbers, strings, booleans, arrays, plain objects, Uint8Array.
+ *
+ * A task never has to stop itself: a chunk that is cancelled or runs past its time limit is
+ * stopped by ending the pool thread it runs in, whatever the task is doing (a synchronous loop
+ * included), so `run` gets no abort signal.
  */
-export interface RunContext {
-  /** Aborted when the chunk's lease is cancelled; long-running async tasks should honour it. */
-  readonly signal: AbortSignal
-}
+import { Packr } from 'msgpackr'
 
 export interface Task<Params = unknown, Input = unknown, Output = unknown, Acc = unknown, Result = unknown> {
   /** Unique name, used in job requests and on the wire (`primes`). */
@@ -36,20 +37,32 @@ export interface Task<Params = unknown, Input = unknown, Output = unknown, Acc =
    */
   parseOutput(raw: unknown, input: Input): Output
   /** Runs one chunk. Pure and deterministic: the same input gives the same output anywhere. */
-  run(input: Input, ctx: RunContext): Output | Promise<Output>
+  run(input: Input): Output | Promise<Output>
   /** The accumulator before any chunk is reduced. */
   init(params: Params, count: number): Acc
   /** Folds one chunk's output in. The order of chunks must not change the final result. */
   reduce(acc: Acc, output: Output, index: number, params: Params, count: number): Acc
   /** The job's result once every chunk is reduced. */
   finalize(acc: Acc, params: Params, count: number): Result
-  /** Whether two outputs of the same chunk agree (for quorum); canonical equality by default. */
-  same(a: Output, b: Output): boolean
+  /**
+   * Whether two outputs of the same chunk agree (for quorum). Without it, outputs agree when
+   * their msgpack encodings are equal, key order included (see {@link sameOutput}).
+   */
+  same?(a: Output, b: Output): boolean
 }
 
 /** Any task, for registries and code that only moves data through. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyTask = Task<any, any, any, any, any>
+
+// The encoding the scheduler stores outputs with: plain msgpack, maps kept as maps.
+const canonical = new Packr({ useRecords: false })
+
+/** Whether two outputs of one chunk of `task` agree: the task's `same`, or equal msgpack encodings. */
+export function sameOutput<O> (task: Pick<Task<unknown, unknown, O>, 'same'>, a: O, b: O): boolean {
+  if (typeof task.same === 'function') return task.same(a, b)
+  return canonical.pack(a).equals(canonical.pack(b))
+}
 
 /** The chunk inputs of a job, lazily: a million-chunk job never holds a million inputs. */
 export function* split<P, I>(task: Task<P, I>, params: P, count: number): Generator<I> {

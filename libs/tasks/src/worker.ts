@@ -10,7 +10,6 @@ import { move, transferableSymbol, valueSymbol } from 'piscina'
 
 import { InvalidInputError } from './errors.js'
 import { getTask } from './registry.js'
-import type { RunContext } from './task.js'
 import { serializeError, toThreadError, type SerializedError } from './wire-error.js'
 
 /** Nice value of the pool threads: volunteers lend only cycles nobody else wants. */
@@ -32,12 +31,10 @@ export type WorkerRequest = { task: string, input: unknown } | { task: string, i
 export interface BatchAnswer { outcomes: Array<{ ok: true, output: unknown } | { ok: false, error: SerializedError }> }
 
 /**
- * Piscina aborts a running chunk by terminating its thread, so a synchronous task never needs
- * to look at the signal here; it is there for the contract and for tasks that await.
+ * Runs one chunk and returns its output; errors are rethrown so their name survives cloning.
+ * A cancelled chunk is not told: the pool ends this thread (Piscina terminates a thread whose
+ * task is aborted), which stops any task, a synchronous loop included.
  */
-const context: RunContext = { signal: new AbortController().signal }
-
-/** Runs one chunk and returns its output; errors are rethrown so their name survives cloning. */
 export default async function runChunk (request: WorkerRequest): Promise<unknown> {
   try {
     if (request === null || typeof request !== 'object' || typeof request.task !== 'string') {
@@ -49,14 +46,14 @@ export default async function runChunk (request: WorkerRequest): Promise<unknown
       const outcomes: BatchAnswer['outcomes'] = []
       for (const input of request.inputs) {
         try {
-          outcomes.push({ ok: true, output: await task.run(input, context) })
+          outcomes.push({ ok: true, output: await task.run(input) })
         } catch (error) {
           outcomes.push({ ok: false, error: serializeError(error) })
         }
       }
       return { outcomes } satisfies BatchAnswer
     }
-    const output = await task.run(request.input, context)
+    const output = await task.run(request.input)
     return transferable(output)
   } catch (error) {
     throw toThreadError(error)
