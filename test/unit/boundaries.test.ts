@@ -1,7 +1,7 @@
 /**
  * The dependency rules between projects, keyed by their Nx tags (package.json "nx.tags"):
  * libs never import apps; protocol imports nothing of ours; the scheduler core stays free of
- * NestJS and libp2p; nobody reaches into another package's files.
+ * NestJS and libp2p (it may use the protocol's types); nobody reaches into another package's files.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
@@ -23,7 +23,8 @@ const byName = new Map(projects.map(p => [p.name, p]))
 const forbidden: Record<string, RegExp[]> = {
   'scope:protocol': [/^@cycleshare\//],
   'scope:tasks': [/^@cycleshare\//, /^@nestjs\//, /^libp2p$/, /^@libp2p\//, /^@chainsafe\//],
-  'scope:scheduler': [/^@nestjs\//, /^libp2p$/, /^@libp2p\//, /^@chainsafe\//, /^@cycleshare\/(peer|protocol)/],
+  // The scheduler speaks the protocol's types (a Lease, a ChunkResult), never the network.
+  'scope:scheduler': [/^@nestjs\//, /^libp2p$/, /^@libp2p\//, /^@chainsafe\//, /^@cycleshare\/peer/],
   'scope:peer': [/^@cycleshare\//, /^@nestjs\//],
   'scope:cli': [/^@cycleshare\//, /^@nestjs\//, /^libp2p$/, /^@libp2p\//]
 }

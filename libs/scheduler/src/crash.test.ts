@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createScheduler, openSqliteStore, type SchedulerStore } from './index.js'
+import { createScheduler, type SchedulerStore } from './index.js'
 import { encode } from './codec.js'
-import { migrations } from './schema.js'
+import { openSqliteStore } from './sqlite/index.js'
+import { migrations } from './sqlite/schema.js'
 import { fakeTasks, harness, ok } from './testing/fake-tasks.js'
 
 describe('crash safety', () => {

@@ -3,8 +3,8 @@
  */
 import type { AnyTask } from '@cycleshare/tasks'
 import { createScheduler, type Scheduler, type SchedulerInit } from '../scheduler.js'
-import { openSqliteStore } from '../sqlite-store.js'
-import type { LeaseGrant } from '../types.js'
+import type { Lease } from '@cycleshare/protocol'
+import { openSqliteStore } from '../sqlite/index.js'
 
 export class InvalidParamsError extends Error {
   override readonly name = 'InvalidParamsError'
@@ -62,12 +62,12 @@ export const tallyTask: AnyTask = {
 export const fakeTasks: ReadonlyMap<string, AnyTask> = new Map([['sum', sumTask], ['tally', tallyTask]])
 
 /** What an honest worker returns for a `sum` chunk. */
-export function runSum (grant: LeaseGrant): number {
+export function runSum (grant: Lease): number {
   const { from, to } = grant.input as Range
   return (from + to) * (to - from + 1) / 2
 }
 
-export function ok (grant: LeaseGrant, output: unknown = runSum(grant)): { leaseId: string, ok: true, output: unknown } {
+export function ok (grant: Lease, output: unknown = runSum(grant)): { leaseId: string, ok: true, output: unknown } {
   return { leaseId: grant.leaseId, ok: true, output }
 }
 
