@@ -41,7 +41,7 @@ export type {
   TrustDelta, WorkerStats, WorkerTrust
 } from './store.js'
 export type { LeaseRef } from './lease-ids.js'
-export { defaultSchedulerInit } from './constants.js'
+export { JOB_PAGE, defaultSchedulerInit } from './constants.js'
 export { InvalidJobError, JobNotDoneError, JobNotFoundError, UnknownTaskError } from './errors.js'
 export type {
   CompleteResult, JobOptions, JobPage, JobRequest, JobResult, JobStats, JobStatus, JobView, RenewResult, SchedulerEvents
