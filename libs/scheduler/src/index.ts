@@ -13,7 +13,7 @@
  * import { builtinTasks } from '@cycleshare/tasks'
  *
  * const scheduler = createScheduler(
- *   { store: openSqliteStore('data/scheduler.db'), tasks: builtinTasks },
+ *   { store: openSqliteStore('data/scheduler.db'), tasks: builtinTasks },   // or createMemoryStore()
  *   { leaseTtlMs: 30_000, excludeAfterInvalid: 3 }
  * )
  * scheduler.on('work', pending => { announce(pending) })
@@ -35,6 +35,7 @@
 export { createScheduler } from './scheduler.js'
 export type { Scheduler, SchedulerComponents, SchedulerInit } from './scheduler.js'
 export { ADAPTIVE, FIRST_EPOCH } from './store.js'
+export { createMemoryStore } from './memory/store.js'
 export type {
   ActiveJobRecord, AgedLease, AttemptRef, Ballot, ChunkCounts, ChunkRow, ChunkState, CopyHead, CopyRow, CopyState, DueLease, FirstLease,
   JobEnd, JobOptionsRow, JobPageQuery, JobSummary, LeaseBatch, LeaseState, LiveLease, NewCopy, NewJob, SchedulerStore, StoredResult,
