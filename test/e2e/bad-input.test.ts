@@ -96,7 +96,7 @@ describe('bad input from everywhere', () => {
     const garbage = await attacker.request(worker.peerId, PROTOCOL_WORKER, new Uint8Array([0xde, 0xad, 0xbe, 0xef]))
     expect(() => decodeResponse(garbage, MessageKind.Assigned)).toThrow(/coordinator/)
     const forgedAssign = await attacker.request(worker.peerId, PROTOCOL_WORKER, encode(msg.assign([{
-      leaseId: 'x', jobId: 'j', index: 0, attempt: 1, task: 'primes', input: { from: 0, to: 10 }, ttlMs: 1000
+      leaseId: 'x', jobId: 'j', index: 0, attempt: 1, epoch: 1, task: 'primes', input: { from: 0, to: 10 }, ttlMs: 1000
     }])))
     expect(() => decodeResponse(forgedAssign, MessageKind.Assigned)).toThrow(/not this worker's coordinator/)
     await expect(attacker.request(worker.peerId, PROTOCOL_WORKER, new Uint8Array(17 * 1024 * 1024))).rejects.toThrow()

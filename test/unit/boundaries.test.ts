@@ -1,8 +1,9 @@
 /**
  * The dependency rules between projects, keyed by their Nx tags (package.json "nx.tags"):
  * libs never import apps; protocol imports nothing of ours; the scheduler core stays free of
- * NestJS and libp2p; the accumulation point builds on protocol, peer and scheduler alone, without
- * NestJS or libp2p itself; nobody reaches into another package's files.
+ * NestJS and libp2p (it may use the protocol's types); the accumulation point builds on protocol,
+ * peer and scheduler alone, without NestJS or libp2p itself; nobody reaches into another
+ * package's files; every package declares what its code imports.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { builtinModules } from 'node:module'
@@ -31,9 +32,10 @@ const byName = new Map(projects.map(p => [p.name, p]))
 const forbidden: Record<string, RegExp[]> = {
   'scope:protocol': [/^@cycleshare\//],
   'scope:tasks': [/^@cycleshare\//, /^@nestjs\//, /^libp2p$/, /^@libp2p\//, /^@chainsafe\//],
-  'scope:scheduler': [/^@nestjs\//, /^libp2p$/, /^@libp2p\//, /^@chainsafe\//, /^@cycleshare\/(peer|protocol)/],
+  // The scheduler speaks the protocol's types (a Lease, a ChunkResult), never the network.
+  'scope:scheduler': [/^@nestjs\//, /^libp2p$/, /^@libp2p\//, /^@chainsafe\//, /^@cycleshare\/peer/],
   'scope:peer': [/^@cycleshare\//, /^@nestjs\//],
-  'scope:accumulation-point': [/^@cycleshare\/(?!(protocol|peer|scheduler)$)/, /^@nestjs\//, /^libp2p$/, /^@libp2p\//, /^@chainsafe\//],
+  'scope:accumulation-point': [/^@cycleshare\/(?!(protocol|peer|scheduler)(\/|$))/, /^@nestjs\//, /^libp2p$/, /^@libp2p\//, /^@chainsafe\//],
   'scope:cli': [/^@cycleshare\//, /^@nestjs\//, /^libp2p$/, /^@libp2p\//],
   'scope:worker-runtime': [/^@cycleshare\/(?!(protocol|peer|tasks)$)/, /^@nestjs\//, /^libp2p$/, /^@libp2p\//, /^@chainsafe\//],
   // The worker program is wiring: the runtime holds the policy, and it never reaches the coordinator's parts.

@@ -12,7 +12,8 @@
  * import '@cycleshare/peer/polyfill'
  * import { createAccumulationPoint } from '@cycleshare/accumulation-point'
  * import { createPeer } from '@cycleshare/peer'
- * import { createScheduler, openSqliteStore } from '@cycleshare/scheduler'
+ * import { createScheduler } from '@cycleshare/scheduler'
+ * import { openSqliteStore } from '@cycleshare/scheduler/sqlite'
  * import { builtinTasks } from '@cycleshare/tasks'
  *
  * const scheduler = createScheduler({ store: openSqliteStore('data/cycleshare.db'), tasks: builtinTasks })

@@ -6,7 +6,7 @@ import { MessageKind } from './messages.js'
 import type { Lease, Message } from './messages.js'
 import { msg } from './msg.js'
 
-const lease: Lease = { leaseId: 'L-1', jobId: 'J-1', index: 7, attempt: 1, task: 'primes', input: { from: 0, to: 1000 }, ttlMs: 30_000 }
+const lease: Lease = { leaseId: 'L-1', jobId: 'J-1', index: 7, attempt: 1, epoch: 1, task: 'primes', input: { from: 0, to: 1000 }, ttlMs: 30_000 }
 
 /** One valid message of every kind, built the way callers build them. */
 const everyKind: Message[] = [

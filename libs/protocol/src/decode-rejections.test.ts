@@ -21,7 +21,7 @@ function thrownBy (fn: () => unknown): Error {
 const s = (n: number): string => 'x'.repeat(n)
 const ids = (n: number): string[] => Array.from({ length: n }, (_, i) => `L-${i}`)
 
-const lease = { leaseId: 'L-1', jobId: 'J-1', index: 0, attempt: 1, task: 'primes', input: { from: 0, to: 10 }, ttlMs: 1000 }
+const lease = { leaseId: 'L-1', jobId: 'J-1', index: 0, attempt: 1, epoch: 1, task: 'primes', input: { from: 0, to: 10 }, ttlMs: 1000 }
 const work = { v: 1, kind: 'work', pending: 3, tasks: ['primes'] }
 const pull = { v: 1, kind: 'pull', slots: 2, tasks: ['primes'], capacity: { threads: 2 } }
 const assign = { v: 1, kind: 'assign', leases: [lease] }
@@ -69,6 +69,10 @@ const invalidFields: Array<[string, Record<string, unknown>, string]> = [
   ['a lease with a string index', { ...assign, leases: [{ ...lease, index: '0' }] }, 'leases[0].index'],
   ['a lease with attempt 0', { ...assign, leases: [{ ...lease, attempt: 0 }] }, 'leases[0].attempt'],
   ['a lease without attempt', { ...assign, leases: [{ ...lease, attempt: undefined }] }, 'leases[0].attempt'],
+  ['a lease without epoch', { ...assign, leases: [{ ...lease, epoch: undefined }] }, 'leases[0].epoch'],
+  ['a lease with epoch 0', { ...assign, leases: [{ ...lease, epoch: 0 }] }, 'leases[0].epoch'],
+  ['a lease with a fractional epoch', { ...assign, leases: [{ ...lease, epoch: 1.5 }] }, 'leases[0].epoch'],
+  ['a lease with a string epoch', { ...assign, leases: [{ ...lease, epoch: '1' }] }, 'leases[0].epoch'],
   ['a lease without task', { ...assign, leases: [{ ...lease, task: undefined }] }, 'leases[0].task'],
   ['a lease with a 65-character task', { ...assign, leases: [{ ...lease, task: s(65) }] }, 'leases[0].task'],
   ['a lease without input', { ...assign, leases: [{ ...lease, input: undefined }] }, 'leases[0].input'],

@@ -63,6 +63,11 @@ export interface Lease {
   index: number
   /** 1 for the first issue of a chunk, +1 for each reissue. */
   attempt: number
+  /**
+   * 1 when the lease is issued; the coordinator raises it each time the lease moves to another
+   * holder by a transfer. Only the current holder may report, renew or release a lease.
+   */
+  epoch: number
   /** Name of the built-in task that runs this chunk. */
   task: string
   /** The chunk's input, in the task's own wire format; the task validates it, not the protocol. */

@@ -73,6 +73,7 @@ function checkLease (lease: unknown, i: number, limits: DecodeLimits): void {
   if (!isString(lease.jobId, 1, limits.maxIdLength)) throw new InvalidFieldError(`leases[${i}].jobId`, stringRule(1, limits.maxIdLength))
   if (!isInteger(lease.index, 0, Number.MAX_SAFE_INTEGER)) throw new InvalidFieldError(`leases[${i}].index`, integerRule(0, Number.MAX_SAFE_INTEGER))
   if (!isInteger(lease.attempt, 1, Number.MAX_SAFE_INTEGER)) throw new InvalidFieldError(`leases[${i}].attempt`, integerRule(1, Number.MAX_SAFE_INTEGER))
+  if (!isInteger(lease.epoch, 1, Number.MAX_SAFE_INTEGER)) throw new InvalidFieldError(`leases[${i}].epoch`, integerRule(1, Number.MAX_SAFE_INTEGER))
   if (!isString(lease.task, 1, limits.maxTaskNameLength)) throw new InvalidFieldError(`leases[${i}].task`, stringRule(1, limits.maxTaskNameLength))
   // The task validates its own input; the protocol only insists that there is one. MessagePack has
   // no undefined (it travels as nil), so a nil input is a missing input.

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { createScheduler, openSqliteStore, type SchedulerStore } from './index.js'
+import { createScheduler, type SchedulerStore } from './index.js'
+import { openSqliteStore } from './sqlite/index.js'
 import { fakeTasks, ok } from './testing/fake-tasks.js'
 
 /** A scheduler whose spot-check dice the test sets, on a store whose worker records the test can seed. */

@@ -1,8 +1,9 @@
 import { describe, expect, it, vi } from 'vitest'
-import type { ChunkOutcome, JobView } from './index.js'
+import type { ChunkResult } from '@cycleshare/protocol'
+import type { JobView } from './index.js'
 import { harness, ok, runSum } from './testing/fake-tasks.js'
 
-const fail = (leaseId: string, message = 'boom'): ChunkOutcome => ({ leaseId, ok: false, error: { name: 'RangeError', message } })
+const fail = (leaseId: string, message = 'boom'): ChunkResult => ({ leaseId, ok: false, error: { name: 'RangeError', message } })
 
 describe('complete', () => {
   it('accepts a duplicate result but reduces it once', () => {

@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createScheduler, openSqliteStore, type SchedulerStore } from './index.js'
+import { createScheduler, type SchedulerStore } from './index.js'
 import { encode } from './codec.js'
-import { migrations } from './schema.js'
+import { openSqliteStore } from './sqlite/index.js'
+import { migrations } from './sqlite/schema.js'
 import { fakeTasks, harness, ok } from './testing/fake-tasks.js'
 
 describe('crash safety', () => {
@@ -123,6 +124,33 @@ describe('crash safety', () => {
       scheduler.complete('w2', batch.map(g => ok(g, sumOf(g.input))))
     }
     expect(scheduler.result('oldjob000000').value).toEqual({ sum: 5050 })
+    scheduler.close()
+  })
+
+  it('migrates a database of schema version 3: live leases kept, each at epoch 1', () => {
+    const path = join(dir, 'v3.db')
+    const db = new Database(path)
+    for (const migration of migrations.slice(0, 3)) db.exec(migration)
+    db.pragma('user_version = 3')
+    db.prepare(`INSERT INTO jobs (seq, id, task, params, chunks, next_index, done, status, acc, created_at, replication, quorum, max_attempts)
+      VALUES (1, 'v3job0000000', 'sum', ?, 2, 2, 1, 'running', ?, 1, 1, 1, 5)`).run(encode({ n: 100 }), encode(1275))
+    db.prepare(`INSERT INTO chunks (job_seq, idx, state, attempt, failures, tags, target, quorum, needed, results, waiting_since)
+      VALUES (1, 0, 'done', 1, 0, 'aaaaaaaaaaaa', 1, 1, 0, 0, 0), (1, 1, 'open', 1, 0, 'bbbbbbbbbbbb', 1, 1, 0, 0, 1)`).run()
+    db.prepare(`INSERT INTO copies (job_seq, idx, attempt, tag, worker, state, leased_at, deadline)
+      VALUES (1, 1, 1, 'bbbbbbbbbbbb', 'w1', 'live', 1, 1700000001000)`).run()
+    db.close()
+
+    const clock = { now: 1_700_000_000_000 }
+    const { scheduler } = harness({ leaseTtlMs: 1_000 }, path, clock)
+    const read = new Database(path, { readonly: true })
+    expect(read.pragma('user_version', { simple: true })).toBe(migrations.length)
+    expect(read.prepare('SELECT worker, state, epoch FROM copies').all()).toEqual([{ worker: 'w1', state: 'live', epoch: 1 }])
+    read.close()
+    expect(scheduler.held('w1')).toBe(1)
+    const live = '1.1.1.bbbbbbbbbbbb'
+    expect(scheduler.renew('w1', [live]).renewed).toEqual([live])
+    expect(scheduler.complete('w1', [{ leaseId: live, ok: true, output: sumOf({ from: 51, to: 100 }) }]).accepted).toEqual([live])
+    expect(scheduler.result('v3job0000000').value).toEqual({ sum: 5050 })
     scheduler.close()
   })
 

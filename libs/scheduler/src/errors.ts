@@ -42,3 +42,14 @@ export class JobNotDoneError extends Error {
       : `job ${JSON.stringify(id)} is ${status}, not done`)
   }
 }
+
+/** An error as one line, `Name: message`, for a job's or a chunk's failure text. */
+export function describeError (err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : `Error: ${String(err)}`
+}
+
+/** A worker's reported error as one line; it is untrusted, so anything but strings is replaced. */
+export function describeWireError (err: unknown): string {
+  const { name, message } = (err ?? {}) as { name?: unknown, message?: unknown }
+  return `${typeof name === 'string' ? name : 'Error'}: ${typeof message === 'string' ? message : String(message)}`
+}

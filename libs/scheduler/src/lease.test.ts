@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import type { JobView, LeaseGrant } from './index.js'
+import type { Lease } from '@cycleshare/protocol'
+import type { JobView } from './index.js'
 import { harness, ok } from './testing/fake-tasks.js'
 
 /** Leases everything and completes it honestly, in batches of `slots`. */
@@ -26,6 +27,7 @@ describe('lease and complete', () => {
       jobId: job.id,
       index,
       attempt: 1,
+      epoch: 1,
       task: 'sum',
       input: { from: Math.floor(1_000_003 * index / 97) + 1, to: Math.floor(1_000_003 * (index + 1) / 97) },
       ttlMs: 10_000
@@ -66,7 +68,7 @@ describe('lease and complete', () => {
     const { scheduler } = harness()
     const huge = scheduler.submit({ task: 'sum', params: { n: 1e9 }, chunks: 1_000_000 })
     const small = scheduler.submit({ task: 'tally', params: {}, chunks: 3 })
-    const taken = (grants: LeaseGrant[]): string[] => grants.map(g => `${g.jobId === huge.id ? 'huge' : 'small'}${g.index}`)
+    const taken = (grants: Lease[]): string[] => grants.map(g => `${g.jobId === huge.id ? 'huge' : 'small'}${g.index}`)
 
     expect(taken(scheduler.lease('w1', 4))).toEqual(['huge0', 'huge1', 'small0', 'small1'])
     // one slot at a time still alternates: each call's round starts after the job served last

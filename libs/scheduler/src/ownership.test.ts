@@ -63,6 +63,21 @@ describe('held leases', () => {
     expect(events).toEqual(['a=4', 'b=3', 'a=2', 'a=1', 'a=0', 'b=0', 'c=5', 'c=0'])
   })
 
+  it('counts each lease once when its job fails during an expiry pass', () => {
+    const { scheduler, clock } = harness({ leaseTtlMs: 1_000 })
+    // one result per chunk, and a timeout its worker overruns: the first overrun fails the job
+    const doomed = scheduler.submit({ task: 'sum', params: { n: 100 }, chunks: 3, maxAttempts: 1, chunkTimeoutMs: 100 })
+    scheduler.submit({ task: 'sum', params: { n: 10 }, chunks: 1 })
+    const leases = scheduler.lease('w', 4)
+    expect(scheduler.held('w')).toBe(4)
+    clock.now += 900
+    expect(scheduler.renew('w', leases.map(l => l.leaseId)).renewed).toHaveLength(4) // the doomed three only to their overrun
+    clock.now += 300
+    expect(scheduler.expire()).toBe(3)
+    expect(scheduler.get(doomed.id).status).toBe('failed')
+    expect(scheduler.held('w')).toBe(1) // the other job's lease
+  })
+
   it('rebuilds the counts from the store after a restart', () => {
     const path = `/tmp/cycleshare-held-${process.pid}-${Date.now()}.db`
     const first = harness({}, path)

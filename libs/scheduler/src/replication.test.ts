@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import type { ChunkOutcome, LeaseGrant } from './index.js'
+import type { ChunkResult, Lease } from '@cycleshare/protocol'
 import { harness, ok, runSum } from './testing/fake-tasks.js'
 
-const fail = (g: LeaseGrant, message = 'boom'): ChunkOutcome => ({ leaseId: g.leaseId, ok: false, error: { name: 'RangeError', message } })
-const at = (grants: LeaseGrant[]): Array<[number, number]> => grants.map(g => [g.index, g.attempt])
+const fail = (g: Lease, message = 'boom'): ChunkResult => ({ leaseId: g.leaseId, ok: false, error: { name: 'RangeError', message } })
+const at = (grants: Lease[]): Array<[number, number]> => grants.map(g => [g.index, g.attempt])
 
 describe('replication and quorum', () => {
   it('sends the copies of a chunk to different workers and reduces their agreed result once', () => {
@@ -111,10 +111,10 @@ describe('replication and quorum', () => {
     const job = scheduler.submit({ task: 'sum', params: { n: 100 }, chunks: 2, replication: 3, maxAttempts: 5 })
     const peers = ['12D3KooWAlpha0000000000000000', '12D3KooWBravo0000000000000000', '12D3KooWCharlie000000000000000', 'w4', 'w5']
     const outputs: Array<number | 'fail'> = [1, 1, 2, 'fail', 3]
-    let other: LeaseGrant | undefined
+    let other: Lease | undefined
     for (let i = 0; i < peers.length; i++) {
       const grants = scheduler.lease(peers[i], 2)
-      const g = grants.find(x => x.index === 0) as LeaseGrant
+      const g = grants.find(x => x.index === 0) as Lease
       other ??= grants.find(x => x.index === 1)
       const output = outputs[i]
       scheduler.complete(peers[i], [output === 'fail' ? fail(g, 'out of memory') : ok(g, output)])

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import type { ChunkOutcome, LeaseGrant } from './index.js'
+import type { ChunkResult, Lease } from '@cycleshare/protocol'
 import { harness, ok } from './testing/fake-tasks.js'
 
-const fail = (g: LeaseGrant): ChunkOutcome => ({ leaseId: g.leaseId, ok: false, error: { name: 'RangeError', message: 'boom' } })
+const fail = (g: Lease): ChunkResult => ({ leaseId: g.leaseId, ok: false, error: { name: 'RangeError', message: 'boom' } })
 
 describe('retries', () => {
   it('send a failed chunk to another worker first', () => {

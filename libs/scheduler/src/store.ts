@@ -1,8 +1,11 @@
 /**
- * What the scheduler needs from storage. Every method is synchronous and runs inside the
- * transaction the scheduler opened with `transaction`, so one call of the scheduler is one atomic,
- * durable step. SQLite implements it for the coordinator (`openSqliteStore`); a peer group's
- * submitting peer can use the same.
+ * What the scheduler needs from storage, in the scheduler's own terms: jobs added, listed and
+ * ended; chunks opened; leases (copies of a chunk) issued, renewed, lost and answered; chunks
+ * decided; workers counted. Every method is synchronous and runs inside the transaction the
+ * scheduler opened with `transaction`, so one call of the scheduler is one atomic, durable step.
+ *
+ * SQLite implements it for the coordinator (`@cycleshare/scheduler/sqlite`); an implementation
+ * is proven by `storeConformance` (store-conformance.suite.ts).
  */
 import type { LeaseRef } from './lease-ids.js'
 import type { JobStatus } from './types.js'
@@ -11,14 +14,18 @@ import type { JobStatus } from './types.js'
 export type ChunkState = 'open' | 'done' | 'dropped'
 
 /**
- * `live`: out on a worker; `lost`: expired or released without a result; `ok`: its output is stored
- * until the chunk is decided; `failed`: ok:false, unreadable or overran its timeout; `revoked`: still
- * out when its chunk was decided (kept to compare a late result, for trust).
+ * A copy is one lease of a chunk. `live`: out on a worker; `lost`: expired or released without a
+ * result; `ok`: its output is stored until the chunk is decided; `failed`: ok:false, unreadable or
+ * overran its timeout; `revoked`: still out when its chunk was decided (kept to compare a late
+ * result, for trust).
  */
 export type CopyState = 'live' | 'lost' | 'ok' | 'failed' | 'revoked'
 
 /** The replication stored for `"adaptive"`. */
 export const ADAPTIVE = 0
+
+/** The epoch of a lease when it is issued; a transfer to another holder raises it. */
+export const FIRST_EPOCH = 1
 
 export interface JobOptionsRow {
   /** Copies of each chunk; `ADAPTIVE` (0) for adaptive replication. */
@@ -30,22 +37,34 @@ export interface JobOptionsRow {
   priority: number
 }
 
-export interface JobRow extends JobOptionsRow {
+/** What a job's view needs: no params, accumulator or result. */
+export interface JobSummary extends JobOptionsRow {
   seq: number
   id: string
   task: string
-  params: Uint8Array
   chunks: number
-  /** Chunks below this index have been leased at least once (have a chunk row). */
-  nextIndex: number
   done: number
   status: JobStatus
-  acc: Uint8Array | null
-  result: Uint8Array | null
-  resultType: string | null
   error: string | null
   createdAt: number
   finishedAt: number | null
+}
+
+/** A queued or running job, with what leasing and reducing need. */
+export interface ActiveJobRecord extends JobSummary {
+  params: Uint8Array
+  acc: Uint8Array | null
+  /** Chunks below this index have been leased at least once (are open or decided). */
+  nextIndex: number
+  /** Copies waiting to be issued, over all its open chunks. */
+  waiting: number
+}
+
+/** A job's status and, once it is done, its result. */
+export interface StoredResult {
+  status: JobStatus
+  result: Uint8Array | null
+  resultType: string | null
 }
 
 export interface NewJob extends JobOptionsRow {
@@ -67,7 +86,14 @@ export interface JobEnd {
   error?: string
 }
 
-/** A chunk that has been leased at least once. */
+/** One page of the job list, newest first. */
+export interface JobPageQuery {
+  limit: number
+  /** Only jobs older (smaller seq) than this one. */
+  beforeSeq?: number
+}
+
+/** A chunk that has been leased at least once: its tally. */
 export interface ChunkRow {
   state: ChunkState
   /** The attempt number of its newest copy. */
@@ -88,41 +114,53 @@ export interface ChunkRow {
   waitingSince: number
   /** 1 once a straggler backup copy was issued. */
   backup: number
-  /** The decided output (msgpack), once done. */
+  /** The decided output (msgpack), kept once done while a revoked copy may still report. */
   agreed: Uint8Array | null
 }
 
-/** How a chunk's bookkeeping changes after a result or a lost copy. */
-export interface ChunkUpdate {
+/** An open chunk's counts after an answer that decided nothing, or a lost copy. */
+export interface ChunkCounts {
+  /** Copies it now waits for. */
   needed: number
   results: number
   failures: number
+  /** When it started waiting for the copies it waits for. */
   waitingSince: number
 }
 
+/** A copy (lease) of a chunk, with its answer once it has one. */
 export interface CopyRow {
   attempt: number
   tag: string
   worker: string
   state: CopyState
+  /** 1 when issued; a transfer to another holder raises it. */
+  epoch: number
   /** 1 for a straggler backup. */
   backup: number
   leasedAt: number
   deadline: number
   overrunAt: number | null
+  /** The output (`ok`) or the reason (`failed`), msgpack. */
   result: Uint8Array | null
 }
 
 /** The parts of a copy that a result needs. */
 export type CopyHead = Pick<CopyRow, 'attempt' | 'worker' | 'state' | 'backup' | 'leasedAt'>
 
-/** A lease's chunk and, while it is kept, its copy: read together when a result comes in. */
+/** A lease's chunk and, while it is kept, its copy: the one read per result. */
 export interface LeaseState {
   chunk: ChunkRow
   copy: CopyHead | undefined
 }
 
-/** Copies leased to one worker at one instant: what a batch of them shares. */
+/** A chunk's tally and all its copies, in attempt order. */
+export interface Ballot {
+  chunk: ChunkRow
+  copies: CopyRow[]
+}
+
+/** Leases issued to one worker at one instant: what a batch of them shares. */
 export interface LeaseBatch {
   jobSeq: number
   worker: string
@@ -140,37 +178,30 @@ export interface FirstLease {
   quorum: number
 }
 
-export interface NewCopy {
-  jobSeq: number
+/** Another copy of an open chunk: a waiting one, or a straggler backup. */
+export interface NewCopy extends LeaseBatch {
   index: number
   tag: string
-  worker: string
-  leasedAt: number
-  deadline: number
-  overrunAt: number | null
+  /** A backup does not use up a waiting copy. */
   backup: boolean
 }
 
-export interface LiveLease {
-  index: number
-  attempt: number
-  tag: string
+/** One attempt at one chunk. */
+export type AttemptRef = Pick<LeaseRef, 'jobSeq' | 'index' | 'attempt'>
+
+/** A live lease and its holder. */
+export interface LiveLease extends LeaseRef {
   worker: string
 }
 
-/** A copy of any job, with its chunk. */
-export interface CopyRef extends LiveLease {
-  jobSeq: number
-}
-
-/** A copy whose deadline passed. */
-export interface DueCopy extends CopyRef {
+/** A lease whose deadline passed: live (it expired) or revoked (no late result came). */
+export interface DueLease extends LiveLease {
   state: 'live' | 'revoked'
   overrunAt: number | null
 }
 
-/** A live copy, oldest first, for straggler backups. */
-export interface AgedCopy extends CopyRef {
+/** A live lease and when it was issued, for straggler backups. */
+export interface AgedLease extends LiveLease {
   leasedAt: number
 }
 
@@ -212,61 +243,104 @@ export interface SchedulerStore {
    */
   transaction<T>(fn: () => T, durable?: boolean): T
 
-  insertJob(job: NewJob): number
-  job(id: string): JobRow | undefined
+  // ── jobs ──────────────────────────────────────────────────────────────────────────────────
+
+  /** Stores a new queued job; returns its seq, larger than every job's before it. */
+  addJob(job: NewJob): number
+  /** A job's summary by id. */
+  job(id: string): JobSummary | undefined
+  /** A job's status and, once done, its result. */
+  jobResult(id: string): StoredResult | undefined
+  /** A job's status by seq: why a report of one of its leases is refused. */
   jobStatus(seq: number): JobStatus | undefined
-  /** Newest first. */
-  jobs(): JobRow[]
+  /** Job summaries, newest first. */
+  listJobs(query: JobPageQuery): JobSummary[]
   /** Queued and running jobs, oldest first. */
-  activeJobs(): JobRow[]
-  /** Copies waiting to be issued, per job. */
-  waitingCounts(): Array<{ jobSeq: number, count: number }>
-  saveCursor(seq: number, nextIndex: number, status: JobStatus): void
+  activeJobs(): ActiveJobRecord[]
+  /** A job's reduced chunks and accumulator, after a batch of results. */
   saveProgress(seq: number, done: number, acc: Uint8Array): void
-  /** Ends a job; its open chunks are dropped and its copies forgotten. Returns the copies that were live. */
+  /**
+   * Ends a job: its open chunks are dropped, its copies forgotten, its accumulator cleared.
+   * Returns the leases that were live, to revoke.
+   */
   endJob(seq: number, end: JobEnd): LiveLease[]
 
+  // ── leases ────────────────────────────────────────────────────────────────────────────────
+
   /**
-   * Creates chunks leased for the first time, consecutive indexes from `chunks[0].index`, each
-   * with its first copy (attempt 1) out on the batch's worker and `target - 1` copies waiting.
+   * Opens chunks leased for the first time, consecutive from the job's cursor: each with its first
+   * copy (attempt 1, epoch 1) out on the batch's worker and `target - 1` copies waiting. The job's
+   * cursor moves past them and the job is running.
    */
-  createChunks(batch: LeaseBatch, chunks: FirstLease[]): void
+  openChunks(batch: LeaseBatch, chunks: FirstLease[]): void
   /**
-   * Waiting chunks of a job that `worker` may take a copy of: it holds none and has no ok result
-   * for it, and has not failed it unless the chunk has waited since `failedBefore`.
+   * Waiting chunks of a job, by index, that `worker` may take a copy of: it holds none and has no
+   * ok result for it, and has not failed it unless the chunk has waited since `failedBefore`.
    */
   eligibleWaiting(jobSeq: number, worker: string, failedBefore: number, limit: number): number[]
-  /** Issues the next copy of a chunk (a backup does not use up `needed`); returns its attempt. */
+  /**
+   * Issues the next copy of an open chunk (epoch 1); a backup does not use up a waiting copy.
+   * Returns its attempt; throws if the chunk is not open.
+   */
   issueCopy(copy: NewCopy): number
-  chunk(jobSeq: number, index: number): ChunkRow | undefined
-  updateChunk(jobSeq: number, index: number, update: ChunkUpdate): void
-  copy(jobSeq: number, index: number, attempt: number): CopyRow | undefined
+  /**
+   * Extends each lease `worker` holds that is live at `now`, to `deadline` or its overrun,
+   * whichever comes first. Returns, in order, whether each was renewed.
+   */
+  renew(worker: string, leases: readonly LeaseRef[], now: number, deadline: number): boolean[]
+  /**
+   * Takes a live lease back without a result: released by `holder` (if given, only if it holds
+   * it), expired, or its holder excluded. Returns whether it was live (and held).
+   */
+  loseLease(lease: LeaseRef, holder?: string): boolean
+  /** Live and revoked leases whose deadline is at or before `now`, soonest first. */
+  dueLeases(now: number): DueLease[]
+  /** Live leases, oldest first. */
+  liveLeases(): AgedLease[]
+  /** Live leases held by one worker, by job and chunk. */
+  leasesHeldBy(worker: string): LiveLease[]
+  /**
+   * Moves every live lease's deadline (after a restart, when nobody could renew); overruns no
+   * earlier than it.
+   */
+  extendLive(deadline: number): void
+
+  // ── results and decisions ─────────────────────────────────────────────────────────────────
+
   /** The chunk of a lease and the lease's copy, if the chunk exists. */
-  leaseState(lease: LeaseRef): LeaseState | undefined
-  copies(jobSeq: number, index: number): CopyRow[]
-  setCopy(jobSeq: number, index: number, attempt: number, state: CopyState, result?: Uint8Array | null): void
-  deleteCopy(jobSeq: number, index: number, attempt: number): void
+  leaseState(lease: AttemptRef): LeaseState | undefined
+  /** A chunk's tally and copies, if the chunk exists. */
+  ballot(jobSeq: number, index: number): Ballot | undefined
+  /**
+   * Records an ok result of a copy that has none (live, or lost: a late result still counts).
+   * Returns the chunk's copies afterwards, to count the votes.
+   */
+  recordVote(lease: AttemptRef, output: Uint8Array): CopyRow[]
+  /**
+   * Records a failed result of a copy that has none; `reason` (msgpack) names the error. Returns
+   * the chunk's copies afterwards.
+   */
+  recordFailure(lease: AttemptRef, reason: Uint8Array | null): CopyRow[]
+  /** Forgets a revoked copy: its late result was judged, or its deadline passed. */
+  forgetRevoked(lease: AttemptRef): void
+  /** Stores an open chunk's counts after an answer that decided nothing, or a lost copy. */
+  needCopies(jobSeq: number, index: number, counts: ChunkCounts): void
   /**
    * Marks a chunk done with its agreed output (sent by copy `winner`); its other live copies become
    * `revoked` (returned), the rest are forgotten. Without `agreed` the winner is the chunk's only
-   * copy ever issued: nothing to revoke, nothing to compare later, two statements.
+   * copy ever issued: nothing to revoke, nothing to compare later.
    */
   decide(jobSeq: number, index: number, winner: number, agreed?: Uint8Array): LiveLease[]
-  /** Extends a live copy held by `worker` and live at `now`, to `deadline` or its overrun, whichever comes first. */
-  renew(lease: LeaseRef, worker: string, now: number, deadline: number): boolean
-  /** Live and revoked copies whose deadline is at or before `now`. */
-  dueCopies(now: number): DueCopy[]
-  /** Live copies, oldest first. */
-  liveCopies(): AgedCopy[]
-  /** Live copies held by one worker. */
-  liveCopiesOf(worker: string): CopyRef[]
-  /** Moves every live copy's deadline (after a restart, when nobody could renew); overruns no earlier than it. */
-  extendLive(deadline: number): void
 
+  // ── workers ───────────────────────────────────────────────────────────────────────────────
+
+  /** Adds to a worker's record (creating it); returns its trust afterwards. */
   countWorker(worker: string, delta: TrustDelta): WorkerTrust
   trust(worker: string): WorkerTrust | undefined
+  /** Excludes a worker that has a record, for `reason`. */
   exclude(worker: string, reason: string): void
   exclusions(): Array<{ worker: string, reason: string }>
+  /** Every worker's record, by worker. */
   workerStats(): WorkerStats[]
 
   close(): void

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createScheduler, openSqliteStore } from './index.js'
+import { createScheduler } from './index.js'
+import { openSqliteStore } from './sqlite/index.js'
 import { fakeTasks, harness } from './testing/fake-tasks.js'
 
 describe('submit', () => {

@@ -1,10 +1,9 @@
 /**
  * The scheduler's public shapes. The scheduler is driven by calls (submit, lease, complete,
  * renew, release, expire, cancel) and reports what changed through `SchedulerEvents`; it knows
- * nothing of HTTP or of the network.
+ * nothing of HTTP or of the network. What crosses the wire (a `Lease`, a `ChunkResult`) is the
+ * protocol's own type.
  */
-import type { WireError } from './wire-error.js'
-
 export type JobStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled'
 
 export interface JobRequest extends Partial<JobOptions> {
@@ -38,6 +37,14 @@ export interface JobStats {
   backupWins: number
 }
 
+/** One page of `list()`, newest first. */
+export interface JobPage {
+  /** Jobs in the page: 1 to 500, default 50. */
+  limit?: number
+  /** A job id: only jobs submitted before it. */
+  before?: string
+}
+
 export interface JobView {
   id: string
   task: string
@@ -50,23 +57,6 @@ export interface JobView {
   finishedAt?: string
   error?: string
 }
-
-/** A chunk leased to a worker, ready to send. */
-export interface LeaseGrant {
-  leaseId: string
-  jobId: string
-  index: number
-  attempt: number
-  task: string
-  input: unknown
-  ttlMs: number
-  /** The job's chunkTimeoutMs: the worker aborts the run after it and reports `TaskTimeoutError`. */
-  timeoutMs?: number
-}
-
-export type ChunkOutcome =
-  | { leaseId: string; ok: true; output: unknown }
-  | { leaseId: string; ok: false; error: WireError }
 
 export interface CompleteResult {
   /** Durable now, or already durable (a duplicate): the worker may forget these. */

@@ -5,7 +5,7 @@ import { createExecutor, pickBatch, type RunEnd } from './executor.js'
 import type { Logger } from './logger.js'
 
 const lease = (leaseId: string, task = 'primes', timeoutMs?: number): Lease =>
-  ({ leaseId, jobId: 'j', index: Number(leaseId.slice(1)), attempt: 1, task, input: { leaseId }, ttlMs: 3_000, timeoutMs })
+  ({ leaseId, jobId: 'j', index: Number(leaseId.slice(1)), attempt: 1, epoch: 1, task, input: { leaseId }, ttlMs: 3_000, timeoutMs })
 const silent: Logger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} }
 
 /** A pool whose runs never end unless aborted: no threads. */

@@ -3,7 +3,7 @@ import type { Lease } from '@cycleshare/protocol'
 import { createLeaseBook, LeaseState, type LeaseBook } from './lease-book.js'
 
 const lease = (leaseId: string, task = 'primes'): Lease =>
-  ({ leaseId, jobId: 'j', index: 0, attempt: 1, task, input: { from: 0, to: 10 }, ttlMs: 3_000 })
+  ({ leaseId, jobId: 'j', index: 0, attempt: 1, epoch: 1, task, input: { from: 0, to: 10 }, ttlMs: 3_000 })
 
 /** A book holding `a` queued, `b` running (in run 'r1') and `c` reported. */
 function bookOfThree (): LeaseBook<string> {

@@ -9,7 +9,7 @@ import type { Logger } from './logger.js'
 
 const point = '12D3KooWEKFUNYdKndRtqxasUsCDXuTCSQvea3TWeWdfQcW2b45K'
 const lease = (leaseId: string): Lease =>
-  ({ leaseId, jobId: 'j', index: 0, attempt: 1, task: 'primes', input: { from: 0, to: 10 }, ttlMs: 3_000 })
+  ({ leaseId, jobId: 'j', index: 0, attempt: 1, epoch: 1, task: 'primes', input: { from: 0, to: 10 }, ttlMs: 3_000 })
 const ok = (leaseId: string): ChunkResult => msg.ok(leaseId, { count: 4 })
 
 interface Call { to: string, protocol: string, message: Message }

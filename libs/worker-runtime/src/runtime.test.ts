@@ -19,7 +19,7 @@ const stranger = '12D3KooWRBy97UB99e3J6hiPesre1MZeuNQvfan4gBziswrRJsNK'
 
 // Chunks of 50 ms or more (the first guess) run one at a time.
 const lease = (leaseId: string, index = 0): Lease =>
-  ({ leaseId, jobId: 'j', index, attempt: 1, task: 'primes', input: { from: index, to: index + 1 }, ttlMs: 30_000 })
+  ({ leaseId, jobId: 'j', index, attempt: 1, epoch: 1, task: 'primes', input: { from: index, to: index + 1 }, ttlMs: 30_000 })
 
 interface Sent { to: string, message: Message }
 

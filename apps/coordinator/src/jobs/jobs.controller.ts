@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, StreamableFile } from '@nestjs/common'
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, StreamableFile } from '@nestjs/common'
 import type { JobView } from '@cycleshare/scheduler'
 import { JobsService } from './jobs.service.js'
 
@@ -12,9 +12,10 @@ export class JobsController {
     return { id: this.jobs.submit(body).id }
   }
 
+  /** `?limit=` (1 to 500, default 50) and `?before=<job id>`: newest first. */
   @Get()
-  list (): JobView[] {
-    return this.jobs.list()
+  list (@Query() query: unknown): JobView[] {
+    return this.jobs.list(query)
   }
 
   @Get(':id')

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common'
 import type { JobResult, JobView, Scheduler } from '@cycleshare/scheduler'
 import { SCHEDULER } from '../scheduler/scheduler.module.js'
+import { parseJobPage } from './job-page.schema.js'
 import { parseJobRequest } from './job-request.schema.js'
 
 @Injectable()
@@ -11,8 +12,9 @@ export class JobsService {
     return this.scheduler.submit(parseJobRequest(body))
   }
 
-  list (): JobView[] {
-    return this.scheduler.list()
+  /** A page of jobs, newest first, from `?limit=&before=`; 404 (`JobNotFoundError`) if `before` names no job. */
+  list (query: unknown): JobView[] {
+    return this.scheduler.list(parseJobPage(query))
   }
 
   get (id: string): JobView {

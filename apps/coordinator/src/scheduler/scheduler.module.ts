@@ -2,7 +2,8 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { Global, Inject, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common'
 import { builtinTasks } from '@cycleshare/tasks'
-import { createScheduler, openSqliteStore, type Scheduler } from '@cycleshare/scheduler'
+import { createScheduler, type Scheduler } from '@cycleshare/scheduler'
+import { openSqliteStore } from '@cycleshare/scheduler/sqlite'
 import { CONFIG, type CoordinatorConfig } from '../config/coordinator-config.js'
 
 export const SCHEDULER = Symbol('Scheduler')

@@ -2,7 +2,9 @@
  * A small task with known answers and a real scheduler over it, for the accumulation point's
  * tests (the scheduler's own test tasks are not exported).
  */
-import { createScheduler, openSqliteStore, type LeaseGrant, type Scheduler, type SchedulerComponents, type SchedulerInit } from '@cycleshare/scheduler'
+import type { Lease } from '@cycleshare/protocol'
+import { openSqliteStore } from '@cycleshare/scheduler/sqlite'
+import { createScheduler, type Scheduler, type SchedulerComponents, type SchedulerInit } from '@cycleshare/scheduler'
 
 type AnyTask = SchedulerComponents['tasks'] extends ReadonlyMap<string, infer T> ? T : never
 
@@ -34,7 +36,7 @@ const sumTask: AnyTask = {
 }
 
 /** What an honest worker reports for a `sum` lease. */
-export function ok (lease: Pick<LeaseGrant, 'leaseId' | 'input'>, output?: number): { leaseId: string, ok: true, output: number } {
+export function ok (lease: Pick<Lease, 'leaseId' | 'input'>, output?: number): { leaseId: string, ok: true, output: number } {
   const { from, to } = lease.input as Range
   return { leaseId: lease.leaseId, ok: true, output: output ?? (from + to) * (to - from + 1) / 2 }
 }

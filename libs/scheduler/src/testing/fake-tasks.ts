@@ -3,8 +3,9 @@
  */
 import type { AnyTask } from '@cycleshare/tasks'
 import { createScheduler, type Scheduler, type SchedulerInit } from '../scheduler.js'
-import { openSqliteStore } from '../sqlite-store.js'
-import type { LeaseGrant } from '../types.js'
+import type { Lease } from '@cycleshare/protocol'
+import { openSqliteStore } from '../sqlite/index.js'
+import type { SchedulerStore } from '../store.js'
 
 export class InvalidParamsError extends Error {
   override readonly name = 'InvalidParamsError'
@@ -62,12 +63,12 @@ export const tallyTask: AnyTask = {
 export const fakeTasks: ReadonlyMap<string, AnyTask> = new Map([['sum', sumTask], ['tally', tallyTask]])
 
 /** What an honest worker returns for a `sum` chunk. */
-export function runSum (grant: LeaseGrant): number {
+export function runSum (grant: Lease): number {
   const { from, to } = grant.input as Range
   return (from + to) * (to - from + 1) / 2
 }
 
-export function ok (grant: LeaseGrant, output: unknown = runSum(grant)): { leaseId: string, ok: true, output: unknown } {
+export function ok (grant: Lease, output: unknown = runSum(grant)): { leaseId: string, ok: true, output: unknown } {
   return { leaseId: grant.leaseId, ok: true, output }
 }
 
@@ -76,8 +77,13 @@ export interface Harness {
   clock: { now: number }
 }
 
-/** A scheduler on `path` (in memory by default) with a clock the test moves by hand. */
+/** A scheduler on SQLite at `path` (in memory by default) with a clock the test moves by hand. */
 export function harness (init: SchedulerInit = {}, path = ':memory:', clock = { now: 1_700_000_000_000 }): Harness {
-  const scheduler = createScheduler({ store: openSqliteStore(path), tasks: fakeTasks, clock: () => clock.now }, init)
+  return harnessOn(openSqliteStore(path), init, clock)
+}
+
+/** The same on any store, `createMemoryStore()` for one. */
+export function harnessOn (store: SchedulerStore, init: SchedulerInit = {}, clock = { now: 1_700_000_000_000 }): Harness {
+  const scheduler = createScheduler({ store, tasks: fakeTasks, clock: () => clock.now }, init)
   return { scheduler, clock }
 }

@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { AnyTask } from '@cycleshare/tasks'
 import { createScheduler } from '../scheduler.js'
-import { openSqliteStore } from '../sqlite-store.js'
-import type { ChunkOutcome, LeaseGrant } from '../types.js'
+import type { ChunkResult, Lease } from '@cycleshare/protocol'
+import { openSqliteStore } from '../sqlite/index.js'
 
 /** Answers its own index; the result is the count and the sum of the indexes. */
 export const noopTask: AnyTask = {
@@ -65,7 +65,7 @@ export function measureThroughput (init: ThroughputInit = {}): Throughput {
   const scheduler = createScheduler({ store: openSqliteStore(join(dir, 'scheduler.db')), tasks: new Map([['noop', noopTask]]) })
   try {
     const job = scheduler.submit({ task: 'noop', params: {}, chunks, replication })
-    const held: LeaseGrant[][] = Array.from({ length: workers }, () => [])
+    const held: Lease[][] = Array.from({ length: workers }, () => [])
     let leaseNs = 0n
     let completeNs = 0n
     const start = process.hrtime.bigint()
@@ -84,7 +84,7 @@ export function measureThroughput (init: ThroughputInit = {}): Throughput {
           idle++
           continue
         }
-        const outcomes: ChunkOutcome[] = batch.map(g => ({ leaseId: g.leaseId, ok: true, output: (g.input as { index: number }).index }))
+        const outcomes: ChunkResult[] = batch.map(g => ({ leaseId: g.leaseId, ok: true, output: (g.input as { index: number }).index }))
         const t = process.hrtime.bigint()
         const { rejected } = scheduler.complete(worker, outcomes)
         completeNs += process.hrtime.bigint() - t

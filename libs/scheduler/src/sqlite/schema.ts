@@ -113,5 +113,10 @@ export const migrations: readonly string[] = [
   DROP INDEX copies_live_by_age;
   DROP INDEX copies_live_by_worker;
   DROP INDEX copies_out_by_deadline;
+  `,
+  // Each lease gets an epoch: 1 when issued (the default, so leases live across the upgrade keep
+  // theirs), raised each time a transfer moves the lease to another holder.
+  `
+  ALTER TABLE copies ADD COLUMN epoch INTEGER NOT NULL DEFAULT 1;
   `
 ]

@@ -1,21 +1,14 @@
 import Database from 'better-sqlite3'
-import { SQLITE_BUSY_TIMEOUT_MS } from './constants.js'
-import { migrations } from './schema.js'
-import type { LeaseRef } from './lease-ids.js'
+import { SQLITE_BUSY_TIMEOUT_MS } from '../constants.js'
+import type { LeaseRef } from '../lease-ids.js'
 import type {
-  AgedCopy, ChunkRow, ChunkState, ChunkUpdate, CopyRef, CopyRow, CopyState, DueCopy, FirstLease, JobEnd, JobRow, LeaseBatch,
-  LeaseState, LiveLease, NewCopy, NewJob, SchedulerStore, TrustDelta, WorkerStats, WorkerTrust
-} from './store.js'
-import type { JobStatus } from './types.js'
-
-const JOB_COLUMNS = `seq, id, task, params, chunks, next_index AS nextIndex, done, status, acc, result,
-  result_type AS resultType, error, created_at AS createdAt, finished_at AS finishedAt,
-  replication, quorum, max_attempts AS maxAttempts, chunk_timeout_ms AS chunkTimeoutMs, priority`
-
-const CHUNK_COLUMNS = `state, attempt, tags, target, quorum, needed, results, failures,
-  waiting_since AS waitingSince, backup, agreed`
-
-const COPY_COLUMNS = `attempt, tag, worker, state, backup, leased_at AS leasedAt, deadline, overrun_at AS overrunAt, result`
+  ActiveJobRecord, AgedLease, AttemptRef, Ballot, ChunkCounts, ChunkRow, ChunkState, CopyRow, CopyState, DueLease, FirstLease,
+  JobEnd, JobPageQuery, JobSummary, LeaseBatch, LeaseState, LiveLease, NewCopy, NewJob, SchedulerStore, StoredResult, TrustDelta,
+  WorkerStats, WorkerTrust
+} from '../store.js'
+import type { JobStatus } from '../types.js'
+import { migrate } from './migrate.js'
+import { MultiInsert } from './multi-insert.js'
 
 /**
  * Opens (creating if needed) the scheduler's SQLite database at `path`, or in memory for
@@ -39,44 +32,47 @@ export function openSqliteStore (path: string): SchedulerStore {
   }
 }
 
-function migrate (db: Database.Database): void {
-  const version = db.pragma('user_version', { simple: true }) as number
-  if (version > migrations.length) {
-    throw new Error(`scheduler database is at schema version ${version}, newer than this code (${migrations.length})`)
-  }
-  for (let v = version; v < migrations.length; v++) {
-    db.transaction(() => {
-      db.exec(migrations[v])
-      db.pragma(`user_version = ${v + 1}`)
-    }).immediate()
-  }
-}
-
 type Row = Record<string, unknown>
 
-// Prepared once: preparing a statement costs more than running most of them.
+/** What a job's view needs: never the params, accumulator or result blobs. */
+const SUMMARY_COLUMNS = `seq, id, task, chunks, done, status, error, created_at AS createdAt, finished_at AS finishedAt,
+  replication, quorum, max_attempts AS maxAttempts, chunk_timeout_ms AS chunkTimeoutMs, priority`
+
+const CHUNK_COLUMNS = `state, attempt, tags, target, quorum, needed, results, failures,
+  waiting_since AS waitingSince, backup, agreed`
+
+const COPY_COLUMNS = `attempt, tag, worker, state, epoch, backup, leased_at AS leasedAt, deadline, overrun_at AS overrunAt, result`
+
+const LEASE_COLUMNS = 'job_seq AS jobSeq, idx AS "index", attempt, tag, worker'
+
+/** Every statement the store runs, prepared once: preparing costs more than running most of them. */
 function prepareStatements (db: Database.Database) {
   const p = (sql: string): Database.Statement => db.prepare(sql)
   return {
-    insertJob: p(`INSERT INTO jobs (id, task, params, chunks, status, acc, created_at, replication, quorum, max_attempts,
+    addJob: p(`INSERT INTO jobs (id, task, params, chunks, status, acc, created_at, replication, quorum, max_attempts,
         chunk_timeout_ms, priority)
       VALUES (@id, @task, @params, @chunks, 'queued', @acc, @createdAt, @replication, @quorum, @maxAttempts,
         @chunkTimeoutMs, @priority)`),
-    job: p(`SELECT ${JOB_COLUMNS} FROM jobs WHERE id = ?`),
+    job: p(`SELECT ${SUMMARY_COLUMNS} FROM jobs WHERE id = ?`),
+    jobResult: p('SELECT status, result, result_type AS resultType FROM jobs WHERE id = ?'),
     jobStatus: p('SELECT status FROM jobs WHERE seq = ?').pluck(),
-    jobs: p(`SELECT ${JOB_COLUMNS} FROM jobs ORDER BY seq DESC`),
-    activeJobs: p(`SELECT ${JOB_COLUMNS} FROM jobs WHERE status IN ('queued', 'running') ORDER BY seq`),
+    // seq is the rowid: a page is a walk down the table's own b-tree.
+    listJobs: p(`SELECT ${SUMMARY_COLUMNS} FROM jobs ORDER BY seq DESC LIMIT ?`),
+    listJobsBefore: p(`SELECT ${SUMMARY_COLUMNS} FROM jobs WHERE seq < ? ORDER BY seq DESC LIMIT ?`),
+    activeJobs: p(`SELECT ${SUMMARY_COLUMNS}, params, acc, next_index AS nextIndex FROM jobs
+      WHERE status IN ('queued', 'running') ORDER BY seq`),
     waitingCounts: p(`SELECT job_seq AS jobSeq, sum(needed) AS count FROM chunks WHERE needed > 0 GROUP BY job_seq`),
-    saveCursor: p('UPDATE jobs SET next_index = ?, status = ? WHERE seq = ?'),
+    advanceCursor: p(`UPDATE jobs SET next_index = ?, status = 'running' WHERE seq = ?`),
     saveProgress: p('UPDATE jobs SET done = ?, acc = ? WHERE seq = ?'),
     endJob: p(`UPDATE jobs SET status = @status, done = @done, finished_at = @finishedAt, result = @result,
       result_type = @resultType, error = @error, acc = NULL WHERE seq = @seq`),
-    liveOfJob: p(`SELECT idx AS "index", attempt, tag, worker FROM copies WHERE job_seq = ? AND state = 'live' ORDER BY idx, attempt`),
+    liveOfJob: p(`SELECT ${LEASE_COLUMNS} FROM copies WHERE job_seq = ? AND state = 'live' ORDER BY idx, attempt`),
     dropCopies: p('DELETE FROM copies WHERE job_seq = ?'),
     dropChunks: p(`UPDATE chunks SET state = CASE state WHEN 'open' THEN 'dropped' ELSE state END, needed = 0, agreed = NULL
       WHERE job_seq = ? AND (state = 'open' OR agreed IS NOT NULL)`),
 
     // A new chunk's first copy, from the chunk row just written: for attempt 1 its tags are its tag.
+    // epoch takes its default, 1.
     firstCopies: p(`INSERT INTO copies (job_seq, idx, attempt, tag, worker, state, backup, leased_at, deadline, overrun_at)
       SELECT job_seq, idx, 1, tags, ?, 'live', 0, ?, ?, ? FROM chunks WHERE job_seq = ? AND idx >= ? AND idx < ?`),
     // INDEXED BY: the planner would otherwise walk every chunk of the job by primary key.
@@ -89,32 +85,33 @@ function prepareStatements (db: Database.Database) {
       WHERE job_seq = ? AND idx = ? AND state = 'open' RETURNING attempt`).pluck(),
     insertCopy: p(`INSERT INTO copies (job_seq, idx, attempt, tag, worker, state, backup, leased_at, deadline, overrun_at)
       VALUES (?, ?, ?, ?, ?, 'live', ?, ?, ?, ?)`),
-    chunk: p(`SELECT ${CHUNK_COLUMNS} FROM chunks WHERE job_seq = ? AND idx = ?`),
-    updateChunk: p(`UPDATE chunks SET needed = @needed, results = @results, failures = @failures, waiting_since = @waitingSince
-      WHERE job_seq = @jobSeq AND idx = @index`),
-    copy: p(`SELECT ${COPY_COLUMNS} FROM copies WHERE job_seq = ? AND idx = ? AND attempt = ?`),
+    renew: p(`UPDATE copies SET deadline = min(@deadline, coalesce(overrun_at, @deadline))
+      WHERE job_seq = @jobSeq AND idx = @index AND attempt = @attempt AND state = 'live' AND worker = @worker
+      AND deadline > @now AND tag = @tag`),
+    loseLease: p(`UPDATE copies SET state = 'lost' WHERE job_seq = @jobSeq AND idx = @index AND attempt = @attempt
+      AND state = 'live' AND tag = @tag AND (@holder IS NULL OR worker = @holder)`),
+    dueLeases: p(`SELECT ${LEASE_COLUMNS}, state, overrun_at AS overrunAt
+      FROM copies WHERE state IN ('live', 'revoked') AND deadline <= ? ORDER BY deadline`),
+    liveLeases: p(`SELECT ${LEASE_COLUMNS}, leased_at AS leasedAt FROM copies WHERE state = 'live' ORDER BY leased_at`),
+    leasesHeldBy: p(`SELECT ${LEASE_COLUMNS} FROM copies WHERE state = 'live' AND worker = ? ORDER BY job_seq, idx`),
+    extendLive: p(`UPDATE copies SET deadline = @deadline, overrun_at = max(overrun_at, @deadline) WHERE state = 'live'`),
+
     // Positional (raw): read for every result.
     leaseState: p(`SELECT c.state, c.attempt, c.tags, c.target, c.quorum, c.needed, c.results, c.failures, c.waiting_since,
         c.backup, c.agreed, p.state, p.worker, p.backup, p.leased_at
       FROM chunks c LEFT JOIN copies p ON p.job_seq = c.job_seq AND p.idx = c.idx AND p.attempt = ?
       WHERE c.job_seq = ? AND c.idx = ?`).raw(),
+    chunk: p(`SELECT ${CHUNK_COLUMNS} FROM chunks WHERE job_seq = ? AND idx = ?`),
     copies: p(`SELECT ${COPY_COLUMNS} FROM copies WHERE job_seq = ? AND idx = ? ORDER BY attempt`),
-    setCopy: p('UPDATE copies SET state = ?, result = ? WHERE job_seq = ? AND idx = ? AND attempt = ?'),
+    answer: p('UPDATE copies SET state = ?, result = ? WHERE job_seq = ? AND idx = ? AND attempt = ?'),
+    forgetRevoked: p(`DELETE FROM copies WHERE job_seq = ? AND idx = ? AND attempt = ? AND state = 'revoked'`),
     deleteCopy: p('DELETE FROM copies WHERE job_seq = ? AND idx = ? AND attempt = ?'),
+    needCopies: p(`UPDATE chunks SET needed = @needed, results = @results, failures = @failures, waiting_since = @waitingSince
+      WHERE job_seq = @jobSeq AND idx = @index`),
     markDone: p(`UPDATE chunks SET state = 'done', needed = 0, agreed = ? WHERE job_seq = ? AND idx = ?`),
     revokeLive: p(`UPDATE copies SET state = 'revoked', result = NULL WHERE job_seq = ? AND idx = ? AND state = 'live'
-      AND attempt != ? RETURNING idx AS "index", attempt, tag, worker`),
+      AND attempt != ? RETURNING ${LEASE_COLUMNS}`),
     forgetAnswered: p(`DELETE FROM copies WHERE job_seq = ? AND idx = ? AND state != 'revoked'`),
-    renew: p(`UPDATE copies SET deadline = min(@deadline, coalesce(overrun_at, @deadline))
-      WHERE job_seq = @jobSeq AND idx = @index AND attempt = @attempt AND state = 'live' AND worker = @worker
-      AND deadline > @now AND tag = @tag`),
-    dueCopies: p(`SELECT job_seq AS jobSeq, idx AS "index", attempt, tag, worker, state, overrun_at AS overrunAt
-      FROM copies WHERE state IN ('live', 'revoked') AND deadline <= ? ORDER BY deadline`),
-    liveCopies: p(`SELECT job_seq AS jobSeq, idx AS "index", attempt, tag, worker, leased_at AS leasedAt
-      FROM copies WHERE state = 'live' ORDER BY leased_at`),
-    liveCopiesOf: p(`SELECT job_seq AS jobSeq, idx AS "index", attempt, tag, worker FROM copies
-      WHERE state = 'live' AND worker = ? ORDER BY job_seq, idx`),
-    extendLive: p(`UPDATE copies SET deadline = @deadline, overrun_at = max(overrun_at, @deadline) WHERE state = 'live'`),
 
     countWorker: p(`INSERT INTO workers (worker, chunks_done, valid, invalid, chunks_failed) VALUES (?, ?, ?, ?, ?)
       ON CONFLICT (worker) DO UPDATE SET chunks_done = chunks_done + excluded.chunks_done, valid = valid + excluded.valid,
@@ -128,9 +125,11 @@ function prepareStatements (db: Database.Database) {
   }
 }
 
+type Statements = ReturnType<typeof prepareStatements>
+
 class SqliteStore implements SchedulerStore {
   private readonly db: Database.Database
-  private readonly stmt: ReturnType<typeof prepareStatements>
+  private readonly stmt: Statements
   private readonly run: Database.Transaction<(fn: () => unknown) => unknown>
   private readonly syncFull: Database.Statement
   private readonly syncNormal: Database.Statement
@@ -162,32 +161,34 @@ class SqliteStore implements SchedulerStore {
     }
   }
 
-  insertJob (job: NewJob): number {
-    return Number(this.stmt.insertJob.run(job).lastInsertRowid)
+  // ── jobs ──────────────────────────────────────────────────────────────────────────────────
+
+  addJob (job: NewJob): number {
+    return Number(this.stmt.addJob.run(job).lastInsertRowid)
   }
 
-  job (id: string): JobRow | undefined {
-    return this.stmt.job.get(id) as JobRow | undefined
+  job (id: string): JobSummary | undefined {
+    return this.stmt.job.get(id) as JobSummary | undefined
+  }
+
+  jobResult (id: string): StoredResult | undefined {
+    return this.stmt.jobResult.get(id) as StoredResult | undefined
   }
 
   jobStatus (seq: number): JobStatus | undefined {
     return this.stmt.jobStatus.get(seq) as JobStatus | undefined
   }
 
-  jobs (): JobRow[] {
-    return this.stmt.jobs.all() as JobRow[]
+  listJobs ({ limit, beforeSeq }: JobPageQuery): JobSummary[] {
+    const rows = beforeSeq === undefined ? this.stmt.listJobs.all(limit) : this.stmt.listJobsBefore.all(beforeSeq, limit)
+    return rows as JobSummary[]
   }
 
-  activeJobs (): JobRow[] {
-    return this.stmt.activeJobs.all() as JobRow[]
-  }
-
-  waitingCounts (): Array<{ jobSeq: number, count: number }> {
-    return this.stmt.waitingCounts.all() as Array<{ jobSeq: number, count: number }>
-  }
-
-  saveCursor (seq: number, nextIndex: number, status: JobStatus): void {
-    this.stmt.saveCursor.run(nextIndex, status, seq)
+  activeJobs (): ActiveJobRecord[] {
+    const waiting = new Map((this.stmt.waitingCounts.all() as Array<{ jobSeq: number, count: number }>).map(r => [r.jobSeq, r.count]))
+    const rows = this.stmt.activeJobs.all() as ActiveJobRecord[]
+    for (const row of rows) row.waiting = waiting.get(row.seq) ?? 0
+    return rows
   }
 
   saveProgress (seq: number, done: number, acc: Uint8Array): void {
@@ -210,7 +211,9 @@ class SqliteStore implements SchedulerStore {
     return live
   }
 
-  createChunks (batch: LeaseBatch, chunks: FirstLease[]): void {
+  // ── leases ────────────────────────────────────────────────────────────────────────────────
+
+  openChunks (batch: LeaseBatch, chunks: FirstLease[]): void {
     if (chunks.length === 0) return
     const { jobSeq, worker, leasedAt, deadline, overrunAt } = batch
     const values: unknown[] = []
@@ -218,6 +221,7 @@ class SqliteStore implements SchedulerStore {
     this.insertChunks.run(values)
     const from = chunks[0].index
     this.stmt.firstCopies.run(worker, leasedAt, deadline, overrunAt, jobSeq, from, from + chunks.length)
+    this.stmt.advanceCursor.run(from + chunks.length, jobSeq)
   }
 
   eligibleWaiting (jobSeq: number, worker: string, failedBefore: number, limit: number): number[] {
@@ -232,19 +236,34 @@ class SqliteStore implements SchedulerStore {
     return attempt
   }
 
-  chunk (jobSeq: number, index: number): ChunkRow | undefined {
-    return this.stmt.chunk.get(jobSeq, index) as ChunkRow | undefined
+  renew (worker: string, leases: readonly LeaseRef[], now: number, deadline: number): boolean[] {
+    return leases.map(lease => this.stmt.renew.run({ ...lease, worker, now, deadline }).changes === 1)
   }
 
-  updateChunk (jobSeq: number, index: number, update: ChunkUpdate): void {
-    this.stmt.updateChunk.run({ ...update, jobSeq, index })
+  loseLease (lease: LeaseRef, holder?: string): boolean {
+    const { jobSeq, index, attempt, tag } = lease
+    return this.stmt.loseLease.run({ jobSeq, index, attempt, tag, holder: holder ?? null }).changes === 1
   }
 
-  copy (jobSeq: number, index: number, attempt: number): CopyRow | undefined {
-    return this.stmt.copy.get(jobSeq, index, attempt) as CopyRow | undefined
+  dueLeases (now: number): DueLease[] {
+    return this.stmt.dueLeases.all(now) as DueLease[]
   }
 
-  leaseState ({ jobSeq, index, attempt }: { jobSeq: number, index: number, attempt: number }): LeaseState | undefined {
+  liveLeases (): AgedLease[] {
+    return this.stmt.liveLeases.all() as AgedLease[]
+  }
+
+  leasesHeldBy (worker: string): LiveLease[] {
+    return this.stmt.leasesHeldBy.all(worker) as LiveLease[]
+  }
+
+  extendLive (deadline: number): void {
+    this.stmt.extendLive.run({ deadline })
+  }
+
+  // ── results and decisions ─────────────────────────────────────────────────────────────────
+
+  leaseState ({ jobSeq, index, attempt }: AttemptRef): LeaseState | undefined {
     const r = this.stmt.leaseState.get(attempt, jobSeq, index) as unknown[] | undefined
     if (r === undefined) return undefined
     return {
@@ -267,16 +286,28 @@ class SqliteStore implements SchedulerStore {
     }
   }
 
-  copies (jobSeq: number, index: number): CopyRow[] {
+  ballot (jobSeq: number, index: number): Ballot | undefined {
+    const chunk = this.stmt.chunk.get(jobSeq, index) as ChunkRow | undefined
+    if (chunk === undefined) return undefined
+    return { chunk, copies: this.stmt.copies.all(jobSeq, index) as CopyRow[] }
+  }
+
+  recordVote ({ jobSeq, index, attempt }: AttemptRef, output: Uint8Array): CopyRow[] {
+    this.stmt.answer.run('ok', output, jobSeq, index, attempt)
     return this.stmt.copies.all(jobSeq, index) as CopyRow[]
   }
 
-  setCopy (jobSeq: number, index: number, attempt: number, state: CopyState, result: Uint8Array | null = null): void {
-    this.stmt.setCopy.run(state, result, jobSeq, index, attempt)
+  recordFailure ({ jobSeq, index, attempt }: AttemptRef, reason: Uint8Array | null): CopyRow[] {
+    this.stmt.answer.run('failed', reason, jobSeq, index, attempt)
+    return this.stmt.copies.all(jobSeq, index) as CopyRow[]
   }
 
-  deleteCopy (jobSeq: number, index: number, attempt: number): void {
-    this.stmt.deleteCopy.run(jobSeq, index, attempt)
+  forgetRevoked ({ jobSeq, index, attempt }: AttemptRef): void {
+    this.stmt.forgetRevoked.run(jobSeq, index, attempt)
+  }
+
+  needCopies (jobSeq: number, index: number, counts: ChunkCounts): void {
+    this.stmt.needCopies.run({ ...counts, jobSeq, index })
   }
 
   decide (jobSeq: number, index: number, winner: number, agreed?: Uint8Array): LiveLease[] {
@@ -292,25 +323,7 @@ class SqliteStore implements SchedulerStore {
     return revoked
   }
 
-  renew (lease: LeaseRef, worker: string, now: number, deadline: number): boolean {
-    return this.stmt.renew.run({ ...lease, worker, now, deadline }).changes === 1
-  }
-
-  dueCopies (now: number): DueCopy[] {
-    return this.stmt.dueCopies.all(now) as DueCopy[]
-  }
-
-  liveCopies (): AgedCopy[] {
-    return this.stmt.liveCopies.all() as AgedCopy[]
-  }
-
-  liveCopiesOf (worker: string): CopyRef[] {
-    return this.stmt.liveCopiesOf.all(worker) as CopyRef[]
-  }
-
-  extendLive (deadline: number): void {
-    this.stmt.extendLive.run({ deadline })
-  }
+  // ── workers ───────────────────────────────────────────────────────────────────────────────
 
   countWorker (worker: string, delta: TrustDelta): WorkerTrust {
     return this.stmt.countWorker.get(
@@ -345,46 +358,5 @@ class SqliteStore implements SchedulerStore {
 
   close (): void {
     if (this.db.open) this.db.close()
-  }
-}
-
-/** Rows per statement of a multi-row INSERT; 7 parameters a row stays far below SQLite's limit. */
-const MAX_ROWS = 128
-
-/**
- * A multi-row `INSERT … VALUES (…), (…)`: one statement per 128 rows instead of one per row. A
- * batch's remainder is written in power-of-two pieces, so at most eight statements are prepared.
- */
-class MultiInsert {
-  private readonly statements = new Map<number, Database.Statement>()
-
-  constructor (
-    private readonly db: Database.Database,
-    private readonly head: string,
-    private readonly row: string,
-    private readonly width: number
-  ) {}
-
-  /** `values` holds the rows' parameters one row after another. */
-  run (values: unknown[]): void {
-    let rows = values.length / this.width
-    let offset = 0
-    while (rows > 0) {
-      let n = MAX_ROWS
-      while (n > rows) n >>= 1
-      const end = offset + n * this.width
-      this.statement(n).run(offset === 0 && end === values.length ? values : values.slice(offset, end))
-      offset = end
-      rows -= n
-    }
-  }
-
-  private statement (rows: number): Database.Statement {
-    let statement = this.statements.get(rows)
-    if (statement === undefined) {
-      statement = this.db.prepare(`${this.head} ${new Array(rows).fill(this.row).join(', ')}`)
-      this.statements.set(rows, statement)
-    }
-    return statement
   }
 }

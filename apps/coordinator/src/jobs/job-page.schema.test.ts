@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest'
+import { parseJobPage } from './job-page.schema.js'
+
+describe('job list query', () => {
+  it('accepts limit and before, both optional', () => {
+    expect(parseJobPage({})).toEqual({})
+    expect(parseJobPage(undefined)).toEqual({})
+    expect(parseJobPage({ limit: '20' })).toEqual({ limit: 20 })
+    expect(parseJobPage({ limit: '500', before: 'Xq0_9aZkLm3e' })).toEqual({ limit: 500, before: 'Xq0_9aZkLm3e' })
+    expect(parseJobPage({ before: 'Xq0_9aZkLm3e' })).toEqual({ before: 'Xq0_9aZkLm3e' })
+  })
+
+  it('names the parameter that is wrong', () => {
+    for (const limit of ['0', '501', '1.5', '-3', 'ten', '', '1e2', ['1', '2']]) {
+      expect(() => parseJobPage({ limit }), String(limit)).toThrow(expect.objectContaining({
+        name: 'InvalidRequestError', message: 'limit must be an integer from 1 to 500'
+      }))
+    }
+    expect(() => parseJobPage({ before: '' })).toThrow('before must be a job id')
+    expect(() => parseJobPage({ before: ['a', 'b'] })).toThrow('before must be a job id')
+    expect(() => parseJobPage({ before: 'x'.repeat(65) })).toThrow('before must be at most 64 characters')
+    expect(() => parseJobPage({ page: '2' })).toThrow('unknown query parameter "page"')
+  })
+})

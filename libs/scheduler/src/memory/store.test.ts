@@ -1,0 +1,4 @@
+import { storeConformance } from '../store-conformance.suite.js'
+import { createMemoryStore } from './store.js'
+
+storeConformance('in memory', () => createMemoryStore())

@@ -1,0 +1,416 @@
+/**
+ * The conformance suite every `SchedulerStore` passes (kept out of the build; tests import it):
+ * each operation's contract, in the scheduler's terms — transactions that roll back and nest,
+ * jobs that round-trip and page, chunks opened and copies issued, leases renewed only by their
+ * holder while live, lost, due and moved after a restart, results recorded, chunks decided,
+ * workers counted and excluded. A new store (in memory, a server database) is done when it
+ * passes this.
+ *
+ * @example
+ * ```ts
+ * storeConformance('SQLite in memory', () => openSqliteStore(':memory:'))
+ * ```
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { formatLeaseId, type LeaseRef } from './lease-ids.js'
+import type { CopyRow, JobSummary, LeaseBatch, NewJob, SchedulerStore } from './store.js'
+
+/** Bytes as a plain array: stores may hand back a Buffer or a Uint8Array. */
+const bytes = (value: Uint8Array | null | undefined): number[] | null => value == null ? null : Array.from(value)
+const blob = (...values: number[]): Uint8Array => Uint8Array.from(values)
+/** Twelve-character lease tags, as the scheduler makes them. */
+const tag = (c: string): string => c.repeat(12)
+/** Indexes of leases, sorted: leases due or issued at the same instant come in no set order. */
+const indexes = (leases: ReadonlyArray<{ index: number }>): number[] => leases.map(l => l.index).sort((a, b) => a - b)
+
+function newJob (id: string, over: Partial<NewJob> = {}): NewJob {
+  return {
+    id, task: 'sum', params: blob(1, 2), chunks: 10, acc: blob(0), createdAt: 1_000,
+    replication: 1, quorum: 1, maxAttempts: 5, chunkTimeoutMs: null, priority: 1, ...over
+  }
+}
+
+function summaryOf (seq: number, job: NewJob): JobSummary {
+  return {
+    seq, id: job.id, task: job.task, chunks: job.chunks, done: 0, status: 'queued', error: null, createdAt: job.createdAt,
+    finishedAt: null, replication: job.replication, quorum: job.quorum, maxAttempts: job.maxAttempts,
+    chunkTimeoutMs: job.chunkTimeoutMs, priority: job.priority
+  }
+}
+
+/** A copy as the store keeps it, with byte results as arrays. */
+function plain (copy: CopyRow): Omit<CopyRow, 'result'> & { result: number[] | null } {
+  return { ...copy, result: bytes(copy.result) }
+}
+
+export function storeConformance (name: string, open: () => SchedulerStore): void {
+  describe(`${name}: scheduler store conformance`, () => {
+    let store: SchedulerStore
+    beforeEach(() => { store = open() })
+    afterEach(() => { store.close() })
+
+    /** A job with chunks 0..n-1 opened, each leased first to `worker`; returns its seq and leases. */
+    function opened (n: number, { target = 1, quorum = 1, worker = 'w1', at = 1_000, deadline = 2_000, overrunAt = null as number | null, id = 'job' } = {}) {
+      const seq = store.addJob(newJob(id, { chunks: Math.max(n, 1), replication: target, quorum }))
+      const batch: LeaseBatch = { jobSeq: seq, worker, leasedAt: at, deadline, overrunAt }
+      const firsts = Array.from({ length: n }, (_, index) => ({ index, tag: tag(String.fromCharCode(65 + (index % 26))), target, quorum }))
+      store.openChunks(batch, firsts)
+      const leases: LeaseRef[] = firsts.map(f => ({ jobSeq: seq, index: f.index, attempt: 1, tag: f.tag }))
+      return { seq, batch, leases }
+    }
+
+    describe('transactions', () => {
+      it('commit what the function wrote and return its value', () => {
+        expect(store.transaction(() => { store.addJob(newJob('a')); return 7 })).toBe(7)
+        expect(store.job('a')?.id).toBe('a')
+      })
+
+      it('roll everything back when the function throws, and rethrow', () => {
+        expect(() => store.transaction(() => {
+          const { seq } = opened(3)
+          store.saveProgress(seq, 1, blob(9))
+          throw new Error('disk I/O error')
+        })).toThrow('disk I/O error')
+        expect(store.job('job')).toBeUndefined()
+        expect(store.activeJobs()).toEqual([])
+        expect(store.liveLeases()).toEqual([])
+      })
+
+      it('join an outer transaction when nested: an outer throw undoes the inner write', () => {
+        expect(() => store.transaction(() => {
+          expect(store.transaction(() => store.addJob(newJob('inner')))).toBeTypeOf('number')
+          throw new Error('outer')
+        })).toThrow('outer')
+        expect(store.job('inner')).toBeUndefined()
+        store.transaction(() => { store.transaction(() => { store.addJob(newJob('both')) }, false) })
+        expect(store.job('both')?.id).toBe('both')
+      })
+
+      it('accept durable = false: committed alike, rolled back alike', () => {
+        store.transaction(() => { store.addJob(newJob('lazy')) }, false)
+        expect(store.job('lazy')?.id).toBe('lazy')
+        expect(() => store.transaction(() => { store.addJob(newJob('gone')); throw new Error('no') }, false)).toThrow('no')
+        expect(store.job('gone')).toBeUndefined()
+        store.transaction(() => { store.addJob(newJob('after')) })
+        expect(store.job('after')?.id).toBe('after')
+      })
+    })
+
+    describe('jobs', () => {
+      it('round-trip: summaries, status by seq, results, and seqs that grow', () => {
+        const a = newJob('a', { replication: 0, quorum: 2, maxAttempts: null, chunkTimeoutMs: 60_000, priority: 3 })
+        const b = newJob('b', { createdAt: 2_000 })
+        const seqA = store.addJob(a)
+        const seqB = store.addJob(b)
+        expect(seqB).toBeGreaterThan(seqA)
+        expect(store.job('a')).toEqual(summaryOf(seqA, a))
+        expect(store.job('b')).toEqual(summaryOf(seqB, b))
+        expect(store.job('nope')).toBeUndefined()
+        expect(store.jobStatus(seqA)).toBe('queued')
+        expect(store.jobStatus(seqB + 1000)).toBeUndefined()
+        expect(store.jobResult('a')).toEqual({ status: 'queued', result: null, resultType: null })
+        expect(store.jobResult('nope')).toBeUndefined()
+      })
+
+      it('list summaries newest first, a page at a time', () => {
+        const seqs = ['a', 'b', 'c', 'd', 'e'].map(id => store.addJob(newJob(id)))
+        const ids = (rows: JobSummary[]): string[] => rows.map(r => r.id)
+        expect(ids(store.listJobs({ limit: 2 }))).toEqual(['e', 'd'])
+        expect(ids(store.listJobs({ limit: 2, beforeSeq: seqs[3] }))).toEqual(['c', 'b'])
+        expect(ids(store.listJobs({ limit: 10, beforeSeq: seqs[1] }))).toEqual(['a'])
+        expect(store.listJobs({ limit: 10, beforeSeq: seqs[0] })).toEqual([])
+        expect(store.listJobs({ limit: 1 })).toEqual([summaryOf(seqs[4], newJob('e'))])
+      })
+
+      it('keep queued and running jobs active, oldest first, with params, accumulator, cursor and waiting copies', () => {
+        const { seq: a } = opened(2, { target: 3, quorum: 2, id: 'a' })
+        const b = store.addJob(newJob('b', { params: blob(7), acc: blob(8) }))
+        const c = store.addJob(newJob('c'))
+        store.endJob(c, { status: 'cancelled', finishedAt: 3_000, done: 0 })
+        const active = store.activeJobs().map(j => ({ ...j, params: bytes(j.params), acc: bytes(j.acc) }))
+        expect(active).toEqual([
+          { ...summaryOf(a, newJob('a', { chunks: 2, replication: 3, quorum: 2 })), status: 'running', params: [1, 2], acc: [0], nextIndex: 2, waiting: 4 },
+          { ...summaryOf(b, newJob('b')), params: [7], acc: [8], nextIndex: 0, waiting: 0 }
+        ])
+        store.saveProgress(b, 3, blob(9, 9))
+        expect(store.job('b')?.done).toBe(3)
+        expect(bytes(store.activeJobs()[1].acc)).toEqual([9, 9])
+      })
+
+      it('end a job: open chunks dropped, copies forgotten, accumulator cleared, live leases returned', () => {
+        const { seq, leases } = opened(3)
+        store.decide(seq, 0, 1)
+        const live = store.endJob(seq, { status: 'done', finishedAt: 5_000, done: 3, result: blob(4, 2), resultType: 'application/json' })
+        expect(live).toEqual(leases.slice(1).map(l => ({ ...l, worker: 'w1' })))
+        expect(store.job('job')).toMatchObject({ status: 'done', done: 3, finishedAt: 5_000, error: null })
+        const result = store.jobResult('job')
+        expect({ ...result, result: bytes(result?.result) }).toEqual({ status: 'done', result: [4, 2], resultType: 'application/json' })
+        expect(store.activeJobs()).toEqual([])
+        expect(store.liveLeases()).toEqual([])
+        expect(store.ballot(seq, 0)?.chunk.state).toBe('done')
+        expect(store.ballot(seq, 1)).toMatchObject({ chunk: { state: 'dropped', needed: 0 }, copies: [] })
+        expect(store.leaseState(leases[1])?.copy).toBeUndefined()
+        expect(store.dueLeases(Number.MAX_SAFE_INTEGER)).toEqual([])
+      })
+
+      it('end a job as failed with its error, and no result', () => {
+        const seq = store.addJob(newJob('f'))
+        expect(store.endJob(seq, { status: 'failed', finishedAt: 4_000, done: 0, error: 'chunk 3 failed' })).toEqual([])
+        expect(store.job('f')).toMatchObject({ status: 'failed', error: 'chunk 3 failed', finishedAt: 4_000 })
+        expect(store.jobResult('f')).toEqual({ status: 'failed', result: null, resultType: null })
+        expect(store.jobStatus(seq)).toBe('failed')
+      })
+    })
+
+    describe('chunks and copies', () => {
+      it('open consecutive chunks with their first lease live (attempt 1, epoch 1) and target − 1 copies waiting', () => {
+        const seq = store.addJob(newJob('job'))
+        const batch: LeaseBatch = { jobSeq: seq, worker: 'w1', leasedAt: 1_000, deadline: 2_000, overrunAt: 9_000 }
+        store.openChunks(batch, [{ index: 0, tag: tag('a'), target: 1, quorum: 1 }, { index: 1, tag: tag('b'), target: 3, quorum: 2 }])
+        expect(store.ballot(seq, 0)?.chunk).toEqual({
+          state: 'open', attempt: 1, tags: tag('a'), target: 1, quorum: 1, needed: 0, results: 0, failures: 0, waitingSince: 1_000, backup: 0, agreed: null
+        })
+        expect(store.ballot(seq, 1)?.copies.map(plain)).toEqual([{
+          attempt: 1, tag: tag('b'), worker: 'w1', state: 'live', epoch: 1, backup: 0, leasedAt: 1_000, deadline: 2_000, overrunAt: 9_000, result: null
+        }])
+        expect(store.ballot(seq, 1)?.chunk).toMatchObject({ target: 3, quorum: 2, needed: 2 })
+        expect(store.activeJobs()[0]).toMatchObject({ status: 'running', nextIndex: 2, waiting: 2 })
+        store.openChunks(batch, [])
+        expect(store.activeJobs()[0]).toMatchObject({ nextIndex: 2 })
+        expect(store.ballot(seq, 2)).toBeUndefined()
+      })
+
+      it('open large batches whole', () => {
+        const { seq } = opened(300)
+        store.openChunks({ jobSeq: seq, worker: 'w2', leasedAt: 1_500, deadline: 2_500, overrunAt: null },
+          Array.from({ length: 3 }, (_, i) => ({ index: 300 + i, tag: tag('z'), target: 1, quorum: 1 })))
+        expect(indexes(store.liveLeases())).toEqual(Array.from({ length: 303 }, (_, i) => i))
+        expect(store.liveLeases().slice(300).map(l => l.leasedAt)).toEqual([1_500, 1_500, 1_500])
+        expect(store.activeJobs()[0].nextIndex).toBe(303)
+      })
+
+      it('issue the next copy of an open chunk: a waiting one uses up a waiting copy, a backup does not', () => {
+        const { seq, batch } = opened(2, { target: 3, quorum: 2 })
+        expect(store.issueCopy({ ...batch, worker: 'w2', leasedAt: 1_100, deadline: 2_100, index: 1, tag: tag('x'), backup: false })).toBe(2)
+        const { chunk, copies } = store.ballot(seq, 1) ?? { chunk: undefined, copies: [] }
+        expect(chunk).toMatchObject({ attempt: 2, tags: tag('B') + tag('x'), needed: 1, backup: 0 })
+        expect(copies.map(plain)[1]).toEqual({
+          attempt: 2, tag: tag('x'), worker: 'w2', state: 'live', epoch: 1, backup: 0, leasedAt: 1_100, deadline: 2_100, overrunAt: null, result: null
+        })
+        expect(store.issueCopy({ ...batch, worker: 'w3', index: 0, tag: tag('y'), backup: true })).toBe(2)
+        expect(store.ballot(seq, 0)?.chunk).toMatchObject({ attempt: 2, needed: 2, backup: 1 })
+        expect(store.ballot(seq, 0)?.copies[1]).toMatchObject({ worker: 'w3', backup: 1, epoch: 1 })
+        expect(store.activeJobs()[0].waiting).toBe(3)
+      })
+
+      it('refuse a copy of a chunk that is not open', () => {
+        const { seq, batch } = opened(1)
+        store.decide(seq, 0, 1)
+        expect(() => store.issueCopy({ ...batch, worker: 'w2', index: 0, tag: tag('x'), backup: true })).toThrow()
+        expect(store.ballot(seq, 0)?.chunk).toMatchObject({ attempt: 1, state: 'done' })
+      })
+
+      it('find the waiting chunks a worker may take: not held, not answered ok, not failed unless waited long enough', () => {
+        const { seq, batch, leases } = opened(4, { target: 2, quorum: 2 })
+        expect(store.eligibleWaiting(seq, 'w1', 0, 10)).toEqual([]) // holds a copy of each
+        expect(store.eligibleWaiting(seq, 'w2', 0, 10)).toEqual([0, 1, 2, 3])
+        expect(store.eligibleWaiting(seq, 'w2', 0, 2)).toEqual([0, 1])
+        store.issueCopy({ ...batch, worker: 'w2', index: 0, tag: tag('x'), backup: false })
+        expect(store.eligibleWaiting(seq, 'w3', 0, 10)).toEqual([1, 2, 3]) // chunk 0 waits for nothing now
+
+        store.recordVote(leases[2], blob(1))
+        store.recordFailure(leases[3], blob(2))
+        store.needCopies(seq, 3, { needed: 2, results: 1, failures: 1, waitingSince: 5_000 })
+        expect(store.eligibleWaiting(seq, 'w1', 4_999, 10)).toEqual([]) // 2: answered ok; 3: failed, waited too little
+        expect(store.eligibleWaiting(seq, 'w1', 5_000, 10)).toEqual([3])
+        store.loseLease(leases[1])
+        expect(store.eligibleWaiting(seq, 'w1', 0, 10)).toEqual([1]) // a lost copy does not count
+      })
+    })
+
+    describe('leases', () => {
+      it('renew only for the holder, only while live, never past the overrun', () => {
+        const { leases } = opened(3, { deadline: 2_000, overrunAt: 10_000 })
+        const [a, b, c] = leases
+        expect(store.renew('w2', [a], 1_500, 3_000)).toEqual([false])
+        expect(store.renew('w1', [{ ...a, tag: tag('q') }], 1_500, 3_000)).toEqual([false])
+        expect(store.renew('w1', [{ ...a, attempt: 2 }], 1_500, 3_000)).toEqual([false])
+        store.loseLease(c)
+        expect(store.renew('w1', [a, c, b], 1_500, 3_000)).toEqual([true, false, true])
+        expect(store.dueLeases(2_999)).toEqual([])
+        expect(indexes(store.dueLeases(3_000))).toEqual([0, 1])
+        expect(store.renew('w1', [a], 2_000, 20_000)).toEqual([true])
+        expect(store.dueLeases(9_999).map(d => d.index)).toEqual([1])
+        expect(store.dueLeases(10_000).map(d => d.index)).toEqual([1, 0]) // soonest first; capped at its overrun
+        expect(store.renew('w1', [b], 3_000, 30_000)).toEqual([false]) // its deadline has passed
+        expect(store.renew('w1', [], 1_000, 2_000)).toEqual([])
+      })
+
+      it('lose a live lease once; a named holder must hold it, and the tag must match', () => {
+        const { seq, leases } = opened(2)
+        expect(store.loseLease(leases[0], 'w2')).toBe(false)
+        expect(store.loseLease({ ...leases[0], tag: tag('q') }, 'w1')).toBe(false)
+        expect(store.loseLease(leases[0], 'w1')).toBe(true)
+        expect(store.loseLease(leases[0], 'w1')).toBe(false)
+        expect(store.loseLease(leases[1])).toBe(true)
+        expect(store.ballot(seq, 0)?.copies.map(c => c.state)).toEqual(['lost'])
+        expect(store.liveLeases()).toEqual([])
+        expect(store.dueLeases(Number.MAX_SAFE_INTEGER)).toEqual([])
+      })
+
+      it('list due leases, live and revoked, soonest first', () => {
+        const { seq, batch } = opened(2, { target: 2, quorum: 1, deadline: 3_000, overrunAt: 8_000 })
+        store.issueCopy({ ...batch, worker: 'w2', leasedAt: 1_200, deadline: 2_500, overrunAt: null, index: 0, tag: tag('x'), backup: false })
+        expect(store.dueLeases(2_499)).toEqual([])
+        expect(store.dueLeases(2_500)).toEqual([{ jobSeq: seq, index: 0, attempt: 2, tag: tag('x'), worker: 'w2', state: 'live', overrunAt: null }])
+        expect(store.decide(seq, 0, 2, blob(5))).toEqual([{ jobSeq: seq, index: 0, attempt: 1, tag: tag('A'), worker: 'w1' }])
+        expect(store.dueLeases(3_000).sort((a, b) => a.index - b.index)).toEqual([
+          { jobSeq: seq, index: 0, attempt: 1, tag: tag('A'), worker: 'w1', state: 'revoked', overrunAt: 8_000 },
+          { jobSeq: seq, index: 1, attempt: 1, tag: tag('B'), worker: 'w1', state: 'live', overrunAt: 8_000 }
+        ])
+      })
+
+      it('list live leases oldest first, and those one worker holds by job and chunk', () => {
+        const { seq: first, batch: firstBatch } = opened(1, { at: 3_000, id: 'first' })
+        store.openChunks({ ...firstBatch, leasedAt: 4_000 }, [{ index: 1, tag: tag('B'), target: 1, quorum: 1 }])
+        const { seq: second, batch } = opened(1, { at: 1_000, worker: 'w2', id: 'second' })
+        store.openChunks({ ...batch, worker: 'w1', leasedAt: 2_000 }, [{ index: 1, tag: tag('c'), target: 1, quorum: 1 }])
+        expect(store.liveLeases().map(l => [l.jobSeq, l.index, l.worker, l.leasedAt])).toEqual([
+          [second, 0, 'w2', 1_000], [second, 1, 'w1', 2_000], [first, 0, 'w1', 3_000], [first, 1, 'w1', 4_000]
+        ])
+        expect(store.liveLeases()[0]).toEqual({ jobSeq: second, index: 0, attempt: 1, tag: tag('A'), worker: 'w2', leasedAt: 1_000 })
+        expect(store.leasesHeldBy('w1')).toEqual([
+          { jobSeq: first, index: 0, attempt: 1, tag: tag('A'), worker: 'w1' },
+          { jobSeq: first, index: 1, attempt: 1, tag: tag('B'), worker: 'w1' },
+          { jobSeq: second, index: 1, attempt: 1, tag: tag('c'), worker: 'w1' }
+        ])
+        expect(store.leasesHeldBy('nobody')).toEqual([])
+      })
+
+      it('give every live lease a fresh deadline after a restart, overruns no earlier than it', () => {
+        const { seq, leases } = opened(3, { deadline: 2_000, overrunAt: 4_000 })
+        store.loseLease(leases[2])
+        store.extendLive(6_000)
+        expect(store.ballot(seq, 0)?.copies[0]).toMatchObject({ deadline: 6_000, overrunAt: 6_000 })
+        expect(store.ballot(seq, 2)?.copies[0]).toMatchObject({ state: 'lost', deadline: 2_000, overrunAt: 4_000 })
+        expect(store.dueLeases(5_999)).toEqual([])
+        expect(indexes(store.dueLeases(6_000))).toEqual([0, 1])
+        expect(store.renew('w1', [leases[0]], 5_000, 7_000)).toEqual([true])
+        expect(store.ballot(seq, 0)?.copies[0].deadline).toBe(6_000) // its overrun is 6 000 now
+      })
+    })
+
+    describe('results and decisions', () => {
+      it('read a lease with its chunk: the copy while it is kept, nothing before the chunk is opened', () => {
+        const { seq, leases } = opened(1, { at: 1_234 })
+        expect(store.leaseState(leases[0])).toEqual({
+          chunk: { state: 'open', attempt: 1, tags: tag('A'), target: 1, quorum: 1, needed: 0, results: 0, failures: 0, waitingSince: 1_234, backup: 0, agreed: null },
+          copy: { attempt: 1, worker: 'w1', state: 'live', backup: 0, leasedAt: 1_234 }
+        })
+        expect(store.leaseState({ jobSeq: seq, index: 0, attempt: 2 })?.copy).toBeUndefined()
+        expect(store.leaseState({ jobSeq: seq, index: 1, attempt: 1 })).toBeUndefined()
+        expect(store.ballot(seq, 1)).toBeUndefined()
+      })
+
+      it('record votes and failures, returning the chunk\'s copies in attempt order', () => {
+        const { seq, batch, leases } = opened(1, { target: 3, quorum: 2 })
+        store.issueCopy({ ...batch, worker: 'w2', index: 0, tag: tag('x'), backup: false })
+        store.issueCopy({ ...batch, worker: 'w3', index: 0, tag: tag('y'), backup: false })
+        const second = { jobSeq: seq, index: 0, attempt: 2 }
+        expect(store.recordFailure(second, blob(3)).map(c => [c.attempt, c.state, bytes(c.result)])).toEqual([
+          [1, 'live', null], [2, 'failed', [3]], [3, 'live', null]
+        ])
+        expect(store.recordVote(leases[0], blob(7, 7)).map(c => [c.attempt, c.worker, c.state, bytes(c.result)])).toEqual([
+          [1, 'w1', 'ok', [7, 7]], [2, 'w2', 'failed', [3]], [3, 'w3', 'live', null]
+        ])
+        expect(store.leaseState(leases[0])?.copy?.state).toBe('ok')
+        // a late result of a lost copy still counts
+        store.loseLease({ ...second, attempt: 3, tag: tag('y') })
+        expect(store.recordVote({ ...second, attempt: 3 }, blob(8))[2]).toMatchObject({ state: 'ok', worker: 'w3' })
+      })
+
+      it('store an open chunk\'s counts and the copies it waits for', () => {
+        const { seq } = opened(2, { target: 2, quorum: 2 })
+        store.needCopies(seq, 0, { needed: 3, results: 2, failures: 1, waitingSince: 7_000 })
+        expect(store.ballot(seq, 0)?.chunk).toMatchObject({ needed: 3, results: 2, failures: 1, waitingSince: 7_000, state: 'open' })
+        expect(store.activeJobs()[0].waiting).toBe(4)
+      })
+
+      it('decide a chunk whose only copy ever won: done, nothing kept', () => {
+        const { seq, leases } = opened(2)
+        expect(store.decide(seq, 0, 1)).toEqual([])
+        expect(store.ballot(seq, 0)).toEqual({ chunk: expect.objectContaining({ state: 'done', needed: 0, agreed: null }), copies: [] })
+        expect(store.leaseState(leases[0])).toMatchObject({ chunk: { state: 'done' }, copy: undefined })
+        expect(store.ballot(seq, 1)?.chunk.state).toBe('open')
+      })
+
+      it('decide a chunk with copies out: live ones revoked and returned, answered ones forgotten, the output kept while one may report', () => {
+        const { seq, batch, leases } = opened(1, { target: 3, quorum: 2 })
+        store.issueCopy({ ...batch, worker: 'w2', index: 0, tag: tag('x'), backup: false })
+        store.issueCopy({ ...batch, worker: 'w3', index: 0, tag: tag('y'), backup: false })
+        store.recordVote(leases[0], blob(1))
+        store.recordVote({ jobSeq: seq, index: 0, attempt: 2 }, blob(1))
+        expect(store.decide(seq, 0, 2, blob(1))).toEqual([{ jobSeq: seq, index: 0, attempt: 3, tag: tag('y'), worker: 'w3' }])
+        const ballot = store.ballot(seq, 0)
+        expect(ballot?.chunk).toMatchObject({ state: 'done', needed: 0 })
+        expect(bytes(ballot?.chunk.agreed)).toEqual([1])
+        expect(ballot?.copies.map(plain)).toEqual([{
+          attempt: 3, tag: tag('y'), worker: 'w3', state: 'revoked', epoch: 1, backup: 0, leasedAt: 1_000, deadline: 2_000, overrunAt: null, result: null
+        }])
+        expect(store.liveLeases()).toEqual([])
+        expect(store.leaseState({ jobSeq: seq, index: 0, attempt: 3 })?.copy?.state).toBe('revoked')
+        store.forgetRevoked({ jobSeq: seq, index: 0, attempt: 3 })
+        expect(store.ballot(seq, 0)?.copies).toEqual([])
+        expect(store.dueLeases(Number.MAX_SAFE_INTEGER)).toEqual([])
+      })
+
+      it('keep no decided output when nothing was revoked', () => {
+        const { seq, batch, leases } = opened(1, { target: 2, quorum: 2 })
+        store.issueCopy({ ...batch, worker: 'w2', index: 0, tag: tag('x'), backup: false })
+        store.recordVote(leases[0], blob(1))
+        expect(store.decide(seq, 0, 2, blob(1))).toEqual([])
+        expect(store.ballot(seq, 0)).toMatchObject({ chunk: { state: 'done', agreed: null }, copies: [] })
+      })
+
+      it('forget only revoked copies', () => {
+        const { seq, leases } = opened(1)
+        store.forgetRevoked(leases[0])
+        expect(store.ballot(seq, 0)?.copies.map(c => c.state)).toEqual(['live'])
+      })
+    })
+
+    describe('workers', () => {
+      it('count results into a record, returning its trust', () => {
+        expect(store.trust('w1')).toBeUndefined()
+        expect(store.countWorker('w1', { accepted: 2 })).toEqual({ valid: 0, invalid: 0, excluded: null })
+        expect(store.countWorker('w1', { valid: 3, failed: 1 })).toEqual({ valid: 3, invalid: 0, excluded: null })
+        expect(store.countWorker('w1', { invalid: 1 })).toEqual({ valid: 3, invalid: 1, excluded: null })
+        store.countWorker('a0', {})
+        expect(store.trust('w1')).toEqual({ valid: 3, invalid: 1, excluded: null })
+        expect(store.workerStats()).toEqual([
+          { worker: 'a0', chunksDone: 0, chunksFailed: 0, invalid: 0 },
+          { worker: 'w1', chunksDone: 5, chunksFailed: 1, invalid: 1 }
+        ])
+      })
+
+      it('exclude a worker, durably and with its reason', () => {
+        store.countWorker('liar', { invalid: 3 })
+        store.countWorker('honest', { valid: 1 })
+        expect(store.exclusions()).toEqual([])
+        store.exclude('liar', 'outvoted 3 times')
+        expect(store.exclusions()).toEqual([{ worker: 'liar', reason: 'outvoted 3 times' }])
+        expect(store.trust('liar')).toEqual({ valid: 0, invalid: 3, excluded: 'outvoted 3 times' })
+        expect(store.countWorker('liar', { invalid: 1 })).toEqual({ valid: 0, invalid: 4, excluded: 'outvoted 3 times' })
+        expect(store.workerStats()).toEqual([
+          { worker: 'honest', chunksDone: 1, chunksFailed: 0, invalid: 0 },
+          { worker: 'liar', chunksDone: 0, chunksFailed: 0, invalid: 4, excluded: 'outvoted 3 times' }
+        ])
+      })
+    })
+
+    it('names leases the way the scheduler formats them', () => {
+      const { leases } = opened(1)
+      expect(formatLeaseId(store.liveLeases()[0])).toBe(formatLeaseId(leases[0]))
+    })
+  })
+}

@@ -1,0 +1,42 @@
+import type { ActiveJob, SchedulerContext } from './context.js'
+
+export type StragglersContext = Pick<SchedulerContext, 'store' | 'options' | 'active'>
+
+/** A chunk to back up, and its job. */
+export interface Straggler {
+  job: ActiveJob
+  index: number
+}
+
+/**
+ * In-flight chunks of replication-1 jobs that have run much longer than their job's median
+ * (`max(backupMinMs, backupFactor × median)`), slowest first, held by another worker, not backed
+ * up yet, and never answered by `worker`: it is idle, so a second copy may finish first. At most
+ * `limit`, of the tasks in `only` if given.
+ */
+export function findStragglers (ctx: StragglersContext, worker: string, limit: number, only: Set<string> | undefined, now: number): Straggler[] {
+  const found: Straggler[] = []
+  const { backupMinMs, backupFactor } = ctx.options
+  const live = ctx.store.liveLeases()
+  const liveCount = new Map<string, number>()
+  for (const lease of live) {
+    const key = `${lease.jobSeq}.${lease.index}`
+    liveCount.set(key, (liveCount.get(key) ?? 0) + 1)
+  }
+  for (const lease of live) {
+    if (now - lease.leasedAt < backupMinMs) break // oldest first: the rest are younger
+    const job = ctx.active.get(lease.jobSeq)
+    if (job === undefined || job.replication !== 1 || lease.worker === worker) continue
+    if (only !== undefined && !only.has(job.task.name)) continue
+    if (liveCount.get(`${lease.jobSeq}.${lease.index}`) !== 1) continue
+    if (now - lease.leasedAt <= Math.max(backupMinMs, backupFactor * job.durations.median())) continue
+    const ballot = ctx.store.ballot(lease.jobSeq, lease.index)
+    if (ballot === undefined) continue
+    const { chunk, copies } = ballot
+    if (chunk.state !== 'open' || chunk.backup === 1 || chunk.needed > 0) continue
+    if (copies.some(c => c.worker === worker && c.state !== 'lost')) continue
+    found.push({ job, index: lease.index })
+    if (found.length === limit) break
+  }
+  return found
+}
