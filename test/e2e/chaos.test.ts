@@ -4,7 +4,7 @@
  * seed is printed, so a failure can be replayed.
  */
 import { join } from 'node:path'
-import Database from 'better-sqlite3'
+import { SqliteDatabase as Database } from '@cycleshare/scheduler/sqlite'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
   cleanup, http, isDone, seededRandom, startCoordinator, startWorker, submit, tcpPort, tempDir,

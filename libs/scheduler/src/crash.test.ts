@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import Database from 'better-sqlite3'
+import { SqliteDatabase as Database } from './sqlite/index.js'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createScheduler, type SchedulerStore } from './index.js'
 import { encode } from './codec.js'

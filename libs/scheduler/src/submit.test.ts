@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import Database from 'better-sqlite3'
+import { SqliteDatabase as Database } from './sqlite/index.js'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createScheduler } from './index.js'
 import { openSqliteStore } from './sqlite/index.js'

@@ -12,3 +12,8 @@
  * ```
  */
 export { openSqliteStore } from './store.js'
+/**
+ * The SQLite driver the store runs on (better-sqlite3, in the build that is safe on this Node.js),
+ * for tools that read a store's file directly.
+ */
+export { Database as SqliteDatabase } from './driver.js'

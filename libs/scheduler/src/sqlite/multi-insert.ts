@@ -1,4 +1,4 @@
-import type Database from 'better-sqlite3'
+import type { Database, Statement } from './driver.js'
 
 /** Rows per statement of a multi-row INSERT; 7 parameters a row stays far below SQLite's limit. */
 const MAX_ROWS = 128
@@ -8,10 +8,10 @@ const MAX_ROWS = 128
  * batch's remainder is written in power-of-two pieces, so at most eight statements are prepared.
  */
 export class MultiInsert {
-  private readonly statements = new Map<number, Database.Statement>()
+  private readonly statements = new Map<number, Statement>()
 
   constructor (
-    private readonly db: Database.Database,
+    private readonly db: Database,
     private readonly head: string,
     private readonly row: string,
     private readonly width: number
@@ -31,7 +31,7 @@ export class MultiInsert {
     }
   }
 
-  private statement (rows: number): Database.Statement {
+  private statement (rows: number): Statement {
     let statement = this.statements.get(rows)
     if (statement === undefined) {
       statement = this.db.prepare(`${this.head} ${new Array(rows).fill(this.row).join(', ')}`)

@@ -1,4 +1,4 @@
-import Database from 'better-sqlite3'
+import { Database, type Statement, type Transaction } from './driver.js'
 import { SQLITE_BUSY_TIMEOUT_MS } from '../constants.js'
 import type { LeaseRef } from '../lease-ids.js'
 import type {
@@ -46,8 +46,8 @@ const COPY_COLUMNS = `attempt, tag, worker, state, epoch, backup, leased_at AS l
 const LEASE_COLUMNS = 'job_seq AS jobSeq, idx AS "index", attempt, tag, worker'
 
 /** Every statement the store runs, prepared once: preparing costs more than running most of them. */
-function prepareStatements (db: Database.Database) {
-  const p = (sql: string): Database.Statement => db.prepare(sql)
+function prepareStatements (db: Database) {
+  const p = (sql: string): Statement => db.prepare(sql)
   return {
     addJob: p(`INSERT INTO jobs (id, task, params, chunks, status, acc, created_at, replication, quorum, max_attempts,
         chunk_timeout_ms, priority)
@@ -128,14 +128,14 @@ function prepareStatements (db: Database.Database) {
 type Statements = ReturnType<typeof prepareStatements>
 
 class SqliteStore implements SchedulerStore {
-  private readonly db: Database.Database
+  private readonly db: Database
   private readonly stmt: Statements
-  private readonly run: Database.Transaction<(fn: () => unknown) => unknown>
-  private readonly syncFull: Database.Statement
-  private readonly syncNormal: Database.Statement
+  private readonly run: Transaction<(fn: () => unknown) => unknown>
+  private readonly syncFull: Statement
+  private readonly syncNormal: Statement
   private readonly insertChunks: MultiInsert
 
-  constructor (db: Database.Database) {
+  constructor (db: Database) {
     this.db = db
     this.stmt = prepareStatements(db)
     this.run = db.transaction((fn: () => unknown) => fn())
