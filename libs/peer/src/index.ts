@@ -52,9 +52,12 @@ import './polyfill.js'
 
 export { createPeer } from './peer.js'
 export type {
-  CallOptions, Peer, PeerInit, PeerLog, PeerLogLevel, PeerEventName, RequestHandler, RequestOptions, TopicHandler
+  CallOptions, FrameHandler, Peer, PeerInit, PeerLog, PeerLogLevel, PeerEventName, TopicHandler
 } from './types.js'
-export type { RpcAnswer, RpcCall, RpcCalls, RpcHandlers, RpcProtocol, RpcRequest, ServeOptions } from './rpc.js'
+export { createResponder } from './rpc.js'
+export type {
+  ResponderOptions, RpcAnswer, RpcCall, RpcCalls, RpcHandlers, RpcProtocol, RpcRequest, ServeOptions
+} from './rpc.js'
 export {
   DialFailedError, FrameTooLargeError, InvalidFrameError, InvalidIdentityError, InvalidPeerAddressError,
   PeerNotStartedError, ProtocolNotSupportedError, RequestAbortedError, RequestTimeoutError, StreamClosedError
