@@ -7,6 +7,7 @@ import {
   MessageKind, PROTOCOL_COORDINATOR, PROTOCOL_WORKER, TOPIC_PULL, TOPIC_WORK,
   coordinatorRpc, decodeResponse, encode, msg
 } from '@cycleshare/protocol'
+import { requestBytes } from './bytes-rpc.js'
 import { cleanup, http, isDone, startCoordinator, startWorker, submit, waitForJob, type Coordinator, type Worker } from './harness.js'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
@@ -64,13 +65,13 @@ describe('bad input from everywhere', () => {
   })
 
   it('streams: garbage, wrong kinds and oversized frames at the coordinator are refused, and it keeps serving', async () => {
-    const garbage = await attacker.request(coordinator.peerId, PROTOCOL_COORDINATOR, new Uint8Array([0xc1, 0xff, 0x00, 0x13, 0x37]))
+    const garbage = await requestBytes(attacker, coordinator.peerId, PROTOCOL_COORDINATOR, new Uint8Array([0xc1, 0xff, 0x00, 0x13, 0x37]))
     expect(() => decodeResponse(garbage, MessageKind.Reported)).toThrow(/not valid MessagePack/)
 
-    const wrongKind = await attacker.request(coordinator.peerId, PROTOCOL_COORDINATOR, encode(msg.assign([])))
+    const wrongKind = await requestBytes(attacker, coordinator.peerId, PROTOCOL_COORDINATOR, encode(msg.assign([])))
     expect(() => decodeResponse(wrongKind, MessageKind.Assigned)).toThrow(/assign/)
 
-    const badField = await attacker.request(coordinator.peerId, PROTOCOL_COORDINATOR, encode({ v: 1, kind: 'renew', leaseIds: [42] } as never))
+    const badField = await requestBytes(attacker, coordinator.peerId, PROTOCOL_COORDINATOR, encode({ v: 1, kind: 'renew', leaseIds: [42] } as never))
     expect(() => decodeResponse(badField, MessageKind.Renewed)).toThrow(/leaseIds\[0\]/)
 
     // A forged result for a lease nobody holds is rejected, not counted.
@@ -78,7 +79,7 @@ describe('bad input from everywhere', () => {
     expect(forged.accepted).toEqual([])
     expect(forged.rejected.map(r => r.leaseId)).toEqual(['forged'])
 
-    await expect(attacker.request(coordinator.peerId, PROTOCOL_COORDINATOR, new Uint8Array(17 * 1024 * 1024))).rejects.toThrow()
+    await expect(requestBytes(attacker, coordinator.peerId, PROTOCOL_COORDINATOR, new Uint8Array(17 * 1024 * 1024))).rejects.toThrow()
 
     // Gossip garbage and forged pulls with absurd slot counts are dropped.
     await attacker.publish(TOPIC_PULL, new Uint8Array([1, 2, 3, 4]))
@@ -93,13 +94,13 @@ describe('bad input from everywhere', () => {
   })
 
   it("streams: a worker refuses requests that are not from its coordinator, garbage and oversized frames, and keeps working", async () => {
-    const garbage = await attacker.request(worker.peerId, PROTOCOL_WORKER, new Uint8Array([0xde, 0xad, 0xbe, 0xef]))
+    const garbage = await requestBytes(attacker, worker.peerId, PROTOCOL_WORKER, new Uint8Array([0xde, 0xad, 0xbe, 0xef]))
     expect(() => decodeResponse(garbage, MessageKind.Assigned)).toThrow(/coordinator/)
-    const forgedAssign = await attacker.request(worker.peerId, PROTOCOL_WORKER, encode(msg.assign([{
+    const forgedAssign = await requestBytes(attacker, worker.peerId, PROTOCOL_WORKER, encode(msg.assign([{
       leaseId: 'x', jobId: 'j', index: 0, attempt: 1, epoch: 1, task: 'primes', input: { from: 0, to: 10 }, ttlMs: 1000
     }])))
     expect(() => decodeResponse(forgedAssign, MessageKind.Assigned)).toThrow(/not this worker's coordinator/)
-    await expect(attacker.request(worker.peerId, PROTOCOL_WORKER, new Uint8Array(17 * 1024 * 1024))).rejects.toThrow()
+    await expect(requestBytes(attacker, worker.peerId, PROTOCOL_WORKER, new Uint8Array(17 * 1024 * 1024))).rejects.toThrow()
     expect(worker.alive).toBe(true)
     await stillServes(coordinator)
   })

@@ -1,7 +1,8 @@
 import '@cycleshare/peer/polyfill'
 import { configOrExit } from '@cycleshare/cli'
+import { startInOrder } from '@cycleshare/lifecycle'
 import { createPeer } from '@cycleshare/peer'
-import { createTaskPool, type Startable } from '@cycleshare/tasks'
+import { createTaskPool } from '@cycleshare/tasks'
 import { createIdleMonitor, createWorkerRuntime } from '@cycleshare/worker-runtime'
 import { parseWorkerConfig } from './config.js'
 import { createLogger } from './logger.js'
@@ -31,28 +32,22 @@ async function main (): Promise<void> {
 
   // Started in this order, stopped in the reverse one: the runtime last up and first down, so
   // that it can still give leases back over the peer before anything under it stops.
-  const parts: Startable[] = [pool, peer, idle, runtime]
-  const started: Startable[] = []
+  const starting = startInOrder([pool, peer, idle, runtime])
   let stopping = false
   const shutdown = (signal: string): void => {
     if (stopping) return
     stopping = true
     log.info({ signal }, 'shutting down: returning unfinished chunks')
-    const stopAll = async (): Promise<void> => {
-      for (const part of started.reverse()) await part.stop()
-    }
-    stopAll().then(() => process.exit(0), (err: unknown) => {
+    // A signal during start waits for it: then everything started is stopped, in reverse. (A
+    // start that fails has stopped what it started already; main's failure handler exits.)
+    starting.then(async (stopAll) => { await stopAll() }).then(() => process.exit(0), (err: unknown) => {
       log.error({ err }, 'unclean shutdown')
       process.exit(1)
     })
   }
   process.on('SIGINT', () => { shutdown('SIGINT') })
   process.on('SIGTERM', () => { shutdown('SIGTERM') })
-  for (const part of parts) {
-    if (stopping) return
-    await part.start()
-    started.push(part)
-  }
+  await starting
 }
 
 main().catch((err) => {

@@ -11,6 +11,7 @@
  * ```ts
  * import '@cycleshare/peer/polyfill'
  * import { createAccumulationPoint } from '@cycleshare/accumulation-point'
+ * import { startInOrder } from '@cycleshare/lifecycle'
  * import { createPeer } from '@cycleshare/peer'
  * import { createScheduler } from '@cycleshare/scheduler'
  * import { openSqliteStore } from '@cycleshare/scheduler/sqlite'
@@ -22,10 +23,11 @@
  *   { announceIntervalMs: 2_000 })
  * point.onWorkerChange(view => { show(view()) })
  *
- * scheduler.start(); await peer.start(); await point.start()     // in this order
+ * scheduler.start()
+ * const stopNetwork = await startInOrder([peer, point])           // the peer first, then the point
  * scheduler.submit({ task: 'primes', params: { from: 0, to: 1e8 }, chunks: 1000 })
  * console.table(point.workers())
- * await point.stop(); await peer.stop(); scheduler.close()       // and back
+ * await stopNetwork(); scheduler.close()                          // and back
  * ```
  */
 export { createAccumulationPoint } from './accumulation-point.js'

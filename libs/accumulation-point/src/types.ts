@@ -2,6 +2,7 @@
  * The accumulation point's public shapes: what it is given, how it is tuned, and what it tells
  * about the workers it serves.
  */
+import type { Startable } from '@cycleshare/lifecycle'
 import type { Peer } from '@cycleshare/peer'
 import type { Scheduler } from '@cycleshare/scheduler'
 
@@ -61,7 +62,7 @@ export type WorkerChangeListener = (view: () => WorkerView) => void
  * A scheduler served to the network: work announced on gossip, pulls answered with assigns,
  * reports, renewals and releases taken, revoked leases cancelled at their worker.
  */
-export interface AccumulationPoint {
+export interface AccumulationPoint extends Startable {
   /**
    * Subscribes to pulls, serves the request protocol and starts announcing. The peer and the
    * scheduler are the owner's to start (before) and to stop (after).

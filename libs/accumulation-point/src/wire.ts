@@ -1,16 +1,14 @@
 /**
  * Everything the accumulation point says and hears on the network, in one place: the gossip
- * topics, the stream protocols, encoding and decoding with limits. The rest of the lib speaks in
- * decoded messages and never touches the peer's bytes, so a change of RPC layer is a change of
- * this file alone.
+ * topics, and the stream calls as `@cycleshare/protocol` declares them (`coordinatorRpc` served,
+ * `workerRpc` called). The rest of the lib speaks in decoded messages and never touches the
+ * peer's bytes, so a change of RPC layer is a change of this file alone.
  */
 import type { Peer } from '@cycleshare/peer'
 import {
-  MessageKind, PROTOCOL_COORDINATOR, PROTOCOL_WORKER, TOPIC_PULL, TOPIC_WORK,
-  decodeGossip, decodeRequest, decodeResponse, encode, msg,
-  type AssignedMessage, type CancelledMessage, type CoordinatorRequest, type Lease, type PullMessage,
-  type ReleasedMessage, type ReleaseMessage, type RenewedMessage, type RenewMessage, type ReportedMessage,
-  type ReportMessage
+  MessageKind, TOPIC_PULL, TOPIC_WORK, coordinatorRpc, decodeGossip, encode, msg, workerRpc,
+  type AssignedMessage, type CancelledMessage, type Lease, type PullMessage, type ReleasedMessage,
+  type ReleaseMessage, type RenewedMessage, type RenewMessage, type ReportedMessage, type ReportMessage
 } from '@cycleshare/protocol'
 import { AccumulationPointStoppedError } from './errors.js'
 import type { AccumulationPointLog } from './types.js'
@@ -45,30 +43,20 @@ export interface Wire {
 
 export function createWire (peer: Peer, log: AccumulationPointLog): Wire {
   let serving: RequestHandlers | undefined
-
-  const answer = (request: CoordinatorRequest, from: string, handlers: RequestHandlers): Uint8Array => {
-    switch (request.kind) {
-      case MessageKind.Report: return encode(handlers.report(from, request))
-      case MessageKind.Renew: return encode(handlers.renew(from, request))
-      case MessageKind.Release: return encode(handlers.release(from, request))
-    }
+  const current = (): RequestHandlers => {
+    if (serving === undefined) throw new AccumulationPointStoppedError()
+    return serving
   }
-
-  const onRequest = (data: Uint8Array, from: string): Uint8Array => {
-    let request: CoordinatorRequest
-    try {
-      request = decodeRequest(data, PROTOCOL_COORDINATOR)
-    } catch (err) {
-      log('warn', 'refused a bad request', { from, err: (err as Error).message })
-      return encode(msg.error(err))
-    }
-    if (serving === undefined) return encode(msg.error(new AccumulationPointStoppedError()))
-    try {
-      return answer(request, from, serving)
-    } catch (err) {
-      log('error', 'request failed', { from, err })
-      return encode(msg.error(err))
-    }
+  // Registered with the peer once per start and kept by it until it stops: after `stop`, they
+  // answer that this accumulation point is not serving.
+  const handlers = {
+    report: (request: ReportMessage, from: string) => current().report(from, request),
+    renew: (request: RenewMessage, from: string) => current().renew(from, request),
+    release: (request: ReleaseMessage, from: string) => current().release(from, request)
+  }
+  const onError = (err: unknown, from: string, request?: { kind: string }): void => {
+    if (request === undefined) log('warn', 'refused a bad request', { from, err: (err as Error).message })
+    else if (!(err instanceof AccumulationPointStoppedError)) log('error', 'request failed', { from, err })
   }
 
   return {
@@ -91,10 +79,10 @@ export function createWire (peer: Peer, log: AccumulationPointLog): Wire {
       return peer.on('peer:disconnect', listener)
     },
 
-    async serve (handlers) {
-      serving = handlers
-      await peer.handle(PROTOCOL_COORDINATOR, onRequest)
-      return () => { if (serving === handlers) serving = undefined }
+    async serve (answers) {
+      serving = answers
+      await peer.serve(coordinatorRpc, handlers, { onError })
+      return () => { if (serving === answers) serving = undefined }
     },
 
     async announce ({ pending, tasks }) {
@@ -102,11 +90,11 @@ export function createWire (peer: Peer, log: AccumulationPointLog): Wire {
     },
 
     async assign (worker, leases) {
-      return decodeResponse(await peer.request(worker, PROTOCOL_WORKER, encode(msg.assign(leases))), MessageKind.Assigned)
+      return await peer.call(worker, workerRpc, msg.assign(leases))
     },
 
     async cancel (worker, leaseIds) {
-      return decodeResponse(await peer.request(worker, PROTOCOL_WORKER, encode(msg.cancel(leaseIds))), MessageKind.Cancelled)
+      return await peer.call(worker, workerRpc, msg.cancel(leaseIds))
     }
   }
 }

@@ -6,6 +6,7 @@ import { createLibp2p } from 'libp2p'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createPeer } from './index.js'
 import { serveStream } from './request-response.js'
+import { requestBytes } from './testing/bytes-rpc.js'
 
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s)
 const str = (b: Uint8Array): string => new TextDecoder().decode(b)
@@ -36,9 +37,9 @@ describe('request channels', () => {
 
   it('sends every request to a peer on one stream, several in flight, answers matched in order', async () => {
     const peer = server.peerId.toString()
-    const answers = await Promise.all([0, 1, 2, 3, 4].map(async i => str(await client.request(peer, '/test/count/1', bytes(`q${i}`)))))
+    const answers = await Promise.all([0, 1, 2, 3, 4].map(async i => str(await requestBytes(client, peer, '/test/count/1', bytes(`q${i}`)))))
     expect(answers).toEqual(['re:q0', 're:q1', 're:q2', 're:q3', 're:q4'])
-    expect(str(await client.request(peer, '/test/count/1', bytes('q5')))).toBe('re:q5')
+    expect(str(await requestBytes(client, peer, '/test/count/1', bytes('q5')))).toBe('re:q5')
     expect(streams).toBe(1)
   })
 })

@@ -19,7 +19,7 @@ export class InvalidIdentityError extends Error {
   }
 }
 
-/** A peer id or multiaddr given to `dial`/`request` could not be parsed. */
+/** A peer id or multiaddr given to `dial`/`call` could not be parsed. */
 export class InvalidPeerAddressError extends Error {
   override name = 'InvalidPeerAddressError'
   constructor (message = 'not a valid peer id or multiaddr', options?: ErrorOptions) {

@@ -10,6 +10,7 @@ import {
   RequestAbortedError, RequestTimeoutError, StreamClosedError
 } from './errors.js'
 import { createPeer } from './peer.js'
+import { requestBytes, serveBytes } from './testing/bytes-rpc.js'
 import type { Peer, PeerEventName, PeerLogLevel } from './types.js'
 
 const LOCAL = ['/ip4/127.0.0.1/tcp/0']
@@ -67,12 +68,12 @@ describe('two peers', () => {
   const slow = new Promise<void>(resolve => { releaseSlow = resolve })
 
   beforeAll(async () => {
-    await a.handle('/test/echo/1', request => request)
-    await a.handle('/test/tag/1', (request, from) => bytes(`${from}:${str(request)}`))
-    await a.handle('/test/throw/1', () => { throw new Error('handler exploded') })
-    await a.handle('/test/not-bytes/1', () => 'a string' as unknown as Uint8Array)
-    await a.handle('/test/slow/1', async () => { await slow; return bytes('late') })
-    await b.handle('/test/big-answer/1', () => filled(3 * MiB, 1))
+    await serveBytes(a, '/test/echo/1', request => request)
+    await serveBytes(a, '/test/tag/1', (request, from) => bytes(`${from}:${str(request)}`))
+    await serveBytes(a, '/test/throw/1', () => { throw new Error('handler exploded') })
+    await serveBytes(a, '/test/not-bytes/1', () => 'a string' as unknown as Uint8Array)
+    await serveBytes(a, '/test/slow/1', async () => { await slow; return bytes('late') })
+    await serveBytes(b, '/test/big-answer/1', () => filled(3 * MiB, 1))
     await Promise.all([a.start(), b.start()])
     const connected = when(a, 'peer:connect', () => a.connectedPeers().includes(b.peerId))
     expect(await b.dial(a.multiaddrs()[0]!)).toBe(a.peerId)
@@ -129,39 +130,39 @@ describe('two peers', () => {
 
   it('round-trips a 1 MiB request and answer', async () => {
     const payload = filled(MiB, 7)
-    const answer = await b.request(a.peerId, '/test/echo/1', payload)
+    const answer = await requestBytes(b, a.peerId, '/test/echo/1', payload)
     expect(answer.byteLength).toBe(MiB)
     expect(Buffer.compare(answer, payload)).toBe(0)
   })
 
   it('round-trips an empty frame', async () => {
-    expect(await b.request(a.peerId, '/test/echo/1', new Uint8Array(0))).toEqual(new Uint8Array(0))
+    expect(await requestBytes(b, a.peerId, '/test/echo/1', new Uint8Array(0))).toEqual(new Uint8Array(0))
   })
 
   it('addresses a peer by multiaddr as well as by id', async () => {
-    expect(str(await b.request(a.multiaddrs()[0]!, '/test/tag/1', bytes('by addr')))).toBe(`${b.peerId}:by addr`)
+    expect(str(await requestBytes(b, a.multiaddrs()[0]!, '/test/tag/1', bytes('by addr')))).toBe(`${b.peerId}:by addr`)
   })
 
   it('answers several concurrent requests, each with its own answer', async () => {
     const answers = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => b.request(a.peerId, '/test/tag/1', bytes(`req-${i}`))))
+      Array.from({ length: 20 }, (_, i) => requestBytes(b, a.peerId, '/test/tag/1', bytes(`req-${i}`))))
     expect(answers.map(str)).toEqual(Array.from({ length: 20 }, (_, i) => `${b.peerId}:req-${i}`))
   })
 
   it('refuses an oversized frame and still answers the next request', async () => {
     const refused = aLog.next(/\/test\/echo\/1 stream from .* reset: frame larger than maxFrameBytes \(2097152\)/)
-    await expect(b.request(a.peerId, '/test/echo/1', new Uint8Array(3 * MiB))).rejects.toThrow(StreamClosedError)
+    await expect(requestBytes(b, a.peerId, '/test/echo/1', new Uint8Array(3 * MiB))).rejects.toThrow(StreamClosedError)
     await refused
-    expect(str(await b.request(a.peerId, '/test/echo/1', bytes('next')))).toBe('next')
+    expect(str(await requestBytes(b, a.peerId, '/test/echo/1', bytes('next')))).toBe('next')
   })
 
   it('refuses to send a frame over its own limit without touching the network', async () => {
-    await expect(a.request(b.peerId, '/test/echo/1', new Uint8Array(2 * MiB + 1)))
+    await expect(requestBytes(a, b.peerId, '/test/echo/1', new Uint8Array(2 * MiB + 1)))
       .rejects.toThrow(new FrameTooLargeError('request of 2097153 bytes exceeds maxFrameBytes (2097152)'))
   })
 
   it('rejects an answer larger than its own limit', async () => {
-    await expect(a.request(b.peerId, '/test/big-answer/1', bytes('?'))).rejects.toThrow(FrameTooLargeError)
+    await expect(requestBytes(a, b.peerId, '/test/big-answer/1', bytes('?'))).rejects.toThrow(FrameTooLargeError)
   })
 
   it('survives an invalid varint and answers the next request', async () => {
@@ -169,7 +170,7 @@ describe('two peers', () => {
     const stream = await raw.dialProtocol(multiaddr(a.multiaddrs()[0]!), '/test/echo/1')
     stream.send(new Uint8Array(10).fill(0xff))
     await logged
-    expect(str(await b.request(a.peerId, '/test/echo/1', bytes('after varint')))).toBe('after varint')
+    expect(str(await requestBytes(b, a.peerId, '/test/echo/1', bytes('after varint')))).toBe('after varint')
   })
 
   it('survives a peer that sends half a frame then closes, and answers the next request', async () => {
@@ -178,30 +179,30 @@ describe('two peers', () => {
     stream.send(Uint8Array.of(100, 1, 2, 3)) // announces 100 bytes, sends 3
     await stream.close()
     await logged
-    expect(str(await b.request(a.peerId, '/test/echo/1', bytes('after garbage')))).toBe('after garbage')
+    expect(str(await requestBytes(b, a.peerId, '/test/echo/1', bytes('after garbage')))).toBe('after garbage')
   })
 
   it('passes the handler failure to the requester as a closed stream and keeps serving', async () => {
     const logged = aLog.next(/\/test\/throw\/1 stream from .* reset: handler exploded/)
-    const failure = b.request(a.peerId, '/test/throw/1', bytes('boom'))
+    const failure = requestBytes(b, a.peerId, '/test/throw/1', bytes('boom'))
     await expect(failure).rejects.toThrow(StreamClosedError)
     await expect(failure).rejects.toThrow(/before the answer arrived \(the remote handler failed or refused the request\)/)
     await logged
-    expect(str(await b.request(a.peerId, '/test/echo/1', bytes('after throw')))).toBe('after throw')
+    expect(str(await requestBytes(b, a.peerId, '/test/echo/1', bytes('after throw')))).toBe('after throw')
   })
 
   it('treats a handler that answers something other than bytes as a failure', async () => {
-    await expect(b.request(a.peerId, '/test/not-bytes/1', bytes('?'))).rejects.toThrow(StreamClosedError)
+    await expect(requestBytes(b, a.peerId, '/test/not-bytes/1', bytes('?'))).rejects.toThrow(StreamClosedError)
     expect(aLog.lines.some(l => l.level === 'warn' && /handler returned string, not a Uint8Array/.test(l.message))).toBe(true)
   })
 
   it('reports a protocol the remote does not handle', async () => {
-    await expect(b.request(a.peerId, '/test/missing/1', bytes('?'))).rejects.toThrow(ProtocolNotSupportedError)
+    await expect(requestBytes(b, a.peerId, '/test/missing/1', bytes('?'))).rejects.toThrow(ProtocolNotSupportedError)
   })
 
   it('rejects with RequestAbortedError when the caller aborts', async () => {
     const controller = new AbortController()
-    const pending = b.request(a.peerId, '/test/slow/1', bytes('?'), { signal: controller.signal })
+    const pending = requestBytes(b, a.peerId, '/test/slow/1', bytes('?'), { signal: controller.signal })
     controller.abort()
     await expect(pending).rejects.toThrow(RequestAbortedError)
   })
@@ -210,7 +211,7 @@ describe('two peers', () => {
     const impatient = createPeer({ listen: LOCAL, requestTimeoutMs: 300 })
     await impatient.start()
     try {
-      await expect(impatient.request(a.multiaddrs()[0]!, '/test/slow/1', bytes('?')))
+      await expect(requestBytes(impatient, a.multiaddrs()[0]!, '/test/slow/1', bytes('?')))
         .rejects.toThrow(new RequestTimeoutError('/test/slow/1 request timed out after 300 ms'))
     } finally {
       await impatient.stop()
@@ -218,7 +219,7 @@ describe('two peers', () => {
   })
 
   it('rejects bad peer strings with InvalidPeerAddressError', async () => {
-    await expect(b.request('not-a-peer', '/test/echo/1', bytes('?'))).rejects.toThrow(InvalidPeerAddressError)
+    await expect(requestBytes(b, 'not-a-peer', '/test/echo/1', bytes('?'))).rejects.toThrow(InvalidPeerAddressError)
     await expect(b.dial('/ip4/999.0.0.1/tcp/1')).rejects.toThrow(InvalidPeerAddressError)
   })
 })
@@ -228,14 +229,14 @@ describe('a peer that is not started', () => {
 
   it('knows its peer id but refuses network calls', async () => {
     expect(peer.peerId).toMatch(/^12D3KooW/)
-    await expect(peer.request(peer.peerId, '/x/1', bytes('?'))).rejects.toThrow(PeerNotStartedError)
+    await expect(requestBytes(peer, peer.peerId, '/x/1', bytes('?'))).rejects.toThrow(PeerNotStartedError)
     await expect(peer.publish('t', bytes('?'))).rejects.toThrow(PeerNotStartedError)
     await expect(peer.dial('/ip4/127.0.0.1/tcp/1')).rejects.toThrow(PeerNotStartedError)
     expect(peer.topicPeers('t')).toEqual([])
   })
 
-  it('validates subscribe and handle arguments', async () => {
+  it('validates subscribe and serve arguments', async () => {
     expect(() => peer.subscribe('', () => {})).toThrow(new TypeError('topic must be a non-empty string'))
-    await expect(peer.handle('no-slash', () => new Uint8Array())).rejects.toThrow(TypeError)
+    await expect(serveBytes(peer, 'no-slash', () => new Uint8Array())).rejects.toThrow(TypeError)
   })
 })

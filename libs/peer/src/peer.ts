@@ -171,15 +171,7 @@ class CyclesharePeer implements Peer {
     await this.handleFrames(rpc.protocol, responder)
   }
 
-  async handle (protocol: string, handler: FrameHandler): Promise<void> {
-    await this.handleFrames(protocol, handler)
-  }
-
-  async request (peer: string, protocol: string, data: Uint8Array, options: CallOptions = {}): Promise<Uint8Array> {
-    return await this.exchange(peer, protocol, data, options)
-  }
-
-  /** Answers every frame on `protocol` with `handler`; the one server path of `serve` and `handle`. */
+  /** Answers every frame on `protocol` with `handler`. */
   private async handleFrames (protocol: string, handler: FrameHandler): Promise<void> {
     if (typeof protocol !== 'string' || !protocol.startsWith('/')) {
       throw new TypeError(`protocol must be a string starting with "/", got ${JSON.stringify(protocol)}`)
@@ -193,7 +185,7 @@ class CyclesharePeer implements Peer {
     }
   }
 
-  /** Sends one frame to `peer` and resolves with the answer frame; the one client path. */
+  /** Sends one frame to `peer` and resolves with the answer frame. */
   private async exchange (peer: string, protocol: string, data: Uint8Array, options: CallOptions): Promise<Uint8Array> {
     const node = this.started()
     if (!(data instanceof Uint8Array)) throw new TypeError('data must be a Uint8Array')

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { FrameTooLargeError, StreamClosedError } from './errors.js'
 import { createPeer } from './peer.js'
-import type { RpcCall, RpcCalls, RpcProtocol } from './rpc.js'
+import { createResponder, type RpcCall, type RpcCalls, type RpcProtocol } from './rpc.js'
+import { requestBytes } from './testing/bytes-rpc.js'
 import type { PeerLogLevel } from './types.js'
 
 // A protocol declared the way @cycleshare/protocol declares its own, with JSON for the codec:
@@ -139,8 +140,8 @@ describe('call and serve between two peers', () => {
   })
 
   it('answers bytes that do not decode with an error answer', async () => {
-    // The raw request is the only way to send what no call would encode.
-    const answer = parse(await client.request(server.peerId, PROTOCOL, Uint8Array.of(0xff, 0x00)))
+    // Raw bytes are the only way to send what no call of this protocol would encode.
+    const answer = parse(await requestBytes(client, server.peerId, PROTOCOL, Uint8Array.of(0xff, 0x00)))
     expect(answer).toEqual({ kind: 'error', name: 'TypeError', message: 'request is not JSON' })
   })
 
@@ -158,7 +159,7 @@ describe('call and serve between two peers', () => {
   it('refuses a peer that admit refuses before decoding its request', async () => {
     await expect(outsider.call(server.peerId, mathRpc, { kind: 'add', a: 1, b: 2 }))
       .rejects.toThrow(new AnsweredError('Error', `${outsider.peerId} may not call`))
-    const garbage = parse(await outsider.request(server.peerId, PROTOCOL, Uint8Array.of(0xff)))
+    const garbage = parse(await requestBytes(outsider, server.peerId, PROTOCOL, Uint8Array.of(0xff)))
     expect(garbage.message).toBe(`${outsider.peerId} may not call`)
   })
 
@@ -191,5 +192,59 @@ describe('call and serve between two peers', () => {
   it('refuses handlers that miss a request kind', async () => {
     await expect(client.serve(mathRpc, { add: () => ({ kind: 'sum', sum: 0 }) } as never))
       .rejects.toThrow(new TypeError('handlers.echo must be a function'))
+  })
+})
+
+describe('createResponder, with no network', () => {
+  const from = '12D3KooWEKFUNYdKndRtqxasUsCDXuTCSQvea3TWeWdfQcW2b45K'
+  const handlers = {
+    add: ({ a, b }: Add) => ({ kind: 'sum', sum: a + b }) as const,
+    echo: async ({ text }: Echo) => ({ kind: 'echoed', text }) as const,
+    boom: () => { throw new RangeError('the handler broke') },
+    never: () => ({ kind: 'echoed', text: 'x'.repeat(2 * KiB) }) as const,
+    hold: () => ({ kind: 'echoed', text: 'held' }) as const
+  }
+
+  it('answers a request frame with the answer frame, as serve does', async () => {
+    const respond = createResponder(mathRpc, handlers)
+    expect(parse(await respond(json({ kind: 'add', a: 2, b: 3 }), from))).toEqual({ kind: 'sum', sum: 5 })
+    expect(parse(await respond(json({ kind: 'echo', text: 'hi' }), from))).toEqual({ kind: 'echoed', text: 'hi' })
+  })
+
+  it('tells onError of each request answered with an error, instead of logging it', async () => {
+    const told: Array<[string, string, unknown]> = []
+    const log = logRecorder()
+    const respond = createResponder(mathRpc, handlers, {
+      maxFrameBytes: KiB,
+      log: log.log,
+      admit: (peer) => { if (peer === 'outsider') throw new Error('outsider may not call') },
+      onError: (err, peer, request) => { told.push([(err as Error).message, peer, request]) }
+    })
+    expect(parse(await respond(Uint8Array.of(0xff), from))).toEqual({ kind: 'error', name: 'TypeError', message: 'request is not JSON' })
+    expect(parse(await respond(json({ kind: 'add', a: 1, b: 1 }), 'outsider'))).toMatchObject({ kind: 'error', message: 'outsider may not call' })
+    expect(parse(await respond(json({ kind: 'boom' }), from))).toEqual({ kind: 'error', name: 'RangeError', message: 'the handler broke' })
+    expect(parse(await respond(json({ kind: 'never' }), from))).toMatchObject({ kind: 'error', name: 'FrameTooLargeError' })
+    expect(told).toEqual([
+      ['request is not JSON', from, undefined],
+      ['outsider may not call', 'outsider', undefined],
+      ['the handler broke', from, { kind: 'boom' }],
+      // {"kind":"echoed","text":""} is 27 bytes around the text
+      [`answer of ${2 * KiB + 27} bytes exceeds maxFrameBytes (${KiB})`, from, { kind: 'never' }]
+    ])
+    expect(log.lines).toEqual([])
+  })
+
+  it('logs an onError that throws, and still answers', async () => {
+    const log = logRecorder()
+    const respond = createResponder(mathRpc, handlers, { log: log.log, onError: () => { throw new Error('onError broke') } })
+    expect(parse(await respond(json({ kind: 'boom' }), from))).toMatchObject({ kind: 'error', message: 'the handler broke' })
+    expect(log.lines).toEqual([{ level: 'error', message: `${PROTOCOL} onError threw: onError broke` }])
+  })
+
+  it('checks its arguments up front, naming the bad one', () => {
+    expect(() => createResponder(mathRpc, handlers, { maxFrameBytes: 0 })).toThrow(new RangeError('options.maxFrameBytes must be a positive integer'))
+    expect(() => createResponder(mathRpc, handlers, { log: 'loud' } as never)).toThrow(new TypeError('options.log must be a function'))
+    expect(() => createResponder(mathRpc, handlers, { onError: 1 } as never)).toThrow(new TypeError('options.onError must be a function'))
+    expect(() => createResponder(mathRpc, { ...handlers, hold: undefined } as never)).toThrow(new TypeError('handlers.hold must be a function'))
   })
 })

@@ -3,6 +3,7 @@
  * cycleshare's own, in `@cycleshare/protocol`); `Peer.call` and `Peer.serve` take any object of
  * the {@link RpcProtocol} shape, so this lib needs to know nothing of the messages.
  */
+import { DEFAULT_MAX_FRAME_BYTES } from './constants.js'
 import { FrameTooLargeError } from './errors.js'
 import type { FrameHandler, PeerLog } from './types.js'
 
@@ -39,7 +40,10 @@ export interface RpcProtocol<Calls extends RpcCalls> {
    * request this protocol serves: `serve` answers them with `encodeError(thrown)`.
    */
   decodeRequest(bytes: Uint8Array): RpcRequest<Calls[keyof Calls]>
-  /** The answer to a request that failed. Must not throw. */
+  /**
+   * The answer to a request that failed. For a protocol with no error answer, it may throw: the
+   * stream is then reset, and the caller sees StreamClosedError.
+   */
   encodeError(err: unknown): Uint8Array
 }
 
@@ -54,6 +58,35 @@ export interface ServeOptions {
    * request, which is answered with `encodeError(thrown)` without being decoded.
    */
   admit?: (from: string) => void
+  /**
+   * Told of every request answered with an error, in place of the peer's own log line: `request`
+   * is undefined when it was refused before it decoded (by `admit` or `decodeRequest`), and is
+   * the request when its handler threw or its answer could not be encoded. What it throws is
+   * logged by the peer.
+   */
+  onError?: (err: unknown, from: string, request?: { kind: string }) => void
+}
+
+/** The options of {@link createResponder}: those of `serve`, and what a peer would give it. */
+export interface ResponderOptions extends ServeOptions {
+  /** Largest answer it sends; a larger one is answered with an error. @defaultValue 16 MiB */
+  maxFrameBytes?: number
+  /** Where refusals and failures go when there is no `onError`. @defaultValue nowhere */
+  log?: PeerLog
+}
+
+/**
+ * What `serve` answers each request frame with, for carrying `rpc` over something other than a
+ * peer's streams (a test's fake peer, say): a function from a request frame and the id of the
+ * peer it came from to the answer frame. Throws TypeError up front, as `serve` does.
+ */
+export function createResponder<Calls extends RpcCalls> (
+  rpc: RpcProtocol<Calls>, handlers: NoInfer<RpcHandlers<Calls>>, options: ResponderOptions = {}
+): FrameHandler {
+  const { maxFrameBytes = DEFAULT_MAX_FRAME_BYTES, log = () => {}, ...serveOptions } = options
+  if (!Number.isSafeInteger(maxFrameBytes) || maxFrameBytes < 1) throw new RangeError('options.maxFrameBytes must be a positive integer')
+  if (typeof log !== 'function') throw new TypeError('options.log must be a function')
+  return rpcResponder(rpc, handlers, serveOptions, { maxFrameBytes, log })
 }
 
 interface Route {
@@ -81,6 +114,7 @@ export function rpcResponder<Calls extends RpcCalls> (
   }
   if (typeof handlers !== 'object' || handlers === null) throw new TypeError('handlers must be an object')
   if (options.admit !== undefined && typeof options.admit !== 'function') throw new TypeError('options.admit must be a function')
+  if (options.onError !== undefined && typeof options.onError !== 'function') throw new TypeError('options.onError must be a function')
   const routes = new Map<string, Route>()
   for (const kind of Object.keys(rpc.calls)) {
     const handle = handlers[kind]
@@ -88,9 +122,22 @@ export function rpcResponder<Calls extends RpcCalls> (
     routes.set(kind, { call: rpc.calls[kind], handle: handle as Route['handle'] })
   }
   const { protocol } = rpc
-  const admit = options.admit
+  const { admit, onError } = options
+  const told = (err: unknown, from: string, request: { kind: string } | undefined): void => {
+    try {
+      onError?.(err, from, request)
+    } catch (thrown) {
+      log('error', `${protocol} onError threw: ${describe(thrown)}`, thrown)
+    }
+  }
+  const refuse = (from: string, err: unknown): Uint8Array => {
+    if (onError === undefined) log('warn', `${protocol} refused a request from ${from}: ${describe(err)}`, err)
+    else told(err, from, undefined)
+    return rpc.encodeError(err)
+  }
   const fail = (request: { kind: string }, from: string, err: unknown): Uint8Array => {
-    log('error', `${protocol} ${request.kind} from ${from} failed: ${describe(err)}`, err)
+    if (onError === undefined) log('error', `${protocol} ${request.kind} from ${from} failed: ${describe(err)}`, err)
+    else told(err, from, request)
     return rpc.encodeError(err)
   }
   const encode = (route: Route, request: { kind: string }, from: string, answer: unknown): Uint8Array => {
@@ -115,8 +162,7 @@ export function rpcResponder<Calls extends RpcCalls> (
       route = routes.get(request.kind)
       if (route === undefined) throw new TypeError(`${protocol} has no handler for ${String(request.kind)}`)
     } catch (err) {
-      log('warn', `${protocol} refused a request from ${from}: ${describe(err)}`, err)
-      return rpc.encodeError(err)
+      return refuse(from, err)
     }
     let answer: unknown
     try {

@@ -1,3 +1,4 @@
+import type { Startable } from '@cycleshare/lifecycle'
 import type { RpcAnswer, RpcCalls, RpcHandlers, RpcProtocol, RpcRequest, ServeOptions } from './rpc.js'
 
 export type PeerLogLevel = 'debug' | 'info' | 'warn' | 'error'
@@ -21,7 +22,7 @@ export interface PeerInit {
   bootstrap?: string[]
   /** Largest request/response frame body, in bytes. @defaultValue 16 MiB */
   maxFrameBytes?: number
-  /** Deadline for a whole `request`, and idle limit for a served stream. @defaultValue `30_000` */
+  /** Deadline for a whole `call`, and idle limit for a served stream. @defaultValue `30_000` */
   requestTimeoutMs?: number
   /** How often disconnected bootstrap peers are redialled. @defaultValue `5_000` */
   redialIntervalMs?: number
@@ -34,20 +35,18 @@ export type TopicHandler = (data: Uint8Array, from: string) => void
 /** Answers one request frame with one answer frame; what `serve` builds from a protocol's handlers. */
 export type FrameHandler = (request: Uint8Array, from: string) => Promise<Uint8Array> | Uint8Array
 
-/** @deprecated use {@link Peer.serve}, whose handlers get decoded requests. */
-export type RequestHandler = FrameHandler
-
 export interface CallOptions {
   /** Aborting rejects the call with RequestAbortedError (and ends the channel it was on). */
   signal?: AbortSignal
 }
 
-/** @deprecated the options of the deprecated {@link Peer.request}; see {@link CallOptions}. */
-export type RequestOptions = CallOptions
-
 export type PeerEventName = 'peer:connect' | 'peer:disconnect' | 'subscription-change'
 
-export interface Peer {
+/**
+ * A libp2p node: gossip, and typed calls over request streams (`call` is the one client path,
+ * `serve` the one server path). Nothing touches the network before `start`.
+ */
+export interface Peer extends Startable {
   start(): Promise<void>
   stop(): Promise<void>
   /** This node's peer id. Valid from construction: the key is loaded or created synchronously. */
@@ -76,23 +75,12 @@ export interface Peer {
   ): Promise<RpcAnswer<Calls[Request['kind']]>>
   /**
    * Answers `rpc`'s requests with `handlers`, one per request kind (may be called before start;
-   * registered on start; a later `serve` or `handle` of the same protocol replaces it). A request
-   * that is refused by `options.admit` or does not decode, and a handler that throws, are answered
-   * with `rpc.encodeError(err)` and logged; the stream goes on. Throws TypeError when a request
-   * kind of `rpc` has no handler.
+   * registered on start; a later `serve` of the same protocol replaces it). A request that is
+   * refused by `options.admit` or does not decode, and a handler that throws, are answered with
+   * `rpc.encodeError(err)` and logged (or told to `options.onError`); the stream goes on. Throws
+   * TypeError when a request kind of `rpc` has no handler.
    */
   serve<Calls extends RpcCalls>(rpc: RpcProtocol<Calls>, handlers: NoInfer<RpcHandlers<Calls>>, options?: ServeOptions): Promise<void>
-  /**
-   * Answer raw request frames on `protocol` (may be called before start; registered on start).
-   * A handler that throws resets the stream.
-   * @deprecated use {@link Peer.serve}.
-   */
-  handle(protocol: string, handler: RequestHandler): Promise<void>
-  /**
-   * Send one raw frame to `peer` (peer id or multiaddr) and resolve with the answer frame.
-   * @deprecated use {@link Peer.call}.
-   */
-  request(peer: string, protocol: string, data: Uint8Array, options?: RequestOptions): Promise<Uint8Array>
   /** Connect to `addr` (multiaddr, or a peer id whose addresses we know); resolves with its peer id. */
   dial(addr: string): Promise<string>
   connectedPeers(): string[]

@@ -40,4 +40,4 @@ export {
   type MandelbrotAcc, type MandelbrotInput, type MandelbrotOutput, type MandelbrotParams
 } from './mandelbrot.js'
 export { defaultTaskPoolInit } from './constants.js'
-export { createTaskPool, workerPath, type Startable, type TaskPool, type BatchOutcome, type TaskPoolInit } from './pool.js'
+export { createTaskPool, workerPath, type TaskPool, type BatchOutcome, type TaskPoolInit } from './pool.js'

@@ -4,6 +4,7 @@
  */
 import { fileURLToPath } from 'node:url'
 
+import type { Startable } from '@cycleshare/lifecycle'
 import { Piscina } from 'piscina'
 
 import { defaultTaskPoolInit } from './constants.js'
@@ -27,12 +28,6 @@ export interface TaskPoolInit {
    * @defaultValue 30_000
    */
   idleTimeoutMs?: number
-}
-
-/** The `start()`/`stop()` shape every component with a lifecycle shares. */
-export interface Startable {
-  start(): Promise<void>
-  stop(): Promise<void>
 }
 
 export type BatchOutcome = { ok: true, output: unknown } | { ok: false, error: Error }

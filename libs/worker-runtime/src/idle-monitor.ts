@@ -4,7 +4,7 @@
  * stays under `maxLoad` and it is on AC power unless `allowBattery`.
  */
 import { availableParallelism } from 'node:os'
-import type { Startable } from '@cycleshare/tasks'
+import type { Startable } from '@cycleshare/lifecycle'
 import si from 'systeminformation'
 
 /** Whether the machine's owner can spare it now, and why not if not. */

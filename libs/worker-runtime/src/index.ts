@@ -12,6 +12,7 @@
  * @example
  * ```ts
  * import '@cycleshare/peer/polyfill'
+ * import { startInOrder } from '@cycleshare/lifecycle'
  * import { createPeer } from '@cycleshare/peer'
  * import { createTaskPool } from '@cycleshare/tasks'
  * import { createIdleMonitor, createWorkerRuntime } from '@cycleshare/worker-runtime'
@@ -25,10 +26,10 @@
  *   accumulationPoints: [coordinator.slice(coordinator.lastIndexOf('/p2p/') + 5)],
  *   prefetch: 8
  * })
- * for (const part of [pool, peer, idle, runtime]) await part.start()
- * // later: one more accumulation point, then stop in the reverse order
+ * const stop = await startInOrder([pool, peer, idle, runtime])
+ * // later: one more accumulation point, then stop everything in the reverse order
  * runtime.addAccumulationPoint('12D3KooWOther…')
- * for (const part of [runtime, idle, peer, pool]) await part.stop()
+ * await stop()
  * ```
  */
 export { createWorkerRuntime, type WorkerRuntime, type WorkerRuntimeComponents } from './runtime.js'

@@ -14,16 +14,17 @@ const ok = (leaseId: string): ChunkResult => msg.ok(leaseId, { count: 4 })
 
 interface Call { to: string, protocol: string, message: Message }
 
-/** A peer whose requests are answered by `answer` in this process: no network. */
+/** A peer whose calls are answered by `answer` in this process, as bytes: no network. */
 function fakePeer (answer: (m: Message) => Message | Promise<Message>): { peer: LinkPeer, calls: Call[] } {
   const calls: Call[] = []
   const peer: LinkPeer = {
-    request: async (to, protocol, data) => {
-      const message = decode(data)
-      calls.push({ to, protocol, message })
-      return encode(await answer(message))
+    call: async (to, rpc, request) => {
+      const call = rpc.calls[request.kind]
+      const message = decode(call.encodeRequest(request))
+      calls.push({ to, protocol: rpc.protocol, message })
+      return call.decodeAnswer(encode(await answer(message)))
     },
-    handle: async () => {},
+    serve: async () => {},
     subscribe: () => () => {},
     publish: async () => {},
     topicPeers: () => []

@@ -6,8 +6,7 @@
  */
 import type { Peer } from '@cycleshare/peer'
 import {
-  MessageKind, PROTOCOL_COORDINATOR, PROTOCOL_WORKER, TOPIC_PULL, TOPIC_WORK,
-  decodeGossip, decodeRequest, decodeResponse, encode, isProtocolError, msg,
+  MessageKind, TOPIC_PULL, TOPIC_WORK, coordinatorRpc, decodeGossip, encode, isProtocolError, msg, workerRpc,
   type ChunkResult, type Lease
 } from '@cycleshare/protocol'
 import { defaultLinkInit } from './constants.js'
@@ -19,7 +18,7 @@ import { createRenewals, type RenewAnswer, type Renewals } from './renewals.js'
 import { createResultOutbox, type ResultOutbox } from './result-outbox.js'
 
 /** The part of a peer node the runtime uses. */
-export type LinkPeer = Pick<Peer, 'request' | 'handle' | 'subscribe' | 'publish' | 'topicPeers'>
+export type LinkPeer = Pick<Peer, 'call' | 'serve' | 'subscribe' | 'publish' | 'topicPeers'>
 
 export interface LinkInit {
   /** The accumulation point's peer id. */
@@ -138,8 +137,7 @@ class AccumulationPointLink implements Link {
   async report (results: ChunkResult[]): Promise<string[]> {
     let answer
     try {
-      const frame = encode(msg.report(results))
-      answer = decodeResponse(await this.peer.request(this.peerId, PROTOCOL_COORDINATOR, frame), MessageKind.Reported)
+      answer = await this.peer.call(this.peerId, coordinatorRpc, msg.report(results))
     } catch (err) {
       if (!isProtocolError(err)) throw err // unreachable, restarting, or failing for now: retry later
       if (results.length === 1) {
@@ -155,13 +153,13 @@ class AccumulationPointLink implements Link {
   }
 
   async renew (leaseIds: string[]): Promise<RenewAnswer> {
-    const answer = decodeResponse(await this.peer.request(this.peerId, PROTOCOL_COORDINATOR, encode(msg.renew(leaseIds))), MessageKind.Renewed)
-    return { ttlMs: answer.ttlMs, lost: answer.lost }
+    const { ttlMs, lost } = await this.peer.call(this.peerId, coordinatorRpc, msg.renew(leaseIds))
+    return { ttlMs, lost }
   }
 
   async release (leaseIds: string[], signal: AbortSignal): Promise<void> {
     try {
-      decodeResponse(await this.peer.request(this.peerId, PROTOCOL_COORDINATOR, encode(msg.release(leaseIds)), { signal }), MessageKind.Released)
+      await this.peer.call(this.peerId, coordinatorRpc, msg.release(leaseIds), { signal })
     } catch (err) {
       // The leases expire on their own and are reissued; nothing is lost, only delayed.
       this.log.warn({ leases: leaseIds.length, err: (err as Error).message }, 'could not release leases')
@@ -180,22 +178,23 @@ export interface WorkerRequestHandlers {
 }
 
 /**
- * Answers assign and cancel requests. A peer this worker does not work for is refused, as is a
- * request that does not decode; neither is ever thrown past the handler.
+ * Answers assign and cancel requests. A peer this worker does not work for is refused before its
+ * request is read; a request that does not decode, or that fails, is refused and logged. Each is
+ * answered with an `error`, never thrown past the handler.
  */
 export async function serveWorkerRequests (peer: LinkPeer, handlers: WorkerRequestHandlers, log: Logger): Promise<void> {
-  await peer.handle(PROTOCOL_WORKER, (data, from) => {
-    if (!handlers.worksFor(from)) return encode(msg.error(new NotAnAccumulationPointError(from)))
-    try {
-      const request = decodeRequest(data, PROTOCOL_WORKER)
-      if (request.kind === MessageKind.Assign) {
-        const { accepted, refused } = handlers.assign(from, request.leases)
-        return encode(msg.assigned(accepted, refused))
-      }
-      return encode(msg.cancelled(handlers.cancel(from, request.leaseIds)))
-    } catch (err) {
+  await peer.serve(workerRpc, {
+    assign: ({ leases }, from) => {
+      const { accepted, refused } = handlers.assign(from, leases)
+      return msg.assigned(accepted, refused)
+    },
+    cancel: ({ leaseIds }, from) => msg.cancelled(handlers.cancel(from, leaseIds))
+  }, {
+    admit: (from) => { if (!handlers.worksFor(from)) throw new NotAnAccumulationPointError(from) },
+    onError: (err, from, request) => {
+      // Refusing a stranger is routine; what is worth a line is a bad request from one of ours.
+      if (request === undefined && err instanceof NotAnAccumulationPointError) return
       log.warn({ from, err: (err as Error).message }, 'refused a bad request')
-      return encode(msg.error(err))
     }
   })
 }

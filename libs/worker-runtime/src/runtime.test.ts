@@ -3,7 +3,7 @@
  * process: no network, no threads. Each run waits until the test finishes it.
  */
 import { describe, expect, it, vi } from 'vitest'
-import type { Peer, RequestHandler, TopicHandler } from '@cycleshare/peer'
+import { createResponder, type FrameHandler, type Peer, type RpcCalls, type RpcHandlers, type RpcProtocol, type ServeOptions, type TopicHandler } from '@cycleshare/peer'
 import {
   PROTOCOL_WORKER, TOPIC_WORK, decode, decodeResponse, encode, msg,
   type AssignedMessage, type Lease, type Message
@@ -24,27 +24,34 @@ const lease = (leaseId: string, index = 0): Lease =>
 interface Sent { to: string, message: Message }
 
 function fakePeer (): { peer: Peer, sent: Sent[], pulls: Message[], ask: (from: string, m: Message) => Promise<Message>, gossip: (topic: string, from: string, m: Message) => void } {
-  let serve: RequestHandler | undefined
+  let serve: FrameHandler | undefined
   const topics = new Map<string, TopicHandler>()
   const sent: Sent[] = []
   const pulls: Message[] = []
   const peer = {
     peerId: '12D3KooWCsb17z8AhM5QyxfaBy3hSRbe9KLoqcH3hJK1pHH3NUqE',
     multiaddrs: () => ['/ip4/127.0.0.1/tcp/4002/p2p/12D3KooWCsb17z8AhM5QyxfaBy3hSRbe9KLoqcH3hJK1pHH3NUqE'],
-    handle: async (protocol: string, handler: RequestHandler) => { expect(protocol).toBe(PROTOCOL_WORKER); serve = handler },
+    serve: async <Calls extends RpcCalls>(rpc: RpcProtocol<Calls>, handlers: RpcHandlers<Calls>, options?: ServeOptions) => {
+      expect(rpc.protocol).toBe(PROTOCOL_WORKER)
+      serve = createResponder(rpc, handlers, options)
+    },
     subscribe: (topic: string, handler: TopicHandler) => { topics.set(topic, handler); return () => { topics.delete(topic) } },
     publish: async (_topic: string, data: Uint8Array) => { pulls.push(decode(data)) },
     topicPeers: () => [A, B],
     on: () => () => {},
-    request: async (to: string, _protocol: string, data: Uint8Array) => {
-      const message = decode(data)
+    call: async <Calls extends RpcCalls>(to: string, rpc: RpcProtocol<Calls>, request: { kind: string }) => {
+      const call = rpc.calls[request.kind]
+      const message = decode(call.encodeRequest(request))
       sent.push({ to, message })
-      switch (message.kind) {
-        case 'report': return encode(msg.reported(message.results.map(r => r.leaseId), []))
-        case 'renew': return encode(msg.renewed(message.leaseIds, 30_000, []))
-        case 'release': return encode(msg.released(message.leaseIds))
-        default: throw new Error(`unexpected ${message.kind}`)
+      const answer = (): Message => {
+        switch (message.kind) {
+          case 'report': return msg.reported(message.results.map(r => r.leaseId), [])
+          case 'renew': return msg.renewed(message.leaseIds, 30_000, [])
+          case 'release': return msg.released(message.leaseIds)
+          default: throw new Error(`unexpected ${message.kind}`)
+        }
       }
+      return call.decodeAnswer(encode(answer()))
     }
   }
   return {

@@ -5,9 +5,10 @@
  * offers each accumulation point that hears it an equal part of the free slots. Free threads go
  * round the accumulation points in turn.
  */
+import type { Startable } from '@cycleshare/lifecycle'
 import type { Peer } from '@cycleshare/peer'
 import type { Lease } from '@cycleshare/protocol'
-import { createTaskPool, taskNames, type Startable, type TaskPool } from '@cycleshare/tasks'
+import { createTaskPool, taskNames, type TaskPool } from '@cycleshare/tasks'
 import { NotAnAccumulationPointError } from './errors.js'
 import { createExecutor, pickBatch, type Executor, type Run, type RunEnd } from './executor.js'
 import type { IdleMonitor, IdleState } from './idle-monitor.js'

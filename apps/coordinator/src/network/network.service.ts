@@ -1,5 +1,6 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common'
 import type { AccumulationPoint } from '@cycleshare/accumulation-point'
+import { startInOrder } from '@cycleshare/lifecycle'
 import type { Peer } from '@cycleshare/peer'
 import { ACCUMULATION_POINT, PEER } from './network.providers.js'
 
@@ -10,6 +11,8 @@ import { ACCUMULATION_POINT, PEER } from './network.providers.js'
  */
 @Injectable()
 export class NetworkService implements OnModuleInit, OnApplicationShutdown {
+  private stopNetwork?: () => Promise<void>
+
   constructor (
     @Inject(PEER) private readonly peer: Peer,
     @Inject(ACCUMULATION_POINT) private readonly point: AccumulationPoint
@@ -24,12 +27,10 @@ export class NetworkService implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onModuleInit (): Promise<void> {
-    await this.peer.start()
-    await this.point.start()
+    this.stopNetwork = await startInOrder([this.peer, this.point])
   }
 
   async onApplicationShutdown (): Promise<void> {
-    await this.point.stop()
-    await this.peer.stop()
+    await this.stopNetwork?.()
   }
 }

@@ -2,7 +2,10 @@
  * A `Peer` with no network, for unit tests: the test plays the workers. This is the one test file
  * that knows how messages cross the wire; tests speak in decoded messages through it.
  */
-import type { Peer, PeerEventName, RequestHandler, TopicHandler } from '@cycleshare/peer'
+import {
+  createResponder, type CallOptions, type FrameHandler, type Peer, type PeerEventName, type RpcAnswer, type RpcCalls,
+  type RpcHandlers, type RpcProtocol, type RpcRequest, type ServeOptions, type TopicHandler
+} from '@cycleshare/peer'
 import {
   MessageKind, PROTOCOL_COORDINATOR, PROTOCOL_WORKER, TOPIC_PULL, TOPIC_WORK, decode, decodeRequest, encode, msg,
   type ChunkResult, type Lease, type Message, type WorkMessage
@@ -49,7 +52,8 @@ export class FakePeer implements Peer {
   /** When set, `cancel` requests fail with it (the worker cannot be reached). */
   cancelError?: Error
   private readonly topics = new Map<string, Set<TopicHandler>>()
-  private readonly handlers = new Map<string, RequestHandler>()
+  /** What `serve` answers each request frame with, by protocol: the peer's own responder. */
+  private readonly responders = new Map<string, FrameHandler>()
   private readonly listeners = new Map<PeerEventName, Set<(peerId: string) => void>>()
 
   // ── the test's side ──────────────────────────────────────────────────────────────────────
@@ -79,9 +83,9 @@ export class FakePeer implements Peer {
 
   /** Raw bytes to the accumulation point's protocol; the answer decoded. */
   async send (worker: string, data: Uint8Array): Promise<Message> {
-    const handler = this.handlers.get(PROTOCOL_COORDINATOR)
-    if (handler === undefined) throw new Error(`nothing handles ${PROTOCOL_COORDINATOR}`)
-    return decode(await handler(data, worker))
+    const respond = this.responders.get(PROTOCOL_COORDINATOR)
+    if (respond === undefined) throw new Error(`nothing serves ${PROTOCOL_COORDINATOR}`)
+    return decode(await respond(data, worker))
   }
 
   disconnect (peerId: string): void {
@@ -114,11 +118,19 @@ export class FakePeer implements Peer {
     this.announcements.push(message)
   }
 
-  async handle (protocol: string, handler: RequestHandler): Promise<void> {
-    this.handlers.set(protocol, handler)
+  async serve<Calls extends RpcCalls> (rpc: RpcProtocol<Calls>, handlers: RpcHandlers<Calls>, options?: ServeOptions): Promise<void> {
+    this.responders.set(rpc.protocol, createResponder(rpc, handlers, options))
   }
 
-  async request (peer: string, protocol: string, data: Uint8Array): Promise<Uint8Array> {
+  /** Carries the request as bytes, as the network would, to a worker played by the test. */
+  async call<Calls extends RpcCalls, const Request extends { kind: string }> (
+    peer: string, rpc: RpcProtocol<Calls>, request: Request & RpcRequest<Calls[keyof Calls]>, _options?: CallOptions
+  ): Promise<RpcAnswer<Calls[Request['kind']]>> {
+    const call = rpc.calls[request.kind]
+    return call.decodeAnswer(await this.answer(peer, rpc.protocol, call.encodeRequest(request))) as RpcAnswer<Calls[Request['kind']]>
+  }
+
+  private async answer (peer: string, protocol: string, data: Uint8Array): Promise<Uint8Array> {
     if (protocol !== PROTOCOL_WORKER) throw new Error(`unexpected request on ${protocol}`)
     const request = decodeRequest(data, PROTOCOL_WORKER)
     if (request.kind === MessageKind.Cancel) {
