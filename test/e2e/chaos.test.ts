@@ -45,7 +45,9 @@ describe('chaos', () => {
     const started = Date.now()
     const coordinator = await startCoordinator({ leaseTtlMs: 2_000 })
     const dirs = [0, 1, 2, 3].map(() => tempDir('worker'))
-    const workers: Worker[] = await Promise.all(dirs.map(async dataDir => await startWorker(coordinator.multiaddr, { dataDir })))
+    // Threads rest half the time, so the job outlasts several kills however fast the machine sieves.
+    const slowed = { args: ['--max-cpu', '50'] }
+    const workers: Worker[] = await Promise.all(dirs.map(async dataDir => await startWorker(coordinator.multiaddr, { dataDir, ...slowed })))
     const id = await submit(coordinator.api, { task: 'primes', params: { from: 0, to: 2_000_000_000 }, chunks: 2_000 })
 
     let kills = 0
@@ -57,7 +59,7 @@ describe('chaos', () => {
       const victim = Math.floor(random() * workers.length)
       await workers[victim].kill9()
       kills++
-      workers[victim] = await startWorker(coordinator.multiaddr, { dataDir: dirs[victim] })
+      workers[victim] = await startWorker(coordinator.multiaddr, { dataDir: dirs[victim], ...slowed })
     }
     const result = (await http(coordinator.api, 'GET', `/jobs/${id}/result`)).body.result
     console.log(`chaos/workers: seed ${seed}, ${kills} kills, ${((Date.now() - started) / 1000).toFixed(1)} s`)

@@ -3,6 +3,7 @@
  * wiring of its policies (jobs.ts, leasing.ts, quorum.ts, trust.ts, stragglers.ts, expiry.ts),
  * which see shared state only through `SchedulerContext` (context.ts).
  */
+import type { Startable } from '@cycleshare/lifecycle'
 import type { ChunkResult, Lease } from '@cycleshare/protocol'
 import type { AnyTask } from '@cycleshare/tasks'
 import type { SchedulerContext, SchedulerEvent } from './context.js'
@@ -30,9 +31,10 @@ export interface SchedulerComponents {
   random?: () => number
 }
 
-export interface Scheduler {
+export interface Scheduler extends Startable {
   /** Starts the expiry timer, and gives every live lease a fresh deadline (nobody could renew while we were down). */
   start(): void
+  /** Stops the expiry timer; the store stays open (`close` closes it). */
   stop(): void
   /** Throws `InvalidJobError` (naming the field) or `UnknownTaskError`. */
   submit(req: JobRequest): JobView

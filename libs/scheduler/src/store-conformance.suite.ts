@@ -4,7 +4,7 @@
  * jobs that round-trip and page, chunks opened and copies issued, leases renewed only by their
  * holder while live, lost, due and moved after a restart, results recorded, chunks decided,
  * workers counted and excluded. A new store (in memory, a server database) is done when it
- * passes this.
+ * passes this. It is one file past 400 lines on purpose: one contract, read top to bottom.
  *
  * @example
  * ```ts
