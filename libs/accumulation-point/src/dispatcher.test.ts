@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { ok } from './testing/fake-tasks.js'
-import { served, type Served } from './testing/served.js'
+import { outvoteLiar, served, type Served } from './testing/served.js'
 
 describe('the dispatcher: where a pull turns into an assign', () => {
   let s: Served
@@ -95,15 +95,7 @@ describe('the dispatcher: where a pull turns into an assign', () => {
 
   it('ignores the pulls of an excluded worker', async () => {
     s = await served({ excludeAfterInvalid: 1 })
-    // quorum 1 of 2 copies: the first result decides, the second is judged against it
-    s.scheduler.submit({ task: 'sum', params: { n: 100 }, chunks: 2, replication: 2, quorum: 1 })
-    s.peer.pull('honest', 2)
-    s.peer.pull('liar', 2)
-    const [honest, liar] = s.peer.assigns.items
-    honest.acceptAll()
-    liar.acceptAll()
-    await s.peer.report('honest', [ok(honest.leases[0])])
-    await s.peer.report('liar', [ok(liar.leases[0], 42)])
+    await outvoteLiar(s)
     expect(s.scheduler.exclusion('liar')).toBe('outvoted 1 times')
 
     s.scheduler.submit({ task: 'sum', params: { n: 100 }, chunks: 10 })

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { ok } from './testing/fake-tasks.js'
-import { served, type Served } from './testing/served.js'
+import { outvoteLiar, served, type Served } from './testing/served.js'
 import type { WorkerView } from './types.js'
 
 const T0 = '2023-11-14T22:13:20.000Z' // the test clock's start, 1_700_000_000_000
@@ -68,15 +68,7 @@ describe('the worker registry', () => {
 
   it('shows an excluded worker as excluded, with why and its record', async () => {
     s = await served({ excludeAfterInvalid: 1 })
-    // quorum 1 of 2 copies: the first result decides, the second is judged against it
-    s.scheduler.submit({ task: 'sum', params: { n: 100 }, chunks: 2, replication: 2, quorum: 1 })
-    s.peer.pull('honest', 2)
-    s.peer.pull('liar', 2)
-    const [honest, liar] = s.peer.assigns.items
-    honest.acceptAll()
-    liar.acceptAll()
-    await s.peer.report('honest', [ok(honest.leases[0])])
-    await s.peer.report('liar', [ok(liar.leases[0], 42)])
+    await outvoteLiar(s)
     const views = new Map(s.point.workers().map(v => [v.peerId, v]))
     expect(views.get('liar')).toEqual({
       peerId: 'liar', threads: 2, tasks: ['sum'], state: 'excluded', chunksDone: 0, chunksFailed: 0, invalid: 1, excluded: 'outvoted 1 times', lastSeen: T0

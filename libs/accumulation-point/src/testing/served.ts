@@ -2,7 +2,7 @@ import type { SchedulerEvents, SchedulerInit } from '@cycleshare/scheduler'
 import { createAccumulationPoint } from '../accumulation-point.js'
 import type { AccumulationPoint, AccumulationPointInit, AccumulationPointLogLevel } from '../types.js'
 import { FakePeer, Inbox } from './fake-peer.js'
-import { harness, type Harness } from './fake-tasks.js'
+import { harness, ok, type Harness } from './fake-tasks.js'
 
 export interface LogRecord {
   level: AccumulationPointLogLevel
@@ -38,4 +38,19 @@ export async function served (schedulerInit: SchedulerInit = {}, init: Accumulat
     }) satisfies SchedulerEvents['held'])
   })
   return { ...h, peer, point, logs, nextHeld }
+}
+
+/**
+ * Makes `liar` outvoted once (with `excludeAfterInvalid: 1`, excluded): one chunk of two copies,
+ * quorum 1, decided by `honest`'s result and then judged against the liar's wrong one.
+ */
+export async function outvoteLiar (s: Served): Promise<void> {
+  s.scheduler.submit({ task: 'sum', params: { n: 100 }, chunks: 2, replication: 2, quorum: 1 })
+  s.peer.pull('honest', 2)
+  s.peer.pull('liar', 2)
+  const [honest, liar] = s.peer.assigns.items
+  honest.acceptAll()
+  liar.acceptAll()
+  await s.peer.report('honest', [ok(honest.leases[0])])
+  await s.peer.report('liar', [ok(liar.leases[0], 42)])
 }
