@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decode as decodePng } from 'fast-png'
 import WebSocket from 'ws'
-import { cleanup, http, isDone, startCoordinator, startWorker, submit, waitForJob, type Coordinator, type Worker } from './harness.js'
+import { cleanup, http, isDone, startCoordinator, startWorker, submit, waitForJob, waitForWorker, type Coordinator, type Worker } from './harness.js'
 
 describe('the pipeline on real processes: coordinator + two workers', () => {
   let coordinator: Coordinator
@@ -10,6 +10,9 @@ describe('the pipeline on real processes: coordinator + two workers', () => {
   beforeAll(async () => {
     coordinator = await startCoordinator()
     workers = await Promise.all([startWorker(coordinator.multiaddr), startWorker(coordinator.multiaddr)])
+    // Both have pulled (a worker pulls once its idle monitor has measured the machine): a job
+    // submitted now reaches both at once, so both take part however short it is.
+    await Promise.all(workers.map(async w => await waitForWorker(coordinator.api, w.peerId, v => v.state === 'idle')))
   })
   afterAll(cleanup)
 
