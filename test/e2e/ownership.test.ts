@@ -35,16 +35,18 @@ describe('lease ownership', () => {
     const holder = await protocolPeer(coordinator.multiaddr, leases => { assigned.resolve(leases) })
     const intruder = await protocolPeer(coordinator.multiaddr)
     try {
-      // The holder asks for all eight chunks; a pull sent before the gossip mesh has formed is lost,
-      // so it asks again on each subscription change until the assign arrives.
+      // The holder asks for all eight chunks. A pull published before the gossip stream to the
+      // coordinator is open is lost, so, as a worker does, it asks again until the assign comes:
+      // every 250 ms, 80 times at most.
+      let pulls = 0
       const pull = (): void => {
+        if (++pulls > 80) return
         if (!holder.topicPeers(TOPIC_PULL).includes(coordinator.peerId)) return
-        void holder.publish(TOPIC_PULL, encode(msg.pull({ slots: 8, tasks: ['primes'], capacity: { threads: 8 } })))
+        void holder.publish(TOPIC_PULL, encode(msg.pull({ slots: 8, tasks: ['primes'], capacity: { threads: 8 } }))).catch(() => {})
       }
-      const stopPulling = holder.on('subscription-change', pull)
+      const retry = setInterval(pull, 250)
       pull()
-      const leases = await assigned.promise
-      stopPulling()
+      const leases = await assigned.promise.finally(() => { clearInterval(retry) })
       expect(leases).toHaveLength(8)
       expect(leases.every(l => l.epoch === 1)).toBe(true)
 
