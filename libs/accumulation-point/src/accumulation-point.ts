@@ -1,4 +1,5 @@
 import { Announcer } from './announcer.js'
+import { PeerBudgets } from './budgets.js'
 import { Dispatcher } from './dispatcher.js'
 import { cancelRevoked, createRequestHandlers } from './handlers.js'
 import { accumulationPointOptions, checkComponents } from './options.js'
@@ -26,6 +27,12 @@ class DefaultAccumulationPoint implements AccumulationPoint {
   private readonly dispatcher: Dispatcher
   private readonly announcer: Announcer
   private readonly handlers: RequestHandlers
+  private readonly budgets: PeerBudgets
+  /**
+   * Peers with a direct connection. Gossip carries signals, not identity: a pull signed by a peer
+   * we have no connection to (relayed by another) makes no worker record and gets no work.
+   */
+  private readonly connected = new Set<string>()
   private started = false
   /** What `stop` undoes, in the order it was done. */
   private readonly stops: Array<() => void> = []
@@ -34,8 +41,13 @@ class DefaultAccumulationPoint implements AccumulationPoint {
     const { scheduler, peer } = components
     const log = components.log ?? silent
     this.wire = createWire(peer, log)
-    this.registry = new WorkerRegistry(scheduler, components.clock ?? Date.now)
-    this.dispatcher = new Dispatcher({ scheduler, wire: this.wire, log })
+    const clock = components.clock ?? Date.now
+    this.budgets = new PeerBudgets(options, clock, (peerId, reason) => {
+      if (reason !== undefined) log('warn', 'peer held back', { worker: peerId, reason })
+      this.registry.throttleChanged(peerId)
+    })
+    this.registry = new WorkerRegistry(scheduler, clock, (peerId) => this.budgets.restriction(peerId))
+    this.dispatcher = new Dispatcher({ scheduler, wire: this.wire, log, budgets: this.budgets })
     this.announcer = new Announcer({ scheduler, wire: this.wire, log }, options.announceIntervalMs)
     this.handlers = createRequestHandlers({ scheduler, registry: this.registry, log })
   }
@@ -53,6 +65,7 @@ class DefaultAccumulationPoint implements AccumulationPoint {
     }
     // The dispatcher hears of new work before the announcer, so the hungry are served before
     // everyone else is told.
+    for (const peerId of this.wire.connectedPeers()) this.connected.add(peerId)
     this.dispatcher.start()
     this.announcer.start()
     this.stops.push(
@@ -62,8 +75,11 @@ class DefaultAccumulationPoint implements AccumulationPoint {
       this.wire.onPull((pull, from) => {
         this.registry.pulled(from, pull.capacity.threads, pull.tasks)
         this.dispatcher.pulled(from, pull)
-      }),
+      }, (from) => this.connected.has(from) && this.budgets.pull(from) === 'serve'),
+      this.wire.onConnect((peerId) => { this.connected.add(peerId) }),
       this.wire.onDisconnect((peerId) => {
+        this.connected.delete(peerId)
+        this.budgets.forget(peerId)
         this.dispatcher.disconnected(peerId)
         this.registry.disconnected(peerId)
       }),

@@ -5,6 +5,7 @@
  */
 import type { PullMessage } from '@cycleshare/protocol'
 import type { Scheduler } from '@cycleshare/scheduler'
+import type { PeerBudgets } from './budgets.js'
 import { coalesce } from './coalesce.js'
 import type { AccumulationPointLog } from './types.js'
 import type { Wire } from './wire.js'
@@ -13,6 +14,8 @@ export interface DispatcherComponents {
   scheduler: Scheduler
   wire: Pick<Wire, 'assign'>
   log: AccumulationPointLog
+  /** Told how each assign settled: a peer that refuses everything, time after time, is backed off. */
+  budgets: Pick<PeerBudgets, 'assigned'>
 }
 
 /**
@@ -24,7 +27,9 @@ export interface DispatcherComponents {
  * - a pull that finds nothing is remembered (the worker is hungry), and when work arrives the
  *   hungry are served at once, without waiting for an announcement and a fresh pull;
  * - leases the worker refuses (or leaves unnamed), and every lease of an assign that fails, are
- *   released at once.
+ *   released at once;
+ * - a worker that takes nothing from several assigns in a row has its pulls set aside for a while
+ *   (budgets.ts), so the chunks it refuses go to others rather than back to it.
  */
 export class Dispatcher {
   /** Workers with an assign in flight, and the pull that came in meanwhile. */
@@ -67,7 +72,7 @@ export class Dispatcher {
   }
 
   private async assign (worker: string, pull: PullMessage): Promise<void> {
-    const { scheduler, wire, log } = this.components
+    const { scheduler, wire, log, budgets } = this.components
     if (this.assigning.has(worker)) {
       this.assigning.set(worker, pull)
       return
@@ -79,16 +84,24 @@ export class Dispatcher {
     }
     this.hungry.delete(worker)
     this.assigning.set(worker, undefined)
+    let settled = 0
     try {
       const answer = await wire.assign(worker, leases)
       const refused = refusedOf(leases, answer)
       if (refused.length > 0) scheduler.release(worker, refused)
+      settled = leases.length - refused.length
     } catch (err) {
       // The worker may have taken some before failing to answer; releasing gives them to others,
       // and a result it still sends for one of them is accepted once all the same.
       log('warn', 'assign failed; leases released', { worker, err: (err as Error).message, leases: leases.length })
       scheduler.release(worker, leases.map(l => l.leaseId))
     } finally {
+      const backoffMs = budgets.assigned(worker, settled)
+      if (backoffMs !== undefined) {
+        log('warn', 'worker refused every lease of several assigns in a row; its pulls are set aside', { worker, backoffMs })
+        this.assigning.set(worker, undefined) // the pull kept meanwhile is set aside with the rest
+        this.hungry.delete(worker)
+      }
       const next = this.assigning.get(worker)
       this.assigning.delete(worker)
       if (next !== undefined) void this.assign(worker, next)

@@ -3,12 +3,21 @@ import type { AccumulationPointComponents, AccumulationPointInit } from './types
 
 export type AccumulationPointOptions = Required<AccumulationPointInit>
 
+const POSITIVE_INTEGERS = [
+  'announceIntervalMs', 'pullsPerSecond', 'pullBurst', 'overBudgetPullsBeforeDisconnect', 'refusalsBeforeBackoff',
+  'refusalBackoffMs', 'maxRefusalBackoffMs'
+] as const
+
 /** Merges `init` over the defaults and checks it, throwing TypeError/RangeError naming the option. */
 export function accumulationPointOptions (init: AccumulationPointInit = {}): AccumulationPointOptions {
   if (init === null || typeof init !== 'object') throw new TypeError('options must be an object')
   const options = { ...defaultAccumulationPointInit, ...stripUndefined(init) }
-  if (!Number.isSafeInteger(options.announceIntervalMs) || options.announceIntervalMs < 1) {
-    throw new RangeError('options.announceIntervalMs must be a positive integer')
+  for (const key of POSITIVE_INTEGERS) {
+    const value = options[key]
+    if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`options.${key} must be a positive integer`)
+  }
+  if (options.maxRefusalBackoffMs < options.refusalBackoffMs) {
+    throw new RangeError('options.maxRefusalBackoffMs must be at least options.refusalBackoffMs')
   }
   return options
 }

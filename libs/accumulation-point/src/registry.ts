@@ -18,7 +18,12 @@ export class WorkerRegistry {
   private readonly live = new Map<string, Live>()
   private readonly listeners = new Set<WorkerChangeListener>()
 
-  constructor (private readonly scheduler: Scheduler, private readonly clock: () => number) {}
+  constructor (
+    private readonly scheduler: Scheduler,
+    private readonly clock: () => number,
+    /** Why a worker's pulls are dropped for now, if they are (its budgets say). */
+    private readonly throttled: (peerId: string) => string | undefined = () => undefined
+  ) {}
 
   /** Hears of every change of a worker's leases (expiry included); returns a function that stops. */
   follow (): () => void {
@@ -42,6 +47,11 @@ export class WorkerRegistry {
     this.touch(peerId)
   }
 
+  /** Whether the worker's pulls are being dropped changed. */
+  throttleChanged (peerId: string): void {
+    if (this.live.has(peerId)) this.changed(peerId)
+  }
+
   disconnected (peerId: string): void {
     const w = this.live.get(peerId)
     if (w === undefined) return
@@ -58,6 +68,7 @@ export class WorkerRegistry {
 
   private view (peerId: string, stats?: WorkerStats): WorkerView {
     const w = this.live.get(peerId)
+    const throttled = w?.connected === true ? this.throttled(peerId) : undefined
     return {
       peerId,
       threads: w?.threads ?? 0,
@@ -69,6 +80,7 @@ export class WorkerRegistry {
       chunksFailed: stats?.chunksFailed ?? 0,
       invalid: stats?.invalid ?? 0,
       ...(stats?.excluded != null ? { excluded: stats.excluded } : {}),
+      ...(throttled !== undefined ? { throttled } : {}),
       lastSeen: new Date(w?.lastSeen ?? 0).toISOString()
     }
   }

@@ -31,6 +31,36 @@ export interface AccumulationPointInit {
    * @defaultValue 2_000
    */
   announceIntervalMs?: number
+  /**
+   * Pulls one peer may make per second; one over budget is dropped before any scheduling work.
+   * @defaultValue 200
+   */
+  pullsPerSecond?: number
+  /**
+   * Pulls one peer may make at once before the rate applies.
+   * @defaultValue 200
+   */
+  pullBurst?: number
+  /**
+   * Pulls over budget (fading over ten seconds) after which the peer is disconnected.
+   * @defaultValue 1_000
+   */
+  overBudgetPullsBeforeDisconnect?: number
+  /**
+   * Assigns in a row a peer may refuse outright (or fail) before its pulls are set aside.
+   * @defaultValue 3
+   */
+  refusalsBeforeBackoff?: number
+  /**
+   * How long pulls are set aside the first time; each further time in a row doubles it.
+   * @defaultValue 1_000
+   */
+  refusalBackoffMs?: number
+  /**
+   * The longest pulls are set aside for.
+   * @defaultValue 60_000
+   */
+  maxRefusalBackoffMs?: number
 }
 
 export type WorkerState = 'idle' | 'working' | 'disconnected' | 'excluded'
@@ -47,6 +77,8 @@ export interface WorkerView {
   invalid: number
   /** Why the worker gets no more work, if it does not. */
   excluded?: string
+  /** Why its pulls are being dropped for now (over its pull budget, or backed off after refusals), if they are. */
+  throttled?: string
   /** ISO 8601 time of the last message from this worker. */
   lastSeen: string
 }

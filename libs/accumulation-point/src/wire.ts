@@ -25,7 +25,15 @@ export interface RequestHandlers {
 
 export interface Wire {
   /** Calls `listener` with every pull heard on gossip; one that does not decode is dropped and logged. */
-  onPull: (listener: (pull: PullMessage, from: string) => void) => () => void
+  /**
+   * Calls `listener` with every pull heard on gossip from a peer `admit` lets through; `admit` is
+   * asked before the message is decoded, so a pull it turns away costs nothing more.
+   */
+  onPull: (listener: (pull: PullMessage, from: string) => void, admit: (from: string) => boolean) => () => void
+  /** Calls `listener` with the peer id of every peer a connection opened to. */
+  onConnect: (listener: (peerId: string) => void) => () => void
+  /** The peers connected now. */
+  connectedPeers: () => string[]
   /** Calls `listener` with the peer id of every peer whose connection closed. */
   onDisconnect: (listener: (peerId: string) => void) => () => void
   /**
@@ -60,8 +68,9 @@ export function createWire (peer: Peer, log: AccumulationPointLog): Wire {
   }
 
   return {
-    onPull (listener) {
+    onPull (listener, admit) {
       return peer.subscribe(TOPIC_PULL, (data, from) => {
+        if (!admit(from)) return
         let pull: PullMessage
         try {
           const m = decodeGossip(data)
@@ -77,6 +86,14 @@ export function createWire (peer: Peer, log: AccumulationPointLog): Wire {
 
     onDisconnect (listener) {
       return peer.on('peer:disconnect', listener)
+    },
+
+    onConnect (listener) {
+      return peer.on('peer:connect', listener)
+    },
+
+    connectedPeers () {
+      return peer.connectedPeers()
     },
 
     async serve (answers) {

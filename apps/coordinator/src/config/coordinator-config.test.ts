@@ -14,6 +14,13 @@ describe('coordinator config', () => {
     expect(c.dataDir).toMatch(/data\/coordinator$/)
   })
 
+  it('reads the per-peer pull budget', () => {
+    expect(parseCoordinatorConfig([], {})).toMatchObject({ pullRate: 200, pullBurst: 200, refusalsBeforeBackoff: 3 })
+    expect(parseCoordinatorConfig(['--pull-rate', '50', '--pull-burst', '10'], { CYCLESHARE_REFUSALS_BEFORE_BACKOFF: '5' }))
+      .toMatchObject({ pullRate: 50, pullBurst: 10, refusalsBeforeBackoff: 5 })
+    expect(() => parseCoordinatorConfig(['--pull-rate', '0'], {})).toThrow('--pull-rate must be at least 1 (got "0")')
+  })
+
   it('names the bad flag and the value it got', () => {
     expect(() => parseCoordinatorConfig(['--port', 'x'], {})).toThrow('--port must be a number (got "x")')
     expect(() => parseCoordinatorConfig(['--lease-ttl', '5'], {})).toThrow('--lease-ttl must be at least 1000 (got "5")')

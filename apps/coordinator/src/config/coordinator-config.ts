@@ -17,6 +17,12 @@ export interface CoordinatorConfig {
   leaseTtlMs: number
   /** How often pending work is announced on gossipsub. */
   announceIntervalMs: number
+  /** Pulls one peer may make per second; more are dropped, and a peer that keeps at it is disconnected. */
+  pullRate: number
+  /** Pulls one peer may make at once before the rate applies. */
+  pullBurst: number
+  /** Assigns in a row a peer may refuse outright before its pulls are set aside (1 s, doubling to 60 s). */
+  refusalsBeforeBackoff: number
   /** Failed attempts of one chunk before its job fails. */
   maxAttempts: number
   /** Times a worker may be outvoted by a quorum before it is excluded. */
@@ -36,6 +42,9 @@ const schema = z.object({
   listen: multiaddrsFlag('--listen', '/ip4/0.0.0.0/tcp/4001'),
   leaseTtlMs: integerFlag('--lease-ttl', 1_000, 3_600_000),
   announceIntervalMs: integerFlag('--announce-interval', 100, 600_000),
+  pullRate: integerFlag('--pull-rate', 1, 100_000),
+  pullBurst: integerFlag('--pull-burst', 1, 100_000),
+  refusalsBeforeBackoff: integerFlag('--refusals-before-backoff', 1, 1_000),
   maxAttempts: integerFlag('--max-attempts', 1, 100),
   excludeAfter: integerFlag('--exclude-after', 1, 1_000_000),
   stragglerBackups: z.boolean(),
@@ -55,6 +64,9 @@ export function parseCoordinatorConfig (argv: string[], env: NodeJS.ProcessEnv =
     .option('--listen <multiaddr...>', 'libp2p listen address(es)', env.CYCLESHARE_LISTEN?.split(',') ?? ['/ip4/0.0.0.0/tcp/4001'])
     .option('--lease-ttl <ms>', 'lease lifetime without renewal, in ms', env.CYCLESHARE_LEASE_TTL_MS ?? '30000')
     .option('--announce-interval <ms>', 'how often pending work is announced, in ms', env.CYCLESHARE_ANNOUNCE_INTERVAL_MS ?? '2000')
+    .option('--pull-rate <n>', 'pulls one peer may make per second', env.CYCLESHARE_PULL_RATE ?? '200')
+    .option('--pull-burst <n>', 'pulls one peer may make at once before the rate applies', env.CYCLESHARE_PULL_BURST ?? '200')
+    .option('--refusals-before-backoff <n>', 'assigns a peer may refuse in a row before its pulls are set aside', env.CYCLESHARE_REFUSALS_BEFORE_BACKOFF ?? '3')
     .option('--max-attempts <n>', 'failed attempts of a chunk before its job fails', env.CYCLESHARE_MAX_ATTEMPTS ?? '5')
     .option('--exclude-after <n>', 'outvoted results before a worker is excluded', env.CYCLESHARE_EXCLUDE_AFTER ?? '3')
     .option('--no-straggler-backups', 'never give slow chunks backup copies')
@@ -67,6 +79,9 @@ export function parseCoordinatorConfig (argv: string[], env: NodeJS.ProcessEnv =
     listen: o.listen,
     leaseTtlMs: o.leaseTtl,
     announceIntervalMs: o.announceInterval,
+    pullRate: o.pullRate,
+    pullBurst: o.pullBurst,
+    refusalsBeforeBackoff: o.refusalsBeforeBackoff,
     maxAttempts: o.maxAttempts,
     excludeAfter: o.excludeAfter,
     stragglerBackups: o.stragglerBackups !== false && env.CYCLESHARE_STRAGGLER_BACKUPS !== '0',

@@ -30,6 +30,11 @@ export const networkProviders: Provider[] = [
       scheduler,
       peer,
       log: (level, message, fields) => { log[level](fields ?? {}, message) }
-    }, { announceIntervalMs: config.announceIntervalMs })
+    }, {
+      announceIntervalMs: config.announceIntervalMs,
+      pullsPerSecond: config.pullRate,
+      pullBurst: config.pullBurst,
+      refusalsBeforeBackoff: config.refusalsBeforeBackoff
+    })
   }
 ]

@@ -55,12 +55,27 @@ export class FakePeer implements Peer {
   /** What `serve` answers each request frame with, by protocol: the peer's own responder. */
   private readonly responders = new Map<string, FrameHandler>()
   private readonly listeners = new Map<PeerEventName, Set<(peerId: string) => void>>()
+  private readonly connected = new Set<string>()
 
   // ── the test's side ──────────────────────────────────────────────────────────────────────
 
   /** `worker` publishes a pull. */
+  /** `worker`, connected (it connects first if it was not), publishes a pull. */
   pull (worker: string, slots: number, tasks: string[] = ['sum'], threads = 2): void {
+    this.connect(worker)
     this.gossip(TOPIC_PULL, encode(msg.pull({ slots, tasks, capacity: { threads } })), worker)
+  }
+
+  /** A pull signed by `signer`, a peer with no connection to us, relayed by another. */
+  relayedPull (signer: string, slots: number): void {
+    this.gossip(TOPIC_PULL, encode(msg.pull({ slots, tasks: ['sum'], capacity: { threads: 2 } })), signer)
+  }
+
+  /** A connection from `peerId` opens (once). */
+  connect (peerId: string): void {
+    if (this.connected.has(peerId)) return
+    this.connected.add(peerId)
+    for (const listener of this.listeners.get('peer:connect') ?? []) listener(peerId)
   }
 
   /** Raw gossip from `from`, delivered to the topic's handlers at once. */
@@ -89,6 +104,7 @@ export class FakePeer implements Peer {
   }
 
   disconnect (peerId: string): void {
+    this.connected.delete(peerId)
     for (const listener of this.listeners.get('peer:disconnect') ?? []) listener(peerId)
   }
 
@@ -102,7 +118,7 @@ export class FakePeer implements Peer {
   async stop (): Promise<void> {}
   multiaddrs (): string[] { return [] }
   topicPeers (): string[] { return [] }
-  connectedPeers (): string[] { return [] }
+  connectedPeers (): string[] { return [...this.connected] }
   async dial (): Promise<string> { throw new Error('a fake peer dials nobody') }
 
   subscribe (topic: string, handler: TopicHandler): () => void {
