@@ -217,6 +217,7 @@ export interface WorkerView {
   peerId: string
   state: string
   chunksDone: number
+  throttled?: string
 }
 
 /** Polls `GET /api/workers` until the worker's entry satisfies `until`. */
