@@ -36,6 +36,7 @@ export async function startCluster ({ workers, coordinatorArgs = [] }) {
     ['--coordinator', addr, '--threads', '1', '--data-dir', temp('w'), '--listen', '/ip4/127.0.0.1/tcp/0', '--max-load', '100', '--allow-battery', ...args], 'worker ready', children)))
   return {
     api: ready.api,
+    multiaddr: addr,
     coordinatorPid: ready.pid,
     workerPids: workerReady.map(w => w.pid),
     async stop () {

@@ -3,7 +3,8 @@
 // same run. Prints a table and writes bench/results.json and bench/results.md.
 //   npm run bench            (builds first)
 //   node bench/run.js --quick   smaller sizes, for a fast look while working
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
+import { createInterface } from 'node:readline'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { availableParallelism, cpus, totalmem } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -196,10 +197,72 @@ async function tail () {
   return out
 }
 
+/** Starts bench/flooder.js against `multiaddr` and resolves once it floods; the child to kill. */
+async function startFlooder (multiaddr, rate, durationMs) {
+  const child = spawn(process.execPath, [join(here, 'flooder.js'), multiaddr, String(rate), String(durationMs)], { stdio: ['ignore', 'pipe', 'inherit'] })
+  await new Promise((resolve, reject) => {
+    createInterface({ input: child.stdout }).on('line', (l) => { try { if (JSON.parse(l).msg === 'flooding') resolve() } catch {} })
+    child.once('exit', (code) => reject(new Error(`flooder exited ${code} before flooding`)))
+  })
+  child.removeAllListeners('exit')
+  return child
+}
+
+/** Samples GET /api/health every 20 ms until `stop()`; resolves with the latencies in ms. */
+function sampleHealth (api) {
+  let running = true
+  const samples = []
+  const done = (async () => {
+    while (running) {
+      const t = performance.now()
+      await fetch(`${api}/health`).then(r => r.arrayBuffer())
+      samples.push(performance.now() - t)
+      await new Promise(r => setTimeout(r, 20))
+    }
+  })()
+  return async () => { running = false; await done; return samples }
+}
+
+/**
+ * A real job on one honest worker, alone and while one peer floods `pull` at 1,000/s and as fast
+ * as one process can send (refusing every assign): the job's time and /api/health's p95.
+ */
+async function flood () {
+  const job = { task: 'primes', params: { from: 0, to: 100_000_000 }, chunks: 64 }
+  const out = {}
+  for (const [name, rate] of [['alone', undefined], ['at1000', 1000], ['atMax', 0]]) {
+    const times = []
+    const health = []
+    for (let i = 0; i < REPEATS; i++) {
+      const c = await startCluster({ workers: [[]] })
+      const flooder = rate === undefined ? undefined : await startFlooder(c.multiaddr, rate, 60_000)
+      try {
+        // Let the flood build (and the coordinator's budgets act) before the job comes.
+        await new Promise(r => setTimeout(r, 1_000))
+        const stop = sampleHealth(c.api)
+        const t = performance.now()
+        const { ms, result } = await runJob(c.api, job)
+        if (result.count !== 5_761_455) throw new Error(`flood: wrong answer ${result.count}`)
+        // At least 2 s of health samples, however short the job.
+        await new Promise(r => setTimeout(r, Math.max(0, 2_000 - (performance.now() - t))))
+        const samples = (await stop()).sort((a, b) => a - b)
+        times.push(ms)
+        health.push(round(samples[Math.min(samples.length - 1, Math.floor(0.95 * samples.length))], 1))
+      } finally {
+        flooder?.kill('SIGKILL')
+        await c.stop()
+      }
+      log(`  flood ${name} run ${i + 1}: job ${times.at(-1)} ms, /api/health p95 ${health.at(-1)} ms`)
+    }
+    out[name] = { jobMs: spread(times), healthP95Ms: spread(health) }
+  }
+  return out
+}
+
 const machine = { cores: availableParallelism(), cpu: cpus()[0]?.model, memoryGb: round(totalmem() / 2 ** 30, 1), node: process.version, quick }
 log(`machine: ${machine.cores} cores (${machine.cpu}), ${machine.memoryGb} GiB, Node ${machine.node}${quick ? ', --quick' : ''}`)
 if (only !== undefined) {
-  const figures = { dispatch, efficiency, latency, memory, tail }
+  const figures = { dispatch, efficiency, latency, memory, tail, flood }
   if (figures[only] === undefined) throw new Error(`--only must name one of ${Object.keys(figures).join(', ')}`)
   console.log(JSON.stringify(await figures[only](), null, 2))
   process.exit(0)
@@ -209,8 +272,9 @@ log('efficiency…'); const efficiencyResult = await efficiency()
 log('latency…'); const latencyResult = await latency()
 log('memory…'); const memoryResult = await memory()
 log('tail…'); const tailResult = await tail()
+log('flood…'); const floodResult = await flood()
 
-const results = { machine, date: new Date().toISOString(), dispatch: dispatchResult, efficiency: efficiencyResult, latency: latencyResult, memory: memoryResult, tail: tailResult, seconds: round((Date.now() - started) / 1000) }
+const results = { machine, date: new Date().toISOString(), dispatch: dispatchResult, efficiency: efficiencyResult, latency: latencyResult, memory: memoryResult, tail: tailResult, flood: floodResult, seconds: round((Date.now() - started) / 1000) }
 writeFileSync(join(here, 'results.json'), JSON.stringify(results, null, 2) + '\n')
 
 const rows = [
@@ -219,7 +283,8 @@ const rows = [
   ['latency', `submit → first result, ${latencyResult.jobs} one-chunk jobs, idle workers`, `p50 ${latencyResult.p50Ms} ms, p99 ${latencyResult.p99Ms} ms`, `min ${latencyResult.minMs} ms`, 'p50 ≤ 20 ms'],
   ['memory', 'coordinator RSS, 1,000,000-chunk job queued', `${memoryResult.coordinatorRssMb} MB`, `same coordinator before the job: ${memoryResult.coordinatorIdleRssMb} MB`, '≤ 150 MB'],
   ['idle worker', `RSS and CPU over ${IDLE_WINDOWS} × ${IDLE_WINDOW_MS / 1000} s`, `${memoryResult.idleWorkerRssMb} MB, ${memoryResult.idleWorkerCpuPct}% CPU`, '', '≤ 1% CPU'],
-  ['tail', '60 × 50 ms chunks, 3 workers, one at --max-cpu 10', `${tailResult.withBackupsMs} ms with straggler backups`, `${tailResult.withoutBackupsMs} ms without`, '']
+  ['tail', '60 × 50 ms chunks, 3 workers, one at --max-cpu 10', `${tailResult.withBackupsMs} ms with straggler backups`, `${tailResult.withoutBackupsMs} ms without`, ''],
+  ['flood', 'primes [0, 1e8) in 64 chunks on 1 worker while one peer floods `pull` at 1,000/s / as fast as it can', `job ${floodResult.at1000.jobMs.median} / ${floodResult.atMax.jobMs.median} ms; /api/health p95 ${floodResult.at1000.healthP95Ms.median} / ${floodResult.atMax.healthP95Ms.median} ms`, `no flood: job ${floodResult.alone.jobMs.median} ms, /api/health p95 ${floodResult.alone.healthP95Ms.median} ms`, 'job ≤ 3× alone (or +2 s); p95 ≤ 250 ms']
 ]
 const md = ['| figure | what | measured (median) | baseline, same run | goal |', '|---|---|---|---|---|', ...rows.map(r => `| ${r.join(' | ')} |`)].join('\n')
 writeFileSync(join(here, 'results.md'), `Machine: ${machine.cores} cores, ${machine.cpu}, Node ${machine.node}; ${REPEATS} run(s) per figure; ${results.seconds} s in all.\n\n${md}\n`)
