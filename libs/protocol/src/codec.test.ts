@@ -145,7 +145,10 @@ describe('the largest legitimate messages pass the limits', () => {
       leaseId: id(i), jobId: 'J-1', index: i, attempt: 1, epoch: 1, task: 'mandelbrot', input: { ...input, rowStart: i % 1024, rowEnd: i % 1024 + 1 }, ttlMs: 3_600_000, timeoutMs: 86_400_000
     }))
     const message = msg.assign(leases)
-    expect(decode(encode(message))).toEqual(message)
+    const bytes = encode(message)
+    expect(decode(bytes)).toEqual(message)
+    expect(() => decode(bytes, createDecodeLimits({ maxEntries: 190_003 }))).not.toThrow()
+    expect(() => decode(bytes, createDecodeLimits({ maxEntries: 190_002 }))).toThrow(expect.objectContaining({ name: 'MessageTooComplexError' }))
   })
 
   it('a report of maxBatch results, ok and failed', () => {
@@ -153,7 +156,11 @@ describe('the largest legitimate messages pass the limits', () => {
       ? msg.ok(id(i), { rowStart: i, rowEnd: i + 1, pixels: new Uint8Array(12) })
       : msg.failed(id(i), new RangeError('x'.repeat(100))))
     const message = msg.report(results)
-    expect(decode(encode(message))).toEqual(message)
+    const bytes = encode(message)
+    expect(decode(bytes)).toEqual(message)
+    // 3 + 3 + 1 for an ok result, 3 + 2 + 1 for a failed one, 3 for the envelope
+    expect(() => decode(bytes, createDecodeLimits({ maxEntries: 65_003, maxDepth: 4 }))).not.toThrow()
+    expect(() => decode(bytes, createDecodeLimits({ maxEntries: 65_002 }))).toThrow(expect.objectContaining({ name: 'MessageTooComplexError' }))
   })
 
   it('a mandelbrot band as large as the task allows: the whole 4096 × 1024 image in one output', () => {
@@ -167,6 +174,8 @@ describe('the largest legitimate messages pass the limits', () => {
   it('a reported answer of maxBatch accepted and maxBatch rejected lease ids', () => {
     const message = msg.reported(Array.from({ length: maxBatch }, (_, i) => id(i)),
       Array.from({ length: maxBatch }, (_, i) => ({ leaseId: id(maxBatch + i), reason: 'unknown lease' })))
-    expect(decode(encode(message))).toEqual(message)
+    const bytes = encode(message)
+    expect(decode(bytes)).toEqual(message)
+    expect(() => decode(bytes, createDecodeLimits({ maxEntries: 40_004, maxDepth: 3 }))).not.toThrow()
   })
 })
