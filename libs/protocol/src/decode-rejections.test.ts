@@ -299,6 +299,15 @@ describe('decode refuses on the MessagePack headers, before building the value',
     expect(thrownBy(() => decode(Buffer.from('81a161' + '91'.repeat(16), 'hex')))).toMatchObject({ name: 'MessageTooComplexError', limit: 'maxDepth' })
   })
 
+  it('bytes that cannot start any value as not MessagePack, and other values as not a map', () => {
+    expect(thrownBy(() => decode(new Uint8Array([0xc1, 0xff])))).toMatchObject({
+      name: 'MalformedMessageError', message: 'message is not valid MessagePack: it holds the reserved byte 0xc1'
+    })
+    expect(thrownBy(() => decode(new Uint8Array(0)))).toMatchObject({ name: 'MalformedMessageError', message: 'message is not valid MessagePack: it is empty' })
+    // a top-level array of a million items is refused on its first byte, not unpacked
+    expect(thrownBy(() => decode(Buffer.from('dd000f4240', 'hex')))).toMatchObject({ name: 'MalformedMessageError', message: 'message is not a MessagePack map' })
+  })
+
   it('a MessagePack extension anywhere in the message', () => {
     const withTimestamp = raw({ ...report, results: [{ leaseId: 'L-1', ok: true, output: new Date(0) }] })
     expect(thrownBy(() => decode(withTimestamp))).toMatchObject({

@@ -12,6 +12,10 @@ function truncated (): MalformedMessageError {
   return new MalformedMessageError('message is not valid MessagePack: it ends inside a value')
 }
 
+function reserved (): MalformedMessageError {
+  return new MalformedMessageError('message is not valid MessagePack: it holds the reserved byte 0xc1')
+}
+
 /**
  * Checks that `bytes` is exactly one MessagePack value, that it is a map, that it has no
  * extension types (the protocol has none, and msgpackr's read values that this walk cannot see),
@@ -24,6 +28,8 @@ export function checkStructure (bytes: Uint8Array, maxEntries: number, maxDepth:
   const end = bytes.byteLength
   const first = end > 0 ? bytes[0] : 0
   if (!((first >= 0x80 && first <= 0x8f) || first === 0xde || first === 0xdf)) {
+    if (end === 0) throw new MalformedMessageError('message is not valid MessagePack: it is empty')
+    if (first === 0xc1) throw reserved()
     throw new MalformedMessageError()
   }
   let pos = 0
@@ -94,7 +100,7 @@ export function checkStructure (bytes: Uint8Array, maxEntries: number, maxDepth:
           values = b === 0xdf ? count * 2 : count
           break
         case 0xc1:
-          throw new MalformedMessageError('message is not valid MessagePack: it holds the reserved byte 0xc1')
+          throw reserved()
         default: // 0xc7–0xc9, 0xd4–0xd8: extensions
           throw new MalformedMessageError('message holds a MessagePack extension type, which the protocol does not use')
       }
