@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { decode, decodeGossip, decodeRequest, decodeResponse, encode } from './codec.js'
-import { PROTOCOL_COORDINATOR, PROTOCOL_WORKER, createDecodeLimits } from './constants.js'
+import { PROTOCOL_COORDINATOR, PROTOCOL_WORKER, createDecodeLimits, defaultDecodeLimits } from './constants.js'
 import { isRemoteError } from './errors.js'
 import { MessageKind } from './messages.js'
 import type { Lease, Message } from './messages.js'
@@ -132,5 +132,50 @@ describe('typed decoders', () => {
     expect(thrown).toBeInstanceOf(Error)
     expect(thrown).toMatchObject({ name: 'UnknownLeaseError', message: 'lease L-9 is not yours', remote: true })
     expect(isRemoteError(thrown)).toBe(true)
+  })
+})
+
+describe('the largest legitimate messages pass the limits', () => {
+  const { maxBatch } = defaultDecodeLimits
+  const id = (i: number): string => `1k.${i.toString(36)}.1.a8Fz01Qx`
+
+  it('an assign of maxBatch mandelbrot leases, the most entries of any message (190,003)', () => {
+    const input = { width: 4096, height: 1024, rowStart: 0, rowEnd: 1, maxIterations: 1_000_000, xMin: -2.5, xMax: 1, yMin: -1.3125, yMax: 1.3125 }
+    const leases = Array.from({ length: maxBatch }, (_, i): Lease => ({
+      leaseId: id(i), jobId: 'J-1', index: i, attempt: 1, epoch: 1, task: 'mandelbrot', input: { ...input, rowStart: i % 1024, rowEnd: i % 1024 + 1 }, ttlMs: 3_600_000, timeoutMs: 86_400_000
+    }))
+    const message = msg.assign(leases)
+    const bytes = encode(message)
+    expect(decode(bytes)).toEqual(message)
+    expect(() => decode(bytes, createDecodeLimits({ maxEntries: 190_003 }))).not.toThrow()
+    expect(() => decode(bytes, createDecodeLimits({ maxEntries: 190_002 }))).toThrow(expect.objectContaining({ name: 'MessageTooComplexError' }))
+  })
+
+  it('a report of maxBatch results, ok and failed', () => {
+    const results = Array.from({ length: maxBatch }, (_, i) => i % 2 === 0
+      ? msg.ok(id(i), { rowStart: i, rowEnd: i + 1, pixels: new Uint8Array(12) })
+      : msg.failed(id(i), new RangeError('x'.repeat(100))))
+    const message = msg.report(results)
+    const bytes = encode(message)
+    expect(decode(bytes)).toEqual(message)
+    // 3 + 3 + 1 for an ok result, 3 + 2 + 1 for a failed one, 3 for the envelope
+    expect(() => decode(bytes, createDecodeLimits({ maxEntries: 65_003, maxDepth: 4 }))).not.toThrow()
+    expect(() => decode(bytes, createDecodeLimits({ maxEntries: 65_002 }))).toThrow(expect.objectContaining({ name: 'MessageTooComplexError' }))
+  })
+
+  it('a mandelbrot band as large as the task allows: the whole 4096 × 1024 image in one output', () => {
+    const pixels = new Uint8Array(4096 * 1024 * 3).fill(7)
+    const bytes = encode(msg.report([msg.ok(id(0), { rowStart: 0, rowEnd: 1024, pixels })]))
+    const output = (decode(bytes) as { results: Array<{ output: { pixels: Uint8Array } }> }).results[0].output
+    expect(output.pixels.byteLength).toBe(12_582_912)
+    expect(output.pixels[12_582_911]).toBe(7)
+  })
+
+  it('a reported answer of maxBatch accepted and maxBatch rejected lease ids', () => {
+    const message = msg.reported(Array.from({ length: maxBatch }, (_, i) => id(i)),
+      Array.from({ length: maxBatch }, (_, i) => ({ leaseId: id(maxBatch + i), reason: 'unknown lease' })))
+    const bytes = encode(message)
+    expect(decode(bytes)).toEqual(message)
+    expect(() => decode(bytes, createDecodeLimits({ maxEntries: 40_004, maxDepth: 3 }))).not.toThrow()
   })
 })

@@ -24,6 +24,19 @@ export interface DecodeLimits {
    */
   maxMessageBytes: number
   /**
+   * Most map entries (a key and its value) and array items in one message, counted over every
+   * level. The largest message of the protocol, an `assign` of `maxBatch` mandelbrot leases,
+   * holds 190,003; a message over the limit is refused on its headers, before it is unpacked.
+   * @defaultValue 262_144
+   */
+  maxEntries: number
+  /**
+   * Deepest nesting of maps and arrays in one message; the envelope is depth 1. The protocol's
+   * own messages go 4 deep (envelope, `leases`, a lease, its `input`).
+   * @defaultValue 16
+   */
+  maxDepth: number
+  /**
    * Most items in one batch: leases, results, lease ids, rejections per message.
    * @defaultValue 10_000
    */
@@ -77,6 +90,8 @@ export interface DecodeLimits {
 
 export const defaultDecodeLimits: Readonly<DecodeLimits> = Object.freeze({
   maxMessageBytes: 16 * 1024 * 1024,
+  maxEntries: 262_144,
+  maxDepth: 16,
   maxBatch: 10_000,
   maxIdLength: 128,
   maxTaskNameLength: 64,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { decode, decodeGossip, decodeRequest, decodeResponse, encode } from './codec.js'
 import { PROTOCOL_COORDINATOR, PROTOCOL_WORKER, createDecodeLimits, defaultDecodeLimits } from './constants.js'
 import type { StreamProtocol } from './constants.js'
-import { isProtocolError } from './errors.js'
+import { MessageTooComplexError, isProtocolError } from './errors.js'
 import type { Message } from './messages.js'
 import { msg } from './msg.js'
 
@@ -225,6 +225,94 @@ describe('decode rejects', () => {
 
   it('something that is not a Uint8Array as a programming error', () => {
     expect(() => decode('{}' as unknown as Uint8Array)).toThrow(TypeError)
+  })
+})
+
+/** `{ v: 1, kind: 'report', results: [{ leaseId, ok: true, output: <map 32 of `keys` keys k000000…: 0> }] }`, 9 bytes a key. */
+function manyKeyReport (keys: number): Uint8Array {
+  const head = raw({ v: 1, kind: 'report', results: [{ leaseId: 'L-1', ok: true, output: 0 }] })
+  const prefix = head.subarray(0, head.byteLength - 1) // up to the output's value, the trailing 0
+  const bytes = new Uint8Array(prefix.byteLength + 5 + keys * 9)
+  bytes.set(prefix)
+  let at = prefix.byteLength
+  bytes[at++] = 0xdf
+  new DataView(bytes.buffer).setUint32(at, keys)
+  at += 4
+  for (let i = 0; i < keys; i++) {
+    bytes[at++] = 0xa7
+    bytes[at++] = 0x6b // k
+    const digits = i.toString().padStart(6, '0')
+    for (let d = 0; d < 6; d++) bytes[at++] = digits.charCodeAt(d)
+    bytes[at++] = 0
+  }
+  return bytes
+}
+
+/** `{ a: { a: … 1 } }`, `levels` maps deep. */
+const nested = (levels: number): unknown => levels === 0 ? 1 : { a: nested(levels - 1) }
+/** A report whose output (at depth 4: envelope, results, result, output) nests `levels` maps. */
+const reportNesting = (levels: number): Uint8Array => raw({ ...report, results: [{ leaseId: 'L-1', ok: true, output: nested(levels) }] })
+
+describe('decode refuses on the MessagePack headers, before building the value', () => {
+  it('a 9 MB report whose output is one map of a million keys', () => {
+    const bytes = manyKeyReport(1_000_000)
+    expect(bytes.byteLength).toBe(9_000_058)
+    const err = thrownBy(() => decode(bytes))
+    expect(err).toBeInstanceOf(MessageTooComplexError)
+    expect(err).toMatchObject({
+      name: 'MessageTooComplexError', limit: 'maxEntries', max: 262_144,
+      message: 'message holds more than 262144 map entries and array items (maxEntries)'
+    })
+  })
+
+  it('on the header alone: a map claiming a million keys is refused with none of them sent', () => {
+    // every key is missing, so a decoder that read on would call this truncated, not too complex
+    const full = manyKeyReport(1_000_000)
+    const headerOnly = full.subarray(0, full.byteLength - 9_000_000)
+    expect(thrownBy(() => decode(headerOnly))).toMatchObject({ name: 'MessageTooComplexError', limit: 'maxEntries' })
+    expect(thrownBy(() => decode(Buffer.from('dfffffffff', 'hex')))).toMatchObject({ name: 'MessageTooComplexError', limit: 'maxEntries' })
+    expect(thrownBy(() => decode(manyKeyReport(262_144)))).toMatchObject({ name: 'MessageTooComplexError', limit: 'maxEntries' })
+  })
+
+  it('counts entries and items over every map and array of the message', () => {
+    const limits = createDecodeLimits({ maxEntries: 5 })
+    // v, kind, leaseIds: three entries; two ids: two items
+    expect(decode(raw({ v: 1, kind: 'release', leaseIds: ['a', 'b'] }), limits)).toEqual({ v: 1, kind: 'release', leaseIds: ['a', 'b'] })
+    expect(thrownBy(() => decode(raw({ v: 1, kind: 'release', leaseIds: ['a', 'b', 'c'] }), limits))).toMatchObject({
+      name: 'MessageTooComplexError', limit: 'maxEntries', max: 5, message: 'message holds more than 5 map entries and array items (maxEntries)'
+    })
+    // keys no receiver knows count too
+    expect(thrownBy(() => decode(raw({ v: 1, kind: 'release', leaseIds: [], x: [[1], [2]] }), limits)).name).toBe('MessageTooComplexError')
+  })
+
+  it('nesting deeper than maxDepth, and accepts it at maxDepth', () => {
+    expect(() => decode(reportNesting(13))).not.toThrow() // the innermost map at depth 16
+    expect(thrownBy(() => decode(reportNesting(14)))).toMatchObject({
+      name: 'MessageTooComplexError', limit: 'maxDepth', max: 16, message: 'message nests maps and arrays more than 16 deep (maxDepth)'
+    })
+    const limits = createDecodeLimits({ maxDepth: 4 })
+    expect(() => decode(raw(report), limits)).not.toThrow() // { results: [{ output: { count } }] } is 4 deep
+    expect(thrownBy(() => decode(reportNesting(2), limits))).toMatchObject({ name: 'MessageTooComplexError', limit: 'maxDepth', max: 4 })
+  })
+
+  it('deep nesting on its headers alone, with the rest of the message missing', () => {
+    expect(thrownBy(() => decode(Buffer.from('81a161' + '91'.repeat(16), 'hex')))).toMatchObject({ name: 'MessageTooComplexError', limit: 'maxDepth' })
+  })
+
+  it('bytes that cannot start any value as not MessagePack, and other values as not a map', () => {
+    expect(thrownBy(() => decode(new Uint8Array([0xc1, 0xff])))).toMatchObject({
+      name: 'MalformedMessageError', message: 'message is not valid MessagePack: it holds the reserved byte 0xc1'
+    })
+    expect(thrownBy(() => decode(new Uint8Array(0)))).toMatchObject({ name: 'MalformedMessageError', message: 'message is not valid MessagePack: it is empty' })
+    // a top-level array of a million items is refused on its first byte, not unpacked
+    expect(thrownBy(() => decode(Buffer.from('dd000f4240', 'hex')))).toMatchObject({ name: 'MalformedMessageError', message: 'message is not a MessagePack map' })
+  })
+
+  it('a MessagePack extension anywhere in the message', () => {
+    const withTimestamp = raw({ ...report, results: [{ leaseId: 'L-1', ok: true, output: new Date(0) }] })
+    expect(thrownBy(() => decode(withTimestamp))).toMatchObject({
+      name: 'MalformedMessageError', message: 'message holds a MessagePack extension type, which the protocol does not use'
+    })
   })
 })
 

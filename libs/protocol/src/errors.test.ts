@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { createDecodeLimits, defaultDecodeLimits } from './constants.js'
 import {
-  InvalidFieldError, MalformedMessageError, MessageTooLargeError, RemoteError, UnexpectedKindError, UnknownKindError,
+  InvalidFieldError, MalformedMessageError, MessageTooComplexError, MessageTooLargeError, RemoteError, UnexpectedKindError, UnknownKindError,
   UnsupportedVersionError, hasErrorName, isProtocolError, isRemoteError, toWireError
 } from './errors.js'
 
@@ -9,6 +9,12 @@ describe('protocol errors', () => {
   it('each has its name and a default message', () => {
     expect(new MessageTooLargeError(20, 10)).toMatchObject({ name: 'MessageTooLargeError', message: 'message of 20 bytes exceeds the limit of 10 bytes' })
     expect(new MalformedMessageError()).toMatchObject({ name: 'MalformedMessageError', message: 'message is not a MessagePack map' })
+    expect(new MessageTooComplexError('maxEntries', 262_144)).toMatchObject({
+      name: 'MessageTooComplexError', limit: 'maxEntries', max: 262_144, message: 'message holds more than 262144 map entries and array items (maxEntries)'
+    })
+    expect(new MessageTooComplexError('maxDepth', 16)).toMatchObject({
+      name: 'MessageTooComplexError', limit: 'maxDepth', max: 16, message: 'message nests maps and arrays more than 16 deep (maxDepth)'
+    })
     expect(new UnsupportedVersionError(3, 1)).toMatchObject({ name: 'UnsupportedVersionError', message: 'protocol version 3 is not supported (this peer speaks 1)' })
     expect(new UnknownKindError('x')).toMatchObject({ name: 'UnknownKindError', message: 'unknown message kind "x"' })
     expect(new InvalidFieldError('leases[2].ttlMs', 'an integer from 1 to 10')).toMatchObject({
@@ -26,6 +32,7 @@ describe('protocol errors', () => {
   it('are recognised by name, also as plain objects that crossed a thread', () => {
     expect(isProtocolError(new InvalidFieldError('v', 'an integer'))).toBe(true)
     expect(isProtocolError({ name: 'UnknownKindError', message: 'unknown message kind "x"' })).toBe(true)
+    expect(isProtocolError(new MessageTooComplexError('maxDepth', 16))).toBe(true)
     expect(isProtocolError(new TypeError('x'))).toBe(false)
     expect(isProtocolError(undefined)).toBe(false)
     expect(isProtocolError('InvalidFieldError')).toBe(false)
@@ -73,11 +80,15 @@ describe('createDecodeLimits', () => {
     expect(createDecodeLimits()).toEqual(defaultDecodeLimits)
     expect(createDecodeLimits({ maxBatch: 5 })).toEqual({ ...defaultDecodeLimits, maxBatch: 5 })
     expect(defaultDecodeLimits.maxMessageBytes).toBe(16 * 1024 * 1024)
+    expect(defaultDecodeLimits.maxEntries).toBe(262_144)
+    expect(defaultDecodeLimits.maxDepth).toBe(16)
   })
 
   it('names a bad option', () => {
     expect(() => createDecodeLimits({ maxBatch: 0 })).toThrow(new RangeError('limits.maxBatch must be a positive integer'))
     expect(() => createDecodeLimits({ maxTtlMs: 1.5 })).toThrow(new RangeError('limits.maxTtlMs must be a positive integer'))
     expect(() => createDecodeLimits({ maxIdLength: '9' as unknown as number })).toThrow(new TypeError('limits.maxIdLength must be a number'))
+    expect(() => createDecodeLimits({ maxEntries: 0 })).toThrow(new RangeError('limits.maxEntries must be a positive integer'))
+    expect(() => createDecodeLimits({ maxDepth: 2.5 })).toThrow(new RangeError('limits.maxDepth must be a positive integer'))
   })
 })

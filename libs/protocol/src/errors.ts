@@ -8,6 +8,7 @@ import type { WireError } from './messages.js'
 export const ProtocolErrorName = {
   MessageTooLarge: 'MessageTooLargeError',
   MalformedMessage: 'MalformedMessageError',
+  MessageTooComplex: 'MessageTooComplexError',
   UnsupportedVersion: 'UnsupportedVersionError',
   UnknownKind: 'UnknownKindError',
   InvalidField: 'InvalidFieldError',
@@ -37,6 +38,19 @@ export class MessageTooLargeError extends ProtocolError {
 export class MalformedMessageError extends ProtocolError {
   override readonly name = ProtocolErrorName.MalformedMessage
   constructor (message = 'message is not a MessagePack map') {
+    super(message)
+  }
+}
+
+/**
+ * The message holds more map entries and array items in all than `maxEntries`, or nests maps and
+ * arrays deeper than `maxDepth`. Checked on the MessagePack headers before any value is built.
+ */
+export class MessageTooComplexError extends ProtocolError {
+  override readonly name = ProtocolErrorName.MessageTooComplex
+  constructor (readonly limit: 'maxEntries' | 'maxDepth', readonly max: number, message = limit === 'maxEntries'
+    ? `message holds more than ${max} map entries and array items (maxEntries)`
+    : `message nests maps and arrays more than ${max} deep (maxDepth)`) {
     super(message)
   }
 }

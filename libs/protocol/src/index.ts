@@ -35,7 +35,7 @@ export {
 } from './constants.js'
 export type { DecodeLimits, StreamProtocol } from './constants.js'
 export {
-  ProtocolErrorName, ProtocolError, MessageTooLargeError, MalformedMessageError, UnsupportedVersionError,
+  ProtocolErrorName, ProtocolError, MessageTooLargeError, MalformedMessageError, MessageTooComplexError, UnsupportedVersionError,
   UnknownKindError, InvalidFieldError, UnexpectedKindError, RemoteError, hasErrorName, isProtocolError,
   isRemoteError, toWireError
 } from './errors.js'

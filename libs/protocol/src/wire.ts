@@ -11,6 +11,7 @@ import {
 } from './errors.js'
 import { MessageKind, PROTOCOL_VERSION } from './messages.js'
 import type { Message } from './messages.js'
+import { checkStructure } from './structure.js'
 import { checkFields, isMap } from './validate.js'
 
 /** The message type of a kind: `MessageOf<'assigned'>` is `AssignedMessage`. */
@@ -66,9 +67,10 @@ export function decodeAnswer<K extends MessageKind> (bytes: Uint8Array, expected
 }
 
 /**
- * Decodes and checks one message, in this order: byte length, MessagePack, a map, `v`, `kind`,
- * that the kind is one of `allowed` (when given), then every field of that kind against `limits`.
- * Throws only the protocol errors.
+ * Decodes and checks one message, in this order: byte length; the MessagePack headers (a map, no
+ * extension, at most `maxEntries` entries and items, at most `maxDepth` deep); the value; `v`;
+ * `kind`; that the kind is one of `allowed` (when given); then every field of that kind against
+ * `limits`. Throws only the protocol errors.
  */
 export function decodeMessage (bytes: Uint8Array, limits: DecodeLimits, allowed?: readonly string[]): Message {
   if (!(bytes instanceof Uint8Array)) {
@@ -78,6 +80,8 @@ export function decodeMessage (bytes: Uint8Array, limits: DecodeLimits, allowed?
   if (bytes.byteLength > limits.maxMessageBytes) {
     throw new MessageTooLargeError(bytes.byteLength, limits.maxMessageBytes)
   }
+  // Headers before values: a message too big in keys or depth is refused before msgpackr builds any of it.
+  checkStructure(bytes, limits.maxEntries, limits.maxDepth)
   // A Buffer would make every decoded `bin` a Buffer too; a plain view keeps them plain Uint8Arrays.
   const source = bytes.constructor === Uint8Array ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   let value: unknown
