@@ -4,6 +4,7 @@ import type { Libp2p } from '@libp2p/interface'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p } from 'libp2p'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { InboundBudget } from './budget.js'
 import { createPeer } from './index.js'
 import { serveStream } from './request-response.js'
 import { requestBytes } from './testing/bytes-rpc.js'
@@ -25,7 +26,7 @@ describe('request channels', () => {
         // Answer the odd ones late, so that pipelined answers would cross if order were not kept.
         if (str(request).endsWith('1') || str(request).endsWith('3')) await new Promise(resolve => setImmediate(resolve))
         return bytes(`re:${str(request)}`)
-      }, { maxFrameBytes: 1024, requestTimeoutMs: 5_000, log: () => {} })
+      }, { maxFrameBytes: 1024, requestTimeoutMs: 5_000, log: () => {}, budget: new InboundBudget(4 * 1024) })
     })
     await client.start()
     await client.dial(server.getMultiaddrs()[0]!.toString())

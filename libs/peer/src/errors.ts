@@ -85,3 +85,14 @@ export class RequestAbortedError extends Error {
     super(message, options)
   }
 }
+
+/**
+ * A peer's requests would hold more than `maxInboundBytesPerPeer` bytes on this node; the stream
+ * that would have taken it over is reset.
+ */
+export class InboundBudgetExceededError extends Error {
+  override name = 'InboundBudgetExceededError'
+  constructor (message = 'the peer is over maxInboundBytesPerPeer', options?: ErrorOptions) {
+    super(message, options)
+  }
+}

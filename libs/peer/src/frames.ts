@@ -13,6 +13,11 @@
  * reading a varint whose continuation bits never stop (so the decoder refuses one longer than
  * `maxFrameBytes` needs), and it reports a clean end of stream between frames with the same
  * UnexpectedEOFError as an end inside one (so the decoder notes that a frame has begun).
+ *
+ * A length prefix reserves no memory: `lpStream` waits until its buffer (a `Uint8ArrayList` of
+ * the chunks as they arrived) holds the whole body and only then joins them, so a peer that
+ * announces 16 MiB and sends 3 bytes costs us 3 bytes. What it has sent is counted against its
+ * byte budget by the served stream (request-response.ts).
  */
 import type { Stream } from '@libp2p/interface'
 import { lpStream, type LengthPrefixedStream } from '@libp2p/utils'

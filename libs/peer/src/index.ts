@@ -62,17 +62,18 @@ import './polyfill.js'
 
 export { createPeer } from './peer.js'
 export type {
-  CallOptions, FrameHandler, Peer, PeerInit, PeerLog, PeerLogLevel, PeerEventName, TopicHandler
+  CallOptions, FrameHandler, GossipTopicInit, GossipValidator, GossipVerdict, InboundUsage, Peer, PeerInit, PeerLog,
+  PeerLogLevel, PeerEventName, TopicHandler
 } from './types.js'
 export { createResponder } from './rpc.js'
 export type {
   ResponderOptions, RpcAnswer, RpcCall, RpcCalls, RpcHandlers, RpcProtocol, RpcRequest, ServeOptions
 } from './rpc.js'
 export {
-  DialFailedError, FrameTooLargeError, InvalidFrameError, InvalidIdentityError, InvalidPeerAddressError,
+  DialFailedError, FrameTooLargeError, InboundBudgetExceededError, InvalidFrameError, InvalidIdentityError, InvalidPeerAddressError,
   PeerNotStartedError, ProtocolNotSupportedError, RequestAbortedError, RequestTimeoutError, StreamClosedError
 } from './errors.js'
 export {
-  DEFAULT_BOOTSTRAP, DEFAULT_LISTEN, DEFAULT_MAX_FRAME_BYTES, DEFAULT_REDIAL_INTERVAL_MS,
-  DEFAULT_REQUEST_TIMEOUT_MS, PEER_KEY_FILE
+  DEFAULT_BOOTSTRAP, DEFAULT_INBOUND_FRAMES_PER_PEER, DEFAULT_LISTEN, DEFAULT_MAX_FRAME_BYTES, DEFAULT_REDIAL_INTERVAL_MS,
+  DEFAULT_REQUEST_TIMEOUT_MS, GOSSIP_SCORE, GOSSIP_SCORE_THRESHOLDS, MAX_INBOUND_STREAMS, PEER_KEY_FILE
 } from './constants.js'

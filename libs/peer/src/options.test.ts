@@ -46,4 +46,23 @@ describe('peerOptions', () => {
   it('rejects a non-object', () => {
     expect(() => peerOptions(null as never)).toThrow(new TypeError('options must be an object'))
   })
+
+  it('budgets four frames of maxFrameBytes per peer unless told, and refuses less than one frame', () => {
+    expect(peerOptions().maxInboundBytesPerPeer).toBe(4 * (16_777_216 + 4))
+    expect(peerOptions({ maxFrameBytes: 1000 }).maxInboundBytesPerPeer).toBe(4 * (1000 + 2))
+    expect(peerOptions({ maxFrameBytes: 1000, maxInboundBytesPerPeer: 1002 }).maxInboundBytesPerPeer).toBe(1002)
+    expect(() => peerOptions({ maxFrameBytes: 1000, maxInboundBytesPerPeer: 1001 }))
+      .toThrow(new RangeError('options.maxInboundBytesPerPeer must be at least one frame of maxFrameBytes with its prefix (1002), got 1001'))
+  })
+
+  it('checks gossipTopics, naming the topic', () => {
+    expect(peerOptions().gossipTopics).toEqual(new Map())
+    const validate = (): 'accept' => 'accept'
+    expect(peerOptions({ gossipTopics: { t: { validate, maxMessagesPerSecond: 5 } } }).gossipTopics)
+      .toEqual(new Map([['t', { validate, maxMessagesPerSecond: 5 }]]))
+    expect(() => peerOptions({ gossipTopics: { t: { maxMessagesPerSecond: 0 } } }))
+      .toThrow(new RangeError('options.gossipTopics["t"].maxMessagesPerSecond must be a positive number, got 0'))
+    expect(() => peerOptions({ gossipTopics: { t: { validate: 'yes' as never } } }))
+      .toThrow(new TypeError('options.gossipTopics["t"].validate must be a function'))
+  })
 })

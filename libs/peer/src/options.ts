@@ -1,9 +1,16 @@
 import { CODE_P2P, multiaddr, type Multiaddr } from '@multiformats/multiaddr'
+import { encodingLength } from 'uint8-varint'
 import {
-  DEFAULT_BOOTSTRAP, DEFAULT_LISTEN, DEFAULT_MAX_FRAME_BYTES, DEFAULT_REDIAL_INTERVAL_MS,
+  DEFAULT_BOOTSTRAP, DEFAULT_INBOUND_FRAMES_PER_PEER, DEFAULT_LISTEN, DEFAULT_MAX_FRAME_BYTES, DEFAULT_REDIAL_INTERVAL_MS,
   DEFAULT_REQUEST_TIMEOUT_MS, MAX_FRAME_BYTES_LIMIT
 } from './constants.js'
-import type { PeerInit, PeerLog } from './types.js'
+import type { GossipTopicInit, GossipValidator, PeerInit, PeerLog } from './types.js'
+
+/** A gossip topic's settings after checking. */
+export interface GossipTopicOptions {
+  validate?: GossipValidator
+  maxMessagesPerSecond?: number
+}
 
 /** `PeerInit` after defaults are applied and every value is checked. */
 export interface PeerOptions {
@@ -13,6 +20,8 @@ export interface PeerOptions {
   maxFrameBytes: number
   requestTimeoutMs: number
   redialIntervalMs: number
+  maxInboundBytesPerPeer: number
+  gossipTopics: Map<string, GossipTopicOptions>
   log?: PeerLog
 }
 
@@ -46,15 +55,49 @@ export function peerOptions (init: PeerInit = {}): PeerOptions {
     return ma
   })
 
+  const maxFrameBytes = positiveInteger(merged.maxFrameBytes, 'maxFrameBytes', MAX_FRAME_BYTES_LIMIT)
+  const oneFrame = maxFrameBytes + encodingLength(maxFrameBytes)
+  const maxInboundBytesPerPeer = merged.maxInboundBytesPerPeer === undefined
+    ? DEFAULT_INBOUND_FRAMES_PER_PEER * oneFrame
+    : positiveInteger(merged.maxInboundBytesPerPeer, 'maxInboundBytesPerPeer')
+  if (maxInboundBytesPerPeer < oneFrame) {
+    // Below one whole frame, a peer could never send a request of the largest size.
+    throw new RangeError(`options.maxInboundBytesPerPeer must be at least one frame of maxFrameBytes with its prefix (${oneFrame}), got ${maxInboundBytesPerPeer}`)
+  }
+
   return {
     dataDir: merged.dataDir,
     listen,
     bootstrap,
-    maxFrameBytes: positiveInteger(merged.maxFrameBytes, 'maxFrameBytes', MAX_FRAME_BYTES_LIMIT),
+    maxFrameBytes,
     requestTimeoutMs: positiveInteger(merged.requestTimeoutMs, 'requestTimeoutMs'),
     redialIntervalMs: positiveInteger(merged.redialIntervalMs, 'redialIntervalMs'),
+    maxInboundBytesPerPeer,
+    gossipTopics: gossipTopics(merged.gossipTopics),
     log: merged.log
   }
+}
+
+function gossipTopics (value: unknown): Map<string, GossipTopicOptions> {
+  const topics = new Map<string, GossipTopicOptions>()
+  if (value === undefined) return topics
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new TypeError('options.gossipTopics must be an object of topic settings')
+  }
+  for (const [topic, init] of Object.entries(value as Record<string, GossipTopicInit>)) {
+    const name = `options.gossipTopics[${JSON.stringify(topic)}]`
+    if (topic === '') throw new TypeError('options.gossipTopics must not name an empty topic')
+    if (typeof init !== 'object' || init === null) throw new TypeError(`${name} must be an object`)
+    if (init.validate !== undefined && typeof init.validate !== 'function') {
+      throw new TypeError(`${name}.validate must be a function`)
+    }
+    const rate = init.maxMessagesPerSecond
+    if (rate !== undefined && (typeof rate !== 'number' || !Number.isFinite(rate) || rate <= 0)) {
+      throw new RangeError(`${name}.maxMessagesPerSecond must be a positive number, got ${String(rate)}`)
+    }
+    topics.set(topic, { validate: init.validate, maxMessagesPerSecond: rate })
+  }
+  return topics
 }
 
 /** The peer id in a multiaddr's last `/p2p/` component, if any. */

@@ -1,6 +1,6 @@
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
-import { gossipsub, type GossipSub } from '@libp2p/gossipsub'
+import { gossipsub, TopicValidatorResult, type GossipSub, type Message } from '@libp2p/gossipsub'
 import { identify } from '@libp2p/identify'
 import type { Libp2p, PeerId, PrivateKey } from '@libp2p/interface'
 import { defaultLogger } from '@libp2p/logger'
@@ -9,17 +9,19 @@ import { tcp } from '@libp2p/tcp'
 import { isMultiaddr, multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
 import { bootstrapDialer, type BootstrapDialer } from './bootstrap.js'
+import { InboundBudget } from './budget.js'
 import {
-  GOSSIP_ENVELOPE_BYTES, GOSSIP_HEARTBEAT_MS, MAX_INBOUND_STREAMS, MAX_OUTBOUND_STREAMS
+  GOSSIP_ENVELOPE_BYTES, GOSSIP_HEARTBEAT_MS, GOSSIP_SCORE, GOSSIP_SCORE_THRESHOLDS, MAX_INBOUND_STREAMS, MAX_OUTBOUND_STREAMS
 } from './constants.js'
 import { FrameTooLargeError, InvalidPeerAddressError, PeerNotStartedError, RequestAbortedError } from './errors.js'
 import { loadOrCreateIdentity } from './identity.js'
-import { peerOptions, type PeerOptions } from './options.js'
+import { peerOptions, type GossipTopicOptions, type PeerOptions } from './options.js'
+import { MessageRate } from './rate.js'
 import { Channel } from './channel.js'
-import { sendRequest, serveStream, type RequestResponseComponents } from './request-response.js'
+import { sendRequest, serveStream, type ServeComponents } from './request-response.js'
 import { callFor, rpcResponder, type RpcAnswer, type RpcCalls, type RpcHandlers, type RpcProtocol, type RpcRequest, type ServeOptions } from './rpc.js'
 import type {
-  CallOptions, FrameHandler, Peer, PeerEventName, PeerInit, PeerLog, TopicHandler
+  CallOptions, FrameHandler, GossipVerdict, InboundUsage, Peer, PeerEventName, PeerInit, PeerLog, TopicHandler
 } from './types.js'
 
 type Node = Libp2p<{ pubsub: GossipSub }>
@@ -38,7 +40,7 @@ class CyclesharePeer implements Peer {
   private readonly options: PeerOptions
   private readonly privateKey: PrivateKey
   private readonly log: PeerLog
-  private readonly rr: RequestResponseComponents
+  private readonly rr: ServeComponents
   private readonly topicHandlers = new Map<string, Set<TopicHandler>>()
   private readonly requestHandlers = new Map<string, FrameHandler>()
   private readonly listeners = new Map<PeerEventName, Set<(peerId: string) => void>>()
@@ -52,7 +54,12 @@ class CyclesharePeer implements Peer {
     this.privateKey = loadOrCreateIdentity(options.dataDir)
     this.peerId = peerIdFromPrivateKey(this.privateKey).toString()
     this.log = options.log ?? debugLog()
-    this.rr = { maxFrameBytes: options.maxFrameBytes, requestTimeoutMs: options.requestTimeoutMs, log: this.log }
+    this.rr = {
+      maxFrameBytes: options.maxFrameBytes,
+      requestTimeoutMs: options.requestTimeoutMs,
+      log: this.log,
+      budget: new InboundBudget(options.maxInboundBytesPerPeer)
+    }
   }
 
   async start (): Promise<void> {
@@ -74,7 +81,17 @@ class CyclesharePeer implements Peer {
           floodPublish: true,
           allowPublishToZeroTopicPeers: true,
           heartbeatInterval: GOSSIP_HEARTBEAT_MS,
-          maxInboundDataLength: this.options.maxFrameBytes + GOSSIP_ENVELOPE_BYTES
+          maxInboundDataLength: this.options.maxFrameBytes + GOSSIP_ENVELOPE_BYTES,
+          scoreParams: {
+            topics: Object.fromEntries([...this.options.gossipTopics.keys()].map(topic => [topic, TOPIC_SCORE])),
+            IPColocationFactorWeight: 0,
+            behaviourPenaltyWeight: GOSSIP_SCORE.behaviourPenaltyWeight,
+            behaviourPenaltyThreshold: GOSSIP_SCORE.behaviourPenaltyThreshold,
+            behaviourPenaltyDecay: GOSSIP_SCORE.behaviourPenaltyDecay,
+            decayInterval: GOSSIP_SCORE.decayIntervalMs,
+            retainScore: GOSSIP_SCORE.retainScoreMs
+          },
+          scoreThresholds: { ...GOSSIP_SCORE_THRESHOLDS }
         })
       }
     })
@@ -88,6 +105,10 @@ class CyclesharePeer implements Peer {
       // StrictSign rejects unsigned messages before they get here; the check narrows the type.
       this.deliver(msg.topic, msg.data, msg.type === 'signed' ? msg.from.toString() : '')
     })
+    for (const [topic, judge] of this.options.gossipTopics) {
+      const validator = topicValidator(judge, this.log)
+      if (validator !== undefined) node.services.pubsub.topicValidators.set(topic, validator)
+    }
     for (const [protocol, handler] of this.requestHandlers) {
       await this.register(node, protocol, handler)
     }
@@ -234,6 +255,23 @@ class CyclesharePeer implements Peer {
     return this.node?.getPeers().map(String) ?? []
   }
 
+  async disconnect (peerId: string): Promise<void> {
+    const node = this.started()
+    const target = parseTarget(peerId)
+    if (!isPeerId(target)) throw new InvalidPeerAddressError(`disconnect takes a peer id, not a multiaddr: ${peerId}`)
+    await node.hangUp(target)
+  }
+
+  gossipScore (peerId: string): number {
+    // The service is gossipsub's class, which has `getScore`; the package types only its interface.
+    const pubsub = this.node?.services.pubsub as (GossipSub & { getScore(peerId: string): number }) | undefined
+    return pubsub?.getScore(peerId) ?? 0
+  }
+
+  inboundUsage (): InboundUsage {
+    return this.rr.budget.usage()
+  }
+
   on (event: PeerEventName, listener: (peerId: string) => void): () => void {
     let set = this.listeners.get(event)
     if (set === undefined) {
@@ -282,6 +320,59 @@ class CyclesharePeer implements Peer {
       throw new PeerNotStartedError()
     }
     return this.node
+  }
+}
+
+/**
+ * Score parameters of every topic named in `gossipTopics`: only invalid messages count (see
+ * GOSSIP_SCORE for why the rest are off). Disabled parameters still need values gossipsub accepts.
+ */
+const TOPIC_SCORE = {
+  topicWeight: 1,
+  timeInMeshWeight: 0,
+  timeInMeshQuantum: 1_000,
+  timeInMeshCap: 1,
+  firstMessageDeliveriesWeight: 0,
+  firstMessageDeliveriesDecay: 0.5,
+  firstMessageDeliveriesCap: 1,
+  meshMessageDeliveriesWeight: 0,
+  meshMessageDeliveriesDecay: 0.5,
+  meshMessageDeliveriesCap: 1,
+  meshMessageDeliveriesThreshold: 1,
+  meshMessageDeliveriesWindow: 10,
+  meshMessageDeliveriesActivation: 5_000,
+  meshFailurePenaltyWeight: 0,
+  meshFailurePenaltyDecay: 0.5,
+  invalidMessageDeliveriesWeight: GOSSIP_SCORE.invalidMessageWeight,
+  invalidMessageDeliveriesDecay: GOSSIP_SCORE.invalidMessageDecay
+}
+
+const VERDICTS: Record<GossipVerdict, TopicValidatorResult> = {
+  accept: TopicValidatorResult.Accept,
+  ignore: TopicValidatorResult.Ignore,
+  reject: TopicValidatorResult.Reject
+}
+
+/**
+ * The gossipsub validator for a topic's settings, or undefined when there is nothing to check.
+ * It runs before a message is delivered or forwarded; a rejection counts against `via`'s score.
+ */
+function topicValidator (judge: GossipTopicOptions, log: PeerLog): ((via: PeerId, msg: Message) => TopicValidatorResult) | undefined {
+  const { validate, maxMessagesPerSecond } = judge
+  if (validate === undefined && maxMessagesPerSecond === undefined) return undefined
+  const rate = maxMessagesPerSecond === undefined ? undefined : new MessageRate(maxMessagesPerSecond)
+  return (via, msg) => {
+    const viaId = via.toString()
+    if (rate !== undefined && !rate.take(viaId)) return TopicValidatorResult.Reject
+    if (validate === undefined) return TopicValidatorResult.Accept
+    // StrictSign refuses unsigned messages before validation; the check narrows the type.
+    const from = msg.type === 'signed' ? msg.from.toString() : ''
+    try {
+      return VERDICTS[validate(msg.data, from, viaId)] ?? TopicValidatorResult.Reject
+    } catch (err) {
+      log('debug', `gossip validator for ${msg.topic} threw on a message from ${from} via ${viaId}: ${(err as Error)?.message ?? String(err)}`)
+      return TopicValidatorResult.Reject
+    }
   }
 }
 

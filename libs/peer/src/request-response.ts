@@ -1,5 +1,7 @@
-import type { Connection, Libp2p, PeerId, Stream } from '@libp2p/interface'
+import type { Connection, Libp2p, PeerId, Stream, StreamMessageEvent } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
+import { encodingLength } from 'uint8-varint'
+import type { InboundBudget } from './budget.js'
 import {
   DialFailedError, FrameTooLargeError, ProtocolNotSupportedError, RequestAbortedError,
   RequestTimeoutError, StreamClosedError
@@ -13,24 +15,42 @@ export interface RequestResponseComponents {
   log: PeerLog
 }
 
+export interface ServeComponents extends RequestResponseComponents {
+  /** What each peer's requests hold; every served stream charges its peer's account. */
+  budget: InboundBudget
+}
+
 /**
  * Answer every request frame on an inbound `stream` with `handler`, in order, then close. Any
- * failure (bad frame, handler error, idle for `requestTimeoutMs`, too many unread bytes, the
- * remote's reset) resets the stream and is logged; it never escapes, so the node keeps serving
- * other streams.
+ * failure (bad frame, handler error, no complete frame for `requestTimeoutMs`, too many unread
+ * bytes, the peer over its byte budget, the remote's reset) resets the stream and is logged; it
+ * never escapes, so the node keeps serving other streams. Whatever the stream held is given back
+ * to its peer's budget when it ends, however it ends.
  */
 export async function serveStream (
-  stream: Stream, connection: Connection, handler: FrameHandler, components: RequestResponseComponents
+  stream: Stream, connection: Connection, handler: FrameHandler, components: ServeComponents
 ): Promise<void> {
-  const { maxFrameBytes, requestTimeoutMs, log } = components
+  const { maxFrameBytes, requestTimeoutMs, log, budget } = components
   const from = connection.remotePeer.toString()
   const protocol = stream.protocol
+  // Every byte is counted as it arrives, before any of it is framed: the length prefix reserves
+  // nothing (the framing keeps the chunks as they came until the whole body is there), so what a
+  // peer can make us hold is what it has sent and we have not answered.
+  const charge = budget.open(from)
+  stream.addEventListener('message', (evt: StreamMessageEvent) => {
+    const over = charge.arrived(evt.data.byteLength)
+    // Reset once this dispatch is over, as the framing does for its own overflow.
+    if (over !== undefined) queueMicrotask(() => { stream.abort(over) })
+  })
   // Logged when it happens, whoever ends the stream: the framing resets it on its own when more
   // bytes wait unread than it buffers, which may be while a handler is still running.
   stream.addEventListener('close', (evt) => {
+    charge.end()
     if (evt.error !== undefined) log('warn', `${protocol} stream from ${from} reset: ${evt.error.message}`, evt.error)
   }, { once: true })
-  // A peer that opens a stream and goes quiet must not hold one of our inbound stream slots.
+  // A peer that opens a stream and goes quiet, or trickles a frame in slowly, must not hold one
+  // of our inbound stream slots or its bytes for long: the timer runs from the last answer (or
+  // the stream's opening) until a whole request frame has arrived.
   let idle: NodeJS.Timeout | undefined
   const armIdleTimer = (): void => {
     idle = setTimeout(() => {
@@ -43,6 +63,7 @@ export async function serveStream (
     for (let request = await frames.read(); request !== undefined; request = await frames.read()) {
       clearTimeout(idle)
       const response = await handler(request, from)
+      charge.answered(request.byteLength + encodingLength(request.byteLength))
       if (!(response instanceof Uint8Array)) {
         throw new TypeError(`the ${protocol} handler returned ${typeof response}, not a Uint8Array`)
       }
@@ -58,6 +79,7 @@ export async function serveStream (
     stream.abort(err instanceof Error ? err : new Error(String(err)))
   } finally {
     clearTimeout(idle)
+    charge.end()
   }
 }
 

@@ -26,8 +26,57 @@ export interface PeerInit {
   requestTimeoutMs?: number
   /** How often disconnected bootstrap peers are redialled. @defaultValue `5_000` */
   redialIntervalMs?: number
+  /**
+   * Bytes of request frames one peer may have this node hold at once, over all its inbound
+   * streams of every served protocol: arrived and not yet answered (partly received frames
+   * included). The stream whose bytes would take a peer over it is reset and logged; the peer's
+   * other streams and other peers go on. At least one frame of `maxFrameBytes` with its prefix.
+   * @defaultValue four frames of `maxFrameBytes` with their prefixes (64 MiB + 16 bytes)
+   */
+  maxInboundBytesPerPeer?: number
+  /**
+   * Gossip topics this node judges: each gets peer scoring (constants.ts explains the weights)
+   * and, if given, a validator and a rate. Topics not named here are neither scored nor checked.
+   * @defaultValue `{}`
+   */
+  gossipTopics?: Record<string, GossipTopicInit>
   /** Log hook; see {@link PeerLog}. */
   log?: PeerLog
+}
+
+/**
+ * What to do with a gossip message: `accept` delivers and forwards it; `ignore` drops it;
+ * `reject` drops it and counts against the peer that sent it to us (its gossip score falls, and
+ * enough rejections graylist it).
+ */
+export type GossipVerdict = 'accept' | 'ignore' | 'reject'
+
+/**
+ * Judges a gossip message before it is delivered to handlers or forwarded. `from` signed it;
+ * `via` is the connected peer that sent it to us (the same peer unless it was relayed). It runs
+ * on every message of its topic, so it should be quick; a validator that throws rejects.
+ */
+export type GossipValidator = (data: Uint8Array, from: string, via: string) => GossipVerdict
+
+export interface GossipTopicInit {
+  /** Judges each message; without one, every well-signed message is accepted. */
+  validate?: GossipValidator
+  /**
+   * Messages per second one connected peer may send us on this topic (a token bucket holding one
+   * second's worth); messages over it are rejected before `validate` runs.
+   * @defaultValue unlimited
+   */
+  maxMessagesPerSecond?: number
+}
+
+/** What this node holds for the requests of peers on its served streams; see `maxInboundBytesPerPeer`. */
+export interface InboundUsage {
+  /** Bytes held over all peers. */
+  bytes: number
+  /** Served streams open, over all peers. */
+  streams: number
+  /** Each peer with a served stream open or bytes held. */
+  peers: Array<{ peerId: string, bytes: number, streams: number }>
 }
 
 export type TopicHandler = (data: Uint8Array, from: string) => void
@@ -84,6 +133,12 @@ export interface Peer extends Startable {
   /** Connect to `addr` (multiaddr, or a peer id whose addresses we know); resolves with its peer id. */
   dial(addr: string): Promise<string>
   connectedPeers(): string[]
+  /** Closes every connection to `peerId` (its streams are reset). Resolves once they are closed. */
+  disconnect(peerId: string): Promise<void>
+  /** The gossip score this node gives `peerId` (0 for a peer it knows nothing of); see GOSSIP_SCORE. */
+  gossipScore(peerId: string): number
+  /** The bytes and streams held for each peer's requests right now. */
+  inboundUsage(): InboundUsage
   /** Listen for connection and subscription changes; the listener gets the remote peer id. Returns an unsubscribe function. */
   on(event: PeerEventName, listener: (peerId: string) => void): () => void
 }

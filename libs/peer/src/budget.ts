@@ -1,0 +1,90 @@
+import { InboundBudgetExceededError } from './errors.js'
+import type { InboundUsage } from './types.js'
+
+interface PeerAccount {
+  bytes: number
+  streams: number
+}
+
+/**
+ * The bytes each peer's requests hold on this node's served streams, against
+ * `maxInboundBytesPerPeer`. A served stream takes a {@link StreamCharge}; everything it charged
+ * comes back when it ends, however it ends.
+ */
+export class InboundBudget {
+  private readonly accounts = new Map<string, PeerAccount>()
+
+  constructor (readonly maxBytesPerPeer: number) {}
+
+  /** Opens the account of one served stream from `peer`. */
+  open (peer: string): StreamCharge {
+    let account = this.accounts.get(peer)
+    if (account === undefined) {
+      account = { bytes: 0, streams: 0 }
+      this.accounts.set(peer, account)
+    }
+    account.streams++
+    return new StreamCharge(this, peer, account)
+  }
+
+  /** @internal Called by a StreamCharge when its stream ends. */
+  closed (peer: string, account: PeerAccount): void {
+    account.streams--
+    if (account.streams === 0 && this.accounts.get(peer) === account) this.accounts.delete(peer)
+  }
+
+  usage (): InboundUsage {
+    let bytes = 0
+    let streams = 0
+    const peers: InboundUsage['peers'] = []
+    for (const [peerId, account] of this.accounts) {
+      bytes += account.bytes
+      streams += account.streams
+      peers.push({ peerId, bytes: account.bytes, streams: account.streams })
+    }
+    return { bytes, streams, peers }
+  }
+}
+
+/** What one served stream holds for its peer. */
+export class StreamCharge {
+  private held = 0
+  private ended = false
+
+  constructor (private readonly budget: InboundBudget, private readonly peer: string, private readonly account: PeerAccount) {}
+
+  /**
+   * Counts `bytes` that arrived. Returns the error to reset the stream with when they would take
+   * the peer over its budget; they are then not counted (the stream is about to drop them), and
+   * neither is anything after.
+   */
+  arrived (bytes: number): InboundBudgetExceededError | undefined {
+    if (this.ended) return undefined
+    const max = this.budget.maxBytesPerPeer
+    if (this.account.bytes + bytes > max) {
+      const err = new InboundBudgetExceededError(
+        `${this.peer} would hold ${this.account.bytes + bytes} bytes of unanswered requests, over maxInboundBytesPerPeer (${max})`)
+      this.end()
+      return err
+    }
+    this.held += bytes
+    this.account.bytes += bytes
+    return undefined
+  }
+
+  /** Gives back the bytes of a request that has been answered. */
+  answered (bytes: number): void {
+    if (this.ended) return
+    this.held -= bytes
+    this.account.bytes -= bytes
+  }
+
+  /** Gives back everything; the stream ended. Idempotent. */
+  end (): void {
+    if (this.ended) return
+    this.ended = true
+    this.account.bytes -= this.held
+    this.held = 0
+    this.budget.closed(this.peer, this.account)
+  }
+}
