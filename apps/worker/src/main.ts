@@ -3,7 +3,7 @@ import { configOrExit } from '@cycleshare/cli'
 import { startInOrder } from '@cycleshare/lifecycle'
 import { createPeer } from '@cycleshare/peer'
 import { createTaskPool } from '@cycleshare/tasks'
-import { createIdleMonitor, createWorkerRuntime } from '@cycleshare/worker-runtime'
+import { createIdleMonitor, createWorkerRuntime, workerGossip } from '@cycleshare/worker-runtime'
 import { parseWorkerConfig } from './config.js'
 import { createLogger } from './logger.js'
 
@@ -20,6 +20,7 @@ async function main (): Promise<void> {
     dataDir: config.dataDir,
     listen: config.listen,
     bootstrap: config.coordinators,
+    gossipTopics: workerGossip(),
     log: (level, message, err) => { log[level]({ err }, `peer: ${message}`) }
   })
   const idle = createIdleMonitor({ maxLoad: config.maxLoad, allowBattery: config.allowBattery })

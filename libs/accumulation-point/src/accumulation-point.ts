@@ -75,7 +75,7 @@ class DefaultAccumulationPoint implements AccumulationPoint {
       this.wire.onPull((pull, from) => {
         this.registry.pulled(from, pull.capacity.threads, pull.tasks)
         this.dispatcher.pulled(from, pull)
-      }, (from) => this.connected.has(from) && this.budgets.pull(from) === 'serve'),
+      }, (from) => this.admitPull(from, log)),
       this.wire.onConnect((peerId) => { this.connected.add(peerId) }),
       this.wire.onDisconnect((peerId) => {
         this.connected.delete(peerId)
@@ -85,6 +85,18 @@ class DefaultAccumulationPoint implements AccumulationPoint {
       }),
       scheduler.on('revoke', (worker, leaseIds) => { void cancelRevoked({ wire: this.wire, log }, worker, leaseIds) })
     )
+  }
+
+  /** Whether a pull from `from` is heard at all: only from a connected peer within its budget. */
+  private admitPull (from: string, log: AccumulationPointLog): boolean {
+    if (!this.connected.has(from)) return false
+    const verdict = this.budgets.pull(from)
+    if (verdict === 'disconnect') {
+      log('warn', 'peer kept pulling over its budget; disconnected', { worker: from })
+      this.connected.delete(from)
+      this.wire.disconnect(from).catch((err: unknown) => { log('warn', 'could not disconnect a peer', { worker: from, err: (err as Error).message }) })
+    }
+    return verdict === 'serve'
   }
 
   async stop (): Promise<void> {

@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
+import { TOPIC_PULL, encode, msg } from '@cycleshare/protocol'
 import { PeerBudgets, type BudgetOptions } from './budgets.js'
+import { accumulationPointGossip } from './gossip.js'
 import { accumulationPointOptions } from './options.js'
 import { served, type Served } from './testing/served.js'
 
@@ -138,5 +140,26 @@ describe('the accumulation point under a hostile peer', () => {
     s.scheduler.submit({ task: 'sum', params: { n: 10 }, chunks: 1 })
     s.peer.pull('refuser', 1)
     expect(s.peer.assigns.items.slice(3).map(a => a.worker)).toEqual(['refuser'])
+  })
+
+  it('disconnects a peer that keeps pulling over its budget, and logs it', async () => {
+    s = await served({}, { pullsPerSecond: 1, pullBurst: 1, overBudgetPullsBeforeDisconnect: 10 })
+    for (let i = 0; i < 11; i++) s.peer.pull('flooder', 1)
+    expect(s.peer.connectedPeers()).toEqual([])
+    expect(s.logs.items.filter(l => l.message === 'peer kept pulling over its budget; disconnected').map(l => l.fields)).toEqual([{ worker: 'flooder' }])
+    expect(s.point.workers().find(w => w.peerId === 'flooder')?.state).toBe('disconnected')
+  })
+})
+
+describe('gossip on the pull topic', () => {
+  it('accepts well-formed pulls, rejects anything else, and limits each peer to twice its pull budget', () => {
+    const topics = accumulationPointGossip({ pullsPerSecond: 50 })
+    expect(Object.keys(topics)).toEqual([TOPIC_PULL])
+    const { validate, maxMessagesPerSecond } = topics[TOPIC_PULL]
+    expect(maxMessagesPerSecond).toBe(100)
+    const pull = encode(msg.pull({ slots: 2, tasks: ['sum'], capacity: { threads: 2 } }))
+    expect(validate?.(pull, 'p', 'p')).toBe('accept')
+    expect(validate?.(encode(msg.work({ pending: 1, tasks: ['sum'] })), 'p', 'p')).toBe('reject')
+    expect(validate?.(new Uint8Array([0xc1, 1, 2]), 'p', 'p')).toBe('reject')
   })
 })

@@ -31,6 +31,7 @@
  * ```
  */
 export { createAccumulationPoint } from './accumulation-point.js'
+export { accumulationPointGossip } from './gossip.js'
 export type {
   AccumulationPoint, AccumulationPointComponents, AccumulationPointInit, AccumulationPointLog, AccumulationPointLogLevel,
   WorkerChangeListener, WorkerState, WorkerView

@@ -34,6 +34,8 @@ export interface Wire {
   onConnect: (listener: (peerId: string) => void) => () => void
   /** The peers connected now. */
   connectedPeers: () => string[]
+  /** Closes every connection to a peer. */
+  disconnect: (peerId: string) => Promise<void>
   /** Calls `listener` with the peer id of every peer whose connection closed. */
   onDisconnect: (listener: (peerId: string) => void) => () => void
   /**
@@ -94,6 +96,10 @@ export function createWire (peer: Peer, log: AccumulationPointLog): Wire {
 
     connectedPeers () {
       return peer.connectedPeers()
+    },
+
+    async disconnect (peerId) {
+      await peer.disconnect(peerId)
     },
 
     async serve (answers) {

@@ -33,6 +33,7 @@
  * ```
  */
 export { createWorkerRuntime, type WorkerRuntime, type WorkerRuntimeComponents } from './runtime.js'
+export { workerGossip } from './gossip.js'
 export type { WorkerRuntimeInit } from './options.js'
 export { createIdleMonitor, type IdleMonitor, type IdleMonitorComponents, type IdleMonitorInit, type IdleState } from './idle-monitor.js'
 export { createLeaseBook, LeaseState, type LeaseBook } from './lease-book.js'

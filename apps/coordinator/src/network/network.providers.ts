@@ -1,5 +1,5 @@
 import type { Provider } from '@nestjs/common'
-import { createAccumulationPoint, type AccumulationPoint } from '@cycleshare/accumulation-point'
+import { accumulationPointGossip, createAccumulationPoint, type AccumulationPoint } from '@cycleshare/accumulation-point'
 import { createPeer, type Peer } from '@cycleshare/peer'
 import type { Scheduler } from '@cycleshare/scheduler'
 import { CONFIG, type CoordinatorConfig } from '../config/coordinator-config.js'
@@ -20,6 +20,9 @@ export const networkProviders: Provider[] = [
     useFactory: (config: CoordinatorConfig, log: Logger): Peer => createPeer({
       dataDir: config.dataDir,
       listen: config.listen,
+      // Pulls that do not decode, or come faster than twice a peer's pull budget, are rejected
+      // before delivery: the sender's gossip score falls, and a flooder is dropped unread.
+      gossipTopics: accumulationPointGossip({ pullsPerSecond: config.pullRate }),
       log: (level, message, err) => { log[level]({ err }, `peer: ${message}`) }
     })
   },

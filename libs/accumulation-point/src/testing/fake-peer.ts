@@ -103,7 +103,8 @@ export class FakePeer implements Peer {
     return decode(await respond(data, worker))
   }
 
-  disconnect (peerId: string): void {
+  /** The connection to `peerId` closes (the test's side, or the point's own `Peer.disconnect`). */
+  async disconnect (peerId: string): Promise<void> {
     this.connected.delete(peerId)
     for (const listener of this.listeners.get('peer:disconnect') ?? []) listener(peerId)
   }
