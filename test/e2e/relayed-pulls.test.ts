@@ -86,6 +86,7 @@ describe('pulls relayed from peers the coordinator has no connection to', () => 
 
       // libp2p accepts 5 inbound connections a second from one host (its inboundConnectionThreshold),
       // so the strangers, all on 127.0.0.1, get in a few at a time: those refused redial soon.
+      const started = Date.now()
       const strangers = Array.from({ length: STRANGERS }, () => node({ bootstrap: [relay.multiaddrs()[0]], redialIntervalMs: 200 }))
       for (const s of strangers) heard.set(s.peerId, 0)
       await Promise.all(strangers.map(async s => { await s.start() }))
@@ -94,18 +95,25 @@ describe('pulls relayed from peers the coordinator has no connection to', () => 
         await until(s, 'subscription-change', () => s.topicPeers(TOPIC_PULL).includes(relay.peerId), 'relay on a stranger\'s pull topic')
       }))
 
+      const connectedAt = Date.now()
+
       // Work is waiting while the strangers pull: a pull heard as theirs would be sent leases.
       const id = await submit(coordinator.api, { task: 'primes', params: { from: 0, to: 10_000_000 }, chunks: 16 })
       const pull = encode(msg.pull({ slots: 64, tasks: ['primes'], capacity: { threads: 64 } }))
       await Promise.all(strangers.map(async s => {
         for (let i = 0; i < PULLS_EACH; i++) await s.publish(TOPIC_PULL, pull)
       }))
+      let timer: NodeJS.Timeout | undefined
       await Promise.race([
         everyPullHeard,
-        new Promise((_resolve, reject) => setTimeout(() => {
-          reject(new Error(`the observer heard ${strangerPullsHeard} of ${STRANGERS * PULLS_EACH} relayed pulls within ${RELAY_MS} ms`))
-        }, RELAY_MS).unref())
-      ])
+        new Promise((_resolve, reject) => {
+          timer = setTimeout(() => {
+            reject(new Error(`the observer heard ${strangerPullsHeard} of ${STRANGERS * PULLS_EACH} relayed pulls within ${RELAY_MS} ms`))
+          }, RELAY_MS)
+        })
+      ]).finally(() => { clearTimeout(timer) })
+      console.log(`relayed pulls: ${STRANGERS} strangers connected to the relay in ${connectedAt - started} ms; ` +
+        `their ${STRANGERS * PULLS_EACH} pulls heard through the coordinator in ${Date.now() - connectedAt} ms`)
       // Each relayed pull reached the coordinator's node exactly once, through the relay alone.
       expect([...heard.values()]).toEqual(Array(STRANGERS).fill(PULLS_EACH))
       for (const s of strangers) expect(s.connectedPeers()).toEqual([relay.peerId])
