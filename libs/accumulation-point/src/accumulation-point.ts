@@ -77,6 +77,9 @@ class DefaultAccumulationPoint implements AccumulationPoint {
         this.dispatcher.pulled(from, pull)
       }, (from) => this.admitPull(from, log)),
       this.wire.onConnect((peerId) => { this.connected.add(peerId) }),
+      this.wire.onOverBudget((peerId) => {
+        if (this.budgets.bytesOverBudget(peerId)) this.disconnect(peerId, 'peer kept sending more request bytes than its budget; disconnected', log)
+      }),
       this.wire.onDisconnect((peerId) => {
         this.connected.delete(peerId)
         this.budgets.forget(peerId)
@@ -91,12 +94,14 @@ class DefaultAccumulationPoint implements AccumulationPoint {
   private admitPull (from: string, log: AccumulationPointLog): boolean {
     if (!this.connected.has(from)) return false
     const verdict = this.budgets.pull(from)
-    if (verdict === 'disconnect') {
-      log('warn', 'peer kept pulling over its budget; disconnected', { worker: from })
-      this.connected.delete(from)
-      this.wire.disconnect(from).catch((err: unknown) => { log('warn', 'could not disconnect a peer', { worker: from, err: (err as Error).message }) })
-    }
+    if (verdict === 'disconnect') this.disconnect(from, 'peer kept pulling over its budget; disconnected', log)
     return verdict === 'serve'
+  }
+
+  private disconnect (peerId: string, why: string, log: AccumulationPointLog): void {
+    log('warn', why, { worker: peerId })
+    this.connected.delete(peerId)
+    this.wire.disconnect(peerId).catch((err: unknown) => { log('warn', 'could not disconnect a peer', { worker: peerId, err: (err as Error).message }) })
   }
 
   async stop (): Promise<void> {

@@ -151,6 +151,26 @@ describe('the accumulation point under a hostile peer', () => {
   })
 })
 
+describe('a peer over its byte budget', () => {
+  let s: Served
+  afterEach(async () => {
+    await s.point.stop()
+    s.scheduler.close()
+  })
+
+  it('is shown held back, and disconnected once its streams have been reset three times of late', async () => {
+    s = await served()
+    s.peer.pull('hog', 1)
+    s.peer.overBudget('hog')
+    expect(s.point.workers().find(w => w.peerId === 'hog')?.throttled).toBe('sent more unanswered request bytes than its budget')
+    s.peer.overBudget('hog')
+    expect(s.peer.connectedPeers()).toEqual(['hog'])
+    s.peer.overBudget('hog')
+    expect(s.peer.connectedPeers()).toEqual([])
+    expect(s.logs.items.filter(l => l.message === 'peer kept sending more request bytes than its budget; disconnected').map(l => l.fields)).toEqual([{ worker: 'hog' }])
+  })
+})
+
 describe('gossip on the pull topic', () => {
   it('accepts well-formed pulls, rejects anything else, and limits each peer to twice its pull budget', () => {
     const topics = accumulationPointGossip({ pullsPerSecond: 50 })

@@ -15,6 +15,13 @@ export type PullVerdict = 'serve' | 'drop' | 'disconnect'
 
 /** How quickly a peer's count of pulls over budget fades, so that only a sustained flood adds up. */
 const OVER_BUDGET_FADE_MS = 10_000
+/**
+ * Streams reset for holding more unanswered request bytes than the peer's budget (libs/peer's
+ * `maxInboundBytesPerPeer`), fading over this long, after which the peer is disconnected: an
+ * honest worker has one report in flight at a time and never comes near it.
+ */
+const BYTE_RESETS_FADE_MS = 60_000
+const BYTE_RESETS_BEFORE_DISCONNECT = 3
 
 interface PeerBudget {
   tokens: number
@@ -27,6 +34,9 @@ interface PeerBudget {
   /** Back-offs in a row, which double the next one. */
   backoffs: number
   backedOffUntil: number
+  /** Streams reset for its byte budget, fading with BYTE_RESETS_FADE_MS. */
+  byteResets: number
+  byteResetsAt: number
   /** Why the peer is held back, while it is. */
   reason?: string
 }
@@ -81,6 +91,19 @@ export class PeerBudgets {
     return backoffMs
   }
 
+  /**
+   * One of the peer's streams was reset for holding too many unanswered request bytes. True when
+   * it has happened too often of late: the peer is to be disconnected.
+   */
+  bytesOverBudget (peerId: string): boolean {
+    const now = this.clock()
+    const b = this.budget(peerId, now)
+    b.byteResets = b.byteResets * Math.exp(-(now - b.byteResetsAt) / BYTE_RESETS_FADE_MS) + 1
+    b.byteResetsAt = now
+    this.notify(peerId, b, now)
+    return b.byteResets >= BYTE_RESETS_BEFORE_DISCONNECT
+  }
+
   /** Why `peerId` is held back now, if it is. */
   restriction (peerId: string): string | undefined {
     const b = this.peers.get(peerId)
@@ -96,6 +119,7 @@ export class PeerBudgets {
   private reasonOf (b: PeerBudget, now: number): string | undefined {
     if (now < b.backedOffUntil) return `refused ${this.options.refusalsBeforeBackoff} assigns in a row: pulls set aside until ${new Date(b.backedOffUntil).toISOString()}`
     if (b.overBudget > 0 && now - b.overBudgetAt < 1000) return `pulls over budget (${this.options.pullsPerSecond}/s)`
+    if (b.byteResets > 0 && now - b.byteResetsAt < BYTE_RESETS_FADE_MS) return 'sent more unanswered request bytes than its budget'
     return undefined
   }
 
@@ -103,7 +127,7 @@ export class PeerBudgets {
     let b = this.peers.get(peerId)
     if (b === undefined) {
       // A new peer starts with a full bucket.
-      b = { tokens: this.options.pullBurst, refilledAt: now, overBudget: 0, overBudgetAt: 0, refusals: 0, backoffs: 0, backedOffUntil: 0 }
+      b = { tokens: this.options.pullBurst, refilledAt: now, overBudget: 0, overBudgetAt: 0, refusals: 0, backoffs: 0, backedOffUntil: 0, byteResets: 0, byteResetsAt: 0 }
       this.peers.set(peerId, b)
     }
     return b

@@ -34,6 +34,8 @@ export interface Wire {
   onConnect: (listener: (peerId: string) => void) => () => void
   /** The peers connected now. */
   connectedPeers: () => string[]
+  /** Calls `listener` with a peer whenever one of its streams is reset for its byte budget. */
+  onOverBudget: (listener: (peerId: string) => void) => () => void
   /** Closes every connection to a peer. */
   disconnect: (peerId: string) => Promise<void>
   /** Calls `listener` with the peer id of every peer whose connection closed. */
@@ -92,6 +94,10 @@ export function createWire (peer: Peer, log: AccumulationPointLog): Wire {
 
     onConnect (listener) {
       return peer.on('peer:connect', listener)
+    },
+
+    onOverBudget (listener) {
+      return peer.on('peer:over-budget', listener)
     },
 
     connectedPeers () {

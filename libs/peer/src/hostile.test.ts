@@ -88,6 +88,8 @@ describe('a peer holding streams open with large frames it never finishes', () =
 
   it('holds at most maxInboundBytesPerPeer for each, resets the stream that goes over, serves others, and gives it all back when they leave', async () => {
     const addr = multiaddr(server.multiaddrs()[0]!)
+    const overBudget = new Set<string>()
+    const stopListening = server.on('peer:over-budget', (peerId) => { overBudget.add(peerId) })
     const chunk = new Uint8Array(256 * 1024)
     // Each hostile peer opens every stream it may (4 per protocol), announces a 16 MiB frame on
     // each and sends 12 MiB of it, a chunk at a time round the streams: 96 MiB, over its budget.
@@ -123,7 +125,9 @@ describe('a peer holding streams open with large frames it never finishes', () =
       expect(log.lines.some(l => l.level === 'warn' &&
         new RegExp(`^/test/echo/[12] stream from ${id} reset: ${id} would hold \\d+ bytes of unanswered requests, over maxInboundBytesPerPeer \\(${budget}\\)$`).test(l.message))).toBe(true)
     }
-    // The honest peer is served meanwhile.
+    // Each was named to the node's listeners; the honest peer never was, and is served meanwhile.
+    stopListening()
+    expect([...overBudget].sort()).toEqual(hostile.map(h => h.peerId.toString()).sort())
     expect(str(await requestBytes(honest, server.peerId, '/test/echo/1', bytes('still served')))).toBe('still served')
 
     await Promise.all(hostile.map(async h => { await h.stop() }))

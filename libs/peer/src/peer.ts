@@ -58,7 +58,8 @@ class CyclesharePeer implements Peer {
       maxFrameBytes: options.maxFrameBytes,
       requestTimeoutMs: options.requestTimeoutMs,
       log: this.log,
-      budget: new InboundBudget(options.maxInboundBytesPerPeer)
+      budget: new InboundBudget(options.maxInboundBytesPerPeer),
+      overBudget: (peer) => { this.emit('peer:over-budget', peer) }
     }
   }
 

@@ -18,6 +18,8 @@ export interface RequestResponseComponents {
 export interface ServeComponents extends RequestResponseComponents {
   /** What each peer's requests hold; every served stream charges its peer's account. */
   budget: InboundBudget
+  /** A stream of `peer` is reset for going over its byte budget. */
+  overBudget?: (peer: string) => void
 }
 
 /**
@@ -40,7 +42,10 @@ export async function serveStream (
   stream.addEventListener('message', (evt: StreamMessageEvent) => {
     const over = charge.arrived(evt.data.byteLength)
     // Reset once this dispatch is over, as the framing does for its own overflow.
-    if (over !== undefined) queueMicrotask(() => { stream.abort(over) })
+    if (over !== undefined) {
+      queueMicrotask(() => { stream.abort(over) })
+      components.overBudget?.(from)
+    }
   })
   // Logged when it happens, whoever ends the stream: the framing resets it on its own when more
   // bytes wait unread than it buffers, which may be while a handler is still running.

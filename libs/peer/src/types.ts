@@ -89,7 +89,11 @@ export interface CallOptions {
   signal?: AbortSignal
 }
 
-export type PeerEventName = 'peer:connect' | 'peer:disconnect' | 'subscription-change'
+/**
+ * `peer:over-budget`: one of the peer's served streams was reset because its unanswered request
+ * bytes went over `maxInboundBytesPerPeer`.
+ */
+export type PeerEventName = 'peer:connect' | 'peer:disconnect' | 'subscription-change' | 'peer:over-budget'
 
 /**
  * A libp2p node: gossip, and typed calls over request streams (`call` is the one client path,

@@ -71,6 +71,11 @@ export class FakePeer implements Peer {
     this.gossip(TOPIC_PULL, encode(msg.pull({ slots, tasks: ['sum'], capacity: { threads: 2 } })), signer)
   }
 
+  /** One of `peerId`'s streams is reset for its byte budget, as the real peer would say. */
+  overBudget (peerId: string): void {
+    for (const listener of this.listeners.get('peer:over-budget') ?? []) listener(peerId)
+  }
+
   /** A connection from `peerId` opens (once). */
   connect (peerId: string): void {
     if (this.connected.has(peerId)) return
