@@ -259,10 +259,51 @@ async function flood () {
   return out
 }
 
+/** Starts bench/holder.js against `multiaddr`; resolves with the child once it holds what it could open. */
+async function startHolder (multiaddr, streams, durationMs) {
+  const child = spawn(process.execPath, [join(here, 'holder.js'), multiaddr, String(streams), String(durationMs)], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const lines = createInterface({ input: child.stdout })
+  await new Promise((resolve, reject) => {
+    lines.on('line', (l) => { try { if (JSON.parse(l).msg === 'holding') resolve() } catch {} })
+    child.once('exit', (code) => reject(new Error(`holder exited ${code} before holding`)))
+  })
+  child.removeAllListeners('exit')
+  const done = new Promise((resolve) => {
+    lines.on('line', (l) => { try { const j = JSON.parse(l); if (j.msg === 'done') resolve(j) } catch {} })
+  })
+  const exited = new Promise((resolve) => child.once('exit', resolve))
+  return { child, done, exited }
+}
+
+/**
+ * Two peers each try to hold 64 streams on the coordinator's protocol, announcing a 16 MiB frame
+ * on each and sending it slowly (bench/holder.js), for 12 s: the coordinator's RSS when idle, its
+ * peak during the attack, and 30 s after the peers stop.
+ */
+async function heldStreams () {
+  const c = await startCluster({ workers: [] })
+  try {
+    const idleRssMb = round(rssMb(c.coordinatorPid), 1)
+    let peakRssMb = idleRssMb
+    const sampler = setInterval(() => { peakRssMb = Math.max(peakRssMb, round(rssMb(c.coordinatorPid), 1)) }, 100)
+    const holders = await Promise.all([0, 1].map(() => startHolder(c.multiaddr, 64, 12_000)))
+    const sent = (await Promise.all(holders.map(h => h.done))).map(d => d.sentMb)
+    await Promise.all(holders.map(h => h.exited))
+    clearInterval(sampler)
+    peakRssMb = Math.max(peakRssMb, round(rssMb(c.coordinatorPid), 1))
+    await new Promise(r => setTimeout(r, 30_000))
+    const afterRssMb = round(rssMb(c.coordinatorPid), 1)
+    log(`  held streams: idle ${idleRssMb} MB, peak ${peakRssMb} MB, 30 s after ${afterRssMb} MB (sent ${sent.join(' / ')} MiB)`)
+    return { idleRssMb, peakRssMb, afterRssMb, peers: 2, streamsPerPeer: 64, frameMiB: 16, sentMiB: sent }
+  } finally {
+    await c.stop()
+  }
+}
+
 const machine = { cores: availableParallelism(), cpu: cpus()[0]?.model, memoryGb: round(totalmem() / 2 ** 30, 1), node: process.version, quick }
 log(`machine: ${machine.cores} cores (${machine.cpu}), ${machine.memoryGb} GiB, Node ${machine.node}${quick ? ', --quick' : ''}`)
 if (only !== undefined) {
-  const figures = { dispatch, efficiency, latency, memory, tail, flood }
+  const figures = { dispatch, efficiency, latency, memory, tail, flood, heldStreams }
   if (figures[only] === undefined) throw new Error(`--only must name one of ${Object.keys(figures).join(', ')}`)
   console.log(JSON.stringify(await figures[only](), null, 2))
   process.exit(0)
@@ -273,8 +314,9 @@ log('latency…'); const latencyResult = await latency()
 log('memory…'); const memoryResult = await memory()
 log('tail…'); const tailResult = await tail()
 log('flood…'); const floodResult = await flood()
+log('held streams…'); const heldStreamsResult = await heldStreams()
 
-const results = { machine, date: new Date().toISOString(), dispatch: dispatchResult, efficiency: efficiencyResult, latency: latencyResult, memory: memoryResult, tail: tailResult, flood: floodResult, seconds: round((Date.now() - started) / 1000) }
+const results = { machine, date: new Date().toISOString(), dispatch: dispatchResult, efficiency: efficiencyResult, latency: latencyResult, memory: memoryResult, tail: tailResult, flood: floodResult, heldStreams: heldStreamsResult, seconds: round((Date.now() - started) / 1000) }
 writeFileSync(join(here, 'results.json'), JSON.stringify(results, null, 2) + '\n')
 
 const rows = [
@@ -284,7 +326,8 @@ const rows = [
   ['memory', 'coordinator RSS, 1,000,000-chunk job queued', `${memoryResult.coordinatorRssMb} MB`, `same coordinator before the job: ${memoryResult.coordinatorIdleRssMb} MB`, '≤ 150 MB'],
   ['idle worker', `RSS and CPU over ${IDLE_WINDOWS} × ${IDLE_WINDOW_MS / 1000} s`, `${memoryResult.idleWorkerRssMb} MB, ${memoryResult.idleWorkerCpuPct}% CPU`, '', '≤ 1% CPU'],
   ['tail', '60 × 50 ms chunks, 3 workers, one at --max-cpu 10', `${tailResult.withBackupsMs} ms with straggler backups`, `${tailResult.withoutBackupsMs} ms without`, ''],
-  ['flood', 'primes [0, 1e8) in 64 chunks on 1 worker while one peer floods `pull` at 1,000/s / as fast as it can', `job ${floodResult.at1000.jobMs.median} / ${floodResult.atMax.jobMs.median} ms; /api/health p95 ${floodResult.at1000.healthP95Ms.median} / ${floodResult.atMax.healthP95Ms.median} ms`, `no flood: job ${floodResult.alone.jobMs.median} ms, /api/health p95 ${floodResult.alone.healthP95Ms.median} ms`, 'job ≤ 3× alone (or +2 s); p95 ≤ 250 ms']
+  ['flood', 'primes [0, 1e8) in 64 chunks on 1 worker while one peer floods `pull` at 1,000/s / as fast as it can', `job ${floodResult.at1000.jobMs.median} / ${floodResult.atMax.jobMs.median} ms; /api/health p95 ${floodResult.at1000.healthP95Ms.median} / ${floodResult.atMax.healthP95Ms.median} ms`, `no flood: job ${floodResult.alone.jobMs.median} ms, /api/health p95 ${floodResult.alone.healthP95Ms.median} ms`, 'job ≤ 3× alone (or +2 s); p95 ≤ 250 ms'],
+  ['held streams', 'coordinator RSS while 2 peers each try to hold 64 streams with slow 16 MiB frames, and 30 s after they stop', `peak ${heldStreamsResult.peakRssMb} MB, ${heldStreamsResult.afterRssMb} MB 30 s after`, `same coordinator before: ${heldStreamsResult.idleRssMb} MB`, 'peak < idle + 256 MB; back near idle']
 ]
 const md = ['| figure | what | measured (median) | baseline, same run | goal |', '|---|---|---|---|---|', ...rows.map(r => `| ${r.join(' | ')} |`)].join('\n')
 writeFileSync(join(here, 'results.md'), `Machine: ${machine.cores} cores, ${machine.cpu}, Node ${machine.node}; ${REPEATS} run(s) per figure; ${results.seconds} s in all.\n\n${md}\n`)
