@@ -149,16 +149,8 @@ describe('the accumulation point under a hostile peer', () => {
     expect(s.logs.items.filter(l => l.message === 'peer kept pulling over its budget; disconnected').map(l => l.fields)).toEqual([{ worker: 'flooder' }])
     expect(s.point.workers().find(w => w.peerId === 'flooder')?.state).toBe('disconnected')
   })
-})
 
-describe('a peer over its byte budget', () => {
-  let s: Served
-  afterEach(async () => {
-    await s.point.stop()
-    s.scheduler.close()
-  })
-
-  it('is shown held back, and disconnected once its streams have been reset three times of late', async () => {
+  it('shows a peer over its byte budget held back, and disconnects it once its streams have been reset three times of late', async () => {
     s = await served()
     s.peer.pull('hog', 1)
     s.peer.overBudget('hog')
