@@ -1,6 +1,6 @@
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
-import { gossipsub, TopicValidatorResult, type GossipSub, type Message } from '@libp2p/gossipsub'
+import { gossipsub, type GossipSub } from '@libp2p/gossipsub'
 import { identify } from '@libp2p/identify'
 import type { Libp2p, PeerId, PrivateKey } from '@libp2p/interface'
 import { defaultLogger } from '@libp2p/logger'
@@ -11,17 +11,17 @@ import { createLibp2p } from 'libp2p'
 import { bootstrapDialer, type BootstrapDialer } from './bootstrap.js'
 import { InboundBudget } from './budget.js'
 import {
-  GOSSIP_ENVELOPE_BYTES, GOSSIP_HEARTBEAT_MS, GOSSIP_SCORE, GOSSIP_SCORE_THRESHOLDS, MAX_INBOUND_STREAMS, MAX_OUTBOUND_STREAMS
+  GOSSIP_ENVELOPE_BYTES, GOSSIP_HEARTBEAT_MS, GOSSIP_SCORE_THRESHOLDS, MAX_INBOUND_STREAMS, MAX_OUTBOUND_STREAMS
 } from './constants.js'
 import { FrameTooLargeError, InvalidPeerAddressError, PeerNotStartedError, RequestAbortedError } from './errors.js'
 import { loadOrCreateIdentity } from './identity.js'
-import { peerOptions, type GossipTopicOptions, type PeerOptions } from './options.js'
-import { MessageRate } from './rate.js'
+import { scoreParams, topicValidator } from './gossip-scoring.js'
+import { peerOptions, type PeerOptions } from './options.js'
 import { Channel } from './channel.js'
 import { sendRequest, serveStream, type ServeComponents } from './request-response.js'
 import { callFor, rpcResponder, type RpcAnswer, type RpcCalls, type RpcHandlers, type RpcProtocol, type RpcRequest, type ServeOptions } from './rpc.js'
 import type {
-  CallOptions, FrameHandler, GossipVerdict, InboundUsage, Peer, PeerEventName, PeerInit, PeerLog, TopicHandler
+  CallOptions, FrameHandler, InboundUsage, Peer, PeerEventName, PeerInit, PeerLog, TopicHandler
 } from './types.js'
 
 type Node = Libp2p<{ pubsub: GossipSub }>
@@ -83,15 +83,7 @@ class CyclesharePeer implements Peer {
           allowPublishToZeroTopicPeers: true,
           heartbeatInterval: GOSSIP_HEARTBEAT_MS,
           maxInboundDataLength: this.options.maxFrameBytes + GOSSIP_ENVELOPE_BYTES,
-          scoreParams: {
-            topics: Object.fromEntries([...this.options.gossipTopics.keys()].map(topic => [topic, TOPIC_SCORE])),
-            IPColocationFactorWeight: 0,
-            behaviourPenaltyWeight: GOSSIP_SCORE.behaviourPenaltyWeight,
-            behaviourPenaltyThreshold: GOSSIP_SCORE.behaviourPenaltyThreshold,
-            behaviourPenaltyDecay: GOSSIP_SCORE.behaviourPenaltyDecay,
-            decayInterval: GOSSIP_SCORE.decayIntervalMs,
-            retainScore: GOSSIP_SCORE.retainScoreMs
-          },
+          scoreParams: scoreParams(this.options.gossipTopics.keys()),
           scoreThresholds: { ...GOSSIP_SCORE_THRESHOLDS }
         })
       }
@@ -321,59 +313,6 @@ class CyclesharePeer implements Peer {
       throw new PeerNotStartedError()
     }
     return this.node
-  }
-}
-
-/**
- * Score parameters of every topic named in `gossipTopics`: only invalid messages count (see
- * GOSSIP_SCORE for why the rest are off). Disabled parameters still need values gossipsub accepts.
- */
-const TOPIC_SCORE = {
-  topicWeight: 1,
-  timeInMeshWeight: 0,
-  timeInMeshQuantum: 1_000,
-  timeInMeshCap: 1,
-  firstMessageDeliveriesWeight: 0,
-  firstMessageDeliveriesDecay: 0.5,
-  firstMessageDeliveriesCap: 1,
-  meshMessageDeliveriesWeight: 0,
-  meshMessageDeliveriesDecay: 0.5,
-  meshMessageDeliveriesCap: 1,
-  meshMessageDeliveriesThreshold: 1,
-  meshMessageDeliveriesWindow: 10,
-  meshMessageDeliveriesActivation: 5_000,
-  meshFailurePenaltyWeight: 0,
-  meshFailurePenaltyDecay: 0.5,
-  invalidMessageDeliveriesWeight: GOSSIP_SCORE.invalidMessageWeight,
-  invalidMessageDeliveriesDecay: GOSSIP_SCORE.invalidMessageDecay
-}
-
-const VERDICTS: Record<GossipVerdict, TopicValidatorResult> = {
-  accept: TopicValidatorResult.Accept,
-  ignore: TopicValidatorResult.Ignore,
-  reject: TopicValidatorResult.Reject
-}
-
-/**
- * The gossipsub validator for a topic's settings, or undefined when there is nothing to check.
- * It runs before a message is delivered or forwarded; a rejection counts against `via`'s score.
- */
-function topicValidator (judge: GossipTopicOptions, log: PeerLog): ((via: PeerId, msg: Message) => TopicValidatorResult) | undefined {
-  const { validate, maxMessagesPerSecond } = judge
-  if (validate === undefined && maxMessagesPerSecond === undefined) return undefined
-  const rate = maxMessagesPerSecond === undefined ? undefined : new MessageRate(maxMessagesPerSecond)
-  return (via, msg) => {
-    const viaId = via.toString()
-    if (rate !== undefined && !rate.take(viaId)) return TopicValidatorResult.Reject
-    if (validate === undefined) return TopicValidatorResult.Accept
-    // StrictSign refuses unsigned messages before validation; the check narrows the type.
-    const from = msg.type === 'signed' ? msg.from.toString() : ''
-    try {
-      return VERDICTS[validate(msg.data, from, viaId)] ?? TopicValidatorResult.Reject
-    } catch (err) {
-      log('debug', `gossip validator for ${msg.topic} threw on a message from ${from} via ${viaId}: ${(err as Error)?.message ?? String(err)}`)
-      return TopicValidatorResult.Reject
-    }
   }
 }
 
