@@ -7,7 +7,8 @@ import {
   MessageKind, PROTOCOL_COORDINATOR, PROTOCOL_WORKER, TOPIC_PULL, TOPIC_WORK,
   coordinatorRpc, decodeResponse, encode, msg
 } from '@cycleshare/protocol'
-import { requestBytes } from './bytes-rpc.js'
+// The peer lib's own test fixture: a protocol of raw bytes, so a hostile peer can send anything.
+import { requestBytes } from '../../libs/peer/src/testing/bytes-rpc.js'
 import { cleanup, http, isDone, startCoordinator, startWorker, submit, waitForJob, type Coordinator, type Worker } from './harness.js'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..')

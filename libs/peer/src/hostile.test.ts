@@ -10,31 +10,9 @@ import { GOSSIP_SCORE_THRESHOLDS, MAX_INBOUND_STREAMS } from './constants.js'
 import { createPeer } from './peer.js'
 import { MessageRate } from './rate.js'
 import { requestBytes, serveBytes } from './testing/bytes-rpc.js'
-import type { GossipVerdict, Peer, PeerEventName, PeerLogLevel } from './types.js'
+import { LOCAL, MiB, bytes, logRecorder, str, when } from './testing/helpers.js'
+import type { GossipVerdict } from './types.js'
 
-const LOCAL = ['/ip4/127.0.0.1/tcp/0']
-const MiB = 1024 * 1024
-const text = new TextEncoder()
-const bytes = (s: string): Uint8Array => text.encode(s)
-const str = (b: Uint8Array): string => new TextDecoder().decode(b)
-
-function logRecorder () {
-  const lines: Array<{ level: PeerLogLevel, message: string }> = []
-  return {
-    lines,
-    log (level: PeerLogLevel, message: string) { lines.push({ level, message }) }
-  }
-}
-
-/** Resolves once `condition()` holds, re-checking it on each `event`. */
-function when (peer: Peer, event: PeerEventName, condition: () => boolean): Promise<void> {
-  return new Promise(resolve => {
-    if (condition()) { resolve(); return }
-    const off = peer.on(event, () => {
-      if (condition()) { off(); resolve() }
-    })
-  })
-}
 
 /**
  * Resolves once `condition()` holds, checking every 10 ms, for things with no event to wait on

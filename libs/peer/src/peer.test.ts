@@ -11,45 +11,8 @@ import {
 } from './errors.js'
 import { createPeer } from './peer.js'
 import { requestBytes, serveBytes } from './testing/bytes-rpc.js'
-import type { Peer, PeerEventName, PeerLogLevel } from './types.js'
+import { LOCAL, MiB, bytes, logRecorder, str, when } from './testing/helpers.js'
 
-const LOCAL = ['/ip4/127.0.0.1/tcp/0']
-const MiB = 1024 * 1024
-const text = new TextEncoder()
-const bytes = (s: string): Uint8Array => text.encode(s)
-const str = (b: Uint8Array): string => new TextDecoder().decode(b)
-
-/** Collects log lines and lets a test wait for one that matches. */
-function logRecorder () {
-  const lines: Array<{ level: PeerLogLevel, message: string }> = []
-  const waiters: Array<{ match: RegExp, resolve: (message: string) => void }> = []
-  return {
-    lines,
-    log (level: PeerLogLevel, message: string) {
-      lines.push({ level, message })
-      for (const w of [...waiters]) {
-        if (w.match.test(message)) {
-          waiters.splice(waiters.indexOf(w), 1)
-          w.resolve(message)
-        }
-      }
-    },
-    /** Resolves with the first line logged from now on that matches. */
-    next (match: RegExp): Promise<string> {
-      return new Promise(resolve => { waiters.push({ match, resolve }) })
-    }
-  }
-}
-
-/** Resolves once `condition()` holds, re-checking it on each `event`. */
-function when (peer: Peer, event: PeerEventName, condition: () => boolean): Promise<void> {
-  return new Promise(resolve => {
-    if (condition()) { resolve(); return }
-    const off = peer.on(event, () => {
-      if (condition()) { off(); resolve() }
-    })
-  })
-}
 
 function filled (size: number, seed: number): Uint8Array {
   const data = new Uint8Array(size)
