@@ -24,10 +24,10 @@ export interface RequestHandlers {
 }
 
 export interface Wire {
-  /** Calls `listener` with every pull heard on gossip; one that does not decode is dropped and logged. */
   /**
-   * Calls `listener` with every pull heard on gossip from a peer `admit` lets through; `admit` is
-   * asked before the message is decoded, so a pull it turns away costs nothing more.
+   * Calls `listener` with every pull heard on gossip from a peer `admit` lets through; one that
+   * does not decode is dropped and logged. `admit` is asked before this decode, so a pull it turns
+   * away costs no more than the gossip validation that already ran (accumulationPointGossip).
    */
   onPull: (listener: (pull: PullMessage, from: string) => void, admit: (from: string) => boolean) => () => void
   /** Calls `listener` with the peer id of every peer a connection opened to. */

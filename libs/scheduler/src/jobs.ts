@@ -192,12 +192,6 @@ export class Jobs {
     return { pending, tasks: [...tasks] }
   }
 
-  pendingCount (): number {
-    let pending = 0
-    for (const job of this.active.values()) pending += job.waiting + job.chunks - job.nextIndex
-    return pending
-  }
-
   jobStats (seq: number): JobStats {
     let stats = this.stats.get(seq)
     if (stats === undefined) {

@@ -284,7 +284,7 @@ class DefaultScheduler implements Scheduler {
       throw err
     }
     const events = this.queued
-    if (this.moreWork) events.push(['work', this.jobs.pendingCount()])
+    if (this.moreWork) events.push(['work', this.jobs.pending().pending])
     for (const worker of this.holding.takeChanged()) events.push(['held', worker, this.holding.get(worker)])
     this.queued = []
     this.moreWork = false

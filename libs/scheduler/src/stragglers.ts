@@ -17,6 +17,11 @@ export interface Straggler {
 export function findStragglers (ctx: StragglersContext, worker: string, limit: number, only: Set<string> | undefined, now: number): Straggler[] {
   const found: Straggler[] = []
   const { backupMinMs, backupFactor } = ctx.options
+  // Only single-copy jobs get backups: with none running (the usual idle pull) skip the scan of
+  // every live lease.
+  let singleCopyJobs = false
+  for (const job of ctx.active.values()) if (job.replication === 1) { singleCopyJobs = true; break }
+  if (!singleCopyJobs) return found
   const live = ctx.store.liveLeases()
   const liveCount = new Map<string, number>()
   for (const lease of live) {

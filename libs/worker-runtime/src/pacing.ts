@@ -56,9 +56,8 @@ class Estimate implements Pacing {
   }
 
   slotsToPull (held: number, listeners = 1): number {
-    const capacity = this.capacity
-    const slots = capacity - held
-    if (slots <= 0 || (held > 0 && slots < Math.max(1, Math.ceil(capacity / 2)))) return 0
+    const slots = this.capacity - held
+    if (slots <= 0 || (held > 0 && slots < this.pullBatch)) return 0
     return Math.max(1, Math.floor(slots / Math.max(1, listeners)))
   }
 }
