@@ -1,10 +1,12 @@
 import { defineConfig } from 'vitest/config'
+import ProgressReporter from './test/progress-reporter.js'
 
 // Unit tests sit beside their sources and run in parallel; end-to-end tests in test/ spawn real
 // processes that compete for two cores, so they run one file at a time.
 export default defineConfig({
   test: {
     globals: false,
+    reporters: ['default', new ProgressReporter()],
     setupFiles: ['./libs/peer/src/polyfill.ts'],
     projects: [
       {

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process'
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -107,13 +107,16 @@ describe('bad input from everywhere', () => {
   })
 
   it('CLI: bad flags are named, with exit code 2', () => {
-    const worker = spawnSync(process.execPath, [join(root, 'apps/worker/dist/main.js'), '--coordinator', '/ip4/127.0.0.1/tcp/1/p2p/12D3KooWAbc', '--threads', 'many'], { encoding: 'utf8' })
+    // spawnSync blocks this process, timers and test timeouts included: bound each run.
+    const run = (bin: string, args: string[]): SpawnSyncReturns<string> =>
+      spawnSync(process.execPath, [join(root, bin), ...args], { encoding: 'utf8', timeout: 30_000, killSignal: 'SIGKILL' })
+    const worker = run('apps/worker/bin/cycleshare-worker.js', ['--coordinator', '/ip4/127.0.0.1/tcp/1/p2p/12D3KooWAbc', '--threads', 'many'])
     expect(worker.status).toBe(2)
     expect(worker.stderr).toMatch(/--threads must be a number \(got "many"\)/)
-    const noCoordinator = spawnSync(process.execPath, [join(root, 'apps/worker/dist/main.js')], { encoding: 'utf8' })
+    const noCoordinator = run('apps/worker/bin/cycleshare-worker.js', [])
     expect(noCoordinator.status).toBe(2)
     expect(noCoordinator.stderr).toMatch(/--coordinator is required/)
-    const coordinator = spawnSync(process.execPath, [join(root, 'apps/coordinator/dist/main.js'), '--port', '70000'], { encoding: 'utf8' })
+    const coordinator = run('apps/coordinator/bin/cycleshare-coordinator.js', ['--port', '70000'])
     expect(coordinator.status).toBe(2)
     expect(coordinator.stderr).toMatch(/--port must be at most 65535/)
   })
