@@ -6,12 +6,17 @@ import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
+import { MMAP_THRESHOLD_TUNABLE } from '@cycleshare/cli/allocator'
 import WebSocket from 'ws'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 
+// The coordinator's bin sets up its allocator itself on Node ≥ 22.15; on Node 20 the operator
+// does, as the README says, and so does the bench.
+const env = typeof process.execve === 'function' ? process.env : { ...process.env, GLIBC_TUNABLES: MMAP_THRESHOLD_TUNABLE }
+
 function start (script, args, readyMsg, children) {
-  const child = spawn(process.execPath, [join(root, script), ...args], { stdio: ['ignore', 'pipe', 'ignore'] })
+  const child = spawn(process.execPath, [join(root, script), ...args], { stdio: ['ignore', 'pipe', 'ignore'], env })
   children.push(child)
   return new Promise((resolve, reject) => {
     createInterface({ input: child.stdout }).on('line', (l) => {
@@ -29,10 +34,10 @@ export async function startCluster ({ workers, coordinatorArgs = [] }) {
   const children = []
   const dirs = []
   const temp = (p) => { const d = mkdtempSync(join(tmpdir(), `cycleshare-bench-${p}-`)); dirs.push(d); return d }
-  const ready = await start('apps/coordinator/dist/main.js',
+  const ready = await start('apps/coordinator/bin/cycleshare-coordinator.js',
     ['--host', '127.0.0.1', '--port', '0', '--data-dir', temp('c'), '--listen', '/ip4/127.0.0.1/tcp/0', ...coordinatorArgs], 'coordinator ready', children)
   const addr = ready.multiaddrs[0]
-  const workerReady = await Promise.all(workers.map(args => start('apps/worker/dist/main.js',
+  const workerReady = await Promise.all(workers.map(args => start('apps/worker/bin/cycleshare-worker.js',
     ['--coordinator', addr, '--threads', '1', '--data-dir', temp('w'), '--listen', '/ip4/127.0.0.1/tcp/0', '--max-load', '100', '--allow-battery', ...args], 'worker ready', children)))
   return {
     api: ready.api,

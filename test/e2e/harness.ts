@@ -11,8 +11,9 @@ import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
-const coordinatorMain = join(root, 'apps/coordinator/dist/main.js')
-const workerMain = join(root, 'apps/worker/dist/main.js')
+// The bins, as a user starts them (the coordinator's tunes its allocator first).
+const coordinatorMain = join(root, 'apps/coordinator/bin/cycleshare-coordinator.js')
+const workerMain = join(root, 'apps/worker/bin/cycleshare-worker.js')
 
 export interface LogLine {
   msg?: string
@@ -90,6 +91,8 @@ export interface CoordinatorOptions {
   p2pPort?: number
   leaseTtlMs?: number
   args?: string[]
+  /** Added to the environment it starts with. */
+  env?: Record<string, string>
 }
 
 export async function startCoordinator (opts: CoordinatorOptions = {}): Promise<Coordinator> {
@@ -104,7 +107,8 @@ export async function startCoordinator (opts: CoordinatorOptions = {}): Promise<
     '--announce-interval', '500',
     ...(opts.args ?? [])
   ]
-  const proc = track(new Proc('coordinator', spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })))
+  const env = opts.env === undefined ? undefined : { ...process.env, ...opts.env }
+  const proc = track(new Proc('coordinator', spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env })))
   const ready = await proc.waitFor(l => l.msg === 'coordinator ready', 'coordinator ready')
   const multiaddrs = ready.multiaddrs as string[]
   return Object.assign(proc, {

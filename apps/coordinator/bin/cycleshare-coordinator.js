@@ -1,2 +1,6 @@
 #!/usr/bin/env node
-import '../dist/main.js'
+// First, before anything is loaded: on glibc, re-executes with malloc set to return freed memory
+// (libs/cli/src/allocator.ts says why).
+import { tuneAllocator } from '@cycleshare/cli/allocator'
+tuneAllocator()
+await import('../dist/main.js')

@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core'
 import { WsAdapter } from '@nestjs/platform-ws'
 import type { NestExpressApplication } from '@nestjs/platform-express'
 import { configOrExit } from '@cycleshare/cli'
+import { allocatorState, MMAP_THRESHOLD_TUNABLE } from '@cycleshare/cli/allocator'
 import { AppModule } from './app.module.js'
 import { parseCoordinatorConfig } from './config/coordinator-config.js'
 import { createLogger } from './logger.js'
@@ -22,7 +23,9 @@ async function main (): Promise<void> {
   const port = typeof address === 'object' && address !== null ? address.port : config.port
   const network = app.get(NetworkService)
   const api = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}/api`
-  log.info({ api, port, peerId: network.peerId, multiaddrs: network.multiaddrs(), dataDir: config.dataDir }, 'coordinator ready')
+  const allocator = allocatorState()
+  if (allocator === 'untuned') log.warn(`memory freed after a burst stays with the process: start it with GLIBC_TUNABLES=${MMAP_THRESHOLD_TUNABLE} (the cycleshare-coordinator bin sets it itself on Node ≥ 22.15)`)
+  log.info({ api, port, peerId: network.peerId, multiaddrs: network.multiaddrs(), dataDir: config.dataDir, allocator }, 'coordinator ready')
   for (const addr of network.multiaddrs()) process.stderr.write(`cycleshare-coordinator: libp2p listening on ${addr}\n`)
   process.stderr.write(`cycleshare-coordinator: API on ${api}\n`)
 }
