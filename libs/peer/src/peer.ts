@@ -17,6 +17,7 @@ import { FrameTooLargeError, InvalidPeerAddressError, PeerNotStartedError, Reque
 import { loadOrCreateIdentity } from './identity.js'
 import { scoreParams, topicValidator } from './gossip-scoring.js'
 import { peerOptions, type PeerOptions } from './options.js'
+import { reclaimer } from './reclaim.js'
 import { Channel } from './channel.js'
 import { sendRequest, serveStream, type ServeComponents } from './request-response.js'
 import { callFor, rpcResponder, type RpcAnswer, type RpcCalls, type RpcHandlers, type RpcProtocol, type RpcRequest, type ServeOptions } from './rpc.js'
@@ -48,6 +49,8 @@ class CyclesharePeer implements Peer {
   private bootstrap?: BootstrapDialer
   /** Long-lived request streams by `<peer id> <protocol>`; see channel.ts. */
   private readonly channels = new Map<string, Promise<Channel>>()
+  /** Collects what a burst of inbound bytes left behind, once it is over (reclaim.ts). */
+  private readonly reclaim = reclaimer()
 
   constructor (options: PeerOptions) {
     this.options = options
@@ -58,7 +61,7 @@ class CyclesharePeer implements Peer {
       maxFrameBytes: options.maxFrameBytes,
       requestTimeoutMs: options.requestTimeoutMs,
       log: this.log,
-      budget: new InboundBudget(options.maxInboundBytesPerPeer),
+      budget: new InboundBudget(options.maxInboundBytesPerPeer, () => { this.reclaim.request() }),
       overBudget: (peer) => { this.emit('peer:over-budget', peer) }
     }
   }
@@ -123,6 +126,7 @@ class CyclesharePeer implements Peer {
     }
     this.bootstrap?.stop()
     this.bootstrap = undefined
+    this.reclaim.stop()
     this.node = undefined
     for (const opening of this.channels.values()) void opening.then(c => { c.close() }, () => {})
     this.channels.clear()
