@@ -32,7 +32,17 @@ export interface ComplianceCase<P, I, R> {
   check?(result: R): void
 }
 
-export interface ComplianceSpec<P, I, O, R> {
+export interface ComplianceSpec<P, I, O, R, S = never> {
+  /**
+   * For a task that checkpoints (has `parseCheckpoint`): chunk `index` of a job long enough to
+   * checkpoint several times, and checkpoints built from a real one that must be refused.
+   */
+  checkpoints?: {
+    params: unknown
+    chunks: number
+    index: number
+    invalid(valid: S, input: I): Array<{ checkpoint: unknown, field: string }>
+  }
   cases: Array<ComplianceCase<P, I, R>>
   /** A job with a huge chunk count, to show split is lazy. */
   lazy: { params: unknown, chunks: number }
@@ -74,7 +84,14 @@ function expectFieldError (fn: () => unknown, name: string, field: string): void
   expect((thrown as Error).message).toContain(field)
 }
 
-export function taskCompliance<P, I, O, A, R> (task: Task<P, I, O, A, R>, spec: ComplianceSpec<P, I, O, R>): void {
+/** Runs chunk `input` of `task`, from `resume` when given, and records every checkpoint it takes. */
+async function recordedRun<I, O, S> (task: Task<unknown, I, O, unknown, unknown, S>, input: I, resume?: S): Promise<{ output: O, checkpoints: S[] }> {
+  const checkpoints: S[] = []
+  const output = await task.run(input, { resume, checkpoint: (state) => { checkpoints.push(roundTrip(state)) } })
+  return { output, checkpoints }
+}
+
+export function taskCompliance<P, I, O, A, R, S = never> (task: Task<P, I, O, A, R, S>, spec: ComplianceSpec<P, I, O, R, S>): void {
   describe(`task compliance: ${task.name}`, () => {
     it('describes itself and accepts its own example params', () => {
       expect(task.name).toMatch(/^[a-z][a-z0-9-]*$/)
@@ -179,6 +196,44 @@ export function taskCompliance<P, I, O, A, R> (task: Task<P, I, O, A, R>, spec: 
           for (const key of Object.keys(input)) {
             expectFieldError(() => task.run({ ...input, [key]: 'x' } as I), 'InvalidInputError', `input.${key}`)
           }
+        })
+      })
+    }
+
+    const parseCheckpoint = task.parseCheckpoint?.bind(task)
+    if (parseCheckpoint === undefined) {
+      it('does not checkpoint (it has no parseCheckpoint)', async () => {
+        const [testCase] = spec.cases
+        const input = task.chunk(task.parseParams(testCase.params, testCase.chunks), testCase.chunks, 0)
+        expect((await recordedRun(task as Task<unknown, I, O, unknown, unknown, S>, input)).checkpoints).toEqual([])
+        expect(spec.checkpoints).toBeUndefined()
+      })
+    } else {
+      describe('checkpoints', () => {
+        const { params, chunks, index, invalid } = spec.checkpoints!
+        const input = (): I => task.chunk(task.parseParams(params, chunks), chunks, index)
+
+        it('a run resumed from any of its checkpoints, after the wire, gives the uninterrupted output', async () => {
+          const whole = await recordedRun(task as Task<unknown, I, O, unknown, unknown, S>, input())
+          expect(whole.checkpoints.length).toBeGreaterThanOrEqual(2)
+          for (const [k, checkpoint] of whole.checkpoints.entries()) {
+            const resume = parseCheckpoint(roundTrip(checkpoint), roundTrip(input()))
+            const resumed = await recordedRun(task as Task<unknown, I, O, unknown, unknown, S>, input(), resume)
+            expect(sameOutput(task, whole.output, resumed.output)).toBe(true)
+            // It goes on from there: the checkpoints after it are the uninterrupted run's.
+            expect(resumed.checkpoints).toEqual(whole.checkpoints.slice(k + 1))
+          }
+        })
+
+        it('refuses impossible checkpoints, naming the field', async () => {
+          const [valid] = (await recordedRun(task as Task<unknown, I, O, unknown, unknown, S>, input())).checkpoints
+          const bad = [
+            { checkpoint: null, field: 'checkpoint' },
+            { checkpoint: 'x', field: 'checkpoint' },
+            { checkpoint: { ...valid, extra: 1 }, field: 'checkpoint.extra' },
+            ...invalid(valid, input())
+          ]
+          for (const { checkpoint, field } of bad) expectFieldError(() => parseCheckpoint(checkpoint, input()), 'InvalidCheckpointError', field)
         })
       })
     }

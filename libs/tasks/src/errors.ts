@@ -36,6 +36,17 @@ export class InvalidOutputError extends Error {
   }
 }
 
+/** A checkpoint to resume a chunk from (it may have come from another peer) is malformed or impossible for its input. */
+export class InvalidCheckpointError extends Error {
+  override readonly name = 'InvalidCheckpointError'
+  readonly field: string
+
+  constructor (field: string, problem = 'is invalid') {
+    super(`${field} ${problem}`)
+    this.field = field
+  }
+}
+
 /** No built-in task has this name. */
 export class UnknownTaskError extends Error {
   override readonly name = 'UnknownTaskError'

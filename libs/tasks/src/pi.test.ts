@@ -123,5 +123,20 @@ taskCompliance(pi, {
     { output: { ...valid, inside: -1 }, field: 'output.inside' },
     { output: { ...valid, inside: 0.5 }, field: 'output.inside' }
   ],
-  tamper: (valid) => ({ ...valid, inside: valid.inside === 0 ? 1 : valid.inside - 1 })
+  tamper: (valid) => ({ ...valid, inside: valid.inside === 0 ? 1 : valid.inside - 1 }),
+  // A chunk of 10,000,000 points: checkpoints after 4,194,304, 8,388,608 and all of them.
+  checkpoints: {
+    params: { samples: 20_000_000, seed: 7 },
+    chunks: 2,
+    index: 1,
+    invalid: (valid, input) => [
+      { checkpoint: { ...valid, done: input.samples + 1 }, field: 'checkpoint.done' },
+      { checkpoint: { ...valid, done: -1 }, field: 'checkpoint.done' },
+      { checkpoint: { ...valid, inside: valid.done + 1 }, field: 'checkpoint.inside' },
+      { checkpoint: { ...valid, rng: [1, 2, 3] }, field: 'checkpoint.rng' },
+      { checkpoint: { ...valid, rng: 'abcd' }, field: 'checkpoint.rng' },
+      { checkpoint: { ...valid, rng: [1, 2, 3, 2 ** 32] }, field: 'checkpoint.rng[3]' },
+      { checkpoint: { ...valid, rng: [0, 0, 0, 0] }, field: 'checkpoint.rng' }
+    ]
+  }
 })

@@ -3,8 +3,8 @@
  * seeded from (job seed, chunk index), so the answer depends only on the params and the chunk
  * count, never on which worker ran which chunk, and two workers agree to the bit for quorum.
  */
-import { InvalidInputError, InvalidOutputError, InvalidParamsError } from './errors.js'
-import type { Task } from './task.js'
+import { InvalidCheckpointError, InvalidInputError, InvalidOutputError, InvalidParamsError } from './errors.js'
+import type { RunContext, Task } from './task.js'
 import { chunkCount, integer, piece, record } from './validate.js'
 
 export interface PiParams { samples: number, seed: number }
@@ -12,6 +12,11 @@ export interface PiInput { seed: number, index: number, samples: number }
 export interface PiOutput { inside: number, samples: number }
 export interface PiAcc { inside: number, samples: number }
 export interface PiResult { pi: number, inside: number, samples: number }
+/** How far a run has got: `inside` of the first `done` points, and the generator's state after them. */
+export interface PiCheckpoint { done: number, inside: number, rng: [number, number, number, number] }
+
+/** Points between checkpoints: about 40 ms of work. */
+export const PI_CHECKPOINT_SAMPLES = 4_194_304
 
 /** Most samples in a job: sums stay exact integers in a double. */
 export const PI_MAX_SAMPLES = 1e12
@@ -37,32 +42,40 @@ export function seedState (seed: number, index: number): Uint32Array {
   return state
 }
 
-/** Counts how many of `samples` points in the unit square fall inside the quarter circle. */
-export function countInside (seed: number, index: number, samples: number): number {
-  const state = seedState(seed, index)
+/**
+ * Counts how many of `samples` points in the unit square fall inside the quarter circle. With
+ * `ctx`, goes on from `ctx.resume` and checkpoints every PI_CHECKPOINT_SAMPLES points.
+ */
+export function countInside (seed: number, index: number, samples: number, ctx?: RunContext<PiCheckpoint>): number {
+  const state = ctx?.resume?.rng ?? seedState(seed, index)
   // Locals, not the array: the loop stays in registers and allocates nothing.
   let s0 = state[0] | 0
   let s1 = state[1] | 0
   let s2 = state[2] | 0
   let s3 = state[3] | 0
-  let inside = 0
-  for (let i = 0; i < samples; i++) {
-    let r = Math.imul(s1, 5)
-    const x = (Math.imul((r << 7) | (r >>> 25), 9) >>> 0) / TWO_POW_32
-    let t = s1 << 9
-    s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = (s3 << 11) | (s3 >>> 21)
+  let inside = ctx?.resume?.inside ?? 0
+  for (let done = ctx?.resume?.done ?? 0; done < samples;) {
+    const end = Math.min(done + PI_CHECKPOINT_SAMPLES, samples)
+    for (let i = done; i < end; i++) {
+      let r = Math.imul(s1, 5)
+      const x = (Math.imul((r << 7) | (r >>> 25), 9) >>> 0) / TWO_POW_32
+      let t = s1 << 9
+      s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = (s3 << 11) | (s3 >>> 21)
 
-    r = Math.imul(s1, 5)
-    const y = (Math.imul((r << 7) | (r >>> 25), 9) >>> 0) / TWO_POW_32
-    t = s1 << 9
-    s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = (s3 << 11) | (s3 >>> 21)
+      r = Math.imul(s1, 5)
+      const y = (Math.imul((r << 7) | (r >>> 25), 9) >>> 0) / TWO_POW_32
+      t = s1 << 9
+      s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = (s3 << 11) | (s3 >>> 21)
 
-    if (x * x + y * y < 1) inside++
+      if (x * x + y * y < 1) inside++
+    }
+    done = end
+    ctx?.checkpoint({ done, inside, rng: [s0 >>> 0, s1 >>> 0, s2 >>> 0, s3 >>> 0] })
   }
   return inside
 }
 
-export const pi: Task<PiParams, PiInput, PiOutput, PiAcc, PiResult> = {
+export const pi: Task<PiParams, PiInput, PiOutput, PiAcc, PiResult, PiCheckpoint> = {
   name: 'pi',
   description: 'Estimates π by Monte Carlo with a seeded PRNG: the same params give the same answer.',
   exampleParams: { samples: 100_000_000, seed: 1 },
@@ -88,12 +101,21 @@ export const pi: Task<PiParams, PiInput, PiOutput, PiAcc, PiResult> = {
     return { inside, samples }
   },
 
-  run (raw: PiInput) {
+  run (raw: PiInput, ctx?: RunContext<PiCheckpoint>) {
     const rec = record(raw, 'input', ['seed', 'index', 'samples'], InvalidInputError)
     const seed = integer(rec.seed, 'input.seed', 0, UINT32_MAX, InvalidInputError)
     const index = integer(rec.index, 'input.index', 0, PI_MAX_SAMPLES - 1, InvalidInputError)
     const samples = integer(rec.samples, 'input.samples', 1, PI_MAX_SAMPLES, InvalidInputError)
-    return { inside: countInside(seed, index, samples), samples }
+    return { inside: countInside(seed, index, samples, ctx), samples }
+  },
+  parseCheckpoint (raw, input) {
+    const rec = record(raw, 'checkpoint', ['done', 'inside', 'rng'], InvalidCheckpointError)
+    const done = integer(rec.done, 'checkpoint.done', 0, input.samples, InvalidCheckpointError)
+    const inside = integer(rec.inside, 'checkpoint.inside', 0, done, InvalidCheckpointError)
+    if (!Array.isArray(rec.rng) || rec.rng.length !== 4) throw new InvalidCheckpointError('checkpoint.rng', 'must be an array of 4 unsigned 32-bit integers')
+    const rng = rec.rng.map((word, k) => integer(word, `checkpoint.rng[${k}]`, 0, UINT32_MAX, InvalidCheckpointError)) as PiCheckpoint['rng']
+    if (rng.every(word => word === 0)) throw new InvalidCheckpointError('checkpoint.rng', 'must not be all zeros (xoshiro never reaches that state)')
+    return { done, inside, rng }
   },
 
   init () {

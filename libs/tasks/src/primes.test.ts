@@ -113,5 +113,19 @@ taskCompliance(primes, {
     { output: { count: '3' }, field: 'output.count' },
     { output: { count: Math.floor((input.to - input.from) / 2) + 2 }, field: 'output.count' }
   ],
-  tamper: (valid) => ({ count: valid.count + 1 })
+  tamper: (valid) => ({ count: valid.count + 1 }),
+  // Chunk 1 of 3 over [0, 10^6): [333,333, 666,666), six segments.
+  checkpoints: {
+    params: { from: 0, to: 1_000_000 },
+    chunks: 3,
+    index: 1,
+    invalid: (valid, input) => [
+      { checkpoint: { count: valid.count }, field: 'checkpoint.next' },
+      { checkpoint: { ...valid, next: input.from - 1 }, field: 'checkpoint.next' },
+      { checkpoint: { ...valid, next: input.to + 1 }, field: 'checkpoint.next' },
+      { checkpoint: { ...valid, next: 1.5 }, field: 'checkpoint.next' },
+      { checkpoint: { ...valid, count: -1 }, field: 'checkpoint.count' },
+      { checkpoint: { ...valid, count: Math.floor((valid.next - input.from) / 2) + 2 }, field: 'checkpoint.count' }
+    ]
+  }
 })

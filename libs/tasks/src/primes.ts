@@ -3,8 +3,8 @@
  * a segmented sieve of Eratosthenes, so memory stays at one cache-sized segment however large the
  * range. Checkable: π(10^8) = 5,761,455.
  */
-import { InvalidInputError, InvalidOutputError, InvalidParamsError } from './errors.js'
-import type { Task } from './task.js'
+import { InvalidCheckpointError, InvalidInputError, InvalidOutputError, InvalidParamsError } from './errors.js'
+import type { RunContext, Task } from './task.js'
 import { chunkCount, integer, piece, record } from './validate.js'
 
 export interface PrimesParams { from: number, to: number }
@@ -12,6 +12,8 @@ export interface PrimesInput { from: number, to: number }
 export interface PrimesOutput { count: number }
 export interface PrimesAcc { count: number }
 export interface PrimesResult { from: number, to: number, count: number }
+/** How far a run has got: `count` primes in [from, next). Taken at the end of every segment. */
+export interface PrimesCheckpoint { next: number, count: number }
 
 /** Largest `to`: sieving primes stay below 10^6 and every number fits a double exactly. */
 export const PRIMES_MAX = 1e12
@@ -54,10 +56,20 @@ function oddPrimesUpTo (limit: number): Uint32Array {
   return sievingPrimes
 }
 
-/** Counts the primes in [from, to). */
-export function countPrimes (from: number, to: number): number {
-  let count = from <= 2 && to > 2 ? 1 : 0
-  let low = Math.max(from, 3)
+/** Most primes among the integers of [from, to): the odd ones, and 2. */
+function mostPrimes (from: number, to: number): number {
+  return Math.floor((to - from) / 2) + 1
+}
+
+/**
+ * Counts the primes in [from, to). With `ctx`, goes on from `ctx.resume` and checkpoints at the
+ * end of every segment (every 65,536 numbers).
+ */
+export function countPrimes (from: number, to: number, ctx?: RunContext<PrimesCheckpoint>): number {
+  const start = ctx?.resume?.next ?? from
+  // 2 is counted up front when [start, to) holds it; from then on only odd numbers from 3 are sieved.
+  let count = (ctx?.resume?.count ?? 0) + (start <= 2 && to > 2 ? 1 : 0)
+  let low = Math.max(start, 3)
   if (low % 2 === 0) low++
   if (low >= to) return count
 
@@ -80,11 +92,12 @@ export function countPrimes (from: number, to: number): number {
       for (let i = (first - low) / 2; i < length; i += p) segment[i] = 1
     }
     for (let i = 0; i < length; i++) count += segment[i] ^ 1
+    ctx?.checkpoint({ next: high, count })
   }
   return count
 }
 
-export const primes: Task<PrimesParams, PrimesInput, PrimesOutput, PrimesAcc, PrimesResult> = {
+export const primes: Task<PrimesParams, PrimesInput, PrimesOutput, PrimesAcc, PrimesResult, PrimesCheckpoint> = {
   name: 'primes',
   description: 'Counts the primes in [from, to) with a segmented sieve (to ≤ 10^12).',
   exampleParams: { from: 0, to: 100_000_000 },
@@ -103,14 +116,19 @@ export const primes: Task<PrimesParams, PrimesInput, PrimesOutput, PrimesAcc, Pr
 
   parseOutput (raw, input) {
     const rec = record(raw, 'output', ['count'], InvalidOutputError)
-    // Among n consecutive integers at most ⌊n/2⌋ + 1 are prime (the odd ones, and 2).
-    const most = Math.floor((input.to - input.from) / 2) + 1
-    return { count: integer(rec.count, 'output.count', 0, most, InvalidOutputError) }
+    return { count: integer(rec.count, 'output.count', 0, mostPrimes(input.from, input.to), InvalidOutputError) }
   },
 
-  run (input: PrimesInput) {
+  run (input: PrimesInput, ctx?: RunContext<PrimesCheckpoint>) {
     const { from, to } = range(input, 'input', InvalidInputError)
-    return { count: countPrimes(from, to) }
+    return { count: countPrimes(from, to, ctx) }
+  },
+
+  parseCheckpoint (raw, input) {
+    const rec = record(raw, 'checkpoint', ['next', 'count'], InvalidCheckpointError)
+    const next = integer(rec.next, 'checkpoint.next', input.from, input.to, InvalidCheckpointError)
+    const count = integer(rec.count, 'checkpoint.count', 0, mostPrimes(input.from, next), InvalidCheckpointError)
+    return { next, count }
   },
 
   init () {

@@ -11,7 +11,21 @@
  */
 import { Packr } from 'msgpackr'
 
-export interface Task<Params = unknown, Input = unknown, Output = unknown, Acc = unknown, Result = unknown> {
+/**
+ * What a chunk's run gets besides its input. A task that checkpoints calls `checkpoint` with a
+ * small plain-data state now and then (at a segment boundary, every few million samples), and
+ * goes on from `resume` when it is given one: the state of an earlier run of the same chunk,
+ * stopped on another thread or another peer. A checkpoint is a hint, never a promise: the chunk
+ * may always be started again from its beginning.
+ */
+export interface RunContext<State = unknown> {
+  /** The state to go on from, already checked by the task's `parseCheckpoint`; undefined to start afresh. */
+  readonly resume?: State
+  /** Records how far this run has got. Cheap to call often: the runtime keeps the latest and decides what to send where. */
+  checkpoint(state: State): void
+}
+
+export interface Task<Params = unknown, Input = unknown, Output = unknown, Acc = unknown, Result = unknown, State = never> {
   /** Unique name, used in job requests and on the wire (`primes`). */
   readonly name: string
   /** One line for `GET /api/tasks`. */
@@ -36,8 +50,17 @@ export interface Task<Params = unknown, Input = unknown, Output = unknown, Acc =
    * broken or lie about the shape. Throws `InvalidOutputError` naming what is wrong.
    */
   parseOutput(raw: unknown, input: Input): Output
-  /** Runs one chunk. Pure and deterministic: the same input gives the same output anywhere. */
-  run(input: Input): Output | Promise<Output>
+  /**
+   * Runs one chunk. Pure and deterministic: the same input gives the same output anywhere, and a
+   * run resumed from any of its checkpoints gives the same output as one that was never stopped.
+   */
+  run(input: Input, ctx?: RunContext<State>): Output | Promise<Output>
+  /**
+   * A task that checkpoints has this: it checks a state before a run resumes from it (the state
+   * may come from another peer, so from anyone), and throws `InvalidCheckpointError` naming the
+   * field. A state that passes can still be a lie, as an output can; quorum is what catches both.
+   */
+  parseCheckpoint?(raw: unknown, input: Input): State
   /** The accumulator before any chunk is reduced. */
   init(params: Params, count: number): Acc
   /** Folds one chunk's output in. The order of chunks must not change the final result. */
@@ -53,7 +76,7 @@ export interface Task<Params = unknown, Input = unknown, Output = unknown, Acc =
 
 /** Any task, for registries and code that only moves data through. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyTask = Task<any, any, any, any, any>
+export type AnyTask = Task<any, any, any, any, any, any>
 
 // The encoding the scheduler stores outputs with: plain msgpack, maps kept as maps.
 const canonical = new Packr({ useRecords: false })
