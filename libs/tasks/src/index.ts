@@ -22,22 +22,22 @@
  * await pool.stop()
  * ```
  */
-export { sameOutput, split, type AnyTask, type Task } from './task.js'
+export { sameOutput, split, type AnyTask, type RunContext, type Task } from './task.js'
 export {
-  InvalidInputError, InvalidOutputError, InvalidParamsError, PoolNotRunningError, TaskAbortedError,
+  InvalidCheckpointError, InvalidInputError, InvalidOutputError, InvalidParamsError, PoolNotRunningError, TaskAbortedError,
   TaskFailedError, UnknownTaskError
 } from './errors.js'
 export { reviveError, serializeError, type SerializedError } from './wire-error.js'
 export { builtinTasks, getTask, taskNames } from './registry.js'
 export {
   countPrimes, primes, PRIMES_MAX,
-  type PrimesAcc, type PrimesInput, type PrimesOutput, type PrimesParams, type PrimesResult
+  type PrimesAcc, type PrimesCheckpoint, type PrimesInput, type PrimesOutput, type PrimesParams, type PrimesResult
 } from './primes.js'
 export { probe, ProbeFailureError, PROBE_MAX_SPIN_MS, type ProbeAcc, type ProbeInput, type ProbeOutput, type ProbeParams, type ProbeResult } from './probe.js'
-export { countInside, pi, PI_MAX_SAMPLES, type PiAcc, type PiInput, type PiOutput, type PiParams, type PiResult } from './pi.js'
+export { countInside, pi, PI_CHECKPOINT_SAMPLES, PI_MAX_SAMPLES, type PiCheckpoint, type PiAcc, type PiInput, type PiOutput, type PiParams, type PiResult } from './pi.js'
 export {
   mandelbrot, MANDELBROT_DEFAULTS, MANDELBROT_MAX_ITERATIONS, MANDELBROT_MAX_PIXELS, MANDELBROT_MAX_SIDE, renderRows,
   type MandelbrotAcc, type MandelbrotInput, type MandelbrotOutput, type MandelbrotParams
 } from './mandelbrot.js'
 export { defaultTaskPoolInit } from './constants.js'
-export { createTaskPool, workerPath, type TaskPool, type BatchOutcome, type TaskPoolInit } from './pool.js'
+export { createTaskPool, workerPath, type TaskPool, type BatchOutcome, type RunOptions, type TaskPoolInit } from './pool.js'

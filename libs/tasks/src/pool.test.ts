@@ -85,7 +85,7 @@ describe('TaskPool', () => {
     await pool.run('primes', { from: 0, to: 10 }) // a warm, idle thread: the long chunk is posted at once
     const controller = new AbortController()
     // 10^10 numbers near 10^12: about a minute of sieving if it were not stopped.
-    const long = pool.run('primes', { from: 1e12 - 1e10, to: 1e12 }, controller.signal)
+    const long = pool.run('primes', { from: 1e12 - 1e10, to: 1e12 }, { signal: controller.signal })
     expect(pool.running).toBe(1)
     controller.abort()
     await expect(long).rejects.toMatchObject({ name: 'TaskAbortedError' })
@@ -93,7 +93,33 @@ describe('TaskPool', () => {
     await expect(pool.run('primes', { from: 0, to: 100 })).resolves.toEqual({ count: 25 })
     const already = new AbortController()
     already.abort()
-    await expect(pool.run('primes', { from: 0, to: 100 }, already.signal)).rejects.toMatchObject({ name: 'TaskAbortedError' })
+    await expect(pool.run('primes', { from: 0, to: 100 }, { signal: already.signal })).rejects.toMatchObject({ name: 'TaskAbortedError' })
+  })
+
+  it('hands a running chunk\'s checkpoints out while it runs; stopped, it goes on from the latest to the exact answer', async () => {
+    const pool = await startedPool(1)
+    const input = { from: 0, to: 300_000_000 } // π(3·10^8) = 16,252,325; about a second of sieving
+    const checkpoints: Array<{ next: number, count: number }> = []
+    const controller = new AbortController()
+    const twoSeen = new Promise<void>((resolve) => {
+      void pool.run('primes', input, {
+        signal: controller.signal,
+        onCheckpoint: (state) => { if (checkpoints.push(state as { next: number, count: number }) === 2) resolve() }
+      }).catch(() => {})
+    })
+    await twoSeen
+    controller.abort()
+    const latest = checkpoints.at(-1)!
+    expect(latest.next).toBeGreaterThan(input.from)
+    expect(latest.next).toBeLessThan(input.to)
+    expect(latest.count).toBe(countPrimes(input.from, latest.next))
+    await expect(pool.run('primes', input, { resume: latest })).resolves.toEqual({ count: 16_252_325 })
+  })
+
+  it('refuses a resume state the task does not take, naming it', async () => {
+    const pool = await startedPool(1)
+    await expect(pool.run('primes', { from: 0, to: 100 }, { resume: { next: 200, count: 0 } })).rejects.toMatchObject({ name: 'InvalidCheckpointError', field: 'checkpoint.next' })
+    await expect(pool.run('probe', probe.chunk(probe.parseParams({}, 1), 1, 0), { resume: {} })).rejects.toMatchObject({ name: 'InvalidCheckpointError', message: 'checkpoint is given, but probe does not checkpoint' })
   })
 
   it('stops a chunk that never looks up (a probe chunk in hangAt) by ending its thread', async () => {
@@ -102,7 +128,7 @@ describe('TaskPool', () => {
     await pool.run('primes', { from: 0, to: 10 }) // a warm, idle thread: the chunk is posted at once
     const hanging = probe.chunk(probe.parseParams({ hangAt: [0] }, 1), 1, 0)
     const controller = new AbortController()
-    const single = pool.run('probe', hanging, controller.signal)
+    const single = pool.run('probe', hanging, { signal: controller.signal })
     controller.abort()
     await expect(single).rejects.toMatchObject({ name: 'TaskAbortedError', message: 'the task was aborted' })
     const batchController = new AbortController()

@@ -3,6 +3,7 @@
  * per-thread memory cap, abortable, with errors that keep their name across the thread boundary.
  */
 import { fileURLToPath } from 'node:url'
+import { MessageChannel } from 'node:worker_threads'
 
 import type { Startable } from '@cycleshare/lifecycle'
 import { Piscina } from 'piscina'
@@ -32,15 +33,25 @@ export interface TaskPoolInit {
 
 export type BatchOutcome = { ok: true, output: unknown } | { ok: false, error: Error }
 
+export interface RunOptions {
+  /** Aborting it ends the thread the chunk runs in. */
+  signal?: AbortSignal
+  /** A checkpoint of an earlier run of this chunk to go on from; the thread checks it with the task's `parseCheckpoint`. */
+  resume?: unknown
+  /** Gets the chunk's checkpoints while it runs: the latest at most every `CHECKPOINT_EVERY_MS`. */
+  onCheckpoint?: (state: unknown) => void
+}
+
 export interface TaskPool extends Startable {
   /**
-   * Runs chunk `input` of built-in task `task` in a pool thread and resolves with its output.
-   * Rejects with `TaskAbortedError` when `signal` aborts (the thread is terminated) or the pool
+   * Runs chunk `input` of built-in task `task` in a pool thread and resolves with its output,
+   * going on from `options.resume` and handing its checkpoints to `options.onCheckpoint`.
+   * Rejects with `TaskAbortedError` when `options.signal` aborts (the thread is terminated) or the pool
    * stops; with the task's own error (same `name` and `message`) when it throws; with
    * `TaskFailedError` when the thread dies (out of memory); with `PoolNotRunningError` before
    * `start()` or after `stop()`.
    */
-  run(task: string, input: unknown, signal?: AbortSignal): Promise<unknown>
+  run(task: string, input: unknown, options?: RunOptions): Promise<unknown>
   /**
    * Runs several small chunks of one task in one pool thread, one after another: a thread hop
    * costs tens of microseconds, more than a tiny chunk. Resolves with one outcome per input, in
@@ -118,16 +129,22 @@ class PiscinaTaskPool implements TaskPool {
     await piscina.destroy()
   }
 
-  async run (task: string, input: unknown, signal?: AbortSignal): Promise<unknown> {
+  async run (task: string, input: unknown, { signal, resume, onCheckpoint }: RunOptions = {}): Promise<unknown> {
     const piscina = this.#piscina
     if (piscina === undefined) throw new PoolNotRunningError()
     if (signal?.aborted === true) throw new TaskAbortedError()
     this.#running++
+    // Checkpoints come over a port of their own: the thread posts them from inside a synchronous
+    // loop, and they arrive here while the chunk still runs.
+    const channel = onCheckpoint === undefined ? undefined : new MessageChannel()
+    channel?.port1.on('message', (state: unknown) => { onCheckpoint!(state) })
     try {
-      return await piscina.run({ task, input }, { signal: signal ?? null })
+      const request: WorkerRequest = { task, input, resume, checkpoints: channel?.port2 }
+      return await piscina.run(request, { signal: signal ?? null, transferList: channel === undefined ? undefined : [channel.port2] })
     } catch (error) {
       throw this.#explain(error, signal)
     } finally {
+      channel?.port1.close()
       this.#running--
     }
   }

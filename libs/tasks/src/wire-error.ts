@@ -4,7 +4,7 @@
  * `cause`; so the worker ships `{ name, message, field }` as the cause and the pool revives it.
  */
 import {
-  InvalidInputError, InvalidOutputError, InvalidParamsError, PoolNotRunningError, TaskAbortedError,
+  InvalidCheckpointError, InvalidInputError, InvalidOutputError, InvalidParamsError, PoolNotRunningError, TaskAbortedError,
   TaskFailedError, UnknownTaskError
 } from './errors.js'
 
@@ -44,6 +44,7 @@ export function reviveError ({ name, message, field }: SerializedError): Error {
     case 'InvalidParamsError': error = new InvalidParamsError(field ?? 'params'); break
     case 'InvalidInputError': error = new InvalidInputError(field ?? 'input'); break
     case 'InvalidOutputError': error = new InvalidOutputError(field ?? 'output'); break
+    case 'InvalidCheckpointError': error = new InvalidCheckpointError(field ?? 'checkpoint'); break
     case 'UnknownTaskError': error = new UnknownTaskError(''); break
     case 'TaskAbortedError': error = new TaskAbortedError(); break
     case 'TaskFailedError': error = new TaskFailedError(); break

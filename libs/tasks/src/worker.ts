@@ -4,12 +4,13 @@
  */
 import { readFileSync } from 'node:fs'
 import { getPriority, setPriority } from 'node:os'
-import { isMainThread } from 'node:worker_threads'
+import { isMainThread, type MessagePort } from 'node:worker_threads'
 
 import { move, transferableSymbol, valueSymbol } from 'piscina'
 
-import { InvalidInputError } from './errors.js'
+import { InvalidCheckpointError, InvalidInputError } from './errors.js'
 import { getTask } from './registry.js'
+import type { AnyTask, RunContext } from './task.js'
 import { serializeError, toThreadError, type SerializedError } from './wire-error.js'
 
 /** Nice value of the pool threads: volunteers lend only cycles nobody else wants. */
@@ -24,8 +25,16 @@ if (!isMainThread) {
   } catch {}
 }
 
-/** What the pool posts: one chunk, or a batch of small chunks of one task run one after another. */
-export type WorkerRequest = { task: string, input: unknown } | { task: string, inputs: unknown[] }
+/**
+ * What the pool posts: one chunk (with the checkpoint to go on from, and the port to post its
+ * checkpoints to), or a batch of small chunks of one task run one after another.
+ */
+export type WorkerRequest =
+  | { task: string, input: unknown, resume?: unknown, checkpoints?: MessagePort }
+  | { task: string, inputs: unknown[] }
+
+/** A running chunk posts its latest checkpoint at most this often. */
+export const CHECKPOINT_EVERY_MS = 100
 
 /** The answer to a batch: one outcome per input, in order; a failing chunk does not stop the rest. */
 export interface BatchAnswer { outcomes: Array<{ ok: true, output: unknown } | { ok: false, error: SerializedError }> }
@@ -53,10 +62,33 @@ export default async function runChunk (request: WorkerRequest): Promise<unknown
       }
       return { outcomes } satisfies BatchAnswer
     }
-    const output = await task.run(request.input)
+    const output = await task.run(request.input, runContext(task, request.input, request.resume, request.checkpoints))
     return transferable(output)
   } catch (error) {
     throw toThreadError(error)
+  }
+}
+
+/**
+ * The context of one run: the resume state checked by the task, and a checkpoint that posts the
+ * latest state at most every CHECKPOINT_EVERY_MS (a task may call it every few microseconds).
+ */
+function runContext (task: AnyTask, input: unknown, resume: unknown, port: MessagePort | undefined): RunContext | undefined {
+  if (resume !== undefined && task.parseCheckpoint === undefined) {
+    throw new InvalidCheckpointError('checkpoint', `is given, but ${task.name} does not checkpoint`)
+  }
+  const checked = resume === undefined ? undefined : task.parseCheckpoint!(resume, input)
+  if (checked === undefined && port === undefined) return undefined
+  let posted = performance.now()
+  return {
+    resume: checked,
+    checkpoint (state) {
+      if (port === undefined) return
+      const now = performance.now()
+      if (now - posted < CHECKPOINT_EVERY_MS) return
+      posted = now
+      port.postMessage(state)
+    }
   }
 }
 

@@ -20,7 +20,7 @@ function hangingPool (): TaskPool & { runs: string[] } {
     running: 0,
     start: async () => {},
     stop: async () => {},
-    run: async (task, input, signal) => { runs.push(`${task} ${JSON.stringify(input)}`); return await hang(signal) },
+    run: async (task, input, options) => { runs.push(`${task} ${JSON.stringify(input)}`); return await hang(options?.signal) },
     runBatch: async (task, inputs, signal): Promise<BatchOutcome[]> => { runs.push(`${task} ×${inputs.length}`); return await hang(signal) }
   }
 }

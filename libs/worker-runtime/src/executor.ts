@@ -134,7 +134,7 @@ class PoolExecutor implements Executor {
     const timer = lease.timeoutMs == null
       ? undefined
       : setTimeout(() => { timedOut = true; abort.abort() }, lease.timeoutMs)
-    this.pool.run(lease.task, lease.input, abort.signal).then(
+    this.pool.run(lease.task, lease.input, { signal: abort.signal }).then(
       (output) => { end([{ leaseId: lease.leaseId, ok: true, output }]) },
       (err: unknown) => {
         if (timedOut) {

@@ -72,9 +72,9 @@ function manualPool (threads: number): TaskPool & { runs: Array<{ input: unknown
     running: 0,
     start: async () => {},
     stop: async () => {},
-    run: async (_task, input, signal) => await new Promise((resolve, reject) => {
+    run: async (_task, input, options) => await new Promise((resolve, reject) => {
       runs.push({ input, finish: () => { resolve({ count: 1 }) } })
-      signal?.addEventListener('abort', () => { reject(Object.assign(new Error('aborted'), { name: 'TaskAbortedError' })) })
+      options?.signal?.addEventListener('abort', () => { reject(Object.assign(new Error('aborted'), { name: 'TaskAbortedError' })) })
     }),
     runBatch: async (): Promise<BatchOutcome[]> => { throw new Error('no batches: chunks here are slow') }
   }
