@@ -12,13 +12,13 @@ const lease: Lease = { leaseId: 'L-1', jobId: 'J-1', index: 7, attempt: 1, epoch
 const everyKind: Message[] = [
   msg.work({ pending: 12, tasks: ['primes', 'pi'] }),
   msg.pull({ slots: 4, tasks: ['primes', 'pi', 'mandelbrot'], capacity: { threads: 4 } }),
-  msg.assign([lease, { ...lease, leaseId: 'L-2', index: 8, attempt: 3 }]),
+  msg.assign([lease, { ...lease, leaseId: 'L-2', index: 8, attempt: 3, resume: { next: 500, count: 95 } }]),
   msg.assigned(['L-1'], ['L-2']),
   msg.report([msg.ok('L-1', { count: 168 }), msg.failed('L-2', new RangeError('to must be at most 10^12'))]),
   msg.reported(['L-1'], [{ leaseId: 'L-2', reason: 'unknown lease' }]),
-  msg.renew(['L-1', 'L-2']),
-  msg.renewed(['L-1'], 30_000, ['L-2']),
-  msg.release(['L-1']),
+  msg.renew(['L-1', 'L-2'], [{ leaseId: 'L-1', state: { next: 500, count: 95 } }]),
+  msg.renewed(['L-1'], 30_000, ['L-2'], [{ leaseId: 'L-1', reason: 'checkpoint.next must be between 0 and 1000, got 5000' }]),
+  msg.release(['L-1'], [{ leaseId: 'L-1', state: { next: 700, count: 125 } }]),
   msg.released(['L-1']),
   msg.cancel(['L-1']),
   msg.cancelled(['L-1']),
@@ -32,6 +32,13 @@ describe('encode and decode', () => {
 
   it.each(everyKind.map(m => [m.kind, m] as const))('round-trips %s', (_kind, message) => {
     expect(decode(encode(message))).toEqual(message)
+  })
+
+  it('leaves the optional fields out when they are empty, so a peer that does not know them sees the message it knows', () => {
+    expect(msg.renew(['L-1'])).toEqual({ v: 1, kind: 'renew', leaseIds: ['L-1'] })
+    expect(msg.renewed(['L-1'], 1000, [])).toEqual({ v: 1, kind: 'renewed', renewed: ['L-1'], ttlMs: 1000, lost: [] })
+    expect(msg.release(['L-1'], [])).toEqual({ v: 1, kind: 'release', leaseIds: ['L-1'] })
+    expect(decode(encode(msg.renew(['L-1'])))).toEqual({ v: 1, kind: 'renew', leaseIds: ['L-1'] })
   })
 
   it('builds envelopes and wire errors', () => {

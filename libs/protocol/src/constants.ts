@@ -88,6 +88,12 @@ export interface DecodeLimits {
   maxChunkTimeoutMs: number
 }
 
+/**
+ * Largest checkpoint state (`LeaseCheckpoint.state`, `Lease.resume`) once encoded, in bytes: a
+ * checkpoint is a position and a few counters, never data. The coordinator refuses a larger one.
+ */
+export const MAX_CHECKPOINT_BYTES = 4096
+
 export const defaultDecodeLimits: Readonly<DecodeLimits> = Object.freeze({
   maxMessageBytes: 16 * 1024 * 1024,
   maxEntries: 262_144,

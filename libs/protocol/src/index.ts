@@ -31,7 +31,7 @@
 
 export * from './messages.js'
 export {
-  TOPIC_WORK, TOPIC_PULL, PROTOCOL_COORDINATOR, PROTOCOL_WORKER, defaultDecodeLimits, createDecodeLimits
+  TOPIC_WORK, TOPIC_PULL, PROTOCOL_COORDINATOR, PROTOCOL_WORKER, MAX_CHECKPOINT_BYTES, defaultDecodeLimits, createDecodeLimits
 } from './constants.js'
 export type { DecodeLimits, StreamProtocol } from './constants.js'
 export {

@@ -79,6 +79,20 @@ export interface Lease {
    * reports it failed with error name `TaskTimeoutError`. Absent: no limit.
    */
   timeoutMs?: number
+  /**
+   * Where to go on from: the latest checkpoint of an earlier copy of this chunk that stopped
+   * before its end, in the task's own format (the task checks it). Absent: from the beginning.
+   */
+  resume?: unknown
+}
+
+/**
+ * The latest checkpoint of a running lease, in the task's own format: how far its run has got.
+ * At most MAX_CHECKPOINT_BYTES once encoded.
+ */
+export interface LeaseCheckpoint {
+  leaseId: string
+  state: unknown
 }
 
 export interface AssignMessage {
@@ -129,6 +143,12 @@ export interface RenewMessage {
   v: number
   kind: typeof MessageKind.Renew
   leaseIds: string[]
+  /**
+   * The latest checkpoints of some of these leases (those that took a new one since the last
+   * renewal): kept by the coordinator, so that a copy reissued after this lease is lost goes on
+   * from there. Absent: none.
+   */
+  checkpoints?: LeaseCheckpoint[]
 }
 
 export interface RenewedMessage {
@@ -139,12 +159,16 @@ export interface RenewedMessage {
   ttlMs: number
   /** Leases the worker no longer holds (expired and reissued, job cancelled): drop them. */
   lost: string[]
+  /** Checkpoints not kept, with why (lease not held, state invalid or too large). Absent: none. */
+  refused?: Array<{ leaseId: string; reason: string }>
 }
 
 export interface ReleaseMessage {
   v: number
   kind: typeof MessageKind.Release
   leaseIds: string[]
+  /** The latest checkpoints of some of these leases: the copies reissued for them go on from there. Absent: none. */
+  checkpoints?: LeaseCheckpoint[]
 }
 
 export interface ReleasedMessage {

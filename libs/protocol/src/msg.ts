@@ -2,7 +2,7 @@ import { toWireError } from './errors.js'
 import { MessageKind, PROTOCOL_VERSION } from './messages.js'
 import type {
   AssignedMessage, AssignMessage, CancelledMessage, CancelMessage, Capacity, ChunkResult, ErrorMessage,
-  Lease, PullMessage, ReleasedMessage, ReleaseMessage, RenewedMessage, RenewMessage, ReportedMessage,
+  Lease, LeaseCheckpoint, PullMessage, ReleasedMessage, ReleaseMessage, RenewedMessage, RenewMessage, ReportedMessage,
   ReportMessage, WorkMessage
 } from './messages.js'
 
@@ -26,12 +26,13 @@ export const msg = {
     ({ v, kind: MessageKind.Report, results }),
   reported: (accepted: string[], rejected: ReportedMessage['rejected']): ReportedMessage =>
     ({ v, kind: MessageKind.Reported, accepted, rejected }),
-  renew: (leaseIds: string[]): RenewMessage =>
-    ({ v, kind: MessageKind.Renew, leaseIds }),
-  renewed: (renewed: string[], ttlMs: number, lost: string[]): RenewedMessage =>
-    ({ v, kind: MessageKind.Renewed, renewed, ttlMs, lost }),
-  release: (leaseIds: string[]): ReleaseMessage =>
-    ({ v, kind: MessageKind.Release, leaseIds }),
+  /** Optional fields are left out when empty: a peer that does not know them sees the message it knows. */
+  renew: (leaseIds: string[], checkpoints: LeaseCheckpoint[] = []): RenewMessage =>
+    checkpoints.length === 0 ? { v, kind: MessageKind.Renew, leaseIds } : { v, kind: MessageKind.Renew, leaseIds, checkpoints },
+  renewed: (renewed: string[], ttlMs: number, lost: string[], refused: NonNullable<RenewedMessage['refused']> = []): RenewedMessage =>
+    refused.length === 0 ? { v, kind: MessageKind.Renewed, renewed, ttlMs, lost } : { v, kind: MessageKind.Renewed, renewed, ttlMs, lost, refused },
+  release: (leaseIds: string[], checkpoints: LeaseCheckpoint[] = []): ReleaseMessage =>
+    checkpoints.length === 0 ? { v, kind: MessageKind.Release, leaseIds } : { v, kind: MessageKind.Release, leaseIds, checkpoints },
   released: (released: string[]): ReleasedMessage =>
     ({ v, kind: MessageKind.Released, released }),
   cancel: (leaseIds: string[]): CancelMessage =>

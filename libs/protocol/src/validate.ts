@@ -82,6 +82,30 @@ function checkLease (lease: unknown, i: number, limits: DecodeLimits): void {
   if (lease.timeoutMs != null && !isInteger(lease.timeoutMs, 1, limits.maxChunkTimeoutMs)) {
     throw new InvalidFieldError(`leases[${i}].timeoutMs`, `absent, or ${integerRule(1, limits.maxChunkTimeoutMs)}`)
   }
+  // Like the input, the task checks a resume state; nil stands for absent.
+}
+
+/** Optional `checkpoints`: lease ids with a state each (the task checks the state). */
+function checkCheckpoints (value: unknown, limits: DecodeLimits): void {
+  if (value == null) return
+  checkArray(value, limits.maxBatch, 'checkpoints')
+  for (let i = 0; i < value.length; i++) {
+    const c = value[i]
+    checkMap(c, `checkpoints[${i}]`)
+    checkString(c.leaseId, 1, limits.maxIdLength, `checkpoints[${i}].leaseId`)
+    if (c.state == null) throw new InvalidFieldError(`checkpoints[${i}].state`, 'present and not nil')
+  }
+}
+
+/** `rejected` of `reported`, `refused` of `renewed`: lease ids with a reason each. */
+function checkReasons (value: unknown, key: string, limits: DecodeLimits): void {
+  checkArray(value, limits.maxBatch, key)
+  for (let i = 0; i < value.length; i++) {
+    const r = value[i]
+    checkMap(r, `${key}[${i}]`)
+    checkString(r.leaseId, 1, limits.maxIdLength, `${key}[${i}].leaseId`)
+    checkString(r.reason, 0, limits.maxErrorMessageLength, `${key}[${i}].reason`)
+  }
 }
 
 function checkResult (result: unknown, i: number, limits: DecodeLimits): void {
@@ -124,22 +148,22 @@ const checks: Record<Message['kind'], Check> = {
   },
   [MessageKind.Reported]: (m, limits) => {
     checkIds(m, 'accepted', limits)
-    const rejected = m.rejected
-    checkArray(rejected, limits.maxBatch, 'rejected')
-    for (let i = 0; i < rejected.length; i++) {
-      const r = rejected[i]
-      checkMap(r, `rejected[${i}]`)
-      checkString(r.leaseId, 1, limits.maxIdLength, `rejected[${i}].leaseId`)
-      checkString(r.reason, 0, limits.maxErrorMessageLength, `rejected[${i}].reason`)
-    }
+    checkReasons(m.rejected, 'rejected', limits)
   },
-  [MessageKind.Renew]: (m, limits) => checkIds(m, 'leaseIds', limits),
+  [MessageKind.Renew]: (m, limits) => {
+    checkIds(m, 'leaseIds', limits)
+    checkCheckpoints(m.checkpoints, limits)
+  },
   [MessageKind.Renewed]: (m, limits) => {
     checkIds(m, 'renewed', limits)
     checkInteger(m.ttlMs, 1, limits.maxTtlMs, 'ttlMs')
     checkIds(m, 'lost', limits)
+    if (m.refused != null) checkReasons(m.refused, 'refused', limits)
   },
-  [MessageKind.Release]: (m, limits) => checkIds(m, 'leaseIds', limits),
+  [MessageKind.Release]: (m, limits) => {
+    checkIds(m, 'leaseIds', limits)
+    checkCheckpoints(m.checkpoints, limits)
+  },
   [MessageKind.Released]: (m, limits) => checkIds(m, 'released', limits),
   [MessageKind.Cancel]: (m, limits) => checkIds(m, 'leaseIds', limits),
   [MessageKind.Cancelled]: (m, limits) => checkIds(m, 'cancelled', limits),
