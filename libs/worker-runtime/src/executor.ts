@@ -1,6 +1,7 @@
 /**
  * Runs leases in the task pool: tiny chunks in batches (one thread hop for many), each chunk
- * within its job's time limit, with rests between runs under `maxCpu`, and abortable.
+ * within its job's time limit, with rests between runs under `maxCpu`, and abortable. A chunk run
+ * alone goes on from its lease's resume state and hands on the checkpoints it takes.
  */
 import { toWireError, type ChunkResult, type Lease } from '@cycleshare/protocol'
 import type { TaskPool } from '@cycleshare/tasks'
@@ -41,8 +42,11 @@ export interface RunEnd {
 export interface Executor {
   /** Runs that could start now: threads neither running nor resting. */
   readonly freeThreads: number
-  /** Starts one run of `leases` (one task); `ended` is called once, after its thread is freed. */
-  run(leases: Lease[], ended: (end: RunEnd) => void): Run
+  /**
+   * Starts one run of `leases` (one task); `ended` is called once, after its thread is freed. A
+   * lease run alone hands each checkpoint its run takes to `checkpoint`; a batch takes none.
+   */
+  run(leases: Lease[], ended: (end: RunEnd) => void, checkpoint?: (leaseId: string, state: unknown) => void): Run
   /** Aborts every run and rests no more. */
   stop(): void
 }
@@ -54,21 +58,24 @@ export function createExecutor (components: ExecutorComponents, init: ExecutorIn
 /**
  * The next leases to run together: the first queued, and when chunks are tiny (a thread hop costs
  * more than they do) more of the same task, leaving the other threads their share of the queue.
- * Chunks with a time limit always run alone, so that it can stop just them.
+ * Chunks with a time limit always run alone, so that it can stop just them, and so do chunks with a
+ * resume state, since only a run alone goes on from one.
  */
 export function pickBatch (queue: Iterable<Lease>, queued: number, chunkMs: number, threads: number): Lease[] {
   const rest = queue[Symbol.iterator]()
   const first = rest.next().value as Lease
   const batch = [first]
-  if (chunkMs >= BATCH_BELOW_MS || first.timeoutMs != null) return batch
+  if (chunkMs >= BATCH_BELOW_MS || runsAlone(first)) return batch
   const share = Math.ceil(queued / threads)
   const limit = Math.min(BATCH_MAX, share, Math.max(1, Math.floor(BATCH_TARGET_MS / Math.max(chunkMs, 0.001))))
   for (let next = rest.next(); !next.done && batch.length < limit; next = rest.next()) {
     const lease = next.value
-    if (lease.task === first.task && lease.timeoutMs == null) batch.push(lease)
+    if (lease.task === first.task && !runsAlone(lease)) batch.push(lease)
   }
   return batch
 }
+
+const runsAlone = (lease: Lease): boolean => lease.timeoutMs != null || lease.resume != null
 
 class PoolExecutor implements Executor {
   private readonly pool: TaskPool
@@ -91,7 +98,7 @@ class PoolExecutor implements Executor {
     return this.stopped ? 0 : this.init.threads - this.busy - this.resting
   }
 
-  run (leases: Lease[], ended: (end: RunEnd) => void): Run {
+  run (leases: Lease[], ended: (end: RunEnd) => void, checkpoint?: (leaseId: string, state: unknown) => void): Run {
     const abort = new AbortController()
     this.active.add(abort)
     this.busy++
@@ -103,7 +110,7 @@ class PoolExecutor implements Executor {
       ended({ results, ranMs, paced })
       this.rest(ranMs)
     }
-    if (leases.length === 1) this.runOne(leases[0], abort, end)
+    if (leases.length === 1) this.runOne(leases[0], abort, end, checkpoint)
     else this.runBatch(leases, abort, end)
     return { batched: leases.length > 1, abort: () => { abort.abort() } }
   }
@@ -128,13 +135,32 @@ class PoolExecutor implements Executor {
     )
   }
 
-  private runOne (lease: Lease, abort: AbortController, end: (results?: ChunkResult[], paced?: boolean) => void): void {
+  private runOne (
+    lease: Lease, abort: AbortController, end: (results?: ChunkResult[], paced?: boolean) => void,
+    checkpoint?: (leaseId: string, state: unknown) => void
+  ): void {
     // The job's time limit: past it the thread is stopped and the chunk reported failed.
     let timedOut = false
     const timer = lease.timeoutMs == null
       ? undefined
       : setTimeout(() => { timedOut = true; abort.abort() }, lease.timeoutMs)
-    this.pool.run(lease.task, lease.input, { signal: abort.signal }).then(
+    const onCheckpoint = checkpoint === undefined ? undefined : (state: unknown) => { checkpoint(lease.leaseId, state) }
+    const attempt = async (resume: unknown): Promise<unknown> => {
+      try {
+        return await this.pool.run(lease.task, lease.input, { signal: abort.signal, resume, onCheckpoint })
+      } catch (err) {
+        // A state the task refuses (it came from another peer) costs only the work it would have
+        // saved: the chunk runs again from the beginning.
+        if (resume === undefined || (err as Error | null)?.name !== 'InvalidCheckpointError' || abort.signal.aborted) throw err
+        const fields = { leaseId: lease.leaseId, task: lease.task, err: (err as Error).message }
+        this.log.warn(fields, 'checkpoint refused by the task; chunk runs from the beginning')
+        return await attempt(undefined)
+      }
+    }
+    // Nil stands for absent, as on the wire.
+    const resume = lease.resume ?? undefined
+    if (resume !== undefined) this.log.info({ leaseId: lease.leaseId, state: resume }, 'chunk resumed from a checkpoint')
+    attempt(resume).then(
       (output) => { end([{ leaseId: lease.leaseId, ok: true, output }]) },
       (err: unknown) => {
         if (timedOut) {

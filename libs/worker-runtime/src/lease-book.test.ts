@@ -85,6 +85,34 @@ describe('lease book', () => {
     expect(book.runOf('b')).toBe('r1')
   })
 
+  it('keeps the latest checkpoint of a running lease, and which ones were sent, until it finishes or goes', () => {
+    const book = bookOfThree()
+    book.accept(lease('d'))
+    book.start('d', 'r2')
+    book.checkpoint('b', { done: 1 })
+    book.checkpoint('b', { done: 2 })
+    book.checkpoint('d', { done: 7 })
+    book.checkpoint('d', null) // nil is no checkpoint
+    expect(book.unsentCheckpoints(['a', 'b', 'c', 'd', 'x'])).toEqual([{ leaseId: 'b', state: { done: 2 } }, { leaseId: 'd', state: { done: 7 } }])
+    expect(book.unsentCheckpoints(['b'])).toEqual([{ leaseId: 'b', state: { done: 2 } }])
+
+    const sent = book.unsentCheckpoints(['b', 'd'])
+    book.checkpoint('d', { done: 8 }) // came while the sent ones were on their way
+    book.checkpointsSent([...sent, { leaseId: 'gone', state: { done: 1 } }])
+    expect(book.unsentCheckpoints(['b', 'd'])).toEqual([{ leaseId: 'd', state: { done: 8 } }])
+    // Giving back carries the latest, sent or not.
+    expect(book.latestCheckpoints(['a', 'b', 'd'])).toEqual([{ leaseId: 'b', state: { done: 2 } }, { leaseId: 'd', state: { done: 8 } }])
+    book.checkpoint('b', { done: 3 })
+    expect(book.unsentCheckpoints(['b', 'd'])).toEqual([{ leaseId: 'b', state: { done: 3 } }, { leaseId: 'd', state: { done: 8 } }])
+
+    book.finish('b')
+    book.release('d')
+    expect(book.latestCheckpoints(['b', 'd'])).toEqual([])
+    expect(() => { book.checkpoint('a', { done: 1 }) }).toThrow('lease a is queued; only a running lease can be checkpointed')
+    expect(() => { book.checkpoint('b', { done: 1 }) }).toThrow('lease b is reported; only a running lease can be checkpointed')
+    expect(() => { book.checkpoint('d', { done: 1 }) }).toThrow('lease d is not in the book')
+  })
+
   it('takes a lease id again once it has left the book', () => {
     const book = createLeaseBook<string>()
     book.accept(lease('a'))

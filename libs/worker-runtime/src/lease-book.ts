@@ -1,7 +1,8 @@
 /**
  * The leases one accumulation point gave this worker, each a small state machine with no I/O and
  * no timers: the runtime asks it what is held, what can be given back, what to renew and which
- * results are still owed, and tells it what happened.
+ * results are still owed, and tells it what happened. A running lease also keeps the latest
+ * checkpoint of its run, and whether the accumulation point has had it, until it finishes or goes.
  *
  * ```
  *   accept ─▶ queued ─start─▶ running ─finish─▶ reported ─acknowledge─▶ (gone)
@@ -9,7 +10,7 @@
  *               └───── cancel / lose / release ─────▶ (gone)
  * ```
  */
-import type { Lease } from '@cycleshare/protocol'
+import type { Lease, LeaseCheckpoint } from '@cycleshare/protocol'
 import { LeaseStateError, UnknownLeaseError } from './errors.js'
 
 export const LeaseState = {
@@ -59,6 +60,20 @@ export interface LeaseBook<R = unknown> {
   unfinished(): string[]
   /** Ids of reported leases: the results still owed. */
   owedIds(): string[]
+  /**
+   * running: `state` is the latest checkpoint of its run. A nil state is none (on the wire nil
+   * stands for absent), so it is ignored.
+   */
+  checkpoint(leaseId: string, state: unknown): void
+  /** The latest checkpoint of each of `leaseIds` held that has one not yet sent: what a renewal carries. */
+  unsentCheckpoints(leaseIds: string[]): LeaseCheckpoint[]
+  /**
+   * These checkpoints reached the accumulation point (kept or refused by it): they are not sent
+   * again, though a newer one of the same lease is. A lease no longer held is skipped.
+   */
+  checkpointsSent(checkpoints: LeaseCheckpoint[]): void
+  /** The latest checkpoint of each of `leaseIds` held that has one, sent or not: what giving them back carries. */
+  latestCheckpoints(leaseIds: string[]): LeaseCheckpoint[]
 }
 
 export function createLeaseBook<R = unknown> (): LeaseBook<R> {
@@ -69,6 +84,10 @@ interface Entry<R> {
   lease: Lease
   state: LeaseState
   run?: R
+  /** The latest checkpoint of its run (running only). */
+  checkpoint?: unknown
+  /** The checkpoint last sent; the latest is unsent while it is another one (each comes from its thread as a new object). */
+  sent?: unknown
 }
 
 const unfinishedStates: readonly LeaseState[] = [LeaseState.Queued, LeaseState.Running]
@@ -119,6 +138,9 @@ class Book<R> implements LeaseBook<R> {
     const entry = this.#expect(leaseId, 'finished', [LeaseState.Running])
     entry.state = LeaseState.Reported
     entry.run = undefined
+    // Its result is worth more than any checkpoint: nothing goes on from one now.
+    entry.checkpoint = undefined
+    entry.sent = undefined
     this.#running--
   }
 
@@ -157,6 +179,35 @@ class Book<R> implements LeaseBook<R> {
     const ids: string[] = []
     for (const [id, e] of this.#entries) if (e.state === LeaseState.Reported) ids.push(id)
     return ids
+  }
+
+  checkpoint (leaseId: string, state: unknown): void {
+    const entry = this.#expect(leaseId, 'checkpointed', [LeaseState.Running])
+    if (state != null) entry.checkpoint = state
+  }
+
+  unsentCheckpoints (leaseIds: string[]): LeaseCheckpoint[] {
+    return this.#checkpoints(leaseIds, e => e.checkpoint !== e.sent)
+  }
+
+  checkpointsSent (checkpoints: LeaseCheckpoint[]): void {
+    for (const { leaseId, state } of checkpoints) {
+      const entry = this.#entries.get(leaseId)
+      if (entry !== undefined && entry.checkpoint === state) entry.sent = state
+    }
+  }
+
+  latestCheckpoints (leaseIds: string[]): LeaseCheckpoint[] {
+    return this.#checkpoints(leaseIds, () => true)
+  }
+
+  #checkpoints (leaseIds: string[], wanted: (entry: Entry<R>) => boolean): LeaseCheckpoint[] {
+    const checkpoints: LeaseCheckpoint[] = []
+    for (const leaseId of leaseIds) {
+      const entry = this.#entries.get(leaseId)
+      if (entry?.checkpoint !== undefined && wanted(entry)) checkpoints.push({ leaseId, state: entry.checkpoint })
+    }
+    return checkpoints
   }
 
   #end (leaseId: string, how: string): R | undefined {

@@ -139,11 +139,15 @@ describe('link', () => {
     })
     const lost: string[][] = []
     const link = createLink({ peer, log: recordingLog(), lost: (l, ids) => { expect(l.peerId).toBe(point); lost.push(ids) } }, { peerId: point })
-    expect(await link.renew(['a', 'b'])).toEqual({ ttlMs: 9_000, lost: ['b'] })
-    await link.release(['c'], AbortSignal.timeout(5_000))
+    expect(await link.renew(['a', 'b'])).toEqual({ ttlMs: 9_000, lost: ['b'], refused: [] })
+    expect(await link.renew(['a'], [{ leaseId: 'a', state: { done: 3 } }])).toEqual({ ttlMs: 9_000, lost: ['b'], refused: [] })
+    await link.release(['c'], [], AbortSignal.timeout(5_000))
+    await link.release(['c', 'd'], [{ leaseId: 'd', state: { done: 2 } }], AbortSignal.timeout(5_000))
     expect(calls.map(c => [c.to, c.message])).toEqual([
       [point, msg.renew(['a', 'b'])],
-      [point, msg.release(['c'])]
+      [point, msg.renew(['a'], [{ leaseId: 'a', state: { done: 3 } }])],
+      [point, msg.release(['c'])],
+      [point, msg.release(['c', 'd'], [{ leaseId: 'd', state: { done: 2 } }])]
     ])
     expect(lost).toEqual([]) // a call alone hands nothing back; a renewal round does (below)
   })
@@ -170,11 +174,55 @@ describe('link', () => {
     link.stop()
   })
 
+  it('renews with the checkpoints taken since the last renewal that went through, and sends a refused one no more', async () => {
+    vi.useFakeTimers()
+    const renewals: Message[] = []
+    let reachable = true
+    const { peer } = fakePeer((m) => {
+      if (m.kind !== 'renew') throw new Error(`unexpected ${m.kind}`)
+      if (!reachable) throw new Error('no route to the accumulation point')
+      renewals.push(m)
+      const refused = (m.checkpoints ?? []).filter(c => c.leaseId === 'b').map(c => ({ leaseId: c.leaseId, reason: 'the state is too large' }))
+      return msg.renewed(m.leaseIds, 3_000, [], refused)
+    })
+    const log = recordingLog()
+    const link = createLink({ peer, log, lost: neverLost }, { peerId: point })
+    link.start()
+    for (const id of ['a', 'b', 'c']) link.book.accept(lease(id))
+    for (const id of ['a', 'b']) link.book.start(id, { batched: false, abort: () => {} })
+    link.renewals.noteTtl(3_000)
+    link.book.checkpoint('a', { done: 1 })
+    link.book.checkpoint('b', { done: 1 })
+    await vi.advanceTimersByTimeAsync(1_000)
+    // Nothing new: neither the one kept nor the one refused goes again.
+    await vi.advanceTimersByTimeAsync(1_000)
+    link.book.checkpoint('b', { done: 2 })
+    await vi.advanceTimersByTimeAsync(1_000)
+    // A renewal that does not go through sends nothing: its checkpoints go with the next.
+    link.book.checkpoint('a', { done: 3 })
+    reachable = false
+    await vi.advanceTimersByTimeAsync(1_000)
+    reachable = true
+    await vi.advanceTimersByTimeAsync(1_000)
+    expect(renewals).toEqual([
+      msg.renew(['a', 'b', 'c'], [{ leaseId: 'a', state: { done: 1 } }, { leaseId: 'b', state: { done: 1 } }]),
+      msg.renew(['a', 'b', 'c']),
+      msg.renew(['a', 'b', 'c'], [{ leaseId: 'b', state: { done: 2 } }]),
+      msg.renew(['a', 'b', 'c'], [{ leaseId: 'a', state: { done: 3 } }])
+    ])
+    expect(log.lines).toEqual([
+      ['warn: checkpoint refused', { leaseId: 'b', reason: 'the state is too large' }],
+      ['warn: checkpoint refused', { leaseId: 'b', reason: 'the state is too large' }],
+      ['warn: could not renew leases', { err: 'no route to the accumulation point' }]
+    ])
+    link.stop()
+  })
+
   it('logs a release that fails: the leases expire on their own', async () => {
     const { peer } = fakePeer(() => { throw new Error('gone') })
     const log = recordingLog()
     const link = createLink({ peer, log, lost: neverLost }, { peerId: point })
-    await link.release(['a', 'b'], AbortSignal.timeout(5_000))
+    await link.release(['a', 'b'], [], AbortSignal.timeout(5_000))
     expect(log.lines).toEqual([['warn: could not release leases', { leases: 2, err: 'gone' }]])
   })
 })

@@ -7,7 +7,7 @@
 import type { Peer } from '@cycleshare/peer'
 import {
   MessageKind, TOPIC_PULL, TOPIC_WORK, coordinatorRpc, decodeGossip, encode, isProtocolError, msg, workerRpc,
-  type ChunkResult, type Lease
+  type ChunkResult, type Lease, type LeaseCheckpoint
 } from '@cycleshare/protocol'
 import { defaultLinkInit } from './constants.js'
 import { NotAnAccumulationPointError } from './errors.js'
@@ -56,9 +56,13 @@ export interface Link {
   pullAnswered(): void
   /** Sends a batch of results; resolves with the lease ids it answered for (accepted or rejected). */
   report(results: ChunkResult[]): Promise<string[]>
-  renew(leaseIds: string[]): Promise<RenewAnswer>
-  /** Gives leases back unfinished; a failure is logged (they expire on their own and are reissued). */
-  release(leaseIds: string[], signal: AbortSignal): Promise<void>
+  /** Renews leases, sending the latest checkpoints of some of them. */
+  renew(leaseIds: string[], checkpoints?: LeaseCheckpoint[]): Promise<RenewAnswer>
+  /**
+   * Gives leases back unfinished, with the latest checkpoints of those that have one (their
+   * reissued copies go on from there); a failure is logged (they expire on their own and are reissued).
+   */
+  release(leaseIds: string[], checkpoints: LeaseCheckpoint[], signal: AbortSignal): Promise<void>
   /** Starts its renewals. */
   start(): void
   /** Stops renewing and pulling for it; its outbox is stopped on its own, after a last drain. */
@@ -93,7 +97,9 @@ class AccumulationPointLink implements Link {
     }, { coalesceMs: init.reportCoalesceMs, moreComing: () => this.book.held > 0 })
     this.renewals = createRenewals({
       unfinished: () => this.book.unfinished(),
-      renew: async (ids) => await this.renew(ids),
+      unsentCheckpoints: (ids) => this.book.unsentCheckpoints(ids),
+      checkpointsSent: (checkpoints) => { this.book.checkpointsSent(checkpoints) },
+      renew: async (ids, checkpoints) => await this.renew(ids, checkpoints),
       lost: (ids) => { components.lost(this, ids) },
       log: this.log
     })
@@ -152,14 +158,14 @@ class AccumulationPointLink implements Link {
     return [...answer.accepted, ...answer.rejected.map(r => r.leaseId)]
   }
 
-  async renew (leaseIds: string[]): Promise<RenewAnswer> {
-    const { ttlMs, lost } = await this.peer.call(this.peerId, coordinatorRpc, msg.renew(leaseIds))
-    return { ttlMs, lost }
+  async renew (leaseIds: string[], checkpoints: LeaseCheckpoint[] = []): Promise<RenewAnswer> {
+    const { ttlMs, lost, refused = [] } = await this.peer.call(this.peerId, coordinatorRpc, msg.renew(leaseIds, checkpoints))
+    return { ttlMs, lost, refused }
   }
 
-  async release (leaseIds: string[], signal: AbortSignal): Promise<void> {
+  async release (leaseIds: string[], checkpoints: LeaseCheckpoint[], signal: AbortSignal): Promise<void> {
     try {
-      await this.peer.call(this.peerId, coordinatorRpc, msg.release(leaseIds), { signal })
+      await this.peer.call(this.peerId, coordinatorRpc, msg.release(leaseIds, checkpoints), { signal })
     } catch (err) {
       // The leases expire on their own and are reissued; nothing is lost, only delayed.
       this.log.warn({ leases: leaseIds.length, err: (err as Error).message }, 'could not release leases')

@@ -1,8 +1,11 @@
 /**
  * Keeps one accumulation point's leases alive: renews the unfinished ones every third of their
  * lifetime (the accumulation point keeps the deadline; workers' clocks are not its own), and
- * hands back what comes back lost so that it stops running.
+ * hands back what comes back lost so that it stops running. Each renewal carries the checkpoints
+ * the renewed leases took since the last one, so that a copy reissued after a lease is lost goes on
+ * from there.
  */
+import type { LeaseCheckpoint } from '@cycleshare/protocol'
 import { RENEW_FIRST_MS, RENEW_MIN_MS } from './constants.js'
 import type { Logger } from './logger.js'
 
@@ -11,12 +14,18 @@ export interface RenewAnswer {
   ttlMs: number
   /** Leases we no longer hold (expired and reissued, cancelled, unknown). */
   lost: string[]
+  /** Checkpoints the accumulation point did not keep, with why. */
+  refused: Array<{ leaseId: string, reason: string }>
 }
 
 export interface RenewalsComponents {
   /** The leases to renew now: queued and running. */
   unfinished: () => string[]
-  renew: (leaseIds: string[]) => Promise<RenewAnswer>
+  /** The latest checkpoints of these leases not yet sent. */
+  unsentCheckpoints: (leaseIds: string[]) => LeaseCheckpoint[]
+  /** These checkpoints reached the accumulation point (kept or refused): not to be sent again. */
+  checkpointsSent: (checkpoints: LeaseCheckpoint[]) => void
+  renew: (leaseIds: string[], checkpoints: LeaseCheckpoint[]) => Promise<RenewAnswer>
   /** Leases the accumulation point says we no longer hold. */
   lost: (leaseIds: string[]) => void
   log: Logger
@@ -80,8 +89,12 @@ class Renewer implements Renewals {
   private async renew (): Promise<void> {
     const ids = this.components.unfinished()
     if (ids.length === 0) return
+    const checkpoints = this.components.unsentCheckpoints(ids)
     try {
-      const answer = await this.components.renew(ids)
+      const answer = await this.components.renew(ids, checkpoints)
+      // A refused state would be refused again; a newer one of the same lease may not be.
+      this.components.checkpointsSent(checkpoints)
+      for (const r of answer.refused) this.components.log.warn({ leaseId: r.leaseId, reason: r.reason }, 'checkpoint refused')
       if (answer.lost.length > 0) this.components.lost(answer.lost)
       this.everyMs = everyThird(answer.ttlMs)
     } catch (err) {

@@ -63,9 +63,18 @@ function fakePeer (): { peer: Peer, sent: Sent[], pulls: Message[], ask: (from: 
   }
 }
 
+interface ManualRun {
+  input: unknown
+  resume: unknown
+  /** Hands the runtime a checkpoint, as the run's thread would. */
+  checkpoint: (state: unknown) => void
+  finish: () => void
+  fail: (err: Error) => void
+}
+
 /** A pool whose runs end when the test says so, in the order they started. */
-function manualPool (threads: number): TaskPool & { runs: Array<{ input: unknown, finish: () => void }> } {
-  const runs: Array<{ input: unknown, finish: () => void }> = []
+function manualPool (threads: number): TaskPool & { runs: ManualRun[] } {
+  const runs: ManualRun[] = []
   return {
     runs,
     threads,
@@ -73,7 +82,13 @@ function manualPool (threads: number): TaskPool & { runs: Array<{ input: unknown
     start: async () => {},
     stop: async () => {},
     run: async (_task, input, options) => await new Promise((resolve, reject) => {
-      runs.push({ input, finish: () => { resolve({ count: 1 }) } })
+      runs.push({
+        input,
+        resume: options?.resume,
+        checkpoint: (state) => { options?.onCheckpoint?.(state) },
+        finish: () => { resolve({ count: 1 }) },
+        fail: reject
+      })
       options?.signal?.addEventListener('abort', () => { reject(Object.assign(new Error('aborted'), { name: 'TaskAbortedError' })) })
     }),
     runBatch: async (): Promise<BatchOutcome[]> => { throw new Error('no batches: chunks here are slow') }
@@ -179,6 +194,49 @@ describe('worker runtime with two accumulation points', () => {
     expect(released).toEqual(expect.arrayContaining([[A, msg.release(['a1', 'a2'])], [B, msg.release(['b1'])]]))
     expect(released).toHaveLength(2)
     expect(log.lines).toContainEqual(['worker stopped', { released: 3, unreported: 0, chunksDone: 0 }])
+  })
+
+  it('on stop, gives back with each running lease its latest checkpoint', async () => {
+    const { runtime, net, pool } = await twoPoints()
+    await net.ask(A, msg.assign([lease('a1', 1), lease('a2', 2)]))
+    await vi.waitFor(() => { expect(pool.runs).toHaveLength(1) })
+    pool.runs[0].checkpoint({ last: 5, count: 2 })
+    pool.runs[0].checkpoint({ last: 9, count: 3 })
+    await runtime.stop()
+    expect(net.sent.filter(s => s.message.kind === 'release')).toEqual([
+      { to: A, message: msg.release(['a1', 'a2'], [{ leaseId: 'a1', state: { last: 9, count: 3 } }]) }
+    ])
+  })
+
+  it('runs a lease from its resume state, and from the beginning when the task refuses it, reporting the output', async () => {
+    const { runtime, net, pool, log } = await twoPoints()
+    await net.ask(A, msg.assign([{ ...lease('r1', 3), resume: { last: 0, count: 99 } }]))
+    await vi.waitFor(() => { expect(pool.runs).toHaveLength(1) })
+    expect(pool.runs[0].resume).toEqual({ last: 0, count: 99 })
+    pool.runs[0].fail(Object.assign(new Error('checkpoint.count must be an integer from 0 to 0'), { name: 'InvalidCheckpointError' }))
+    await vi.waitFor(() => { expect(pool.runs).toHaveLength(2) })
+    expect(pool.runs[1]).toMatchObject({ input: { from: 3, to: 4 }, resume: undefined })
+    pool.runs[1].finish()
+    await vi.waitFor(() => { expect(runtime.held).toBe(0) })
+    await runtime.stop()
+    expect(net.sent.filter(s => s.message.kind === 'report')).toEqual([{ to: A, message: msg.report([msg.ok('r1', { count: 1 })]) }])
+    expect(log.lines).toContainEqual(['chunk resumed from a checkpoint', { leaseId: 'r1', state: { last: 0, count: 99 } }])
+    expect(log.lines).toContainEqual(['checkpoint refused by the task; chunk runs from the beginning', {
+      leaseId: 'r1', task: 'primes', err: 'checkpoint.count must be an integer from 0 to 0'
+    }])
+  })
+
+  it('forgets a checkpoint from a run its lease has left, even when a lease with the same id runs now', async () => {
+    const { runtime, net, pool } = await twoPoints()
+    await net.ask(A, msg.assign([lease('a1', 1)]))
+    await vi.waitFor(() => { expect(pool.runs).toHaveLength(1) })
+    await net.ask(A, msg.cancel(['a1']))
+    pool.runs[0].checkpoint({ last: 5, count: 2 })
+    await net.ask(A, msg.assign([lease('a1', 1)])) // the same id again: a new lease, with nothing to go on from
+    await vi.waitFor(() => { expect(pool.runs).toHaveLength(2) })
+    pool.runs[0].checkpoint({ last: 7, count: 3 })
+    await runtime.stop()
+    expect(net.sent.filter(s => s.message.kind === 'release').map(s => s.message)).toEqual([msg.release(['a1'])])
   })
 
   it('adds and removes accumulation points while running', async () => {

@@ -190,14 +190,9 @@ class Runtime implements WorkerRuntime {
   private async leave (link: Link): Promise<{ released: number, unreported: number }> {
     link.stop()
     const unfinished = link.book.unfinished()
-    for (const id of unfinished) {
-      const run = link.book.release(id)
-      if (run !== undefined && !run.batched) run.abort()
-    }
-    const graceMs = this.options.shutdownGraceMs
     await Promise.all([
-      unfinished.length > 0 ? link.release(unfinished, AbortSignal.timeout(graceMs)) : undefined,
-      link.outbox.drain(graceMs)
+      unfinished.length > 0 ? this.giveBack(link, unfinished) : undefined,
+      link.outbox.drain(this.options.shutdownGraceMs)
     ])
     link.outbox.stop()
     return { released: unfinished.length, unreported: link.outbox.size }
@@ -238,7 +233,10 @@ class Runtime implements WorkerRuntime {
       const link = this.nextWithWork()
       if (link === undefined) return
       const leases = pickBatch(link.book.waiting(), link.book.queued, this.pacing.chunkMs, this.options.threads)
-      const run: Run = this.executor.run(leases, (end) => { this.ended(link, leases, run, end) })
+      const run: Run = this.executor.run(leases, (end) => { this.ended(link, leases, run, end) }, (leaseId, state) => {
+        // A checkpoint that arrives once its lease has left this run (cancelled, lost, given back) is nobody's.
+        if (link.book.runOf(leaseId) === run) link.book.checkpoint(leaseId, state)
+      })
       for (const lease of leases) link.book.start(lease.leaseId, run)
     }
   }
@@ -266,8 +264,7 @@ class Runtime implements WorkerRuntime {
       if (link.book.runOf(lease.leaseId) !== run) return
       if (results === undefined) {
         // Aborted while still ours: nothing will come of it, so it goes back.
-        link.book.release(lease.leaseId)
-        void link.release([lease.leaseId], AbortSignal.timeout(this.options.shutdownGraceMs))
+        void this.giveBack(link, [lease.leaseId])
         return
       }
       link.book.finish(lease.leaseId)
@@ -329,8 +326,21 @@ class Runtime implements WorkerRuntime {
     // The owner wants the machine: give back what has not started; running chunks finish at low priority.
     for (const link of this.order) {
       const waiting = link.book.waitingIds()
-      for (const id of waiting) link.book.release(id)
-      if (waiting.length > 0) void link.release(waiting, AbortSignal.timeout(this.options.shutdownGraceMs))
+      if (waiting.length > 0) void this.giveBack(link, waiting)
     }
+  }
+
+  /**
+   * Gives the named unfinished leases of `link` back to its accumulation point, with the latest
+   * checkpoint of each that has one (its reissued copy goes on from there), and stops those running
+   * alone; a batch runs on, and its results are forgotten.
+   */
+  private async giveBack (link: Link, leaseIds: string[]): Promise<void> {
+    const checkpoints = link.book.latestCheckpoints(leaseIds)
+    for (const id of leaseIds) {
+      const run = link.book.release(id)
+      if (run !== undefined && !run.batched) run.abort()
+    }
+    await link.release(leaseIds, checkpoints, AbortSignal.timeout(this.options.shutdownGraceMs))
   }
 }
