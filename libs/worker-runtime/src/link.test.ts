@@ -211,9 +211,12 @@ describe('link', () => {
       msg.renew(['a', 'b', 'c'], [{ leaseId: 'a', state: { done: 3 } }])
     ])
     expect(log.lines).toEqual([
+      ['debug: checkpoints sent', { leases: 2, refused: 1 }],
       ['warn: checkpoint refused', { leaseId: 'b', reason: 'the state is too large' }],
+      ['debug: checkpoints sent', { leases: 1, refused: 1 }],
       ['warn: checkpoint refused', { leaseId: 'b', reason: 'the state is too large' }],
-      ['warn: could not renew leases', { err: 'no route to the accumulation point' }]
+      ['warn: could not renew leases', { err: 'no route to the accumulation point' }],
+      ['debug: checkpoints sent', { leases: 1, refused: 0 }]
     ])
     link.stop()
   })

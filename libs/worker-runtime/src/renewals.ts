@@ -94,6 +94,7 @@ class Renewer implements Renewals {
       const answer = await this.components.renew(ids, checkpoints)
       // A refused state would be refused again; a newer one of the same lease may not be.
       this.components.checkpointsSent(checkpoints)
+      if (checkpoints.length > 0) this.components.log.debug({ leases: checkpoints.length, refused: answer.refused.length }, 'checkpoints sent')
       for (const r of answer.refused) this.components.log.warn({ leaseId: r.leaseId, reason: r.reason }, 'checkpoint refused')
       if (answer.lost.length > 0) this.components.lost(answer.lost)
       this.everyMs = everyThird(answer.ttlMs)
