@@ -37,7 +37,7 @@ describe('crash safety', () => {
 
     scheduler.start()
     const live = grants.slice(13).map(g => g.leaseId)
-    expect(scheduler.renew('w1', live)).toEqual({ renewed: live, lost: [], ttlMs: 1_000 })
+    expect(scheduler.renew('w1', live)).toEqual({ renewed: live, lost: [], ttlMs: 1_000, refused: [] })
     expect(scheduler.expire()).toBe(0)
 
     // the worker resends everything it holds: done ones are duplicates, the rest count now
