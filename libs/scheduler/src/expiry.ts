@@ -8,9 +8,10 @@ import type { RenewResult } from './types.js'
 type ExpiryContext = Pick<SchedulerContext, 'store' | 'options' | 'active' | 'hold' | 'fail' | 'evaluate'>
 
 /**
- * Lease deadlines: renewals by their holders (with the checkpoints they carry), expiry of the leases nobody renewed (reissued), of
- * the ones renewed past their chunk timeout (a failed result), and of revoked ones no late result
- * came for (forgotten); and a fresh deadline for every live lease after a restart.
+ * Lease deadlines: renewals by their holders (and the checkpoints they carry), expiry of the
+ * leases nobody renewed (reissued), of the ones renewed past their chunk timeout (a failed
+ * result), and of revoked ones no late result came for (forgotten); and a fresh deadline for
+ * every live lease after a restart.
  */
 export class Expiry {
   constructor (private readonly ctx: ExpiryContext) {}

@@ -1,8 +1,8 @@
 import type { LeaseRef } from '../lease-ids.js'
 import {
   FIRST_EPOCH, type ActiveJobRecord, type AgedLease, type AttemptRef, type Ballot, type ChunkCounts, type ChunkRow, type CopyRow,
-  type DueLease, type FirstLease, type IssuedCopy, type JobEnd, type JobPageQuery, type JobSummary, type LeaseBatch, type LeaseState, type LiveLease,
-  type NewCopy, type NewJob, type SchedulerStore, type StoredResult, type TrustDelta, type WorkerStats, type WorkerTrust
+  type DueLease, type FirstLease, type IssuedCopy, type JobEnd, type JobPageQuery, type JobSummary, type LeaseBatch, type LeaseState,
+  type LiveLease, type NewCopy, type NewJob, type SchedulerStore, type StoredResult, type TrustDelta, type WorkerStats, type WorkerTrust
 } from '../store.js'
 import type { JobStatus } from '../types.js'
 
@@ -194,13 +194,10 @@ class MemoryStore implements SchedulerStore {
     chunk.backup = Math.max(chunk.backup, backup)
     const k = key(copy.jobSeq, copy.index)
     const copies = this.data.copies.get(k) ?? []
-    let checkpoint: Uint8Array | null = null
-    // the newest lost copy that still has one (copies are kept in attempt order)
+    // A waiting copy takes over the checkpoint of the newest lost copy that has one (copies are in attempt order).
     const lost = copy.backup ? undefined : copies.findLast(c => c.state === 'lost' && c.checkpoint !== null)
-    if (lost !== undefined) {
-      checkpoint = lost.checkpoint
-      lost.checkpoint = null
-    }
+    const checkpoint = lost?.checkpoint ?? null
+    if (lost !== undefined) lost.checkpoint = null
     copies.push({
       jobSeq: copy.jobSeq, index: copy.index, attempt: chunk.attempt, tag: copy.tag, worker: copy.worker, state: 'live',
       epoch: FIRST_EPOCH, backup, leasedAt: copy.leasedAt, deadline: copy.deadline, overrunAt: copy.overrunAt, result: null, checkpoint

@@ -3,8 +3,8 @@ import { SQLITE_BUSY_TIMEOUT_MS } from '../constants.js'
 import type { LeaseRef } from '../lease-ids.js'
 import type {
   ActiveJobRecord, AgedLease, AttemptRef, Ballot, ChunkCounts, ChunkRow, ChunkState, CopyRow, CopyState, DueLease, FirstLease,
-  IssuedCopy, JobEnd, JobPageQuery, JobSummary, LeaseBatch, LeaseState, LiveLease, NewCopy, NewJob, SchedulerStore, StoredResult, TrustDelta,
-  WorkerStats, WorkerTrust
+  IssuedCopy, JobEnd, JobPageQuery, JobSummary, LeaseBatch, LeaseState, LiveLease, NewCopy, NewJob, SchedulerStore, StoredResult,
+  TrustDelta, WorkerStats, WorkerTrust
 } from '../store.js'
 import type { JobStatus } from '../types.js'
 import { migrate } from './migrate.js'
@@ -118,7 +118,8 @@ function prepareStatements (db: Database) {
     needCopies: p(`UPDATE chunks SET needed = @needed, results = @results, failures = @failures, waiting_since = @waitingSince
       WHERE job_seq = @jobSeq AND idx = @index`),
     markDone: p(`UPDATE chunks SET state = 'done', needed = 0, agreed = ? WHERE job_seq = ? AND idx = ?`),
-    revokeLive: p(`UPDATE copies SET state = 'revoked', result = NULL, checkpoint = NULL WHERE job_seq = ? AND idx = ? AND state = 'live'
+    revokeLive: p(`UPDATE copies SET state = 'revoked', result = NULL, checkpoint = NULL
+      WHERE job_seq = ? AND idx = ? AND state = 'live'
       AND attempt != ? RETURNING ${LEASE_COLUMNS}`),
     forgetAnswered: p(`DELETE FROM copies WHERE job_seq = ? AND idx = ? AND state != 'revoked'`),
 

@@ -51,7 +51,9 @@ export const sumTask: AnyTask = {
     if (typeof next !== 'number' || !Number.isSafeInteger(next) || next < from || next > to + 1) {
       throw new InvalidCheckpointError('checkpoint.next', `must be an integer from ${from} to ${to + 1}`)
     }
-    if (partial !== (from + next - 1) * (next - from) / 2) throw new InvalidCheckpointError('checkpoint.partial', `must be the sum of ${from}..${next - 1}`)
+    if (partial !== (from + next - 1) * (next - from) / 2) {
+      throw new InvalidCheckpointError('checkpoint.partial', `must be the sum of ${from}..${next - 1}`)
+    }
     return { next, partial }
   },
   init: () => 0,
