@@ -1,6 +1,6 @@
 import { encode, msg } from '@cycleshare/protocol'
 import { afterEach, describe, expect, it } from 'vitest'
-import { ok } from './testing/fake-tasks.js'
+import { ok, sumUpTo } from './testing/fake-tasks.js'
 import { served, type Served } from './testing/served.js'
 
 describe('the request handlers', () => {
@@ -34,6 +34,33 @@ describe('the request handlers', () => {
   it('renew: extends held leases by the lease lifetime and calls the others lost', async () => {
     const ids = await leased()
     expect(await s.peer.renew('w1', [ids[0], 'nobody'])).toEqual({ v: 1, kind: 'renewed', renewed: [ids[0]], ttlMs: 30_000, lost: ['nobody'] })
+    expect(s.logs.items.filter(l => l.level === 'warn')).toEqual([])
+  })
+
+  it('renew: keeps the checkpoints of held leases for the next copy, answers which it refused and why, and logs how many', async () => {
+    const ids = await leased()
+    const [first, , third] = s.peer.assigns.items[0].leases // chunks 0 (1..10), 1 (11..20), 2 (21..30)
+    expect(await s.peer.renew('w1', [ids[0], ids[1]], [
+      { leaseId: ids[0], state: sumUpTo(first, 4) },
+      { leaseId: ids[1], state: { next: 14, partial: 1 } },
+      { leaseId: ids[2], state: sumUpTo(third, 23) } // held, but not renewed with it
+    ])).toEqual({
+      v: 1,
+      kind: 'renewed',
+      renewed: [ids[0], ids[1]],
+      ttlMs: 30_000,
+      lost: [],
+      refused: [
+        { leaseId: ids[1], reason: 'checkpoint.partial must be the sum of 11..13' },
+        { leaseId: ids[2], reason: 'not the holder of this lease' }
+      ]
+    })
+    expect(s.logs.items).toContainEqual({ level: 'warn', message: 'refused checkpoints', fields: { worker: 'w1', refused: 2 } })
+
+    s.clock.now += 30_000
+    expect(s.scheduler.expire()).toBe(3)
+    s.peer.pull('w2', 1)
+    expect(s.peer.assigns.items[1].leases.map(l => [l.index, l.attempt, l.resume])).toEqual([[0, 2, { next: 4, partial: 6 }]])
   })
 
   it('release: makes the leases pending again at once, and logs it', async () => {
@@ -42,6 +69,20 @@ describe('the request handlers', () => {
     expect(s.scheduler.held('w1')).toBe(1)
     expect(s.scheduler.pending().pending).toBe(9)
     expect(s.logs.items).toContainEqual({ level: 'info', message: 'leases released', fields: { worker: 'w1', released: 2 } })
+  })
+
+  it('release: keeps the valid checkpoints of the released leases for the copies reissued after them', async () => {
+    const ids = await leased()
+    const [first, , third] = s.peer.assigns.items[0].leases
+    expect(await s.peer.release('w1', [ids[0], ids[1]], [
+      { leaseId: ids[0], state: sumUpTo(first, 3) },
+      { leaseId: ids[1], state: { next: 0, partial: 0 } }, // invalid: dropped
+      { leaseId: ids[2], state: sumUpTo(third, 25) } // not released: not kept
+    ])).toEqual({ v: 1, kind: 'released', released: [ids[0], ids[1]] })
+    s.peer.pull('w2', 2)
+    const reissued = s.peer.assigns.items[1].leases
+    expect(reissued.map(l => [l.index, l.attempt, l.resume])).toEqual([[0, 2, { next: 3, partial: 3 }], [1, 2, undefined]])
+    expect('resume' in reissued[1]).toBe(false)
   })
 
   it('answers bad requests with an error naming what is wrong, and logs them', async () => {

@@ -1,7 +1,8 @@
 /**
  * The accumulation point's answers to its workers, and its one request to them that is not an
  * assign: stop the leases the scheduler revoked. Requests arrive decoded (see `wire.ts`); each
- * lease they name is checked by the scheduler against the sender, which must hold it.
+ * lease they name, and each checkpoint a renewal or release carries, is checked by the scheduler
+ * against the sender, which must hold it.
  */
 import { msg } from '@cycleshare/protocol'
 import type { Scheduler } from '@cycleshare/scheduler'
@@ -22,14 +23,16 @@ export function createRequestHandlers ({ scheduler, registry, log }: HandlersCom
       const { accepted, rejected } = scheduler.complete(from, results)
       return msg.reported(accepted, rejected)
     },
-    renew (from, { leaseIds }) {
+    renew (from, { leaseIds, checkpoints = [] }) {
       registry.seen(from)
-      const { renewed, ttlMs, lost } = scheduler.renew(from, leaseIds)
-      return msg.renewed(renewed, ttlMs, lost)
+      const { renewed, ttlMs, lost, refused } = scheduler.renew(from, leaseIds, checkpoints)
+      // The worker hears which and why; a steady stream of these points at a bad or hostile worker.
+      if (refused.length > 0) log('warn', 'refused checkpoints', { worker: from, refused: refused.length })
+      return msg.renewed(renewed, ttlMs, lost, refused)
     },
-    release (from, { leaseIds }) {
+    release (from, { leaseIds, checkpoints = [] }) {
       registry.seen(from)
-      const released = scheduler.release(from, leaseIds)
+      const released = scheduler.release(from, leaseIds, checkpoints)
       log('info', 'leases released', { worker: from, released: released.length })
       return msg.released(released)
     }

@@ -37,7 +37,7 @@ describe('crash safety', () => {
 
     scheduler.start()
     const live = grants.slice(13).map(g => g.leaseId)
-    expect(scheduler.renew('w1', live)).toEqual({ renewed: live, lost: [], ttlMs: 1_000 })
+    expect(scheduler.renew('w1', live)).toEqual({ renewed: live, lost: [], ttlMs: 1_000, refused: [] })
     expect(scheduler.expire()).toBe(0)
 
     // the worker resends everything it holds: done ones are duplicates, the rest count now
@@ -151,6 +151,39 @@ describe('crash safety', () => {
     expect(scheduler.renew('w1', [live]).renewed).toEqual([live])
     expect(scheduler.complete('w1', [{ leaseId: live, ok: true, output: sumOf({ from: 51, to: 100 }) }]).accepted).toEqual([live])
     expect(scheduler.result('v3job0000000').value).toEqual({ sum: 5050 })
+    scheduler.close()
+  })
+
+  it('migrates a database of schema version 4: copies keep no checkpoint until one is sent, and it outlives a restart', () => {
+    const path = join(dir, 'v4.db')
+    const db = new Database(path)
+    for (const migration of migrations.slice(0, 4)) db.exec(migration)
+    db.pragma('user_version = 4')
+    db.prepare(`INSERT INTO jobs (seq, id, task, params, chunks, next_index, done, status, acc, created_at, replication, quorum, max_attempts)
+      VALUES (1, 'v4job0000000', 'sum', ?, 2, 2, 1, 'running', ?, 1, 1, 1, 5)`).run(encode({ n: 100 }), encode(1275))
+    db.prepare(`INSERT INTO chunks (job_seq, idx, state, attempt, failures, tags, target, quorum, needed, results, waiting_since)
+      VALUES (1, 0, 'done', 1, 0, 'aaaaaaaaaaaa', 1, 1, 0, 0, 0), (1, 1, 'open', 1, 0, 'bbbbbbbbbbbb', 1, 1, 0, 0, 1)`).run()
+    db.prepare(`INSERT INTO copies (job_seq, idx, attempt, tag, worker, state, leased_at, deadline)
+      VALUES (1, 1, 1, 'bbbbbbbbbbbb', 'w1', 'live', 1, 1700000001000)`).run()
+    db.close()
+
+    const clock = { now: 1_700_000_000_000 }
+    const first = harness({ leaseTtlMs: 1_000 }, path, clock)
+    const read = new Database(path, { readonly: true })
+    expect(read.prepare('SELECT worker, state, checkpoint FROM copies').all()).toEqual([{ worker: 'w1', state: 'live', checkpoint: null }])
+    read.close()
+    const live = '1.1.1.bbbbbbbbbbbb'
+    // chunk 1 adds 51..100: 51..60 make 555
+    expect(first.scheduler.renew('w1', [live], [{ leaseId: live, state: { next: 61, partial: 555 } }]).refused).toEqual([])
+    first.scheduler.close()
+
+    clock.now += 1_000
+    const { scheduler } = harness({ leaseTtlMs: 1_000 }, path, clock)
+    expect(scheduler.expire()).toBe(1)
+    const [again] = scheduler.lease('w2', 1)
+    expect(again).toMatchObject({ index: 1, attempt: 2, resume: { next: 61, partial: 555 } })
+    expect(scheduler.complete('w2', [ok(again, sumOf(again.input))]).accepted).toEqual([again.leaseId])
+    expect(scheduler.result('v4job0000000').value).toEqual({ sum: 5050 })
     scheduler.close()
   })
 

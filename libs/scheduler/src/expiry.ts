@@ -1,3 +1,5 @@
+import type { LeaseCheckpoint } from '@cycleshare/protocol'
+import { keepCheckpoints } from './checkpoints.js'
 import type { SchedulerContext } from './context.js'
 import { parseLeaseId, type LeaseRef } from './lease-ids.js'
 import type { Ballot } from './store.js'
@@ -6,9 +8,10 @@ import type { RenewResult } from './types.js'
 type ExpiryContext = Pick<SchedulerContext, 'store' | 'options' | 'active' | 'hold' | 'fail' | 'evaluate'>
 
 /**
- * Lease deadlines: renewals by their holders, expiry of the leases nobody renewed (reissued), of
- * the ones renewed past their chunk timeout (a failed result), and of revoked ones no late result
- * came for (forgotten); and a fresh deadline for every live lease after a restart.
+ * Lease deadlines: renewals by their holders (and the checkpoints they carry), expiry of the
+ * leases nobody renewed (reissued), of the ones renewed past their chunk timeout (a failed
+ * result), and of revoked ones no late result came for (forgotten); and a fresh deadline for
+ * every live lease after a restart.
  */
 export class Expiry {
   constructor (private readonly ctx: ExpiryContext) {}
@@ -18,8 +21,11 @@ export class Expiry {
     this.ctx.store.extendLive(now + this.ctx.options.leaseTtlMs)
   }
 
-  /** Extends the leases `worker` holds that are still live at `now`, inside a write; the others are lost. */
-  renew (worker: string, leaseIds: readonly string[], now: number): RenewResult {
+  /**
+   * Extends the leases `worker` holds that are still live at `now`, inside a write; the others are
+   * lost. Keeps the valid checkpoints of the leases it renewed; refuses the rest.
+   */
+  renew (worker: string, leaseIds: readonly string[], checkpoints: readonly LeaseCheckpoint[], now: number): RenewResult {
     const ttlMs = this.ctx.options.leaseTtlMs
     const leases: LeaseRef[] = []
     const parsed: Array<LeaseRef | undefined> = leaseIds.map(id => parseLeaseId(id))
@@ -27,12 +33,15 @@ export class Expiry {
     const ok = this.ctx.store.renew(worker, leases, now, now + ttlMs)
     const renewed: string[] = []
     const lost: string[] = []
+    const held = new Map<string, LeaseRef>()
     let next = 0
     for (let i = 0; i < leaseIds.length; i++) {
       const renewedNow = parsed[i] !== undefined && ok[next++]
       ;(renewedNow ? renewed : lost).push(leaseIds[i])
+      if (renewedNow) held.set(leaseIds[i], parsed[i] as LeaseRef)
     }
-    return { renewed, lost, ttlMs }
+    const refused = checkpoints.length === 0 ? [] : keepCheckpoints(this.ctx, worker, checkpoints, held)
+    return { renewed, lost, ttlMs, refused }
   }
 
   /** Handles the leases due at `now`, inside a write; returns how many live ones expired. */

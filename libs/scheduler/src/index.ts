@@ -38,8 +38,8 @@ export { ADAPTIVE, FIRST_EPOCH } from './store.js'
 export { createMemoryStore } from './memory/store.js'
 export type {
   ActiveJobRecord, AgedLease, AttemptRef, Ballot, ChunkCounts, ChunkRow, ChunkState, CopyHead, CopyRow, CopyState, DueLease, FirstLease,
-  JobEnd, JobOptionsRow, JobPageQuery, JobSummary, LeaseBatch, LeaseState, LiveLease, NewCopy, NewJob, SchedulerStore, StoredResult,
-  TrustDelta, WorkerStats, WorkerTrust
+  IssuedCopy, JobEnd, JobOptionsRow, JobPageQuery, JobSummary, LeaseBatch, LeaseState, LiveLease, NewCopy, NewJob, SchedulerStore,
+  StoredResult, TrustDelta, WorkerStats, WorkerTrust
 } from './store.js'
 export type { LeaseRef } from './lease-ids.js'
 export { JOB_PAGE, defaultSchedulerInit } from './constants.js'

@@ -19,7 +19,7 @@ export class Jobs {
   /** Queued and running jobs by seq, oldest first: a Map keeps insertion order and new jobs get the largest seq. */
   readonly active = new Map<number, ActiveJob>()
   private readonly byId = new Map<string, ActiveJob>()
-  /** Straggler backups by job seq, since this process started. */
+  /** Backups and resumed copies by job seq, since this process started. */
   private readonly stats = new Map<number, JobStats>()
 
   constructor (private readonly ctx: JobsContext, private readonly tasks: ReadonlyMap<string, AnyTask>) {}
@@ -195,7 +195,7 @@ export class Jobs {
   jobStats (seq: number): JobStats {
     let stats = this.stats.get(seq)
     if (stats === undefined) {
-      stats = { backups: 0, backupWins: 0 }
+      stats = noStats()
       this.stats.set(seq, stats)
     }
     return stats
@@ -208,7 +208,7 @@ export class Jobs {
       status: job.status,
       progress: { done: job.done, total: job.chunks },
       options: optionsView({ ...job, maxAttempts: job.maxAttempts }, this.ctx.options.maxAttempts),
-      stats: { ...(this.stats.get(job.seq) ?? { backups: 0, backupWins: 0 }) },
+      stats: { ...(this.stats.get(job.seq) ?? noStats()) },
       createdAt: new Date(job.createdAt).toISOString()
     }
   }
@@ -220,7 +220,7 @@ export class Jobs {
       status: row.status,
       progress: { done: row.done, total: row.chunks },
       options: optionsView(row, this.ctx.options.maxAttempts),
-      stats: { ...(this.stats.get(row.seq) ?? { backups: 0, backupWins: 0 }) },
+      stats: { ...(this.stats.get(row.seq) ?? noStats()) },
       createdAt: new Date(row.createdAt).toISOString()
     }
     if (row.finishedAt !== null) view.finishedAt = new Date(row.finishedAt).toISOString()
@@ -243,6 +243,11 @@ export class Jobs {
     this.active.delete(job.seq)
     this.byId.delete(job.id)
   }
+}
+
+/** A job's counts before any copy was backed up or resumed. */
+function noStats (): JobStats {
+  return { backups: 0, backupWins: 0, resumed: 0 }
 }
 
 /** A task's params error becomes a job error naming the same field (`params.to`). */

@@ -120,14 +120,14 @@ describe('renew', () => {
 
     clock.now += 900
     expect(scheduler.renew('w1', [a.leaseId, b.leaseId, c.leaseId, 'nope'])).toEqual({
-      renewed: [a.leaseId, b.leaseId], lost: [c.leaseId, 'nope'], ttlMs: 1_000
+      renewed: [a.leaseId, b.leaseId], lost: [c.leaseId, 'nope'], ttlMs: 1_000, refused: []
     })
-    expect(scheduler.renew('w2', [a.leaseId])).toEqual({ renewed: [], lost: [a.leaseId], ttlMs: 1_000 })
+    expect(scheduler.renew('w2', [a.leaseId])).toEqual({ renewed: [], lost: [a.leaseId], ttlMs: 1_000, refused: [] })
 
     clock.now += 900 // past the first deadline, within the renewed one
     expect(scheduler.expire()).toBe(0)
     clock.now += 100 // exactly the renewed deadline: expired
-    expect(scheduler.renew('w1', [a.leaseId])).toEqual({ renewed: [], lost: [a.leaseId], ttlMs: 1_000 })
+    expect(scheduler.renew('w1', [a.leaseId])).toEqual({ renewed: [], lost: [a.leaseId], ttlMs: 1_000, refused: [] })
     expect(scheduler.expire()).toBe(2)
 
     scheduler.cancel(job.id)

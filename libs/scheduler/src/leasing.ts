@@ -1,9 +1,11 @@
-import type { Lease } from '@cycleshare/protocol'
+import type { Lease, LeaseCheckpoint } from '@cycleshare/protocol'
+import { keepCheckpoints } from './checkpoints.js'
+import { decode } from './codec.js'
 import type { ActiveJob, SchedulerContext } from './context.js'
 import { describeError } from './errors.js'
 import { allocateStride, type Candidate } from './fairness.js'
 import { newId } from './ids.js'
-import { formatLeaseId, parseLeaseId } from './lease-ids.js'
+import { formatLeaseId, parseLeaseId, type LeaseRef } from './lease-ids.js'
 import { ADAPTIVE, FIRST_EPOCH, type Ballot, type FirstLease, type LeaseBatch } from './store.js'
 import { findStragglers, type Straggler, type StragglersContext } from './stragglers.js'
 import type { Trust } from './trust.js'
@@ -25,8 +27,9 @@ export interface LeasePlan {
 
 /**
  * Leasing: a pull's slots dealt across jobs by stride scheduling (fairness.ts), each job's copies
- * waiting first and then fresh chunks from its cursor, opened a batch at a time; straggler
- * backups when nothing else waits; and leases given back unfinished.
+ * waiting first (going on from a lost copy's checkpoint when it left one) and then fresh chunks
+ * from its cursor, opened a batch at a time; straggler backups when nothing else waits; and
+ * leases given back unfinished, with their checkpoints.
  */
 export class Leasing {
   /** The pass of the last chunk dealt: a job joining or coming back starts no lower. */
@@ -116,9 +119,22 @@ export class Leasing {
     return leases
   }
 
-  /** Takes back leases `worker` holds, unfinished (not a failed attempt), inside the write; returns the ids released. */
-  release (worker: string, leaseIds: readonly string[]): string[] {
+  /**
+   * Takes back leases `worker` holds, unfinished (not a failed attempt), inside the write; returns
+   * the ids released. The valid checkpoints of those leases are kept on their copies first, for the
+   * copies issued after them; invalid ones are dropped.
+   */
+  release (worker: string, leaseIds: readonly string[], checkpoints: readonly LeaseCheckpoint[]): string[] {
     const { store } = this.ctx
+    if (checkpoints.length > 0) {
+      const releasing = new Map<string, LeaseRef>()
+      for (const leaseId of leaseIds) {
+        const lease = parseLeaseId(leaseId)
+        if (lease !== undefined) releasing.set(leaseId, lease)
+      }
+      // A checkpoint is kept only on a live lease `worker` holds: exactly the ones released below.
+      keepCheckpoints(this.ctx, worker, checkpoints, releasing)
+    }
     const released: string[] = []
     for (const leaseId of leaseIds) {
       const lease = parseLeaseId(leaseId)
@@ -142,9 +158,14 @@ export class Leasing {
 
   private issueCopy (job: ActiveJob, index: number, worker: string, now: number, input: unknown, backup: boolean): Lease {
     const tag = newId()
-    const attempt = this.ctx.store.issueCopy({ ...this.batch(job, worker, now), index, tag, backup })
+    const { attempt, checkpoint } = this.ctx.store.issueCopy({ ...this.batch(job, worker, now), index, tag, backup })
     this.ctx.hold(worker, 1)
-    return this.lease(job, index, attempt, tag, input)
+    const lease = this.lease(job, index, attempt, tag, input)
+    if (checkpoint !== null) {
+      lease.resume = decode(checkpoint)
+      this.ctx.jobStats(job.seq).resumed++
+    }
+    return lease
   }
 
   private batch (job: ActiveJob, worker: string, now: number): LeaseBatch {

@@ -4,7 +4,7 @@
  * which see shared state only through `SchedulerContext` (context.ts).
  */
 import type { Startable } from '@cycleshare/lifecycle'
-import type { ChunkResult, Lease } from '@cycleshare/protocol'
+import type { ChunkResult, Lease, LeaseCheckpoint } from '@cycleshare/protocol'
 import type { AnyTask } from '@cycleshare/tasks'
 import type { SchedulerContext, SchedulerEvent } from './context.js'
 import { Emitter } from './emitter.js'
@@ -60,10 +60,19 @@ export interface Scheduler extends Startable {
    * holder may report it (`not the holder of this lease`).
    */
   complete(worker: string, results: ChunkResult[]): CompleteResult
-  /** Extends the leases `worker` holds that are still live; the others are lost. */
-  renew(worker: string, leaseIds: string[]): RenewResult
-  /** Takes back leases `worker` holds unfinished (not a failed attempt); returns the ids released. */
-  release(worker: string, leaseIds: string[]): string[]
+  /**
+   * Extends the leases `worker` holds that are still live; the others are lost. Keeps the latest
+   * checkpoint of each lease it renewed, once its job's task has checked it (and it encodes to at
+   * most MAX_CHECKPOINT_BYTES): a copy issued after that lease is lost goes on from it. The other
+   * checkpoints are `refused`, with why. An excluded worker renews nothing and keeps nothing.
+   */
+  renew(worker: string, leaseIds: string[], checkpoints?: LeaseCheckpoint[]): RenewResult
+  /**
+   * Takes back leases `worker` holds unfinished (not a failed attempt); returns the ids released.
+   * The valid checkpoints of those leases are kept, for the copies issued after them (as `renew`);
+   * invalid ones are dropped.
+   */
+  release(worker: string, leaseIds: string[], checkpoints?: LeaseCheckpoint[]): string[]
   /**
    * Reissues the leases expired at `now`, and counts copies that outlived their chunk timeout as
    * failed; returns how many. The timer runs this too.
@@ -195,16 +204,24 @@ class DefaultScheduler implements Scheduler {
     return this.write(() => this.quorum.complete(worker, results))
   }
 
-  renew (worker: string, leaseIds: string[]): RenewResult {
+  renew (worker: string, leaseIds: string[], checkpoints: LeaseCheckpoint[] = []): RenewResult {
     checkWorker(worker)
-    if (this.trust.exclusion(worker) !== undefined) return { renewed: [], lost: [...leaseIds], ttlMs: this.options.leaseTtlMs }
+    checkCheckpoints(checkpoints)
+    const exclusion = this.trust.exclusion(worker)
+    if (exclusion !== undefined) {
+      const refused = checkpoints.map(c => ({ leaseId: String(c?.leaseId), reason: `worker excluded: ${exclusion}` }))
+      return { renewed: [], lost: [...leaseIds], ttlMs: this.options.leaseTtlMs, refused }
+    }
     const now = this.clock()
-    return this.write(() => this.expiry.renew(worker, leaseIds, now), false)
+    return this.write(() => this.expiry.renew(worker, leaseIds, checkpoints, now), false)
   }
 
-  release (worker: string, leaseIds: string[]): string[] {
+  release (worker: string, leaseIds: string[], checkpoints: LeaseCheckpoint[] = []): string[] {
     checkWorker(worker)
-    return this.write(() => this.leasing.release(worker, leaseIds), false)
+    checkCheckpoints(checkpoints)
+    // An excluded worker holds nothing any more; its word about any state is not kept either.
+    const kept = this.trust.exclusion(worker) === undefined ? checkpoints : []
+    return this.write(() => this.leasing.release(worker, leaseIds, kept), false)
   }
 
   expire (now: number = this.clock()): number {
@@ -302,4 +319,8 @@ class DefaultScheduler implements Scheduler {
 
 function checkWorker (worker: string): void {
   if (typeof worker !== 'string' || worker === '') throw new TypeError('worker must be a non-empty string')
+}
+
+function checkCheckpoints (checkpoints: readonly LeaseCheckpoint[]): void {
+  if (!Array.isArray(checkpoints)) throw new TypeError('checkpoints must be an array of { leaseId, state }')
 }

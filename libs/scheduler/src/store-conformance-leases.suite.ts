@@ -139,7 +139,8 @@ export function leaseConformance (under: StoreUnderTest): void {
       expect(ballot?.chunk).toMatchObject({ state: 'done', needed: 0 })
       expect(bytes(ballot?.chunk.agreed)).toEqual([1])
       expect(ballot?.copies.map(plain)).toEqual([{
-        attempt: 3, tag: tag('y'), worker: 'w3', state: 'revoked', epoch: 1, backup: 0, leasedAt: 1_000, deadline: 2_000, overrunAt: null, result: null
+        attempt: 3, tag: tag('y'), worker: 'w3', state: 'revoked', epoch: 1, backup: 0, leasedAt: 1_000, deadline: 2_000, overrunAt: null, result: null,
+        checkpoint: null
       }])
       expect(store.liveLeases()).toEqual([])
       expect(store.leaseState({ jobSeq: seq, index: 0, attempt: 3 })?.copy?.state).toBe('revoked')

@@ -2,9 +2,9 @@
  * The conformance suite every `SchedulerStore` passes (kept out of the build; tests import it):
  * each operation's contract, in the scheduler's terms — transactions that roll back and nest,
  * jobs that round-trip and page, chunks opened and copies issued, leases renewed only by their
- * holder while live, lost, due and moved after a restart, results recorded, chunks decided,
- * workers counted and excluded. A new store (in memory, a server database) is done when it
- * passes this.
+ * holder while live, lost, due and moved after a restart, checkpoints kept and taken over, results
+ * recorded, chunks decided, workers counted and excluded. A new store (in memory, a server
+ * database) is done when it passes this.
  *
  * @example
  * ```ts
@@ -14,6 +14,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { LeaseRef } from './lease-ids.js'
 import type { JobSummary, LeaseBatch, SchedulerStore } from './store.js'
+import { checkpointConformance } from './store-conformance-checkpoints.suite.js'
 import { leaseConformance } from './store-conformance-leases.suite.js'
 import { blob, bytes, indexes, newJob, plain, summaryOf, tag, type StoreUnderTest } from './testing/store-fixtures.js'
 
@@ -145,7 +146,8 @@ export function storeConformance (name: string, open: () => SchedulerStore): voi
           state: 'open', attempt: 1, tags: tag('a'), target: 1, quorum: 1, needed: 0, results: 0, failures: 0, waitingSince: 1_000, backup: 0, agreed: null
         })
         expect(store.ballot(seq, 1)?.copies.map(plain)).toEqual([{
-          attempt: 1, tag: tag('b'), worker: 'w1', state: 'live', epoch: 1, backup: 0, leasedAt: 1_000, deadline: 2_000, overrunAt: 9_000, result: null
+          attempt: 1, tag: tag('b'), worker: 'w1', state: 'live', epoch: 1, backup: 0, leasedAt: 1_000, deadline: 2_000, overrunAt: 9_000, result: null,
+          checkpoint: null
         }])
         expect(store.ballot(seq, 1)?.chunk).toMatchObject({ target: 3, quorum: 2, needed: 2 })
         expect(store.activeJobs()[0]).toMatchObject({ status: 'running', nextIndex: 2, waiting: 2 })
@@ -165,13 +167,15 @@ export function storeConformance (name: string, open: () => SchedulerStore): voi
 
       it('issue the next copy of an open chunk: a waiting one uses up a waiting copy, a backup does not', () => {
         const { seq, batch } = opened(2, { target: 3, quorum: 2 })
-        expect(store.issueCopy({ ...batch, worker: 'w2', leasedAt: 1_100, deadline: 2_100, index: 1, tag: tag('x'), backup: false })).toBe(2)
+        expect(store.issueCopy({ ...batch, worker: 'w2', leasedAt: 1_100, deadline: 2_100, index: 1, tag: tag('x'), backup: false }))
+          .toEqual({ attempt: 2, checkpoint: null })
         const { chunk, copies } = store.ballot(seq, 1) ?? { chunk: undefined, copies: [] }
         expect(chunk).toMatchObject({ attempt: 2, tags: tag('B') + tag('x'), needed: 1, backup: 0 })
         expect(copies.map(plain)[1]).toEqual({
-          attempt: 2, tag: tag('x'), worker: 'w2', state: 'live', epoch: 1, backup: 0, leasedAt: 1_100, deadline: 2_100, overrunAt: null, result: null
+          attempt: 2, tag: tag('x'), worker: 'w2', state: 'live', epoch: 1, backup: 0, leasedAt: 1_100, deadline: 2_100, overrunAt: null, result: null,
+          checkpoint: null
         })
-        expect(store.issueCopy({ ...batch, worker: 'w3', index: 0, tag: tag('y'), backup: true })).toBe(2)
+        expect(store.issueCopy({ ...batch, worker: 'w3', index: 0, tag: tag('y'), backup: true })).toEqual({ attempt: 2, checkpoint: null })
         expect(store.ballot(seq, 0)?.chunk).toMatchObject({ attempt: 2, needed: 2, backup: 1 })
         expect(store.ballot(seq, 0)?.copies[1]).toMatchObject({ worker: 'w3', backup: 1, epoch: 1 })
         expect(store.activeJobs()[0].waiting).toBe(3)
@@ -203,5 +207,6 @@ export function storeConformance (name: string, open: () => SchedulerStore): voi
     })
 
     leaseConformance({ store: () => store, opened })
+    checkpointConformance({ store: () => store, opened })
   })
 }

@@ -1,7 +1,7 @@
 /**
  * What the scheduler needs from storage, in the scheduler's own terms: jobs added, listed and
- * ended; chunks opened; leases (copies of a chunk) issued, renewed, lost and answered; chunks
- * decided; workers counted. Every method is synchronous and runs inside the transaction the
+ * ended; chunks opened; leases (copies of a chunk) issued, renewed, checkpointed, lost and
+ * answered; chunks decided; workers counted. Every method is synchronous and runs inside the transaction the
  * scheduler opened with `transaction`, so one call of the scheduler is one atomic, durable step.
  *
  * SQLite implements it for the coordinator (`@cycleshare/scheduler/sqlite`); an implementation
@@ -143,6 +143,11 @@ export interface CopyRow {
   overrunAt: number | null
   /** The output (`ok`) or the reason (`failed`), msgpack. */
   result: Uint8Array | null
+  /**
+   * The latest checkpoint (msgpack) of a live or lost copy: the state a copy issued after it is
+   * lost goes on from. A copy issued from it keeps it as its own until it checkpoints further.
+   */
+  checkpoint: Uint8Array | null
 }
 
 /** The parts of a copy that a result needs. */
@@ -184,6 +189,13 @@ export interface NewCopy extends LeaseBatch {
   tag: string
   /** A backup does not use up a waiting copy. */
   backup: boolean
+}
+
+/** A copy just issued. */
+export interface IssuedCopy {
+  attempt: number
+  /** The checkpoint it goes on from (taken from a lost copy of its chunk); null: from the beginning. */
+  checkpoint: Uint8Array | null
 }
 
 /** One attempt at one chunk. */
@@ -280,19 +292,30 @@ export interface SchedulerStore {
   eligibleWaiting(jobSeq: number, worker: string, failedBefore: number, limit: number): number[]
   /**
    * Issues the next copy of an open chunk (epoch 1); a backup does not use up a waiting copy.
-   * Returns its attempt; throws if the chunk is not open.
+   * A waiting copy (not a backup) takes the checkpoint of the chunk's newest lost copy that still
+   * has one (the highest attempt): cleared there, so that each lost copy's state seeds one copy
+   * at most and lineages stay apart. Never from a live, answered or revoked copy. Returns its
+   * attempt and checkpoint; throws if the chunk is not open.
    */
-  issueCopy(copy: NewCopy): number
+  issueCopy(copy: NewCopy): IssuedCopy
   /**
    * Extends each lease `worker` holds that is live at `now`, to `deadline` or its overrun,
    * whichever comes first. Returns, in order, whether each was renewed.
    */
   renew(worker: string, leases: readonly LeaseRef[], now: number, deadline: number): boolean[]
   /**
+   * Keeps `checkpoint` (msgpack) as the latest of a live lease `worker` holds, replacing the one
+   * before. Returns whether it was live and held.
+   */
+  saveCheckpoint(worker: string, lease: LeaseRef, checkpoint: Uint8Array): boolean
+  /**
    * Takes a live lease back without a result: released by `holder` (if given, only if it holds
-   * it), expired, or its holder excluded. Returns whether it was live (and held).
+   * it), expired, or its holder excluded. Returns whether it was live (and held). The copy keeps
+   * its checkpoint, for the copy issued after it.
    */
   loseLease(lease: LeaseRef, holder?: string): boolean
+  /** Forgets the checkpoints of every copy `worker` held: an excluded worker's states seed nothing. */
+  dropCheckpoints(worker: string): void
   /** Live and revoked leases whose deadline is at or before `now`, soonest first. */
   dueLeases(now: number): DueLease[]
   /** Live leases, oldest first. */
@@ -312,13 +335,13 @@ export interface SchedulerStore {
   /** A chunk's tally and copies, if the chunk exists. */
   ballot(jobSeq: number, index: number): Ballot | undefined
   /**
-   * Records an ok result of a copy that has none (live, or lost: a late result still counts).
-   * Returns the chunk's copies afterwards, to count the votes.
+   * Records an ok result of a copy that has none (live, or lost: a late result still counts); an
+   * answered copy keeps no checkpoint. Returns the chunk's copies afterwards, to count the votes.
    */
   recordVote(lease: AttemptRef, output: Uint8Array): CopyRow[]
   /**
-   * Records a failed result of a copy that has none; `reason` (msgpack) names the error. Returns
-   * the chunk's copies afterwards.
+   * Records a failed result of a copy that has none; `reason` (msgpack) names the error; it keeps
+   * no checkpoint. Returns the chunk's copies afterwards.
    */
   recordFailure(lease: AttemptRef, reason: Uint8Array | null): CopyRow[]
   /** Forgets a revoked copy: its late result was judged, or its deadline passed. */
@@ -327,7 +350,7 @@ export interface SchedulerStore {
   needCopies(jobSeq: number, index: number, counts: ChunkCounts): void
   /**
    * Marks a chunk done with its agreed output (sent by copy `winner`); its other live copies become
-   * `revoked` (returned), the rest are forgotten. Without `agreed` the winner is the chunk's only
+   * `revoked` (returned, without checkpoints), the rest are forgotten. Without `agreed` the winner is the chunk's only
    * copy ever issued: nothing to revoke, nothing to compare later.
    */
   decide(jobSeq: number, index: number, winner: number, agreed?: Uint8Array): LiveLease[]

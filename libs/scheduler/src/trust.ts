@@ -49,6 +49,8 @@ export class Trust {
       ids.push(formatLeaseId(lease))
       this.ctx.evaluate(job, lease.index, store.ballot(lease.jobSeq, lease.index) as Ballot)
     }
+    // Its states are its word too: no copy goes on from them (the ones it lost earlier included).
+    store.dropCheckpoints(worker)
     if (ids.length > 0) this.ctx.emit('revoke', worker, ids)
   }
 

@@ -29,12 +29,14 @@ export interface JobOptions {
   priority: number
 }
 
-/** Straggler backups of a job, counted since this scheduler started. */
+/** Copies of a job issued to speed it up, counted since this scheduler started. */
 export interface JobStats {
   /** Backup copies issued for slow chunks. */
   backups: number
   /** Chunks decided by their backup copy. */
   backupWins: number
+  /** Copies issued to go on from the checkpoint of a lost copy, rather than from the beginning. */
+  resumed: number
 }
 
 /** One page of `list()`, newest first. */
@@ -69,6 +71,8 @@ export interface RenewResult {
   renewed: string[]
   lost: string[]
   ttlMs: number
+  /** Checkpoints not kept, with why (lease not held by the sender, state invalid or too large). */
+  refused: Array<{ leaseId: string; reason: string }>
 }
 
 export interface JobResult {

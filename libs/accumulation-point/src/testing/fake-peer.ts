@@ -8,7 +8,7 @@ import {
 } from '@cycleshare/peer'
 import {
   MessageKind, PROTOCOL_COORDINATOR, PROTOCOL_WORKER, TOPIC_PULL, TOPIC_WORK, decode, decodeRequest, encode, msg,
-  type ChunkResult, type Lease, type Message, type WorkMessage
+  type ChunkResult, type Lease, type LeaseCheckpoint, type Message, type WorkMessage
 } from '@cycleshare/protocol'
 
 /** An `assign` the accumulation point sent, waiting for the test to answer it. */
@@ -93,12 +93,12 @@ export class FakePeer implements Peer {
     return await this.send(worker, encode(msg.report(results)))
   }
 
-  async renew (worker: string, leaseIds: string[]): Promise<Message> {
-    return await this.send(worker, encode(msg.renew(leaseIds)))
+  async renew (worker: string, leaseIds: string[], checkpoints: LeaseCheckpoint[] = []): Promise<Message> {
+    return await this.send(worker, encode(msg.renew(leaseIds, checkpoints)))
   }
 
-  async release (worker: string, leaseIds: string[]): Promise<Message> {
-    return await this.send(worker, encode(msg.release(leaseIds)))
+  async release (worker: string, leaseIds: string[], checkpoints: LeaseCheckpoint[] = []): Promise<Message> {
+    return await this.send(worker, encode(msg.release(leaseIds, checkpoints)))
   }
 
   /** Raw bytes to the accumulation point's protocol; the answer decoded. */

@@ -10,7 +10,10 @@ type AnyTask = SchedulerComponents['tasks'] extends ReadonlyMap<string, infer T>
 
 interface Range { from: number, to: number }
 
-/** Sums 1..n; chunk i of c covers an equal slice. The answer is n(n+1)/2. */
+/** How far a `sum` chunk has got: the next number to add, and the sum of the ones before it. */
+export interface SumCheckpoint { next: number, partial: number }
+
+/** Sums 1..n; chunk i of c covers an equal slice. The answer is n(n+1)/2. It checkpoints. */
 const sumTask: AnyTask = {
   name: 'sum',
   description: 'Sums 1..n.',
@@ -29,10 +32,25 @@ const sumTask: AnyTask = {
     return raw
   },
   run: ({ from, to }: Range) => (from + to) * (to - from + 1) / 2,
+  /** A state is `{ next, partial }`: the sum from the chunk's start to `next − 1`, exactly. */
+  parseCheckpoint (raw: unknown, { from, to }: Range): SumCheckpoint {
+    const { next, partial } = (raw ?? {}) as Partial<SumCheckpoint>
+    if (typeof next !== 'number' || !Number.isSafeInteger(next) || next < from || next > to + 1) {
+      throw new RangeError(`checkpoint.next must be an integer from ${from} to ${to + 1}`)
+    }
+    if (partial !== (from + next - 1) * (next - from) / 2) throw new RangeError(`checkpoint.partial must be the sum of ${from}..${next - 1}`)
+    return { next, partial }
+  },
   init: () => 0,
   reduce: (acc: number, output: number) => acc + output,
   finalize: (acc: number) => ({ sum: acc }),
   same: (a: unknown, b: unknown) => a === b
+}
+
+/** An honest checkpoint of a `sum` lease: the numbers before `next` added up. */
+export function sumUpTo (lease: Pick<Lease, 'input'>, next: number): SumCheckpoint {
+  const { from } = lease.input as Range
+  return { next, partial: (from + next - 1) * (next - from) / 2 }
 }
 
 /** What an honest worker reports for a `sum` lease. */

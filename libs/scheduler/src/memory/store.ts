@@ -1,8 +1,8 @@
 import type { LeaseRef } from '../lease-ids.js'
 import {
   FIRST_EPOCH, type ActiveJobRecord, type AgedLease, type AttemptRef, type Ballot, type ChunkCounts, type ChunkRow, type CopyRow,
-  type DueLease, type FirstLease, type JobEnd, type JobPageQuery, type JobSummary, type LeaseBatch, type LeaseState, type LiveLease,
-  type NewCopy, type NewJob, type SchedulerStore, type StoredResult, type TrustDelta, type WorkerStats, type WorkerTrust
+  type DueLease, type FirstLease, type IssuedCopy, type JobEnd, type JobPageQuery, type JobSummary, type LeaseBatch, type LeaseState,
+  type LiveLease, type NewCopy, type NewJob, type SchedulerStore, type StoredResult, type TrustDelta, type WorkerStats, type WorkerTrust
 } from '../store.js'
 import type { JobStatus } from '../types.js'
 
@@ -160,7 +160,8 @@ class MemoryStore implements SchedulerStore {
         waitingSince: leasedAt, backup: 0, agreed: null
       })
       this.data.copies.set(key(jobSeq, index), [{
-        jobSeq, index, attempt: 1, tag, worker, state: 'live', epoch: FIRST_EPOCH, backup: 0, leasedAt, deadline, overrunAt, result: null
+        jobSeq, index, attempt: 1, tag, worker, state: 'live', epoch: FIRST_EPOCH, backup: 0, leasedAt, deadline, overrunAt, result: null,
+        checkpoint: null
       }])
     }
     const job = this.data.jobs.get(jobSeq)
@@ -183,7 +184,7 @@ class MemoryStore implements SchedulerStore {
     return found
   }
 
-  issueCopy (copy: NewCopy): number {
+  issueCopy (copy: NewCopy): IssuedCopy {
     const chunk = this.data.chunks.get(copy.jobSeq)?.get(copy.index)
     if (chunk === undefined || chunk.state !== 'open') throw new Error(`chunk ${copy.index} of job ${copy.jobSeq} is not open`)
     const backup = copy.backup ? 1 : 0
@@ -193,12 +194,16 @@ class MemoryStore implements SchedulerStore {
     chunk.backup = Math.max(chunk.backup, backup)
     const k = key(copy.jobSeq, copy.index)
     const copies = this.data.copies.get(k) ?? []
+    // A waiting copy takes over the checkpoint of the newest lost copy that has one (copies are in attempt order).
+    const lost = copy.backup ? undefined : copies.findLast(c => c.state === 'lost' && c.checkpoint !== null)
+    const checkpoint = lost?.checkpoint ?? null
+    if (lost !== undefined) lost.checkpoint = null
     copies.push({
       jobSeq: copy.jobSeq, index: copy.index, attempt: chunk.attempt, tag: copy.tag, worker: copy.worker, state: 'live',
-      epoch: FIRST_EPOCH, backup, leasedAt: copy.leasedAt, deadline: copy.deadline, overrunAt: copy.overrunAt, result: null
+      epoch: FIRST_EPOCH, backup, leasedAt: copy.leasedAt, deadline: copy.deadline, overrunAt: copy.overrunAt, result: null, checkpoint
     })
     this.data.copies.set(k, copies)
-    return chunk.attempt
+    return { attempt: chunk.attempt, checkpoint }
   }
 
   renew (worker: string, leases: readonly LeaseRef[], now: number, deadline: number): boolean[] {
@@ -210,11 +215,22 @@ class MemoryStore implements SchedulerStore {
     })
   }
 
+  saveCheckpoint (worker: string, lease: LeaseRef, checkpoint: Uint8Array): boolean {
+    const copy = this.copy(lease)
+    if (copy === undefined || copy.state !== 'live' || copy.tag !== lease.tag || copy.worker !== worker) return false
+    copy.checkpoint = checkpoint
+    return true
+  }
+
   loseLease (lease: LeaseRef, holder?: string): boolean {
     const copy = this.copy(lease)
     if (copy === undefined || copy.state !== 'live' || copy.tag !== lease.tag || (holder !== undefined && copy.worker !== holder)) return false
     copy.state = 'lost'
     return true
+  }
+
+  dropCheckpoints (worker: string): void {
+    for (const copy of this.allCopies()) if (copy.worker === worker) copy.checkpoint = null
   }
 
   dueLeases (now: number): DueLease[] {
@@ -300,6 +316,7 @@ class MemoryStore implements SchedulerStore {
         if (copy.state !== 'live' || copy.attempt === winner) continue
         copy.state = 'revoked'
         copy.result = null
+        copy.checkpoint = null
         revoked.push(leaseOf(copy))
       }
     }
@@ -376,6 +393,7 @@ class MemoryStore implements SchedulerStore {
     if (copy === undefined) return
     copy.state = state
     copy.result = result
+    copy.checkpoint = null
   }
 
   private workers (): Array<[string, WorkerRecord]> {

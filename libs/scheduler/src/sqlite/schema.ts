@@ -118,5 +118,11 @@ export const migrations: readonly string[] = [
   // theirs), raised each time a transfer moves the lease to another holder.
   `
   ALTER TABLE copies ADD COLUMN epoch INTEGER NOT NULL DEFAULT 1;
+  `,
+  // A copy keeps the latest checkpoint (msgpack) its worker sent while it was live, and keeps it
+  // once lost; the next copy issued for the chunk takes it over (NULL there) and goes on from it.
+  // Answered and revoked copies keep none.
+  `
+  ALTER TABLE copies ADD COLUMN checkpoint BLOB;
   `
 ]

@@ -3,8 +3,8 @@ import { SQLITE_BUSY_TIMEOUT_MS } from '../constants.js'
 import type { LeaseRef } from '../lease-ids.js'
 import type {
   ActiveJobRecord, AgedLease, AttemptRef, Ballot, ChunkCounts, ChunkRow, ChunkState, CopyRow, CopyState, DueLease, FirstLease,
-  JobEnd, JobPageQuery, JobSummary, LeaseBatch, LeaseState, LiveLease, NewCopy, NewJob, SchedulerStore, StoredResult, TrustDelta,
-  WorkerStats, WorkerTrust
+  IssuedCopy, JobEnd, JobPageQuery, JobSummary, LeaseBatch, LeaseState, LiveLease, NewCopy, NewJob, SchedulerStore, StoredResult,
+  TrustDelta, WorkerStats, WorkerTrust
 } from '../store.js'
 import type { JobStatus } from '../types.js'
 import { migrate } from './migrate.js'
@@ -41,7 +41,8 @@ const SUMMARY_COLUMNS = `seq, id, task, chunks, done, status, error, created_at 
 const CHUNK_COLUMNS = `state, attempt, tags, target, quorum, needed, results, failures,
   waiting_since AS waitingSince, backup, agreed`
 
-const COPY_COLUMNS = `attempt, tag, worker, state, epoch, backup, leased_at AS leasedAt, deadline, overrun_at AS overrunAt, result`
+const COPY_COLUMNS = `attempt, tag, worker, state, epoch, backup, leased_at AS leasedAt, deadline, overrun_at AS overrunAt, result,
+  checkpoint`
 
 const LEASE_COLUMNS = 'job_seq AS jobSeq, idx AS "index", attempt, tag, worker'
 
@@ -83,8 +84,16 @@ function prepareStatements (db: Database) {
     // A backup (1) does not use up `needed`; a copy that was waiting (0) does.
     nextAttempt: p(`UPDATE chunks SET attempt = attempt + 1, tags = tags || ?, needed = max(needed - 1 + ?, 0), backup = max(backup, ?)
       WHERE job_seq = ? AND idx = ? AND state = 'open' RETURNING attempt`).pluck(),
-    insertCopy: p(`INSERT INTO copies (job_seq, idx, attempt, tag, worker, state, backup, leased_at, deadline, overrun_at)
-      VALUES (?, ?, ?, ?, ?, 'live', ?, ?, ?, ?)`),
+    insertCopy: p(`INSERT INTO copies (job_seq, idx, attempt, tag, worker, state, backup, leased_at, deadline, overrun_at, checkpoint)
+      VALUES (?, ?, ?, ?, ?, 'live', ?, ?, ?, ?, ?)`),
+    // The newest lost copy that still has a checkpoint: by primary key, within one chunk's copies.
+    lostCheckpoint: p(`SELECT attempt, checkpoint FROM copies WHERE job_seq = ? AND idx = ? AND state = 'lost'
+      AND checkpoint IS NOT NULL ORDER BY attempt DESC LIMIT 1`).raw(),
+    clearCheckpoint: p('UPDATE copies SET checkpoint = NULL WHERE job_seq = ? AND idx = ? AND attempt = ?'),
+    saveCheckpoint: p(`UPDATE copies SET checkpoint = @checkpoint
+      WHERE job_seq = @jobSeq AND idx = @index AND attempt = @attempt AND state = 'live' AND worker = @worker AND tag = @tag`),
+    // No index on worker (see schema.ts): exclusions are rare, and the table holds undecided chunks only.
+    dropCheckpoints: p('UPDATE copies SET checkpoint = NULL WHERE worker = ? AND checkpoint IS NOT NULL'),
     renew: p(`UPDATE copies SET deadline = min(@deadline, coalesce(overrun_at, @deadline))
       WHERE job_seq = @jobSeq AND idx = @index AND attempt = @attempt AND state = 'live' AND worker = @worker
       AND deadline > @now AND tag = @tag`),
@@ -103,13 +112,14 @@ function prepareStatements (db: Database) {
       WHERE c.job_seq = ? AND c.idx = ?`).raw(),
     chunk: p(`SELECT ${CHUNK_COLUMNS} FROM chunks WHERE job_seq = ? AND idx = ?`),
     copies: p(`SELECT ${COPY_COLUMNS} FROM copies WHERE job_seq = ? AND idx = ? ORDER BY attempt`),
-    answer: p('UPDATE copies SET state = ?, result = ? WHERE job_seq = ? AND idx = ? AND attempt = ?'),
+    answer: p('UPDATE copies SET state = ?, result = ?, checkpoint = NULL WHERE job_seq = ? AND idx = ? AND attempt = ?'),
     forgetRevoked: p(`DELETE FROM copies WHERE job_seq = ? AND idx = ? AND attempt = ? AND state = 'revoked'`),
     deleteCopy: p('DELETE FROM copies WHERE job_seq = ? AND idx = ? AND attempt = ?'),
     needCopies: p(`UPDATE chunks SET needed = @needed, results = @results, failures = @failures, waiting_since = @waitingSince
       WHERE job_seq = @jobSeq AND idx = @index`),
     markDone: p(`UPDATE chunks SET state = 'done', needed = 0, agreed = ? WHERE job_seq = ? AND idx = ?`),
-    revokeLive: p(`UPDATE copies SET state = 'revoked', result = NULL WHERE job_seq = ? AND idx = ? AND state = 'live'
+    revokeLive: p(`UPDATE copies SET state = 'revoked', result = NULL, checkpoint = NULL
+      WHERE job_seq = ? AND idx = ? AND state = 'live'
       AND attempt != ? RETURNING ${LEASE_COLUMNS}`),
     forgetAnswered: p(`DELETE FROM copies WHERE job_seq = ? AND idx = ? AND state != 'revoked'`),
 
@@ -228,21 +238,40 @@ class SqliteStore implements SchedulerStore {
     return this.stmt.eligibleWaiting.all({ jobSeq, worker, failedBefore, limit }) as number[]
   }
 
-  issueCopy (copy: NewCopy): number {
+  issueCopy (copy: NewCopy): IssuedCopy {
     const backup = copy.backup ? 1 : 0
     const attempt = this.stmt.nextAttempt.get(copy.tag, backup, backup, copy.jobSeq, copy.index) as number | undefined
     if (attempt === undefined) throw new Error(`chunk ${copy.index} of job ${copy.jobSeq} is not open`)
-    this.stmt.insertCopy.run(copy.jobSeq, copy.index, attempt, copy.tag, copy.worker, backup, copy.leasedAt, copy.deadline, copy.overrunAt)
-    return attempt
+    let checkpoint: Uint8Array | null = null
+    if (!copy.backup) {
+      const lost = this.stmt.lostCheckpoint.get(copy.jobSeq, copy.index) as [number, Uint8Array] | undefined
+      if (lost !== undefined) {
+        this.stmt.clearCheckpoint.run(copy.jobSeq, copy.index, lost[0])
+        checkpoint = lost[1]
+      }
+    }
+    this.stmt.insertCopy.run(
+      copy.jobSeq, copy.index, attempt, copy.tag, copy.worker, backup, copy.leasedAt, copy.deadline, copy.overrunAt, checkpoint
+    )
+    return { attempt, checkpoint }
   }
 
   renew (worker: string, leases: readonly LeaseRef[], now: number, deadline: number): boolean[] {
     return leases.map(lease => this.stmt.renew.run({ ...lease, worker, now, deadline }).changes === 1)
   }
 
+  saveCheckpoint (worker: string, lease: LeaseRef, checkpoint: Uint8Array): boolean {
+    const { jobSeq, index, attempt, tag } = lease
+    return this.stmt.saveCheckpoint.run({ jobSeq, index, attempt, tag, worker, checkpoint }).changes === 1
+  }
+
   loseLease (lease: LeaseRef, holder?: string): boolean {
     const { jobSeq, index, attempt, tag } = lease
     return this.stmt.loseLease.run({ jobSeq, index, attempt, tag, holder: holder ?? null }).changes === 1
+  }
+
+  dropCheckpoints (worker: string): void {
+    this.stmt.dropCheckpoints.run(worker)
   }
 
   dueLeases (now: number): DueLease[] {

@@ -1,7 +1,7 @@
 /**
  * Small tasks for the scheduler's tests: known answers, no dependency on the real built-ins.
  */
-import type { AnyTask } from '@cycleshare/tasks'
+import { InvalidCheckpointError, type AnyTask } from '@cycleshare/tasks'
 import { createScheduler, type Scheduler, type SchedulerInit } from '../scheduler.js'
 import type { Lease } from '@cycleshare/protocol'
 import { openSqliteStore } from '../sqlite/index.js'
@@ -18,7 +18,14 @@ export class InvalidOutputError extends Error {
 
 export interface Range { from: number, to: number }
 
-/** Sums 1..n; chunk i of c covers an equal slice. The answer is n(n+1)/2. */
+/** How far a `sum` chunk has got: the next number to add, and the sum of the ones before it. */
+export interface SumCheckpoint { next: number, partial: number }
+
+/**
+ * Sums 1..n; chunk i of c covers an equal slice. The answer is n(n+1)/2. It checkpoints: a state
+ * is valid when `partial` is exactly the sum from the chunk's start to `next − 1` (other fields
+ * are ignored, so a valid state can be made as large as a test needs).
+ */
 export const sumTask: AnyTask = {
   name: 'sum',
   description: 'Sums 1..n.',
@@ -38,6 +45,17 @@ export const sumTask: AnyTask = {
     return raw
   },
   run: ({ from, to }: Range) => (from + to) * (to - from + 1) / 2,
+  parseCheckpoint (raw: unknown, { from, to }: Range): SumCheckpoint {
+    if (raw === null || typeof raw !== 'object') throw new InvalidCheckpointError('checkpoint', 'must be an object')
+    const { next, partial } = raw as Partial<SumCheckpoint>
+    if (typeof next !== 'number' || !Number.isSafeInteger(next) || next < from || next > to + 1) {
+      throw new InvalidCheckpointError('checkpoint.next', `must be an integer from ${from} to ${to + 1}`)
+    }
+    if (partial !== (from + next - 1) * (next - from) / 2) {
+      throw new InvalidCheckpointError('checkpoint.partial', `must be the sum of ${from}..${next - 1}`)
+    }
+    return { next, partial }
+  },
   init: () => 0,
   reduce: (acc: number, output: number) => acc + output,
   finalize: (acc: number) => ({ sum: acc }),
@@ -61,6 +79,12 @@ export const tallyTask: AnyTask = {
 }
 
 export const fakeTasks: ReadonlyMap<string, AnyTask> = new Map([['sum', sumTask], ['tally', tallyTask]])
+
+/** An honest `sum` checkpoint of `grant`'s chunk: the numbers before `next` added up. */
+export function sumUpTo (grant: Lease, next: number): SumCheckpoint {
+  const { from } = grant.input as Range
+  return { next, partial: (from + next - 1) * (next - from) / 2 }
+}
 
 /** What an honest worker returns for a `sum` chunk. */
 export function runSum (grant: Lease): number {

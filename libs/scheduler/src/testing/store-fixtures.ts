@@ -34,7 +34,7 @@ export function summaryOf (seq: number, job: NewJob): JobSummary {
   }
 }
 
-/** A copy as the store keeps it, with byte results as arrays. */
-export function plain (copy: CopyRow): Omit<CopyRow, 'result'> & { result: number[] | null } {
-  return { ...copy, result: bytes(copy.result) }
+/** A copy as the store keeps it, with byte results and checkpoints as arrays. */
+export function plain (copy: CopyRow): Omit<CopyRow, 'result' | 'checkpoint'> & { result: number[] | null, checkpoint: number[] | null } {
+  return { ...copy, result: bytes(copy.result), checkpoint: bytes(copy.checkpoint) }
 }
