@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { harness, ok } from './testing/fake-tasks.js'
+import { harness, ok, sumUpTo } from './testing/fake-tasks.js'
 
 describe('straggler backups', () => {
   it('back up the slowest in-flight chunk on an idle worker; the first result wins and the other copy is revoked', () => {
@@ -35,6 +35,21 @@ describe('straggler backups', () => {
     expect(scheduler.result(job.id).value).toEqual({ sum: 5050 })
     // w1's late result of its straggler agreed with the backup's: valid
     expect(scheduler.workerStats().map(s => [s.worker, s.chunksDone])).toEqual([['idle', 1], ['w1', 2], ['w2', 2]])
+  })
+
+  it('start from the straggler\'s latest checkpoint, which the straggler keeps', () => {
+    const { scheduler, clock } = harness({ backupMinMs: 1_000, backupFactor: 2, leaseTtlMs: 60_000 })
+    const job = scheduler.submit({ task: 'sum', params: { n: 100 }, chunks: 2 })
+    const [a, slow] = scheduler.lease('w1', 2)
+    clock.now += 400
+    scheduler.complete('w1', [ok(a)])
+    expect(scheduler.renew('w1', [slow.leaseId], [{ leaseId: slow.leaseId, state: sumUpTo(slow, 70) }]).refused).toEqual([])
+    clock.now += 1_000 // past max(1 s, 2 × 400 ms)
+    const [backup] = scheduler.lease('idle', 1)
+    expect(backup).toMatchObject({ index: slow.index, attempt: 2, resume: sumUpTo(slow, 70) })
+    expect(scheduler.get(job.id).stats).toEqual({ backups: 1, backupWins: 0, resumed: 1 })
+    scheduler.complete('idle', [ok(backup)])
+    expect(scheduler.result(job.id).value).toEqual({ sum: 5050 })
   })
 
   it('wait for a job\'s own pace, and are never made for replicated jobs', () => {

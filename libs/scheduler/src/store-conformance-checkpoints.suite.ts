@@ -1,8 +1,8 @@
 /**
  * The store conformance suite, continued (see store-conformance.suite.ts): checkpoints kept on a
  * live copy for its holder, kept when the copy is lost, taken over by one waiting copy issued
- * after it (never by a backup, never from a live, answered or revoked copy), and gone with the
- * chunk's copies.
+ * after it (never by a backup, never from a live, answered or revoked copy), copied to a
+ * straggler's backup from the live copy, and gone with the chunk's copies.
  */
 import { beforeEach, describe, expect, it } from 'vitest'
 import type { LeaseRef } from './lease-ids.js'
@@ -74,6 +74,14 @@ export function checkpointConformance (under: StoreUnderTest): void {
       expect(kept(seq, 0)).toEqual([[7], null])
       store.needCopies(seq, 0, { needed: 1, results: 0, failures: 0, waitingSince: 3_000 })
       expect(issued(issue(batch, 0, 'w3', 'y').issued)).toEqual({ attempt: 3, checkpoint: [7] })
+    })
+
+    it('give a straggler\'s backup a copy of the live copy\'s checkpoint, which the live copy keeps', () => {
+      const { seq, batch, leases } = opened(1)
+      expect(issued(issue(batch, 0, 'w2', 'x', true).issued)).toEqual({ attempt: 2, checkpoint: null }) // none yet
+      store.saveCheckpoint('w1', leases[0], blob(4))
+      expect(issued(issue(batch, 0, 'w3', 'y', true).issued)).toEqual({ attempt: 3, checkpoint: [4] })
+      expect(kept(seq, 0)).toEqual([[4], null, [4]])
     })
 
     it('take from the newest lost copy that has one, each once; never from a live, ok, failed or late-answered copy', () => {

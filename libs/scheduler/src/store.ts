@@ -294,8 +294,9 @@ export interface SchedulerStore {
    * Issues the next copy of an open chunk (epoch 1); a backup does not use up a waiting copy.
    * A waiting copy (not a backup) takes the checkpoint of the chunk's newest lost copy that still
    * has one (the highest attempt): cleared there, so that each lost copy's state seeds one copy
-   * at most and lineages stay apart. Never from a live, answered or revoked copy. Returns its
-   * attempt and checkpoint; throws if the chunk is not open.
+   * at most and lineages stay apart. Never from a live, answered or revoked copy. A backup (of a
+   * single-copy chunk's straggler) starts from a copy of the newest live copy's checkpoint, which
+   * the straggler keeps. Returns its attempt and checkpoint; throws if the chunk is not open.
    */
   issueCopy(copy: NewCopy): IssuedCopy
   /**

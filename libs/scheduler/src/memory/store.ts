@@ -194,10 +194,11 @@ class MemoryStore implements SchedulerStore {
     chunk.backup = Math.max(chunk.backup, backup)
     const k = key(copy.jobSeq, copy.index)
     const copies = this.data.copies.get(k) ?? []
-    // A waiting copy takes over the checkpoint of the newest lost copy that has one (copies are in attempt order).
-    const lost = copy.backup ? undefined : copies.findLast(c => c.state === 'lost' && c.checkpoint !== null)
-    const checkpoint = lost?.checkpoint ?? null
-    if (lost !== undefined) lost.checkpoint = null
+    // A waiting copy takes over the checkpoint of the newest lost copy that has one (copies are in
+    // attempt order); a backup starts from the live copy's, which keeps it.
+    const from = copies.findLast(c => c.state === (copy.backup ? 'live' : 'lost') && c.checkpoint !== null)
+    const checkpoint = from?.checkpoint ?? null
+    if (from !== undefined && !copy.backup) from.checkpoint = null
     copies.push({
       jobSeq: copy.jobSeq, index: copy.index, attempt: chunk.attempt, tag: copy.tag, worker: copy.worker, state: 'live',
       epoch: FIRST_EPOCH, backup, leasedAt: copy.leasedAt, deadline: copy.deadline, overrunAt: copy.overrunAt, result: null, checkpoint

@@ -90,6 +90,9 @@ function prepareStatements (db: Database) {
     lostCheckpoint: p(`SELECT attempt, checkpoint FROM copies WHERE job_seq = ? AND idx = ? AND state = 'lost'
       AND checkpoint IS NOT NULL ORDER BY attempt DESC LIMIT 1`).raw(),
     clearCheckpoint: p('UPDATE copies SET checkpoint = NULL WHERE job_seq = ? AND idx = ? AND attempt = ?'),
+    // What a straggler's backup starts from: the live copy's latest checkpoint, which it keeps.
+    liveCheckpoint: p(`SELECT checkpoint FROM copies WHERE job_seq = ? AND idx = ? AND state = 'live'
+      AND checkpoint IS NOT NULL ORDER BY attempt DESC LIMIT 1`).pluck(),
     saveCheckpoint: p(`UPDATE copies SET checkpoint = @checkpoint
       WHERE job_seq = @jobSeq AND idx = @index AND attempt = @attempt AND state = 'live' AND worker = @worker AND tag = @tag`),
     // No index on worker (see schema.ts): exclusions are rare, and the table holds undecided chunks only.
@@ -243,7 +246,9 @@ class SqliteStore implements SchedulerStore {
     const attempt = this.stmt.nextAttempt.get(copy.tag, backup, backup, copy.jobSeq, copy.index) as number | undefined
     if (attempt === undefined) throw new Error(`chunk ${copy.index} of job ${copy.jobSeq} is not open`)
     let checkpoint: Uint8Array | null = null
-    if (!copy.backup) {
+    if (copy.backup) {
+      checkpoint = (this.stmt.liveCheckpoint.get(copy.jobSeq, copy.index) as Uint8Array | undefined) ?? null
+    } else {
       const lost = this.stmt.lostCheckpoint.get(copy.jobSeq, copy.index) as [number, Uint8Array] | undefined
       if (lost !== undefined) {
         this.stmt.clearCheckpoint.run(copy.jobSeq, copy.index, lost[0])
