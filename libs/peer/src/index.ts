@@ -61,6 +61,7 @@
 import './polyfill.js'
 
 export { createPeer } from './peer.js'
+export { verifySignature } from './signature.js'
 export type {
   CallOptions, FrameHandler, GossipTopicInit, GossipValidator, GossipVerdict, InboundUsage, Peer, PeerInit, PeerLog,
   PeerLogLevel, PeerEventName, TopicHandler

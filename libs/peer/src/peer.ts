@@ -133,6 +133,10 @@ class CyclesharePeer implements Peer {
     await node.stop()
   }
 
+  async sign (data: Uint8Array): Promise<Uint8Array> {
+    return await this.privateKey.sign(data)
+  }
+
   multiaddrs (): string[] {
     if (this.node === undefined) {
       return []

@@ -107,6 +107,11 @@ export interface Peer extends Startable {
   /** Addresses others can dial, each ending in `/p2p/<peerId>`. Empty before start. */
   multiaddrs(): string[]
   /**
+   * Signs `data` with this node's key (Ed25519): a statement any peer can check with
+   * {@link verifySignature} against this node's peer id alone.
+   */
+  sign(data: Uint8Array): Promise<Uint8Array>
+  /**
    * Receive gossip on `topic` (may be called before start). Handler errors are caught and logged.
    * Returns a function that removes this handler (and unsubscribes when it was the last one).
    */

@@ -7,6 +7,7 @@ import type { Lease, Message } from './messages.js'
 import { msg } from './msg.js'
 
 const lease: Lease = { leaseId: 'L-1', jobId: 'J-1', index: 7, attempt: 1, epoch: 1, task: 'primes', input: { from: 0, to: 1000 }, ttlMs: 30_000 }
+const transfer = { leaseId: 'L-1', epoch: 2, from: '12D3KooWGiver', to: '12D3KooWTaker', signature: new Uint8Array(64).fill(3) }
 
 /** One valid message of every kind, built the way callers build them. */
 const everyKind: Message[] = [
@@ -22,6 +23,10 @@ const everyKind: Message[] = [
   msg.released(['L-1']),
   msg.cancel(['L-1']),
   msg.cancelled(['L-1']),
+  msg.offer('12D3KooWCoordinator', [{ ...lease, epoch: 2, resume: { next: 500, count: 95 } }], [transfer]),
+  msg.taken(['L-1'], []),
+  msg.transfer([transfer], [{ leaseId: 'L-1', state: { next: 500, count: 95 } }]),
+  msg.transferred([{ leaseId: 'L-1', epoch: 3 }], [{ leaseId: 'L-2', reason: 'not the holder of this lease' }]),
   msg.error(new TypeError('nope'))
 ]
 

@@ -1,8 +1,8 @@
-import { defaultDecodeLimits, PROTOCOL_COORDINATOR, PROTOCOL_WORKER } from './constants.js'
+import { defaultDecodeLimits, PROTOCOL_COORDINATOR, PROTOCOL_HANDOFF, PROTOCOL_WORKER } from './constants.js'
 import type { DecodeLimits, StreamProtocol } from './constants.js'
 import { MessageKind } from './messages.js'
 import type { GossipMessage, Message } from './messages.js'
-import { coordinatorRpc, workerRpc } from './rpc.js'
+import { coordinatorRpc, handoffRpc, workerRpc } from './rpc.js'
 import { decodeAnswer, decodeMessage, encodeMessage, type MessageOf } from './wire.js'
 
 export type { MessageOf } from './wire.js'
@@ -11,13 +11,15 @@ export type { MessageOf } from './wire.js'
 export type CoordinatorRequest = ReturnType<typeof coordinatorRpc.decodeRequest>
 /** Requests the coordinator sends on {@link PROTOCOL_WORKER}. */
 export type WorkerRequest = ReturnType<typeof workerRpc.decodeRequest>
-export type RequestMessage = CoordinatorRequest | WorkerRequest
+/** Requests a worker sends another on {@link PROTOCOL_HANDOFF}. */
+export type HandoffRequest = ReturnType<typeof handoffRpc.decodeRequest>
+export type RequestMessage = CoordinatorRequest | WorkerRequest | HandoffRequest
 
-type Calls = typeof coordinatorRpc.calls & typeof workerRpc.calls
+type Calls = typeof coordinatorRpc.calls & typeof workerRpc.calls & typeof handoffRpc.calls
 
 /** The answer each request kind gets (besides `error`), as the protocols declare it (rpc.ts). */
 export const ResponseKind = Object.freeze(Object.fromEntries(
-  [coordinatorRpc, workerRpc].flatMap(rpc => Object.entries(rpc.calls).map(([request, call]) => [request, call.answerKind]))
+  [coordinatorRpc, workerRpc, handoffRpc].flatMap(rpc => Object.entries(rpc.calls).map(([request, call]) => [request, call.answerKind]))
 )) as { readonly [K in keyof Calls]: Calls[K]['answerKind'] }
 export type ResponseKind = (typeof ResponseKind)[keyof typeof ResponseKind]
 export type ResponseMessage = MessageOf<ResponseKind>
@@ -25,7 +27,8 @@ export type ResponseMessage = MessageOf<ResponseKind>
 const gossipKinds: readonly MessageKind[] = [MessageKind.Work, MessageKind.Pull]
 const requestKinds: Readonly<Record<StreamProtocol, readonly string[]>> = {
   [PROTOCOL_COORDINATOR]: Object.keys(coordinatorRpc.calls),
-  [PROTOCOL_WORKER]: Object.keys(workerRpc.calls)
+  [PROTOCOL_WORKER]: Object.keys(workerRpc.calls),
+  [PROTOCOL_HANDOFF]: Object.keys(handoffRpc.calls)
 }
 
 /**
@@ -57,11 +60,12 @@ export function decodeGossip (bytes: Uint8Array, limits: DecodeLimits = defaultD
  */
 export function decodeRequest (bytes: Uint8Array, protocolId: typeof PROTOCOL_COORDINATOR, limits?: DecodeLimits): CoordinatorRequest
 export function decodeRequest (bytes: Uint8Array, protocolId: typeof PROTOCOL_WORKER, limits?: DecodeLimits): WorkerRequest
+export function decodeRequest (bytes: Uint8Array, protocolId: typeof PROTOCOL_HANDOFF, limits?: DecodeLimits): HandoffRequest
 export function decodeRequest (bytes: Uint8Array, protocolId: StreamProtocol, limits?: DecodeLimits): RequestMessage
 export function decodeRequest (bytes: Uint8Array, protocolId: StreamProtocol, limits: DecodeLimits = defaultDecodeLimits): RequestMessage {
   const allowed = Object.hasOwn(requestKinds, protocolId) ? requestKinds[protocolId] : undefined
   if (allowed === undefined) {
-    throw new TypeError(`protocolId must be ${PROTOCOL_COORDINATOR} or ${PROTOCOL_WORKER}`)
+    throw new TypeError(`protocolId must be ${PROTOCOL_COORDINATOR}, ${PROTOCOL_WORKER} or ${PROTOCOL_HANDOFF}`)
   }
   return decodeMessage(bytes, limits, allowed) as RequestMessage
 }

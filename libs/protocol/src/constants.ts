@@ -4,13 +4,16 @@ export const TOPIC_WORK = 'cycleshare/1/work'
 /** Gossipsub topic on which workers with free slots ask for chunks (`pull` messages). */
 export const TOPIC_PULL = 'cycleshare/1/pull'
 
-/** Stream protocol a worker opens to the coordinator: `report`, `renew`, `release`. */
+/** Stream protocol a worker opens to the coordinator: `report`, `renew`, `release`, `transfer`. */
 export const PROTOCOL_COORDINATOR = '/cycleshare/coordinator/1.0.0'
 
 /** Stream protocol the coordinator opens to a worker: `assign`, `cancel`. */
 export const PROTOCOL_WORKER = '/cycleshare/worker/1.0.0'
 
-export type StreamProtocol = typeof PROTOCOL_COORDINATOR | typeof PROTOCOL_WORKER
+/** Stream protocol a worker opens to another worker to hand it leases: `offer`. */
+export const PROTOCOL_HANDOFF = '/cycleshare/handoff/1.0.0'
+
+export type StreamProtocol = typeof PROTOCOL_COORDINATOR | typeof PROTOCOL_WORKER | typeof PROTOCOL_HANDOFF
 
 /**
  * Upper bounds checked on every message from the network before anything else reads it. Both

@@ -29,6 +29,11 @@ const report = { v: 1, kind: 'report', results: [{ leaseId: 'L-1', ok: true, out
 const failedResult = { leaseId: 'L-1', ok: false, error: { name: 'Error', message: 'boom' } }
 const reported = { v: 1, kind: 'reported', accepted: ['L-1'], rejected: [{ leaseId: 'L-2', reason: 'unknown lease' }] }
 const renewed = { v: 1, kind: 'renewed', renewed: ['L-1'], ttlMs: 1000, lost: [] }
+const transfer = { leaseId: 'L-1', epoch: 1, from: '12D3KooWGiver', to: '12D3KooWTaker', signature: new Uint8Array(64) }
+const offer = {
+  v: 1, kind: 'offer', coordinator: '12D3KooWCoordinator', transfers: [transfer],
+  leases: [{ leaseId: 'L-1', jobId: 'J-1', index: 0, attempt: 1, epoch: 1, task: 'primes', input: { from: 0, to: 10 }, ttlMs: 1000 }]
+}
 const error = { v: 1, kind: 'error', name: 'Error', message: 'boom' }
 
 /** [what, message, field path named by the InvalidFieldError] */
@@ -112,6 +117,20 @@ const invalidFields: Array<[string, Record<string, unknown>, string]> = [
   ['renewed with refused that is not an array', { ...renewed, refused: 'L-1' }, 'refused'],
   ['a refusal without reason', { ...renewed, refused: [{ leaseId: 'L-1' }] }, 'refused[0].reason'],
   ['renewed without ttlMs', { ...renewed, ttlMs: undefined }, 'ttlMs'],
+  ['transfer without transfers', { v: 1, kind: 'transfer' }, 'transfers'],
+  ['a transfer without epoch', { v: 1, kind: 'transfer', transfers: [{ ...transfer, epoch: undefined }] }, 'transfers[0].epoch'],
+  ['a transfer at epoch 0', { v: 1, kind: 'transfer', transfers: [{ ...transfer, epoch: 0 }] }, 'transfers[0].epoch'],
+  ['a transfer without to', { v: 1, kind: 'transfer', transfers: [{ ...transfer, to: '' }] }, 'transfers[0].to'],
+  ['a transfer from a 129-character id', { v: 1, kind: 'transfer', transfers: [{ ...transfer, from: s(129) }] }, 'transfers[0].from'],
+  ['a transfer with a 63-byte signature', { v: 1, kind: 'transfer', transfers: [{ ...transfer, signature: new Uint8Array(63) }] }, 'transfers[0].signature'],
+  ['a transfer with a string signature', { v: 1, kind: 'transfer', transfers: [{ ...transfer, signature: 'abc' }] }, 'transfers[0].signature'],
+  ['transferred with a moved epoch of 1', { v: 1, kind: 'transferred', moved: [{ leaseId: 'L-1', epoch: 1 }], refused: [] }, 'moved[0].epoch'],
+  ['transferred without refused', { v: 1, kind: 'transferred', moved: [] }, 'refused'],
+  ['offer without coordinator', { ...offer, coordinator: undefined }, 'coordinator'],
+  ['an offer with a transfer short', { ...offer, transfers: [] }, 'transfers'],
+  ['an offer whose transfer names another lease', { ...offer, transfers: [{ ...transfer, leaseId: 'L-9' }] }, 'transfers[0].leaseId'],
+  ['an offer with a lease without input', { ...offer, leases: [{ ...offer.leases[0], input: null }] }, 'leases[0].input'],
+  ['taken without refused', { v: 1, kind: 'taken', accepted: [] }, 'refused'],
   ['renewed with fractional ttlMs', { ...renewed, ttlMs: 1.5 }, 'ttlMs'],
   ['renewed without lost', { ...renewed, lost: undefined }, 'lost'],
   ['renewed without renewed', { ...renewed, renewed: undefined }, 'renewed'],

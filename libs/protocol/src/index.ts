@@ -31,7 +31,8 @@
 
 export * from './messages.js'
 export {
-  TOPIC_WORK, TOPIC_PULL, PROTOCOL_COORDINATOR, PROTOCOL_WORKER, MAX_CHECKPOINT_BYTES, defaultDecodeLimits, createDecodeLimits
+  TOPIC_WORK, TOPIC_PULL, PROTOCOL_COORDINATOR, PROTOCOL_HANDOFF, PROTOCOL_WORKER, MAX_CHECKPOINT_BYTES, defaultDecodeLimits,
+  createDecodeLimits
 } from './constants.js'
 export type { DecodeLimits, StreamProtocol } from './constants.js'
 export {
@@ -40,7 +41,8 @@ export {
   isRemoteError, toWireError
 } from './errors.js'
 export { encode, decode, decodeGossip, decodeRequest, decodeResponse, ResponseKind } from './codec.js'
-export type { CoordinatorRequest, WorkerRequest, RequestMessage, ResponseMessage, MessageOf } from './codec.js'
-export { coordinatorRpc, workerRpc, defineRpc } from './rpc.js'
+export type { CoordinatorRequest, HandoffRequest, WorkerRequest, RequestMessage, ResponseMessage, MessageOf } from './codec.js'
+export { coordinatorRpc, handoffRpc, workerRpc, defineRpc } from './rpc.js'
+export { transferStatement } from './transfer.js'
 export type { AnswerKinds, StreamCall, StreamCalls, StreamRpc } from './rpc.js'
 export { msg } from './msg.js'

@@ -24,6 +24,12 @@ export const MessageKind = {
   /** stream, coordinator → worker: stop these leases (job cancelled). Answered by `cancelled`. */
   Cancel: 'cancel',
   Cancelled: 'cancelled',
+  /** stream, worker → worker: take these leases from me (handoff). Answered by `taken`. */
+  Offer: 'offer',
+  Taken: 'taken',
+  /** stream, worker → coordinator: move these leases to the peers their holders signed them over to. Answered by `transferred`. */
+  Transfer: 'transfer',
+  Transferred: 'transferred',
   /** stream, any answer: the request was not understood or not allowed. */
   Error: 'error'
 } as const
@@ -189,6 +195,60 @@ export interface CancelledMessage {
   cancelled: string[]
 }
 
+/**
+ * A holder's signed word that one of its leases moves to another peer. The coordinator moves the
+ * lease only if `from` holds it at `epoch`, and then raises the epoch: the same transfer cannot
+ * be used twice, and once the lease has moved only `to` may report, renew or release it.
+ */
+export interface Transfer {
+  leaseId: string
+  /** The lease's epoch at the giver. */
+  epoch: number
+  /** The giver: the lease's holder, whose key signed this. */
+  from: string
+  /** The taker. */
+  to: string
+  /** 64 bytes: `from`'s Ed25519 signature of transferStatement(coordinator, this). */
+  signature: Uint8Array
+}
+
+export interface OfferMessage {
+  v: number
+  kind: typeof MessageKind.Offer
+  /** The coordinator (accumulation point) the leases belong to. */
+  coordinator: string
+  /** The leases offered, each with `resume` set to the giver's latest checkpoint, if any. */
+  leases: Lease[]
+  /** `transfers[i]` moves `leases[i]` to the peer the offer is sent to. */
+  transfers: Transfer[]
+}
+
+export interface TakenMessage {
+  v: number
+  kind: typeof MessageKind.Taken
+  /** Leases the taker now holds (the coordinator moved them) and will run. */
+  accepted: string[]
+  /** Leases it did not take; the giver keeps them (and gives them back to the coordinator). */
+  refused: string[]
+}
+
+export interface TransferMessage {
+  v: number
+  kind: typeof MessageKind.Transfer
+  transfers: Transfer[]
+  /** The giver's latest checkpoints of these leases, kept for the new holder's lease. Absent: none. */
+  checkpoints?: LeaseCheckpoint[]
+}
+
+export interface TransferredMessage {
+  v: number
+  kind: typeof MessageKind.Transferred
+  /** Leases now held by their transfer's `to`, with their new epoch. */
+  moved: Array<{ leaseId: string; epoch: number }>
+  /** Transfers refused, with why; each changed nothing. */
+  refused: Array<{ leaseId: string; reason: string }>
+}
+
 /** The answer to a request that was not understood or not allowed; the requester throws it. */
 export interface ErrorMessage {
   v: number
@@ -206,5 +266,7 @@ export type StreamMessage =
   | RenewMessage | RenewedMessage
   | ReleaseMessage | ReleasedMessage
   | CancelMessage | CancelledMessage
+  | OfferMessage | TakenMessage
+  | TransferMessage | TransferredMessage
   | ErrorMessage
 export type Message = GossipMessage | StreamMessage

@@ -2,8 +2,8 @@ import { toWireError } from './errors.js'
 import { MessageKind, PROTOCOL_VERSION } from './messages.js'
 import type {
   AssignedMessage, AssignMessage, CancelledMessage, CancelMessage, Capacity, ChunkResult, ErrorMessage,
-  Lease, LeaseCheckpoint, PullMessage, ReleasedMessage, ReleaseMessage, RenewedMessage, RenewMessage, ReportedMessage,
-  ReportMessage, WorkMessage
+  Lease, LeaseCheckpoint, OfferMessage, PullMessage, ReleasedMessage, ReleaseMessage, RenewedMessage, RenewMessage,
+  ReportedMessage, ReportMessage, TakenMessage, Transfer, TransferMessage, TransferredMessage, WorkMessage
 } from './messages.js'
 
 const v = PROTOCOL_VERSION
@@ -39,6 +39,14 @@ export const msg = {
     ({ v, kind: MessageKind.Cancel, leaseIds }),
   cancelled: (cancelled: string[]): CancelledMessage =>
     ({ v, kind: MessageKind.Cancelled, cancelled }),
+  offer: (coordinator: string, leases: Lease[], transfers: Transfer[]): OfferMessage =>
+    ({ v, kind: MessageKind.Offer, coordinator, leases, transfers }),
+  taken: (accepted: string[], refused: string[]): TakenMessage =>
+    ({ v, kind: MessageKind.Taken, accepted, refused }),
+  transfer: (transfers: Transfer[], checkpoints: LeaseCheckpoint[] = []): TransferMessage =>
+    checkpoints.length === 0 ? { v, kind: MessageKind.Transfer, transfers } : { v, kind: MessageKind.Transfer, transfers, checkpoints },
+  transferred: (moved: TransferredMessage['moved'], refused: TransferredMessage['refused']): TransferredMessage =>
+    ({ v, kind: MessageKind.Transferred, moved, refused }),
   /** The answer to a request that failed: anything thrown becomes `{ name, message }`. */
   error: (err: unknown): ErrorMessage =>
     ({ v, kind: MessageKind.Error, ...toWireError(err) }),

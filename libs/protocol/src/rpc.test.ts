@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import { decode, encode, ResponseKind } from './codec.js'
-import { createDecodeLimits, PROTOCOL_COORDINATOR, PROTOCOL_WORKER } from './constants.js'
+import { createDecodeLimits, PROTOCOL_COORDINATOR, PROTOCOL_HANDOFF, PROTOCOL_WORKER } from './constants.js'
 import { isRemoteError } from './errors.js'
 import type { Lease, Message } from './messages.js'
 import { msg } from './msg.js'
-import { coordinatorRpc, defineRpc, workerRpc } from './rpc.js'
+import { coordinatorRpc, defineRpc, handoffRpc, workerRpc } from './rpc.js'
 
 const lease: Lease = { leaseId: 'L-1', jobId: 'J-1', index: 7, attempt: 1, epoch: 1, task: 'primes', input: { from: 0, to: 1000 }, ttlMs: 30_000 }
+const transfer = { leaseId: 'L-1', epoch: 1, from: '12D3KooWGiver', to: '12D3KooWTaker', signature: new Uint8Array(64).fill(7) }
 
 function thrownBy (fn: () => unknown): Error & Record<string, unknown> {
   try {
@@ -23,10 +24,14 @@ const answerKinds = (rpc: { calls: object }): Record<string, unknown> =>
 describe('stream protocol declarations', () => {
   it('declare each request kind with the kind of its answer, on its protocol id', () => {
     expect(coordinatorRpc.protocol).toBe(PROTOCOL_COORDINATOR)
-    expect(answerKinds(coordinatorRpc)).toEqual({ report: 'reported', renew: 'renewed', release: 'released' })
+    expect(answerKinds(coordinatorRpc)).toEqual({ report: 'reported', renew: 'renewed', release: 'released', transfer: 'transferred' })
     expect(workerRpc.protocol).toBe(PROTOCOL_WORKER)
     expect(answerKinds(workerRpc)).toEqual({ assign: 'assigned', cancel: 'cancelled' })
-    expect(ResponseKind).toEqual({ report: 'reported', renew: 'renewed', release: 'released', assign: 'assigned', cancel: 'cancelled' })
+    expect(handoffRpc.protocol).toBe(PROTOCOL_HANDOFF)
+    expect(answerKinds(handoffRpc)).toEqual({ offer: 'taken' })
+    expect(ResponseKind).toEqual({
+      report: 'reported', renew: 'renewed', release: 'released', transfer: 'transferred', assign: 'assigned', cancel: 'cancelled', offer: 'taken'
+    })
   })
 
   it.each([
@@ -34,7 +39,9 @@ describe('stream protocol declarations', () => {
     [coordinatorRpc, msg.renew(['L-1', 'L-2']), msg.renewed(['L-1'], 30_000, ['L-2'])],
     [coordinatorRpc, msg.release(['L-1']), msg.released(['L-1'])],
     [workerRpc, msg.assign([lease]), msg.assigned(['L-1'], [])],
-    [workerRpc, msg.cancel(['L-1']), msg.cancelled(['L-1'])]
+    [workerRpc, msg.cancel(['L-1']), msg.cancelled(['L-1'])],
+    [coordinatorRpc, msg.transfer([transfer], [{ leaseId: 'L-1', state: { next: 9, count: 4 } }]), msg.transferred([{ leaseId: 'L-1', epoch: 2 }], [])],
+    [handoffRpc, msg.offer('12D3KooWCoordinator', [{ ...lease, resume: { next: 9, count: 4 } }], [transfer]), msg.taken(['L-1'], [])]
   ] as const)('carry a %#: request and answer both ways', (rpc, request, answer) => {
     const call = (rpc.calls as Record<string, { encodeRequest(m: Message): Uint8Array, decodeAnswer(b: Uint8Array): Message, encodeAnswer(m: Message): Uint8Array }>)[request.kind]
     expect(rpc.decodeRequest(call.encodeRequest(request))).toEqual(request)
@@ -46,7 +53,7 @@ describe('stream protocol declarations', () => {
     expect(Object.hasOwn(coordinatorRpc.calls, 'assign')).toBe(false)
     expect(Object.hasOwn(workerRpc.calls, 'report')).toBe(false)
     expect(thrownBy(() => coordinatorRpc.decodeRequest(encode(msg.assign([lease]))))).toMatchObject({
-      name: 'UnexpectedKindError', kind: 'assign', expected: ['report', 'renew', 'release'], message: 'expected report or renew or release but received assign'
+      name: 'UnexpectedKindError', kind: 'assign', expected: ['report', 'renew', 'release', 'transfer'], message: 'expected report or renew or release or transfer but received assign'
     })
     expect(thrownBy(() => workerRpc.decodeRequest(encode(msg.report([]))))).toMatchObject({
       name: 'UnexpectedKindError', kind: 'report', expected: ['assign', 'cancel']

@@ -7,7 +7,7 @@
  * A new stream protocol is its messages (messages.ts, validate.ts), its id (constants.ts) and one
  * `defineRpc(id, { request: answer, … })` here.
  */
-import { defaultDecodeLimits, PROTOCOL_COORDINATOR, PROTOCOL_WORKER } from './constants.js'
+import { defaultDecodeLimits, PROTOCOL_COORDINATOR, PROTOCOL_HANDOFF, PROTOCOL_WORKER } from './constants.js'
 import type { DecodeLimits } from './constants.js'
 import { MessageKind } from './messages.js'
 import type { Message } from './messages.js'
@@ -88,11 +88,17 @@ export function defineRpc<const T extends AnswerKinds> (
 export const coordinatorRpc = defineRpc(PROTOCOL_COORDINATOR, {
   [MessageKind.Report]: MessageKind.Reported,
   [MessageKind.Renew]: MessageKind.Renewed,
-  [MessageKind.Release]: MessageKind.Released
+  [MessageKind.Release]: MessageKind.Released,
+  [MessageKind.Transfer]: MessageKind.Transferred
 })
 
 /** What the coordinator asks of a worker, on streams it opens to it. */
 export const workerRpc = defineRpc(PROTOCOL_WORKER, {
   [MessageKind.Assign]: MessageKind.Assigned,
   [MessageKind.Cancel]: MessageKind.Cancelled
+})
+
+/** What a worker that steps back asks of another, on streams it opens to it. */
+export const handoffRpc = defineRpc(PROTOCOL_HANDOFF, {
+  [MessageKind.Offer]: MessageKind.Taken
 })

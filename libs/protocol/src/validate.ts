@@ -97,6 +97,25 @@ function checkCheckpoints (value: unknown, limits: DecodeLimits): void {
   }
 }
 
+/** Ed25519 signatures are 64 bytes. */
+const SIGNATURE_BYTES = 64
+
+function checkTransfer (value: unknown, path: string, limits: DecodeLimits): void {
+  checkMap(value, path)
+  checkString(value.leaseId, 1, limits.maxIdLength, `${path}.leaseId`)
+  checkInteger(value.epoch, 1, Number.MAX_SAFE_INTEGER, `${path}.epoch`)
+  checkString(value.from, 1, limits.maxIdLength, `${path}.from`)
+  checkString(value.to, 1, limits.maxIdLength, `${path}.to`)
+  if (!(value.signature instanceof Uint8Array) || value.signature.byteLength !== SIGNATURE_BYTES) {
+    throw new InvalidFieldError(`${path}.signature`, `binary of ${SIGNATURE_BYTES} bytes`)
+  }
+}
+
+function checkTransfers (value: unknown, limits: DecodeLimits): asserts value is Fields[] {
+  checkArray(value, limits.maxBatch, 'transfers')
+  for (let i = 0; i < value.length; i++) checkTransfer(value[i], `transfers[${i}]`, limits)
+}
+
 /** `rejected` of `reported`, `refused` of `renewed`: lease ids with a reason each. */
 function checkReasons (value: unknown, key: string, limits: DecodeLimits): void {
   checkArray(value, limits.maxBatch, key)
@@ -167,6 +186,36 @@ const checks: Record<Message['kind'], Check> = {
   [MessageKind.Released]: (m, limits) => checkIds(m, 'released', limits),
   [MessageKind.Cancel]: (m, limits) => checkIds(m, 'leaseIds', limits),
   [MessageKind.Cancelled]: (m, limits) => checkIds(m, 'cancelled', limits),
+  [MessageKind.Offer]: (m, limits) => {
+    checkString(m.coordinator, 1, limits.maxIdLength, 'coordinator')
+    const leases = m.leases
+    checkArray(leases, limits.maxBatch, 'leases')
+    for (let i = 0; i < leases.length; i++) checkLease(leases[i], i, limits)
+    checkTransfers(m.transfers, limits)
+    if (m.transfers.length !== leases.length) throw new InvalidFieldError('transfers', 'one per lease, in the order of leases')
+    for (let i = 0; i < leases.length; i++) {
+      if (m.transfers[i].leaseId !== (leases[i] as Fields).leaseId) throw new InvalidFieldError(`transfers[${i}].leaseId`, `leases[${i}].leaseId`)
+    }
+  },
+  [MessageKind.Taken]: (m, limits) => {
+    checkIds(m, 'accepted', limits)
+    checkIds(m, 'refused', limits)
+  },
+  [MessageKind.Transfer]: (m, limits) => {
+    checkTransfers(m.transfers, limits)
+    checkCheckpoints(m.checkpoints, limits)
+  },
+  [MessageKind.Transferred]: (m, limits) => {
+    const moved = m.moved
+    checkArray(moved, limits.maxBatch, 'moved')
+    for (let i = 0; i < moved.length; i++) {
+      const one = moved[i]
+      checkMap(one, `moved[${i}]`)
+      checkString(one.leaseId, 1, limits.maxIdLength, `moved[${i}].leaseId`)
+      checkInteger(one.epoch, 2, Number.MAX_SAFE_INTEGER, `moved[${i}].epoch`)
+    }
+    checkReasons(m.refused, 'refused', limits)
+  },
   [MessageKind.Error]: (m, limits) => {
     checkString(m.name, 1, limits.maxErrorNameLength, 'name')
     checkString(m.message, 0, limits.maxErrorMessageLength, 'message')

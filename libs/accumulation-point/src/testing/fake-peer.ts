@@ -123,6 +123,7 @@ export class FakePeer implements Peer {
   async start (): Promise<void> {}
   async stop (): Promise<void> {}
   multiaddrs (): string[] { return [] }
+  async sign (): Promise<Uint8Array> { throw new Error('a fake peer signs nothing') }
   topicPeers (): string[] { return [] }
   connectedPeers (): string[] { return [...this.connected] }
   async dial (): Promise<string> { throw new Error('a fake peer dials nobody') }
