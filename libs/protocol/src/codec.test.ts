@@ -12,7 +12,7 @@ const transfer = { leaseId: 'L-1', epoch: 2, from: '12D3KooWGiver', to: '12D3Koo
 /** One valid message of every kind, built the way callers build them. */
 const everyKind: Message[] = [
   msg.work({ pending: 12, tasks: ['primes', 'pi'] }),
-  msg.pull({ slots: 4, tasks: ['primes', 'pi', 'mandelbrot'], capacity: { threads: 4 } }),
+  msg.pull({ slots: 4, tasks: ['primes', 'pi', 'mandelbrot'], capacity: { threads: 4 }, addrs: ['/ip4/127.0.0.1/tcp/4002/p2p/12D3KooWTaker'] }),
   msg.assign([lease, { ...lease, leaseId: 'L-2', index: 8, attempt: 3, resume: { next: 500, count: 95 } }]),
   msg.assigned(['L-1'], ['L-2']),
   msg.report([msg.ok('L-1', { count: 168 }), msg.failed('L-2', new RangeError('to must be at most 10^12'))]),

@@ -117,6 +117,8 @@ const invalidFields: Array<[string, Record<string, unknown>, string]> = [
   ['renewed with refused that is not an array', { ...renewed, refused: 'L-1' }, 'refused'],
   ['a refusal without reason', { ...renewed, refused: [{ leaseId: 'L-1' }] }, 'refused[0].reason'],
   ['renewed without ttlMs', { ...renewed, ttlMs: undefined }, 'ttlMs'],
+  ['a pull with 9 addresses', { v: 1, kind: 'pull', slots: 1, tasks: ['pi'], capacity: { threads: 1 }, addrs: Array.from({ length: 9 }, () => '/ip4/127.0.0.1/tcp/1') }, 'addrs'],
+  ['a pull with a 257-character address', { v: 1, kind: 'pull', slots: 1, tasks: ['pi'], capacity: { threads: 1 }, addrs: [s(257)] }, 'addrs[0]'],
   ['transfer without transfers', { v: 1, kind: 'transfer' }, 'transfers'],
   ['a transfer without epoch', { v: 1, kind: 'transfer', transfers: [{ ...transfer, epoch: undefined }] }, 'transfers[0].epoch'],
   ['a transfer at epoch 0', { v: 1, kind: 'transfer', transfers: [{ ...transfer, epoch: 0 }] }, 'transfers[0].epoch'],

@@ -58,6 +58,11 @@ export interface PullMessage {
   /** Task names the worker can run. */
   tasks: string[]
   capacity: Capacity
+  /**
+   * Multiaddrs (each ending in `/p2p/<its peer id>`) other workers can dial to hand it leases
+   * (`/cycleshare/handoff/1.0.0`). Absent: it takes no handoffs.
+   */
+  addrs?: string[]
 }
 
 /** One chunk leased to one worker for one attempt. */

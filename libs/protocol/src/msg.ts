@@ -16,8 +16,8 @@ const v = PROTOCOL_VERSION
 export const msg = {
   work: ({ pending, tasks }: { pending: number, tasks: string[] }): WorkMessage =>
     ({ v, kind: MessageKind.Work, pending, tasks }),
-  pull: ({ slots, tasks, capacity }: { slots: number, tasks: string[], capacity: Capacity }): PullMessage =>
-    ({ v, kind: MessageKind.Pull, slots, tasks, capacity }),
+  pull: ({ slots, tasks, capacity, addrs }: { slots: number, tasks: string[], capacity: Capacity, addrs?: string[] }): PullMessage =>
+    addrs === undefined || addrs.length === 0 ? { v, kind: MessageKind.Pull, slots, tasks, capacity } : { v, kind: MessageKind.Pull, slots, tasks, capacity, addrs },
   assign: (leases: Lease[]): AssignMessage =>
     ({ v, kind: MessageKind.Assign, leases }),
   assigned: (accepted: string[], refused: string[]): AssignedMessage =>

@@ -97,6 +97,10 @@ function checkCheckpoints (value: unknown, limits: DecodeLimits): void {
   }
 }
 
+/** A pull names at most this many addresses, each at most this long: a few listen addresses, never a list. */
+const MAX_PULL_ADDRS = 8
+const MAX_ADDR_LENGTH = 256
+
 /** Ed25519 signatures are 64 bytes. */
 const SIGNATURE_BYTES = 64
 
@@ -150,6 +154,7 @@ const checks: Record<Message['kind'], Check> = {
     checkStrings(m.tasks, limits.maxTasks, limits.maxTaskNameLength, 'tasks')
     checkMap(m.capacity, 'capacity')
     checkInteger(m.capacity.threads, 1, limits.maxThreads, 'capacity.threads')
+    if (m.addrs != null) checkStrings(m.addrs, MAX_PULL_ADDRS, MAX_ADDR_LENGTH, 'addrs')
   },
   [MessageKind.Assign]: (m, limits) => {
     const leases = m.leases
