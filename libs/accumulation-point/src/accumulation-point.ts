@@ -49,7 +49,7 @@ class DefaultAccumulationPoint implements AccumulationPoint {
     this.registry = new WorkerRegistry(scheduler, clock, (peerId) => this.budgets.restriction(peerId))
     this.dispatcher = new Dispatcher({ scheduler, wire: this.wire, log, budgets: this.budgets })
     this.announcer = new Announcer({ scheduler, wire: this.wire, log }, options.announceIntervalMs)
-    this.handlers = createRequestHandlers({ scheduler, registry: this.registry, log })
+    this.handlers = createRequestHandlers({ scheduler, registry: this.registry, log, coordinator: peer.peerId })
   }
 
   async start (): Promise<void> {

@@ -1,7 +1,22 @@
-import { encode, msg } from '@cycleshare/protocol'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import type { PrivateKey } from '@libp2p/interface'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { encode, msg, transferStatement, type Lease, type Transfer } from '@cycleshare/protocol'
 import { afterEach, describe, expect, it } from 'vitest'
 import { ok, sumUpTo } from './testing/fake-tasks.js'
 import { served, type Served } from './testing/served.js'
+
+/** A worker with a real Ed25519 key, as a peer would have. */
+async function keyed (): Promise<{ id: string, key: PrivateKey }> {
+  const key = await generateKeyPair('Ed25519')
+  return { id: peerIdFromPrivateKey(key).toString(), key }
+}
+
+/** `signer`'s signature of the transfer of `lease`, at epoch 1, from `from` to `to`, for coordinator `coordinator`. */
+async function signed (signer: PrivateKey, lease: Lease, from: string, to: string, coordinator = 'accumulation-point'): Promise<Transfer> {
+  const transfer = { leaseId: lease.leaseId, epoch: 1, from, to }
+  return { ...transfer, signature: await signer.sign(transferStatement(coordinator, transfer)) }
+}
 
 describe('the request handlers', () => {
   let s: Served
@@ -85,11 +100,69 @@ describe('the request handlers', () => {
     expect('resume' in reissued[1]).toBe(false)
   })
 
+  it('transfer: moves a lease its holder signed over to the taker that presents it, with the checkpoint sent along, and logs it', async () => {
+    const [giver, taker] = [await keyed(), await keyed()]
+    s = await served()
+    const job = s.scheduler.submit({ task: 'sum', params: { n: 100 }, chunks: 10 })
+    s.peer.pull(giver.id, 1)
+    const [assign] = s.peer.assigns.items
+    assign.acceptAll()
+    const [lease] = assign.leases
+    expect(await s.peer.transfer(taker.id, [await signed(giver.key, lease, giver.id, taker.id)], [{ leaseId: lease.leaseId, state: sumUpTo(lease, 4) }]))
+      .toEqual({ v: 1, kind: 'transferred', moved: [{ leaseId: lease.leaseId, epoch: 2 }], refused: [] })
+    expect([s.scheduler.held(giver.id), s.scheduler.held(taker.id)]).toEqual([0, 1])
+    expect(s.scheduler.get(job.id).stats.transfers).toBe(1)
+    expect(s.logs.items).toEqual([{ level: 'info', message: 'leases transferred', fields: { sender: taker.id, moved: 1, refused: 0 } }])
+    expect(await s.peer.renew(giver.id, [lease.leaseId])).toMatchObject({ renewed: [], lost: [lease.leaseId] })
+
+    s.clock.now += 30_000
+    expect(s.scheduler.expire()).toBe(1)
+    s.peer.pull('w3', 1)
+    expect(s.peer.assigns.items[1].leases.map(l => [l.index, l.attempt, l.resume])).toEqual([[0, 2, { next: 4, partial: 6 }]])
+  })
+
+  it('transfer: refuses one signed by another key, with a byte of its signature flipped, or for another coordinator, and changes nothing', async () => {
+    const [giver, taker] = [await keyed(), await keyed()]
+    s = await served()
+    const job = s.scheduler.submit({ task: 'sum', params: { n: 100 }, chunks: 10 })
+    s.peer.pull(giver.id, 1)
+    const [assign] = s.peer.assigns.items
+    assign.acceptAll()
+    const [lease] = assign.leases
+    const genuine = await signed(giver.key, lease, giver.id, taker.id)
+    const flipped = Uint8Array.from(genuine.signature)
+    flipped[17] ^= 1
+    const forgeries = [
+      await signed(taker.key, lease, giver.id, taker.id),
+      { ...genuine, signature: flipped },
+      await signed(giver.key, lease, giver.id, taker.id, 'another-coordinator')
+    ]
+    const badSignature = { leaseId: lease.leaseId, reason: 'bad signature' }
+    expect(await s.peer.transfer(taker.id, forgeries, [{ leaseId: lease.leaseId, state: sumUpTo(lease, 4) }]))
+      .toEqual({ v: 1, kind: 'transferred', moved: [], refused: [badSignature, badSignature, badSignature] })
+    expect([s.scheduler.held(giver.id), s.scheduler.held(taker.id)]).toEqual([1, 0])
+    expect(s.scheduler.get(job.id).stats.transfers).toBe(0)
+    expect(s.logs.items).toEqual([
+      { level: 'info', message: 'leases transferred', fields: { sender: taker.id, moved: 0, refused: 3 } },
+      { level: 'warn', message: 'refused transfers', fields: { sender: taker.id, refused: 3, reasons: ['bad signature'] } }
+    ])
+
+    // still the giver's at epoch 1: the genuine one moves it; forged ones are refused first, then the scheduler's refusals
+    const other = await keyed()
+    expect(await s.peer.transfer(giver.id, [genuine, forgeries[1], await signed(giver.key, lease, giver.id, other.id)])).toEqual({
+      v: 1,
+      kind: 'transferred',
+      moved: [{ leaseId: lease.leaseId, epoch: 2 }],
+      refused: [badSignature, { leaseId: lease.leaseId, reason: `not held by ${giver.id} at epoch 1` }]
+    })
+    expect([s.scheduler.held(giver.id), s.scheduler.held(taker.id)]).toEqual([0, 1])
+  })
+
   it('answers bad requests with an error naming what is wrong, and logs them', async () => {
     s = await served()
     expect(await s.peer.send('w1', new Uint8Array([0xc1, 0xff, 0x00]))).toMatchObject({ kind: 'error', name: 'MalformedMessageError' })
     expect(await s.peer.send('w1', encode(msg.assign([])))).toEqual({
-      v: 1, kind: 'error', name: 'UnexpectedKindError', message: 'expected report or renew or release but received assign'
+      v: 1, kind: 'error', name: 'UnexpectedKindError', message: 'expected report or renew or release or transfer but received assign'
     })
     expect(await s.peer.send('w1', encode({ v: 1, kind: 'renew', leaseIds: [42] } as never))).toMatchObject({
       kind: 'error', name: 'InvalidFieldError', message: expect.stringMatching(/^leaseIds\[0\] must be/)

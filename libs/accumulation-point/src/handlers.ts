@@ -2,10 +2,12 @@
  * The accumulation point's answers to its workers, and its one request to them that is not an
  * assign: stop the leases the scheduler revoked. Requests arrive decoded (see `wire.ts`); each
  * lease they name, and each checkpoint a renewal or release carries, is checked by the scheduler
- * against the sender, which must hold it.
+ * against the sender, which must hold it. A transfer's signature is checked here, against the
+ * giver's peer id; the scheduler checks the rest.
  */
-import { msg } from '@cycleshare/protocol'
-import type { Scheduler } from '@cycleshare/scheduler'
+import { verifySignature } from '@cycleshare/peer'
+import { msg, transferStatement, type Transfer } from '@cycleshare/protocol'
+import type { Scheduler, TransferResult } from '@cycleshare/scheduler'
 import type { WorkerRegistry } from './registry.js'
 import type { AccumulationPointLog } from './types.js'
 import type { RequestHandlers, Wire } from './wire.js'
@@ -14,9 +16,14 @@ export interface HandlersComponents {
   scheduler: Scheduler
   registry: WorkerRegistry
   log: AccumulationPointLog
+  /** This accumulation point's peer id: the coordinator a transfer's statement names. */
+  coordinator: string
 }
 
-export function createRequestHandlers ({ scheduler, registry, log }: HandlersComponents): RequestHandlers {
+/** Why a transfer whose signature does not check against its giver is refused. */
+const BAD_SIGNATURE = 'bad signature'
+
+export function createRequestHandlers ({ scheduler, registry, log, coordinator }: HandlersComponents): RequestHandlers {
   return {
     report (from, { results }) {
       registry.seen(from)
@@ -35,8 +42,25 @@ export function createRequestHandlers ({ scheduler, registry, log }: HandlersCom
       const released = scheduler.release(from, leaseIds, checkpoints)
       log('info', 'leases released', { worker: from, released: released.length })
       return msg.released(released)
+    },
+    async transfer (from, { transfers, checkpoints = [] }) {
+      registry.seen(from)
+      const signed = await checkSignatures(coordinator, transfers)
+      // Forged ones go no further: the scheduler sees only what each giver really signed.
+      const refused: TransferResult['refused'] = transfers.filter((_, i) => !signed[i]).map(t => ({ leaseId: t.leaseId, reason: BAD_SIGNATURE }))
+      const result = scheduler.transfer(from, transfers.filter((_, i) => signed[i]), checkpoints)
+      refused.push(...result.refused)
+      log('info', 'leases transferred', { sender: from, moved: result.moved.length, refused: refused.length })
+      // A forgery, a replay, a lease lost to expiry first: a steady stream points at a bad or hostile peer.
+      if (refused.length > 0) log('warn', 'refused transfers', { sender: from, refused: refused.length, reasons: [...new Set(refused.map(r => r.reason))] })
+      return msg.transferred(result.moved, refused)
     }
   }
+}
+
+/** Whether each transfer is its giver's signature of its statement to `coordinator`, in order. */
+async function checkSignatures (coordinator: string, transfers: readonly Transfer[]): Promise<boolean[]> {
+  return await Promise.all(transfers.map(async t => await verifySignature(t.from, transferStatement(coordinator, t), t.signature)))
 }
 
 export interface CancelComponents {

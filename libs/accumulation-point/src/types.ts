@@ -92,7 +92,7 @@ export type WorkerChangeListener = (view: () => WorkerView) => void
 
 /**
  * A scheduler served to the network: work announced on gossip, pulls answered with assigns,
- * reports, renewals and releases taken, revoked leases cancelled at their worker.
+ * reports, renewals, releases and transfers taken, revoked leases cancelled at their worker.
  */
 export interface AccumulationPoint extends Startable {
   /**

@@ -8,7 +8,8 @@ import type { Peer } from '@cycleshare/peer'
 import {
   MessageKind, TOPIC_PULL, TOPIC_WORK, coordinatorRpc, decodeGossip, encode, msg, workerRpc,
   type AssignedMessage, type CancelledMessage, type Lease, type PullMessage, type ReleasedMessage,
-  type ReleaseMessage, type RenewedMessage, type RenewMessage, type ReportedMessage, type ReportMessage
+  type ReleaseMessage, type RenewedMessage, type RenewMessage, type ReportedMessage, type ReportMessage,
+  type TransferMessage, type TransferredMessage
 } from '@cycleshare/protocol'
 import { AccumulationPointStoppedError } from './errors.js'
 import type { AccumulationPointLog } from './types.js'
@@ -21,6 +22,8 @@ export interface RequestHandlers {
   report: (from: string, request: ReportMessage) => ReportedMessage
   renew: (from: string, request: RenewMessage) => RenewedMessage
   release: (from: string, request: ReleaseMessage) => ReleasedMessage
+  /** Async: the transfers' signatures are checked first. */
+  transfer: (from: string, request: TransferMessage) => Promise<TransferredMessage>
 }
 
 export interface Wire {
@@ -64,7 +67,8 @@ export function createWire (peer: Peer, log: AccumulationPointLog): Wire {
   const handlers = {
     report: (request: ReportMessage, from: string) => current().report(from, request),
     renew: (request: RenewMessage, from: string) => current().renew(from, request),
-    release: (request: ReleaseMessage, from: string) => current().release(from, request)
+    release: (request: ReleaseMessage, from: string) => current().release(from, request),
+    transfer: async (request: TransferMessage, from: string) => await current().transfer(from, request)
   }
   const onError = (err: unknown, from: string, request?: { kind: string }): void => {
     if (request === undefined) log('warn', 'refused a bad request', { from, err: (err as Error).message })

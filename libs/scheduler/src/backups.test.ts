@@ -21,7 +21,7 @@ describe('straggler backups', () => {
     const [second] = scheduler.lease('w1', 4)
     expect(second).toMatchObject({ index: slower.index, attempt: 2 }) // w1's own chunk is not offered to it
     expect(scheduler.lease('idle2', 4)).toEqual([]) // one backup per chunk
-    expect(scheduler.get(job.id).stats).toEqual({ backups: 2, backupWins: 0, resumed: 0 })
+    expect(scheduler.get(job.id).stats).toEqual({ backups: 2, backupWins: 0, resumed: 0, transfers: 0 })
 
     scheduler.complete('idle', [ok(backup)])
     expect(revoked).toEqual([['w1', [slow.leaseId]]])
@@ -47,7 +47,7 @@ describe('straggler backups', () => {
     clock.now += 1_000 // past max(1 s, 2 × 400 ms)
     const [backup] = scheduler.lease('idle', 1)
     expect(backup).toMatchObject({ index: slow.index, attempt: 2, resume: sumUpTo(slow, 70) })
-    expect(scheduler.get(job.id).stats).toEqual({ backups: 1, backupWins: 0, resumed: 1 })
+    expect(scheduler.get(job.id).stats).toEqual({ backups: 1, backupWins: 0, resumed: 1, transfers: 0 })
     scheduler.complete('idle', [ok(backup)])
     expect(scheduler.result(job.id).value).toEqual({ sum: 5050 })
   })
@@ -76,6 +76,6 @@ describe('straggler backups', () => {
     scheduler.complete('w1', [ok(a)])
     clock.now += 60_000 - 101
     expect(scheduler.lease('idle', 4)).toEqual([])
-    expect(scheduler.get(job.id).stats).toEqual({ backups: 0, backupWins: 0, resumed: 0 })
+    expect(scheduler.get(job.id).stats).toEqual({ backups: 0, backupWins: 0, resumed: 0, transfers: 0 })
   })
 })

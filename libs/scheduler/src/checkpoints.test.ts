@@ -34,7 +34,7 @@ describe('checkpoints with renewals', () => {
     })
     // first copies start from the beginning
     expect(fresh.map(l => [l.index, l.attempt, 'resume' in l])).toEqual([[1, 1, false], [2, 1, false], [3, 1, false]])
-    expect(scheduler.get(job.id).stats).toEqual({ backups: 0, backupWins: 0, resumed: 1 })
+    expect(scheduler.get(job.id).stats).toEqual({ backups: 0, backupWins: 0, resumed: 1, transfers: 0 })
     expect(scheduler.complete('w2', [b, ...fresh].map(l => ok(l))).accepted).toHaveLength(4)
     expect(scheduler.result(job.id).value).toEqual({ sum: 5050 })
   })
@@ -131,7 +131,7 @@ describe('checkpoints with releases', () => {
     const reissued: Lease[] = scheduler.lease('w3', 2)
     expect(reissued.map(l => [l.index, l.attempt, l.resume])).toEqual([[0, 3, { next: 3, partial: 3 }], [1, 2, undefined]])
     expect('resume' in reissued[1]).toBe(false)
-    expect(scheduler.get(job.id).stats).toEqual({ backups: 0, backupWins: 0, resumed: 2 })
+    expect(scheduler.get(job.id).stats).toEqual({ backups: 0, backupWins: 0, resumed: 2, transfers: 0 })
   })
 
   it('drop an invalid checkpoint: the reissued copy starts from the beginning', () => {
@@ -186,6 +186,6 @@ describe('checkpoints of replicated chunks', () => {
     const [d] = scheduler.lease('D', 1)
     expect(c).toMatchObject({ index: 0, attempt: 4, resume: sumUpTo(a, 40) })
     expect([d.index, d.attempt, 'resume' in d]).toEqual([0, 5, false])
-    expect(scheduler.get(job.id).stats).toEqual({ backups: 0, backupWins: 0, resumed: 1 })
+    expect(scheduler.get(job.id).stats).toEqual({ backups: 0, backupWins: 0, resumed: 1, transfers: 0 })
   })
 })

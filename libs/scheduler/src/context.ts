@@ -58,7 +58,7 @@ export interface SchedulerContext {
   revoke(leases: readonly LiveLease[]): void
 
   // one policy's calls into another
-  /** jobs: a job's counts of backups and resumed copies, since this process started. */
+  /** jobs: a job's counts of backups, resumed copies and transfers, since this process started. */
   jobStats(seq: number): JobStats
   /** jobs: an active job's view, for its events. */
   view(job: ActiveJob): JobView

@@ -19,7 +19,7 @@ export class Jobs {
   /** Queued and running jobs by seq, oldest first: a Map keeps insertion order and new jobs get the largest seq. */
   readonly active = new Map<number, ActiveJob>()
   private readonly byId = new Map<string, ActiveJob>()
-  /** Backups and resumed copies by job seq, since this process started. */
+  /** Backups, resumed copies and transfers by job seq, since this process started. */
   private readonly stats = new Map<number, JobStats>()
 
   constructor (private readonly ctx: JobsContext, private readonly tasks: ReadonlyMap<string, AnyTask>) {}
@@ -245,9 +245,9 @@ export class Jobs {
   }
 }
 
-/** A job's counts before any copy was backed up or resumed. */
+/** A job's counts before any copy was backed up, resumed or transferred. */
 function noStats (): JobStats {
-  return { backups: 0, backupWins: 0, resumed: 0 }
+  return { backups: 0, backupWins: 0, resumed: 0, transfers: 0 }
 }
 
 /** A task's params error becomes a job error naming the same field (`params.to`). */

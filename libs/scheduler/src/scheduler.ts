@@ -1,7 +1,7 @@
 /**
  * The scheduler's facade: the public `Scheduler`, the one place transactions open, and the
- * wiring of its policies (jobs.ts, leasing.ts, quorum.ts, trust.ts, stragglers.ts, expiry.ts),
- * which see shared state only through `SchedulerContext` (context.ts).
+ * wiring of its policies (jobs.ts, leasing.ts, quorum.ts, trust.ts, stragglers.ts, expiry.ts,
+ * transfers.ts), which see shared state only through `SchedulerContext` (context.ts).
  */
 import type { Startable } from '@cycleshare/lifecycle'
 import type { ChunkResult, Lease, LeaseCheckpoint } from '@cycleshare/protocol'
@@ -16,8 +16,11 @@ import { Leasing } from './leasing.js'
 import { formatLeaseId } from './lease-ids.js'
 import { Quorum } from './quorum.js'
 import type { SchedulerStore, WorkerStats } from './store.js'
+import { Transfers } from './transfers.js'
 import { Trust } from './trust.js'
-import type { CompleteResult, JobPage, JobRequest, JobResult, JobView, RenewResult, SchedulerEvents } from './types.js'
+import type {
+  CompleteResult, JobPage, JobRequest, JobResult, JobView, LeaseTransfer, RenewResult, SchedulerEvents, TransferResult
+} from './types.js'
 
 export type { SchedulerInit } from './init.js'
 
@@ -74,6 +77,17 @@ export interface Scheduler extends Startable {
    */
   release(worker: string, leaseIds: string[], checkpoints?: LeaseCheckpoint[]): string[]
   /**
+   * Moves leases to another worker (a handoff), as `sender` presents them: it must be the giver
+   * (`from`) or the taker (`to`) of each. The signatures are the caller's to check first. A lease
+   * moves only if it is live and held by `from` at `epoch`, and `to` is not excluded and holds no
+   * other copy of its chunk nor has answered it: then `to` holds it at `epoch + 1` with a fresh
+   * deadline, and its valid checkpoint sent along (checked as `renew` does) is kept on it, for the
+   * copy issued after it is lost; invalid ones are dropped. A transfer applied before is `moved`
+   * again, with the same epoch, and counted once in the job's `stats.transfers`. The others are
+   * `refused`, with why, and change nothing.
+   */
+  transfer(sender: string, transfers: readonly LeaseTransfer[], checkpoints?: LeaseCheckpoint[]): TransferResult
+  /**
    * Reissues the leases expired at `now`, and counts copies that outlived their chunk timeout as
    * failed; returns how many. The timer runs this too.
    */
@@ -109,6 +123,7 @@ class DefaultScheduler implements Scheduler {
   private readonly quorum: Quorum
   private readonly leasing: Leasing
   private readonly expiry: Expiry
+  private readonly transfers: Transfers
   /** Events of the write in progress, emitted once it has committed. */
   private queued: SchedulerEvent[] = []
   /** Whether the write in progress made copies wait to be leased: one `work` event after it. */
@@ -127,6 +142,7 @@ class DefaultScheduler implements Scheduler {
     this.quorum = new Quorum(ctx)
     this.leasing = new Leasing(ctx, this.trust)
     this.expiry = new Expiry(ctx)
+    this.transfers = new Transfers(ctx)
     this.write(() => { this.load() })
   }
 
@@ -224,6 +240,16 @@ class DefaultScheduler implements Scheduler {
     return this.write(() => this.leasing.release(worker, leaseIds, kept), false)
   }
 
+  transfer (sender: string, transfers: readonly LeaseTransfer[], checkpoints: LeaseCheckpoint[] = []): TransferResult {
+    checkWorker(sender, 'sender')
+    if (!Array.isArray(transfers)) throw new TypeError('transfers must be an array of { leaseId, epoch, from, to }')
+    checkCheckpoints(checkpoints)
+    if (transfers.length === 0) return { moved: [], refused: [] }
+    const now = this.clock()
+    // Durable: the giver forgets what it handed over, so the move must outlive a power cut.
+    return this.write(() => this.transfers.transfer(sender, transfers, checkpoints, now))
+  }
+
   expire (now: number = this.clock()): number {
     return this.write(() => this.expiry.expire(now), false)
   }
@@ -317,8 +343,8 @@ class DefaultScheduler implements Scheduler {
   }
 }
 
-function checkWorker (worker: string): void {
-  if (typeof worker !== 'string' || worker === '') throw new TypeError('worker must be a non-empty string')
+function checkWorker (worker: string, name = 'worker'): void {
+  if (typeof worker !== 'string' || worker === '') throw new TypeError(`${name} must be a non-empty string`)
 }
 
 function checkCheckpoints (checkpoints: readonly LeaseCheckpoint[]): void {

@@ -2,9 +2,9 @@
  * The conformance suite every `SchedulerStore` passes (kept out of the build; tests import it):
  * each operation's contract, in the scheduler's terms — transactions that roll back and nest,
  * jobs that round-trip and page, chunks opened and copies issued, leases renewed only by their
- * holder while live, lost, due and moved after a restart, checkpoints kept and taken over, results
- * recorded, chunks decided, workers counted and excluded. A new store (in memory, a server
- * database) is done when it passes this.
+ * holder while live, handed from their holder to another, lost, due and extended after a restart,
+ * checkpoints kept and taken over, results recorded, chunks decided, workers counted and excluded.
+ * A new store (in memory, a server database) is done when it passes this.
  *
  * @example
  * ```ts
@@ -16,6 +16,7 @@ import type { LeaseRef } from './lease-ids.js'
 import type { JobSummary, LeaseBatch, SchedulerStore } from './store.js'
 import { checkpointConformance } from './store-conformance-checkpoints.suite.js'
 import { leaseConformance } from './store-conformance-leases.suite.js'
+import { transferConformance } from './store-conformance-transfers.suite.js'
 import { blob, bytes, indexes, newJob, plain, summaryOf, tag, type StoreUnderTest } from './testing/store-fixtures.js'
 
 export function storeConformance (name: string, open: () => SchedulerStore): void {
@@ -208,5 +209,6 @@ export function storeConformance (name: string, open: () => SchedulerStore): voi
 
     leaseConformance({ store: () => store, opened })
     checkpointConformance({ store: () => store, opened })
+    transferConformance({ store: () => store, opened })
   })
 }

@@ -1,8 +1,9 @@
 /**
  * What the scheduler needs from storage, in the scheduler's own terms: jobs added, listed and
- * ended; chunks opened; leases (copies of a chunk) issued, renewed, checkpointed, lost and
- * answered; chunks decided; workers counted. Every method is synchronous and runs inside the transaction the
- * scheduler opened with `transaction`, so one call of the scheduler is one atomic, durable step.
+ * ended; chunks opened; leases (copies of a chunk) issued, renewed, moved to another holder,
+ * checkpointed, lost and answered; chunks decided; workers counted. Every method is synchronous and
+ * runs inside the transaction the scheduler opened with `transaction`, so one call of the scheduler
+ * is one atomic, durable step.
  *
  * SQLite implements it for the coordinator (`@cycleshare/scheduler/sqlite`); an implementation
  * is proven by `storeConformance` (store-conformance.suite.ts).
@@ -309,6 +310,13 @@ export interface SchedulerStore {
    * before. Returns whether it was live and held.
    */
   saveCheckpoint(worker: string, lease: LeaseRef, checkpoint: Uint8Array): boolean
+  /**
+   * Moves a live lease from `from`, which holds it at `epoch`, to `to` (a handoff): its epoch is
+   * raised by one and its deadline renewed as `renew` would (to `deadline` or its overrun,
+   * whichever comes first); its checkpoint stays. Returns whether it moved: not if it is not live
+   * at `now`, not held by `from`, or not at `epoch`.
+   */
+  moveLease(lease: LeaseRef, from: string, epoch: number, to: string, now: number, deadline: number): boolean
   /**
    * Takes a live lease back without a result: released by `holder` (if given, only if it holds
    * it), expired, or its holder excluded. Returns whether it was live (and held). The copy keeps

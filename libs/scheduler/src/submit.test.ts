@@ -17,7 +17,7 @@ describe('submit', () => {
       status: 'queued',
       progress: { done: 0, total: 10 },
       options: { replication: 1, quorum: 1, maxAttempts: 5, priority: 1 },
-      stats: { backups: 0, backupWins: 0, resumed: 0 },
+      stats: { backups: 0, backupWins: 0, resumed: 0, transfers: 0 },
       createdAt: new Date(1_700_000_000_000).toISOString()
     })
     expect(job.id).toMatch(/^[\w-]{12}$/)

@@ -1,9 +1,11 @@
 /**
  * The scheduler's public shapes. The scheduler is driven by calls (submit, lease, complete,
- * renew, release, expire, cancel) and reports what changed through `SchedulerEvents`; it knows
- * nothing of HTTP or of the network. What crosses the wire (a `Lease`, a `ChunkResult`) is the
- * protocol's own type.
+ * renew, release, transfer, expire, cancel) and reports what changed through `SchedulerEvents`;
+ * it knows nothing of HTTP or of the network. What crosses the wire (a `Lease`, a `ChunkResult`,
+ * a `Transfer`) is the protocol's own type.
  */
+import type { Transfer } from '@cycleshare/protocol'
+
 export type JobStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled'
 
 export interface JobRequest extends Partial<JobOptions> {
@@ -37,6 +39,8 @@ export interface JobStats {
   backupWins: number
   /** Copies issued to go on from the checkpoint of a lost copy, rather than from the beginning. */
   resumed: number
+  /** Leases moved from their worker to another by a transfer (a handoff), each counted once. */
+  transfers: number
 }
 
 /** One page of `list()`, newest first. */
@@ -72,6 +76,16 @@ export interface RenewResult {
   lost: string[]
   ttlMs: number
   /** Checkpoints not kept, with why (lease not held by the sender, state invalid or too large). */
+  refused: Array<{ leaseId: string; reason: string }>
+}
+
+/** A lease's holder `from` hands it, at `epoch`, to `to`: a transfer as the protocol carries it, less its signature. */
+export type LeaseTransfer = Pick<Transfer, 'leaseId' | 'epoch' | 'from' | 'to'>
+
+export interface TransferResult {
+  /** Leases now held by their transfer's `to`, with their new epoch: moved now, or by the same transfer before. */
+  moved: Array<{ leaseId: string; epoch: number }>
+  /** Transfers refused, with why; each changed nothing. */
   refused: Array<{ leaseId: string; reason: string }>
 }
 

@@ -9,7 +9,7 @@ import { JobsService } from './jobs.service.js'
 
 const view = (id: string): JobView => ({
   id, task: 'primes', status: 'done', progress: { done: 1, total: 1 },
-  options: { replication: 1, quorum: 1, maxAttempts: 5, priority: 1 }, stats: { backups: 0, backupWins: 0, resumed: 0 }, createdAt: '2026-01-01T00:00:00.000Z'
+  options: { replication: 1, quorum: 1, maxAttempts: 5, priority: 1 }, stats: { backups: 0, backupWins: 0, resumed: 0, transfers: 0 }, createdAt: '2026-01-01T00:00:00.000Z'
 })
 
 /** A scheduler whose list answers from three jobs, newest first, and records what it was asked. */

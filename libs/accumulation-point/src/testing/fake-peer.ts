@@ -8,7 +8,7 @@ import {
 } from '@cycleshare/peer'
 import {
   MessageKind, PROTOCOL_COORDINATOR, PROTOCOL_WORKER, TOPIC_PULL, TOPIC_WORK, decode, decodeRequest, encode, msg,
-  type ChunkResult, type Lease, type LeaseCheckpoint, type Message, type WorkMessage
+  type ChunkResult, type Lease, type LeaseCheckpoint, type Message, type Transfer, type WorkMessage
 } from '@cycleshare/protocol'
 
 /** An `assign` the accumulation point sent, waiting for the test to answer it. */
@@ -99,6 +99,10 @@ export class FakePeer implements Peer {
 
   async release (worker: string, leaseIds: string[], checkpoints: LeaseCheckpoint[] = []): Promise<Message> {
     return await this.send(worker, encode(msg.release(leaseIds, checkpoints)))
+  }
+
+  async transfer (worker: string, transfers: Transfer[], checkpoints: LeaseCheckpoint[] = []): Promise<Message> {
+    return await this.send(worker, encode(msg.transfer(transfers, checkpoints)))
   }
 
   /** Raw bytes to the accumulation point's protocol; the answer decoded. */

@@ -223,6 +223,17 @@ class MemoryStore implements SchedulerStore {
     return true
   }
 
+  moveLease (lease: LeaseRef, from: string, epoch: number, to: string, now: number, deadline: number): boolean {
+    const copy = this.copy(lease)
+    if (copy === undefined || copy.state !== 'live' || copy.tag !== lease.tag || copy.worker !== from || copy.epoch !== epoch || copy.deadline <= now) {
+      return false
+    }
+    copy.worker = to
+    copy.epoch++
+    copy.deadline = Math.min(deadline, copy.overrunAt ?? deadline)
+    return true
+  }
+
   loseLease (lease: LeaseRef, holder?: string): boolean {
     const copy = this.copy(lease)
     if (copy === undefined || copy.state !== 'live' || copy.tag !== lease.tag || (holder !== undefined && copy.worker !== holder)) return false

@@ -100,6 +100,9 @@ function prepareStatements (db: Database) {
     renew: p(`UPDATE copies SET deadline = min(@deadline, coalesce(overrun_at, @deadline))
       WHERE job_seq = @jobSeq AND idx = @index AND attempt = @attempt AND state = 'live' AND worker = @worker
       AND deadline > @now AND tag = @tag`),
+    moveLease: p(`UPDATE copies SET worker = @to, epoch = epoch + 1, deadline = min(@deadline, coalesce(overrun_at, @deadline))
+      WHERE job_seq = @jobSeq AND idx = @index AND attempt = @attempt AND state = 'live' AND worker = @from AND epoch = @epoch
+      AND deadline > @now AND tag = @tag`),
     loseLease: p(`UPDATE copies SET state = 'lost' WHERE job_seq = @jobSeq AND idx = @index AND attempt = @attempt
       AND state = 'live' AND tag = @tag AND (@holder IS NULL OR worker = @holder)`),
     dueLeases: p(`SELECT ${LEASE_COLUMNS}, state, overrun_at AS overrunAt
@@ -268,6 +271,11 @@ class SqliteStore implements SchedulerStore {
   saveCheckpoint (worker: string, lease: LeaseRef, checkpoint: Uint8Array): boolean {
     const { jobSeq, index, attempt, tag } = lease
     return this.stmt.saveCheckpoint.run({ jobSeq, index, attempt, tag, worker, checkpoint }).changes === 1
+  }
+
+  moveLease (lease: LeaseRef, from: string, epoch: number, to: string, now: number, deadline: number): boolean {
+    const { jobSeq, index, attempt, tag } = lease
+    return this.stmt.moveLease.run({ jobSeq, index, attempt, tag, from, epoch, to, now, deadline }).changes === 1
   }
 
   loseLease (lease: LeaseRef, holder?: string): boolean {
