@@ -1,19 +1,22 @@
-import { generateKeyPair } from '@libp2p/crypto/keys'
-import type { PrivateKey } from '@libp2p/interface'
-import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createPeer } from '@cycleshare/peer'
 import { encode, msg, transferStatement, type Lease, type Transfer } from '@cycleshare/protocol'
 import { afterEach, describe, expect, it } from 'vitest'
 import { ok, sumUpTo } from './testing/fake-tasks.js'
 import { served, type Served } from './testing/served.js'
 
-/** A worker with a real Ed25519 key, as a peer would have. */
-async function keyed (): Promise<{ id: string, key: PrivateKey }> {
-  const key = await generateKeyPair('Ed25519')
-  return { id: peerIdFromPrivateKey(key).toString(), key }
+interface Signer { sign(data: Uint8Array): Promise<Uint8Array> }
+
+/** A worker with a real Ed25519 key: a peer's identity, never started. */
+async function keyed (): Promise<{ id: string, key: Signer }> {
+  const peer = createPeer({ dataDir: mkdtempSync(join(tmpdir(), 'cycleshare-key-')), listen: [] })
+  return { id: peer.peerId, key: peer }
 }
 
 /** `signer`'s signature of the transfer of `lease`, at epoch 1, from `from` to `to`, for coordinator `coordinator`. */
-async function signed (signer: PrivateKey, lease: Lease, from: string, to: string, coordinator = 'accumulation-point'): Promise<Transfer> {
+async function signed (signer: Signer, lease: Lease, from: string, to: string, coordinator = 'accumulation-point'): Promise<Transfer> {
   const transfer = { leaseId: lease.leaseId, epoch: 1, from, to }
   return { ...transfer, signature: await signer.sign(transferStatement(coordinator, transfer)) }
 }
