@@ -32,7 +32,8 @@
  * await stop()
  * ```
  */
-export { createWorkerRuntime, type WorkerRuntime, type WorkerRuntimeComponents } from './runtime.js'
+export { createWorkerRuntime } from './runtime.js'
+export type { WorkerRuntime, WorkerRuntimeComponents } from './types.js'
 export { workerGossip } from './gossip.js'
 export type { WorkerRuntimeInit } from './options.js'
 export { createIdleMonitor, type IdleMonitor, type IdleMonitorComponents, type IdleMonitorInit, type IdleState } from './idle-monitor.js'
