@@ -105,4 +105,18 @@ describe('hungry peers', () => {
     gossip(W1, pull(2))
     expect(hungry.fresh()).toEqual([])
   })
+
+  it('remembers at most 256 peers, forgetting the longest silent first', () => {
+    const many = Array.from({ length: 300 }, (_, i) => `peer-${i}`)
+    const { hungry, clock, gossip } = setup(many)
+    hungry.start()
+    for (const peerId of many) {
+      gossip(peerId, pull(1))
+      clock.ms += 1
+    }
+    const fresh = hungry.fresh()
+    expect(fresh).toHaveLength(256)
+    expect(fresh[0].peerId).toBe('peer-299')
+    expect(fresh[255].peerId).toBe('peer-44')
+  })
 })

@@ -253,7 +253,8 @@ export type OfferHandler = (from: string, offer: OfferMessage) => Promise<{ acce
 
 /**
  * Answers offers from peers stepping back. Any peer may offer (the handler judges what it is
- * offered); a request that does not decode, or that fails, is refused and logged.
+ * offered); a request that does not decode, or that fails, is refused and logged at debug level,
+ * as any peer can send one.
  */
 export async function serveOffers (peer: LinkPeer, take: OfferHandler, log: Logger): Promise<void> {
   await peer.serve(handoffRpc, {
@@ -262,7 +263,7 @@ export async function serveOffers (peer: LinkPeer, take: OfferHandler, log: Logg
       return msg.taken(accepted, refused)
     }
   }, {
-    onError: (err, from) => { log.warn({ from, err: (err as Error).message }, 'refused a bad offer') }
+    onError: (err, from) => { log.debug({ from, err: (err as Error).message }, 'refused a bad offer') }
   })
 }
 
