@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest'
+import { CommanderError } from 'commander'
+import { describe, expect, it, vi } from 'vitest'
 import { parseWorkerConfig } from './config.js'
 
 const coordinator = '/ip4/127.0.0.1/tcp/4001/p2p/12D3KooWEKFUNYdKndRtqxasUsCDXuTCSQvea3TWeWdfQcW2b45K'
@@ -27,5 +28,25 @@ describe('worker config', () => {
     expect(() => parseWorkerConfig(['--coordinator', coordinator, '--max-load', '101'], {})).toThrow('--max-load must be at most 100 (got "101")')
     expect(() => parseWorkerConfig(['--coordinator', coordinator, '--max-cpu', '0'], {})).toThrow('--max-cpu must be at least 1 (got "0")')
     expect(() => parseWorkerConfig(['--coordinator', coordinator, '--memory-mb', 'lots'], {})).toThrow('--memory-mb must be a number (got "lots")')
+  })
+
+  it('--help tells what SIGUSR1, SIGINT and SIGTERM do', () => {
+    const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true)
+    try {
+      expect(() => parseWorkerConfig(['--help'], {})).toThrow(CommanderError)
+      const help = out.mock.calls.map(([chunk]) => String(chunk)).join('')
+      expect(help).toContain('Usage: cycleshare-worker [options]')
+      expect(help.endsWith([
+        '  -h, --help                 display help for command',
+        '',
+        'Signals:',
+        '  SIGUSR1          pause: stop taking chunks and hand the unfinished ones to idle peers (or give',
+        '                   them back to the coordinator); send it again to resume',
+        '  SIGINT, SIGTERM  stop: the unfinished chunks go the same way, then the worker exits',
+        ''
+      ].join('\n'))).toBe(true)
+    } finally {
+      out.mockRestore()
+    }
   })
 })

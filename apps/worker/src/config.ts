@@ -30,6 +30,13 @@ export interface WorkerConfig {
   logLevel: LogLevel
 }
 
+/** What the worker does on each signal, for `--help`. */
+const SIGNALS_HELP = `
+Signals:
+  SIGUSR1          pause: stop taking chunks and hand the unfinished ones to idle peers (or give
+                   them back to the coordinator); send it again to resume
+  SIGINT, SIGTERM  stop: the unfinished chunks go the same way, then the worker exits`
+
 const coordinatorRequired = '--coordinator is required: the multiaddr the coordinator printed, like /ip4/192.168.1.10/tcp/4001/p2p/12D3Koo…'
 
 const schema = z.object({
@@ -67,6 +74,7 @@ export function parseWorkerConfig (argv: string[], env: NodeJS.ProcessEnv = proc
     .option('--max-cpu <percent>', 'keep each thread busy at most this share of the time', env.CYCLESHARE_MAX_CPU ?? '100')
     .option('--memory-mb <mb>', 'heap cap of each task thread', env.CYCLESHARE_MEMORY_MB ?? '512')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent', env.CYCLESHARE_LOG_LEVEL ?? 'info')
+    .addHelpText('after', SIGNALS_HELP)
 
   const config = parseFlags(program, argv, schema, ({ coordinator, ...o }) => ({
     ...o,

@@ -48,6 +48,16 @@ async function main (): Promise<void> {
   }
   process.on('SIGINT', () => { shutdown('SIGINT') })
   process.on('SIGTERM', () => { shutdown('SIGTERM') })
+  // The volunteer wants the machine back for a while, or gives it again: SIGUSR1 pauses (the
+  // runtime hands its unfinished chunks to idle peers or gives them back) and, sent again, resumes.
+  // A signal during start waits for it; one once stopping is ignored.
+  process.on('SIGUSR1', () => {
+    starting.then(async () => {
+      if (stopping) return
+      if (runtime.paused) runtime.resume()
+      else await runtime.pause()
+    }, () => {}).catch((err: unknown) => { log.error({ err }, 'could not pause') })
+  })
   await starting
 }
 

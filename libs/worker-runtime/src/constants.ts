@@ -33,7 +33,14 @@ export const defaultWorkerRuntimeInit = {
    * results to be delivered, in milliseconds.
    * @defaultValue 5_000
    */
-  shutdownGraceMs: 5_000
+  shutdownGraceMs: 5_000,
+  /**
+   * How long a worker stepping back waits for a peer to answer its offer of leases, in
+   * milliseconds; the leases of an offer unanswered by then are given back to their accumulation
+   * point instead.
+   * @defaultValue 1_000
+   */
+  handoffTimeoutMs: 1_000
 } as const
 
 /** Defaults for `LinkInit`. */
@@ -75,3 +82,8 @@ export const BATCH_MAX = 256
 export const RENEW_FIRST_MS = 10_000
 /** Renewals never run more often than this, whatever lifetime a lease claims. */
 export const RENEW_MIN_MS = 100
+
+/** A peer that pulled counts as hungry for this long after its last pull. */
+export const HUNGRY_FRESH_MS = 3_000
+/** The most hungry peers remembered; a stepping-back worker offers to only a few of them. */
+export const HUNGRY_MAX = 256

@@ -1,11 +1,13 @@
 /**
- * How a worker's peer should judge gossip on the work topic, before a message is delivered or
- * forwarded: anything that is not a well-formed `work` announcement is rejected (lowering its
- * sender's gossip score), and a peer announcing faster than any accumulation point does has the
- * excess rejected too. Pass it as the peer's `gossipTopics`.
+ * How a worker's peer should judge gossip, before a message is delivered or forwarded: on the
+ * work topic anything that is not a well-formed `work` announcement is rejected, and on the pull
+ * topic (a worker listens to its peers' pulls, to know who could take its leases when it steps
+ * back) anything that is not a well-formed `pull`; a rejection lowers its sender's gossip score.
+ * A peer sending faster than the topic's rate has the excess rejected too, so a flooder is
+ * graylisted and its messages are dropped unread. Pass it as the peer's `gossipTopics`.
  */
 import type { GossipTopicInit } from '@cycleshare/peer'
-import { MessageKind, TOPIC_WORK, decodeGossip } from '@cycleshare/protocol'
+import { MessageKind, TOPIC_PULL, TOPIC_WORK, decodeGossip, type GossipMessage } from '@cycleshare/protocol'
 
 /**
  * Announcements one peer may send per second. An accumulation point announces when work arrives
@@ -13,17 +15,27 @@ import { MessageKind, TOPIC_WORK, decodeGossip } from '@cycleshare/protocol'
  */
 const WORK_ANNOUNCEMENTS_PER_SECOND = 50
 
+/**
+ * Pulls one connected peer may send per second: the coordinator's own limit (twice its default
+ * pull budget of 200 a second). A peer forwards the pulls of the peers behind it, the coordinator
+ * above all, and what the coordinator lets through must not count against it here.
+ */
+const PULLS_PER_SECOND = 400
+
+/** Accepts well-formed gossip of one kind and rejects anything else. */
+function only (kind: GossipMessage['kind']): (data: Uint8Array) => 'accept' | 'reject' {
+  return (data) => {
+    try {
+      return decodeGossip(data).kind === kind ? 'accept' : 'reject'
+    } catch {
+      return 'reject'
+    }
+  }
+}
+
 export function workerGossip (): Record<string, GossipTopicInit> {
   return {
-    [TOPIC_WORK]: {
-      maxMessagesPerSecond: WORK_ANNOUNCEMENTS_PER_SECOND,
-      validate: (data) => {
-        try {
-          return decodeGossip(data).kind === MessageKind.Work ? 'accept' : 'reject'
-        } catch {
-          return 'reject'
-        }
-      }
-    }
+    [TOPIC_WORK]: { maxMessagesPerSecond: WORK_ANNOUNCEMENTS_PER_SECOND, validate: only(MessageKind.Work) },
+    [TOPIC_PULL]: { maxMessagesPerSecond: PULLS_PER_SECOND, validate: only(MessageKind.Pull) }
   }
 }

@@ -9,17 +9,23 @@
  * accumulation point (pull backoff, typed calls, result outbox). Threads and capacity are shared
  * by all accumulation points.
  *
+ * A worker that must step back (the machine turns busy or goes on battery, `pause()`, stop) hands
+ * its queued and running leases, each with its latest checkpoint, to peers it heard pull in the
+ * last few seconds (hungry peers), and gives back what they do not take; an idle worker takes
+ * what such a peer offers it once the accumulation point has moved the leases to it (handoff).
+ * Pass `workerGossip()` as the peer's `gossipTopics`: the worker listens on the pull topic too.
+ *
  * @example
  * ```ts
  * import '@cycleshare/peer/polyfill'
  * import { startInOrder } from '@cycleshare/lifecycle'
  * import { createPeer } from '@cycleshare/peer'
  * import { createTaskPool } from '@cycleshare/tasks'
- * import { createIdleMonitor, createWorkerRuntime } from '@cycleshare/worker-runtime'
+ * import { createIdleMonitor, createWorkerRuntime, workerGossip } from '@cycleshare/worker-runtime'
  * import { pino } from 'pino'
  *
  * const coordinator = '/ip4/192.168.1.10/tcp/4001/p2p/12D3KooW…'
- * const peer = createPeer({ dataDir: './data/worker', bootstrap: [coordinator] })
+ * const peer = createPeer({ dataDir: './data/worker', bootstrap: [coordinator], gossipTopics: workerGossip() })
  * const pool = createTaskPool({ threads: 4 })
  * const idle = createIdleMonitor({ maxLoad: 30 })
  * const runtime = createWorkerRuntime({ peer, pool, idle, log: pino() }, {
@@ -27,12 +33,15 @@
  *   prefetch: 8
  * })
  * const stop = await startInOrder([pool, peer, idle, runtime])
- * // later: one more accumulation point, then stop everything in the reverse order
+ * // later: one more accumulation point, a pause, then stop everything in the reverse order
  * runtime.addAccumulationPoint('12D3KooWOther…')
+ * await runtime.pause() // the volunteer wants the machine: chunks go to idle peers, or back
+ * runtime.resume()
  * await stop()
  * ```
  */
-export { createWorkerRuntime, type WorkerRuntime, type WorkerRuntimeComponents } from './runtime.js'
+export { createWorkerRuntime } from './runtime.js'
+export type { WorkerRuntime, WorkerRuntimeComponents } from './types.js'
 export { workerGossip } from './gossip.js'
 export type { WorkerRuntimeInit } from './options.js'
 export { createIdleMonitor, type IdleMonitor, type IdleMonitorComponents, type IdleMonitorInit, type IdleState } from './idle-monitor.js'

@@ -37,6 +37,7 @@ describe('lease book', () => {
     expect([...book.waiting()].map(l => l.leaseId)).toEqual(['a', 'd'])
     expect(book.unfinished()).toEqual(['a', 'b', 'd'])
     expect(book.owedIds()).toEqual(['c'])
+    expect([book.lease('a'), book.lease('b'), book.lease('c'), book.lease('x')]).toEqual([lease('a'), lease('b'), lease('c'), undefined])
   })
 
   it('keeps queued leases in the order they came', () => {

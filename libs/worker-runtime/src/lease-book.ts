@@ -38,6 +38,8 @@ export interface LeaseBook<R = unknown> {
   state(leaseId: string): LeaseState | undefined
   /** The run a running lease is in. */
   runOf(leaseId: string): R | undefined
+  /** The lease, as accepted, while the book holds it. */
+  lease(leaseId: string): Lease | undefined
   /** (none) → queued. */
   accept(lease: Lease): void
   /** queued → running, in `run`; returns the lease. */
@@ -116,6 +118,10 @@ class Book<R> implements LeaseBook<R> {
 
   runOf (leaseId: string): R | undefined {
     return this.#entries.get(leaseId)?.run
+  }
+
+  lease (leaseId: string): Lease | undefined {
+    return this.#entries.get(leaseId)?.lease
   }
 
   accept (lease: Lease): void {

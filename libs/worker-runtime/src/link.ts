@@ -1,13 +1,14 @@
 /**
- * Everything the worker says to and hears from its accumulation points, and one `Link` per
- * accumulation point, keyed by its peer id: its leases, its result outbox, its renewals, its pull
- * backoff and its typed calls (report, renew, release). Every wire call of the runtime is in this
- * file, so that a change of transport changes this file alone.
+ * Everything the worker says to and hears from its accumulation points and its peers, and one
+ * `Link` per accumulation point, keyed by its peer id: its leases, its result outbox, its
+ * renewals, its pull backoff and its typed calls (report, renew, release, transfer). Every wire
+ * call of the runtime is in this file (and the pulls it hears in hungry-peers.ts), so that a
+ * change of transport changes these files alone.
  */
 import type { Peer } from '@cycleshare/peer'
 import {
-  MessageKind, TOPIC_PULL, TOPIC_WORK, coordinatorRpc, decodeGossip, encode, isProtocolError, msg, workerRpc,
-  type ChunkResult, type Lease, type LeaseCheckpoint
+  MessageKind, TOPIC_PULL, TOPIC_WORK, coordinatorRpc, decodeGossip, encode, handoffRpc, isProtocolError, msg, workerRpc,
+  type ChunkResult, type Lease, type LeaseCheckpoint, type OfferMessage, type Transfer
 } from '@cycleshare/protocol'
 import { defaultLinkInit } from './constants.js'
 import { NotAnAccumulationPointError } from './errors.js'
@@ -63,6 +64,12 @@ export interface Link {
    * reissued copies go on from there); a failure is logged (they expire on their own and are reissued).
    */
   release(leaseIds: string[], checkpoints: LeaseCheckpoint[], signal: AbortSignal): Promise<void>
+  /**
+   * Presents transfers signed over to this worker, with the checkpoints the leases go on from;
+   * resolves with the new epoch of each lease the accumulation point moved to us. Those it refused
+   * are logged. Rejects when the call fails.
+   */
+  transfer(transfers: Transfer[], checkpoints: LeaseCheckpoint[]): Promise<Map<string, number>>
   /** Starts its renewals. */
   start(): void
   /** Stops renewing and pulling for it; its outbox is stopped on its own, after a last drain. */
@@ -171,6 +178,12 @@ class AccumulationPointLink implements Link {
       this.log.warn({ leases: leaseIds.length, err: (err as Error).message }, 'could not release leases')
     }
   }
+
+  async transfer (transfers: Transfer[], checkpoints: LeaseCheckpoint[]): Promise<Map<string, number>> {
+    const { moved, refused } = await this.peer.call(this.peerId, coordinatorRpc, msg.transfer(transfers, checkpoints))
+    for (const r of refused) this.log.warn({ leaseId: r.leaseId, reason: r.reason }, 'transfer refused')
+    return new Map(moved.map(m => [m.leaseId, m.epoch]))
+  }
 }
 
 /** What the worker's side of the wire asks the runtime. */
@@ -233,4 +246,34 @@ export function publishPull (peer: LinkPeer, slots: number, tasks: string[], thr
   peer.publish(TOPIC_PULL, encode(msg.pull({ slots, tasks, capacity: { threads } }))).catch((err: Error) => {
     log.warn({ err: err.message }, 'could not publish a pull')
   })
+}
+
+/** What a worker stepping back offers this one: the ids taken (the accumulation point moved them to us) and the rest. */
+export type OfferHandler = (from: string, offer: OfferMessage) => Promise<{ accepted: string[], refused: string[] }>
+
+/**
+ * Answers offers from peers stepping back. Any peer may offer (the handler judges what it is
+ * offered); a request that does not decode, or that fails, is refused and logged at debug level,
+ * as any peer can send one.
+ */
+export async function serveOffers (peer: LinkPeer, take: OfferHandler, log: Logger): Promise<void> {
+  await peer.serve(handoffRpc, {
+    offer: async (offer, from) => {
+      const { accepted, refused } = await take(from, offer)
+      return msg.taken(accepted, refused)
+    }
+  }, {
+    onError: (err, from) => { log.debug({ from, err: (err as Error).message }, 'refused a bad offer') }
+  })
+}
+
+/**
+ * Offers `leases` of accumulation point `coordinator` to peer `to`, `transfers[i]` moving
+ * `leases[i]`; resolves with the ids it says it took. Rejects when the call fails or `signal` aborts.
+ */
+export async function offerLeases (
+  peer: LinkPeer, to: string, coordinator: string, leases: Lease[], transfers: Transfer[], signal: AbortSignal
+): Promise<string[]> {
+  const { accepted } = await peer.call(to, handoffRpc, msg.offer(coordinator, leases, transfers), { signal })
+  return accepted
 }

@@ -14,6 +14,8 @@ export interface WorkerRuntimeInit {
   maxMemoryMb?: number
   /** How long stopping waits for leases to be taken back and results delivered. @defaultValue 5_000 */
   shutdownGraceMs?: number
+  /** How long stepping back waits for a peer to answer an offer of leases. @defaultValue 1_000 */
+  handoffTimeoutMs?: number
 }
 
 /** `WorkerRuntimeInit` with defaults applied and every value checked. */
@@ -24,6 +26,7 @@ export interface WorkerRuntimeOptions {
   maxCpu: number
   maxMemoryMb: number
   shutdownGraceMs: number
+  handoffTimeoutMs: number
 }
 
 /** Merges `init` over the defaults and validates it, throwing TypeError/RangeError naming the option. */
@@ -45,7 +48,8 @@ export function workerRuntimeOptions (init: WorkerRuntimeInit = {}, pool?: TaskP
     prefetch: integer(init.prefetch ?? d.prefetch(threads), 'prefetch', 0, 1024),
     maxCpu: integer(init.maxCpu ?? d.maxCpu, 'maxCpu', 1, 100),
     maxMemoryMb: integer(init.maxMemoryMb ?? d.maxMemoryMb, 'maxMemoryMb', 16, 65536),
-    shutdownGraceMs: integer(init.shutdownGraceMs ?? d.shutdownGraceMs, 'shutdownGraceMs', 0, 600_000)
+    shutdownGraceMs: integer(init.shutdownGraceMs ?? d.shutdownGraceMs, 'shutdownGraceMs', 0, 600_000),
+    handoffTimeoutMs: integer(init.handoffTimeoutMs ?? d.handoffTimeoutMs, 'handoffTimeoutMs', 1, 60_000)
   }
 }
 

@@ -8,10 +8,10 @@ import {
   PROTOCOL_WORKER, TOPIC_WORK, decode, decodeResponse, encode, msg,
   type AssignedMessage, type Lease, type Message
 } from '@cycleshare/protocol'
-import { taskNames, type BatchOutcome, type TaskPool } from '@cycleshare/tasks'
-import type { IdleMonitor } from './idle-monitor.js'
-import type { Logger } from './logger.js'
-import { createWorkerRuntime, type WorkerRuntime } from './runtime.js'
+import { taskNames } from '@cycleshare/tasks'
+import { createWorkerRuntime } from './runtime.js'
+import { manualIdle, manualPool, recordingLog } from './testing/fakes.js'
+import type { WorkerRuntime } from './types.js'
 
 const A = '12D3KooWEKFUNYdKndRtqxasUsCDXuTCSQvea3TWeWdfQcW2b45K'
 const B = '12D3KooWJWoaqZhDaoEFshF7Rh1bpY9ohihFhzcW6d69Lr2NASuq'
@@ -24,7 +24,7 @@ const lease = (leaseId: string, index = 0): Lease =>
 interface Sent { to: string, message: Message }
 
 function fakePeer (): { peer: Peer, sent: Sent[], pulls: Message[], ask: (from: string, m: Message) => Promise<Message>, gossip: (topic: string, from: string, m: Message) => void } {
-  let serve: FrameHandler | undefined
+  const served = new Map<string, FrameHandler>()
   const topics = new Map<string, TopicHandler>()
   const sent: Sent[] = []
   const pulls: Message[] = []
@@ -32,13 +32,13 @@ function fakePeer (): { peer: Peer, sent: Sent[], pulls: Message[], ask: (from: 
     peerId: '12D3KooWCsb17z8AhM5QyxfaBy3hSRbe9KLoqcH3hJK1pHH3NUqE',
     multiaddrs: () => ['/ip4/127.0.0.1/tcp/4002/p2p/12D3KooWCsb17z8AhM5QyxfaBy3hSRbe9KLoqcH3hJK1pHH3NUqE'],
     serve: async <Calls extends RpcCalls>(rpc: RpcProtocol<Calls>, handlers: RpcHandlers<Calls>, options?: ServeOptions) => {
-      expect(rpc.protocol).toBe(PROTOCOL_WORKER)
-      serve = createResponder(rpc, handlers, options)
+      served.set(rpc.protocol, createResponder(rpc, handlers, options))
     },
     subscribe: (topic: string, handler: TopicHandler) => { topics.set(topic, handler); return () => { topics.delete(topic) } },
     publish: async (_topic: string, data: Uint8Array) => { pulls.push(decode(data)) },
     topicPeers: () => [A, B],
     on: () => () => {},
+    connectedPeers: () => [A, B],
     call: async <Calls extends RpcCalls>(to: string, rpc: RpcProtocol<Calls>, request: { kind: string }) => {
       const call = rpc.calls[request.kind]
       const message = decode(call.encodeRequest(request))
@@ -58,56 +58,12 @@ function fakePeer (): { peer: Peer, sent: Sent[], pulls: Message[], ask: (from: 
     peer: peer as unknown as Peer,
     sent,
     pulls,
-    ask: async (from, m) => decode(await serve!(encode(m), from)),
+    ask: async (from, m) => decode(await served.get(PROTOCOL_WORKER)!(encode(m), from)),
     gossip: (topic, from, m) => { topics.get(topic)?.(encode(m), from) }
   }
 }
 
-interface ManualRun {
-  input: unknown
-  resume: unknown
-  /** Hands the runtime a checkpoint, as the run's thread would. */
-  checkpoint: (state: unknown) => void
-  finish: () => void
-  fail: (err: Error) => void
-}
-
-/** A pool whose runs end when the test says so, in the order they started. */
-function manualPool (threads: number): TaskPool & { runs: ManualRun[] } {
-  const runs: ManualRun[] = []
-  return {
-    runs,
-    threads,
-    running: 0,
-    start: async () => {},
-    stop: async () => {},
-    run: async (_task, input, options) => await new Promise((resolve, reject) => {
-      runs.push({
-        input,
-        resume: options?.resume,
-        checkpoint: (state) => { options?.onCheckpoint?.(state) },
-        finish: () => { resolve({ count: 1 }) },
-        fail: reject
-      })
-      options?.signal?.addEventListener('abort', () => { reject(Object.assign(new Error('aborted'), { name: 'TaskAbortedError' })) })
-    }),
-    runBatch: async (): Promise<BatchOutcome[]> => { throw new Error('no batches: chunks here are slow') }
-  }
-}
-
-const alwaysIdle: IdleMonitor = {
-  state: { idle: true, otherLoad: 0, onBattery: false, reason: 'always idle (max load 100%)' },
-  onChange: () => () => {},
-  start: async () => {},
-  stop: async () => {},
-  sample: async () => alwaysIdle.state
-}
-
-function recordingLog (): Logger & { lines: Array<[string, Record<string, unknown>]> } {
-  const lines: Array<[string, Record<string, unknown>]> = []
-  const at = (fields: Record<string, unknown>, message: string): void => { lines.push([message, fields]) }
-  return { lines, debug: () => {}, info: at, warn: at, error: at }
-}
+const alwaysIdle = manualIdle()
 
 async function twoPoints (): Promise<{ runtime: WorkerRuntime, net: ReturnType<typeof fakePeer>, pool: ReturnType<typeof manualPool>, log: ReturnType<typeof recordingLog> }> {
   const net = fakePeer()
@@ -193,7 +149,7 @@ describe('worker runtime with two accumulation points', () => {
     const released = net.sent.filter(s => s.message.kind === 'release').map(s => [s.to, s.message])
     expect(released).toEqual(expect.arrayContaining([[A, msg.release(['a1', 'a2'])], [B, msg.release(['b1'])]]))
     expect(released).toHaveLength(2)
-    expect(log.lines).toContainEqual(['worker stopped', { released: 3, unreported: 0, chunksDone: 0 }])
+    expect(log.lines).toContainEqual(['worker stopped', { handedOff: 0, released: 3, unreported: 0, chunksDone: 0 }])
   })
 
   it('on stop, gives back with each running lease its latest checkpoint', async () => {

@@ -4,54 +4,34 @@
  * every accumulation point together never exceed it, and an assign beyond it is refused; a pull
  * offers each accumulation point that hears it an equal part of the free slots. Free threads go
  * round the accumulation points in turn.
+ *
+ * A worker that must step back (the machine turns busy or goes on battery, the volunteer pauses
+ * it, it stops) hands its queued and running leases to peers that pulled lately, and gives back
+ * what they do not take; an idle worker takes what such a peer offers it, as far as it has room.
  */
-import type { Startable } from '@cycleshare/lifecycle'
 import type { Peer } from '@cycleshare/peer'
-import type { Lease } from '@cycleshare/protocol'
+import type { Lease, OfferMessage } from '@cycleshare/protocol'
 import { createTaskPool, taskNames, type TaskPool } from '@cycleshare/tasks'
 import { NotAnAccumulationPointError } from './errors.js'
 import { createExecutor, pickBatch, type Executor, type Run, type RunEnd } from './executor.js'
+import { handOff, takeOut } from './handoff-giver.js'
+import { takeOffer } from './handoff-taker.js'
+import { createHungryPeers, type HungryPeers } from './hungry-peers.js'
 import type { IdleMonitor, IdleState } from './idle-monitor.js'
 import { LeaseState } from './lease-book.js'
-import { createLink, listenForWork, publishPull, pullListeners, serveWorkerRequests, type Link } from './link.js'
+import { createLink, listenForWork, publishPull, pullListeners, serveOffers, serveWorkerRequests, type Link } from './link.js'
 import type { Logger } from './logger.js'
 import { checkPeerId, workerRuntimeOptions, type WorkerRuntimeInit, type WorkerRuntimeOptions } from './options.js'
 import { createPacing, type Pacing } from './pacing.js'
-
-export interface WorkerRuntimeComponents {
-  /** The libp2p node, started before the runtime (and stopped after it). */
-  peer: Peer
-  /**
-   * The task pool, started and stopped by its owner. Without one the runtime makes its own from
-   * `threads` and `maxMemoryMb`, and starts and stops it itself.
-   */
-  pool?: TaskPool
-  /** Whether the machine may work now; started and stopped by its owner. */
-  idle: IdleMonitor
-  log: Logger
-}
-
-export interface WorkerRuntime extends Startable {
-  /** Peer ids of the accumulation points this worker works for. */
-  readonly accumulationPoints: string[]
-  /** The most leases held at once over all accumulation points (it grows as chunks prove fast). */
-  readonly capacity: number
-  /** Leases queued or running, over all accumulation points. */
-  readonly held: number
-  /** Starts working for `peerId` too (a no-op if it already does, or once stopping). */
-  addAccumulationPoint(peerId: string): void
-  /**
-   * Stops working for `peerId`: its unfinished leases go back to it and its finished results are
-   * delivered, within the shutdown grace period. A no-op for a peer it does not work for.
-   */
-  removeAccumulationPoint(peerId: string): Promise<void>
-}
+import type { WorkerRuntime, WorkerRuntimeComponents } from './types.js'
 
 export function createWorkerRuntime (components: WorkerRuntimeComponents, init: WorkerRuntimeInit = {}): WorkerRuntime {
   return new Runtime(components, workerRuntimeOptions(init, components.pool))
 }
 
 type DropReason = 'cancelled' | 'lost'
+/** Why the worker steps back. */
+type StepBackReason = 'busy' | 'on battery' | 'paused' | 'stopping'
 
 class Runtime implements WorkerRuntime {
   private readonly peer: Peer
@@ -60,6 +40,7 @@ class Runtime implements WorkerRuntime {
   private readonly ownPool: boolean
   private readonly idle: IdleMonitor
   private readonly log: Logger
+  private readonly hungry: HungryPeers
   private readonly executor: Executor
   private readonly pacing: Pacing
   private readonly tasks = taskNames()
@@ -70,6 +51,11 @@ class Runtime implements WorkerRuntime {
   private turn = 0
   private started = false
   private stopping = false
+  private pausedByVolunteer = false
+  /** Step-backs under way. */
+  private steppingBack = 0
+  /** Slots promised to offers being taken, until the accumulation point has answered. */
+  private incoming = 0
   private chunksDone = 0
   private readonly unsubscribe: Array<() => void> = []
 
@@ -77,6 +63,7 @@ class Runtime implements WorkerRuntime {
     this.peer = components.peer
     this.idle = components.idle
     this.log = components.log
+    this.hungry = createHungryPeers({ peer: this.peer, log: this.log })
     this.ownPool = components.pool === undefined
     this.pool = components.pool ?? createTaskPool({ threads: options.threads, maxMemoryMb: options.maxMemoryMb })
     this.pacing = createPacing({ threads: options.threads, prefetch: options.prefetch })
@@ -98,6 +85,10 @@ class Runtime implements WorkerRuntime {
     return held
   }
 
+  get paused (): boolean {
+    return this.pausedByVolunteer
+  }
+
   async start (): Promise<void> {
     if (this.started) return
     this.started = true
@@ -108,7 +99,10 @@ class Runtime implements WorkerRuntime {
       assign: (from, leases) => this.assign(this.linkOf(from), leases),
       cancel: (from, leaseIds) => this.drop(this.linkOf(from), leaseIds, 'cancelled')
     }, this.log)
+    await serveOffers(this.peer, async (from, offer) => await this.take(from, offer), this.log)
+    this.hungry.start()
     this.unsubscribe.push(
+      () => { this.hungry.stop() },
       listenForWork(this.peer, worksFor, (from) => {
         // Work is pending and we may have free slots: our last pull may have been lost.
         this.links.get(from)?.pullAnswered()
@@ -135,19 +129,42 @@ class Runtime implements WorkerRuntime {
     this.maybePull()
   }
 
-  /** Stops pulling, aborts running chunks, gives unfinished leases back and delivers finished results. */
+  /**
+   * Stops pulling, aborts running chunks, hands unfinished leases to hungry peers or gives them
+   * back, and delivers finished results.
+   */
   async stop (): Promise<void> {
     if (!this.started || this.stopping) return
     this.stopping = true
     for (const u of this.unsubscribe.splice(0)) u()
     this.executor.stop()
-    const left = await Promise.all(this.order.map(async link => await this.leave(link)))
+    for (const link of this.order) link.stop()
+    const [{ handedOff, released }] = await Promise.all([
+      this.stepBack('stopping'),
+      ...this.order.map(async link => { await this.deliver(link) })
+    ])
     this.log.info({
-      released: left.reduce((n, l) => n + l.released, 0),
-      unreported: left.reduce((n, l) => n + l.unreported, 0),
+      handedOff,
+      released,
+      unreported: this.order.reduce((n, link) => n + link.outbox.size, 0),
       chunksDone: this.chunksDone
     }, 'worker stopped')
     if (this.ownPool) await this.pool.stop()
+  }
+
+  async pause (): Promise<void> {
+    if (this.pausedByVolunteer || this.stopping) return
+    this.pausedByVolunteer = true
+    this.log.info({}, 'paused')
+    await this.stepBack('paused')
+  }
+
+  resume (): void {
+    if (!this.pausedByVolunteer) return
+    this.pausedByVolunteer = false
+    this.log.info({}, 'resumed')
+    for (const link of this.order) link.pullAnswered()
+    this.maybePull()
   }
 
   addAccumulationPoint (peerId: string): void {
@@ -192,24 +209,34 @@ class Runtime implements WorkerRuntime {
     const unfinished = link.book.unfinished()
     await Promise.all([
       unfinished.length > 0 ? this.giveBack(link, unfinished) : undefined,
-      link.outbox.drain(this.options.shutdownGraceMs)
+      this.deliver(link)
     ])
-    link.outbox.stop()
     return { released: unfinished.length, unreported: link.outbox.size }
+  }
+
+  /** Delivers `link`'s finished results within the grace period, then stops its outbox. */
+  private async deliver (link: Link): Promise<void> {
+    await link.outbox.drain(this.options.shutdownGraceMs)
+    link.outbox.stop()
+  }
+
+  /** Whether it may take more leases now: idle, and neither paused, stepping back nor stopping. */
+  private mayTake (): boolean {
+    return this.started && !this.stopping && !this.pausedByVolunteer && this.steppingBack === 0 && this.idle.state.idle
   }
 
   private assign (link: Link, leases: Lease[]): { accepted: string[], refused: string[] } {
     const accepted: string[] = []
     const refused: string[] = []
     const capacity = this.pacing.capacity
-    const idle = this.idle.state.idle
-    let held = this.held
+    const mayTake = this.mayTake()
+    let held = this.held + this.incoming
     for (const lease of leases) {
       if (link.book.state(lease.leaseId) !== undefined) {
         accepted.push(lease.leaseId) // an assign sent again: we hold it already
         continue
       }
-      if (!this.stopping && idle && held < capacity && this.canRun.has(lease.task)) {
+      if (mayTake && held < capacity && this.canRun.has(lease.task)) {
         link.book.accept(lease)
         held++
         accepted.push(lease.leaseId)
@@ -299,7 +326,7 @@ class Runtime implements WorkerRuntime {
    * topic is pulled for when its subscription arrives.
    */
   private maybePull (): void {
-    if (!this.started || this.stopping || !this.idle.state.idle) return
+    if (!this.mayTake()) return
     if (this.order.every(link => link.pullPending)) return
     const held = this.held
     if (this.pacing.slotsToPull(held) === 0) return
@@ -317,17 +344,52 @@ class Runtime implements WorkerRuntime {
   }
 
   private onIdleChange (state: IdleState): void {
-    this.log.info({ idle: state.idle, reason: state.reason }, state.idle ? 'machine idle: pulling work' : 'machine busy: stepping back')
     if (state.idle) {
+      this.log.info({ idle: true, reason: state.reason }, this.pausedByVolunteer ? 'machine idle: paused, not pulling' : 'machine idle: pulling work')
       for (const link of this.order) link.pullAnswered()
       this.maybePull()
       return
     }
-    // The owner wants the machine: give back what has not started; running chunks finish at low priority.
-    for (const link of this.order) {
-      const waiting = link.book.waitingIds()
-      if (waiting.length > 0) void this.giveBack(link, waiting)
+    this.log.info({ idle: false, reason: state.reason }, 'machine busy: stepping back')
+    // The owner wants the machine: what we hold goes to idle peers, or back.
+    void this.stepBack(state.onBattery ? 'on battery' : 'busy')
+  }
+
+  /**
+   * Steps back from all work: every queued and running lease of every accumulation point is
+   * offered to peers that pulled lately, and what they do not take is given back with its
+   * checkpoints (handoff-giver.ts). No pulls and no new leases meanwhile. Resolves with how many
+   * went each way.
+   */
+  private async stepBack (reason: StepBackReason): Promise<{ handedOff: number, released: number }> {
+    this.steppingBack++
+    try {
+      // All out of the books before anything is awaited: a run aborted here then ends as nobody's.
+      const leaving = this.order.map(link => takeOut(link)).filter(l => l.leases.length > 0)
+      const moved = await handOff({ peer: this.peer, log: this.log }, this.options, leaving, this.hungry.fresh())
+      if (moved.handedOff + moved.released > 0) this.log.info({ reason, ...moved }, 'stepped back')
+      return moved
+    } finally {
+      this.steppingBack--
+      this.maybePull()
     }
+  }
+
+  /** A peer stepping back offers us leases (handoff-taker.ts). */
+  private async take (from: string, offer: OfferMessage): Promise<{ accepted: string[], refused: string[] }> {
+    return await takeOffer({
+      peerId: this.peer.peerId,
+      log: this.log,
+      linkToTake: (coordinator) => this.mayTake() ? this.links.get(coordinator) : undefined,
+      room: () => this.pacing.capacity - this.held - this.incoming,
+      canRun: (task) => this.canRun.has(task),
+      promise: (n) => { this.incoming += n },
+      took: (link, leaseIds) => {
+        // Ours now, whatever happened meanwhile: if we may no longer run them, they go back.
+        if (!this.mayTake() || this.links.get(link.peerId) !== link) void this.giveBack(link, leaseIds)
+        setImmediate(() => { this.pump(); this.maybePull() })
+      }
+    }, from, offer)
   }
 
   /**

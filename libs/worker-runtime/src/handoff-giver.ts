@@ -1,0 +1,140 @@
+/**
+ * The giving side of a handoff: a worker that must step back signs each of its unfinished leases
+ * over to a peer that pulled lately (a `Transfer`) and offers it, with its latest checkpoint as
+ * `resume`; the taker presents the transfers to the accumulation point and answers with the
+ * leases it moved (handoff-taker.ts). The giver trusts no answer beyond that: whatever is not taken
+ * (refused, unanswered within the timeout, no hungry peer) is given back with its checkpoints.
+ */
+import type { Peer } from '@cycleshare/peer'
+import { transferStatement, type Lease, type LeaseCheckpoint, type Transfer } from '@cycleshare/protocol'
+import type { HungryPeer } from './hungry-peers.js'
+import { offerLeases, type Link, type LinkPeer } from './link.js'
+import type { Logger } from './logger.js'
+
+/** The part of a peer node handing off uses. */
+export type HandoffPeer = LinkPeer & Pick<Peer, 'peerId' | 'sign'>
+
+/** Leases of one accumulation point leaving this worker. */
+export interface Leaving {
+  link: Link
+  /** Each with the state it goes on from as `resume`. */
+  leases: Lease[]
+  /** The latest checkpoints of their runs: what giving them back carries. */
+  checkpoints: LeaseCheckpoint[]
+}
+
+/** Leases offered to one peer. */
+export interface OfferPlan {
+  to: string
+  leases: Lease[]
+}
+
+export interface GiverComponents {
+  peer: HandoffPeer
+  log: Logger
+}
+
+export interface GiverInit {
+  /** How long an offer may go unanswered. */
+  handoffTimeoutMs: number
+  /** How long giving back may take. */
+  shutdownGraceMs: number
+}
+
+/**
+ * Takes `link`'s queued and running leases out of its book, running ones aborted first so that
+ * their latest checkpoints are final. Each goes on from its latest checkpoint, or, when it has not
+ * run since it came, from where it came from.
+ */
+export function takeOut (link: Link): Leaving {
+  const ids = link.book.unfinished()
+  for (const id of ids) link.book.runOf(id)?.abort()
+  const checkpoints = link.book.latestCheckpoints(ids)
+  const latest = new Map(checkpoints.map(c => [c.leaseId, c.state]))
+  const leases = ids.map((id) => {
+    const lease = link.book.lease(id) as Lease
+    link.book.release(id)
+    const resume = latest.get(id) ?? lease.resume
+    return resume == null ? lease : { ...lease, resume }
+  })
+  return { link, leases, checkpoints }
+}
+
+/**
+ * Offers the leaving leases to `peers` (most free slots first) and gives back what they do not
+ * take. `peers` share their free slots between all the accumulation points' leases. Resolves with
+ * how many went each way; never rejects.
+ */
+export async function handOff (
+  components: GiverComponents, init: GiverInit, leaving: Leaving[], peers: HungryPeer[]
+): Promise<{ handedOff: number, released: number }> {
+  const room = new Map(peers.map(p => [p.peerId, p.slots]))
+  const plans = leaving.map(l => planOffers(l.leases, peers, room))
+  const counts = await Promise.all(leaving.map(async ({ link, leases, checkpoints }, i) => {
+    const answers = await Promise.all(plans[i].map(async plan => await offerTo(components, link.peerId, plan, init.handoffTimeoutMs)))
+    const taken = new Set(answers.flat())
+    const rest = leases.map(l => l.leaseId).filter(id => !taken.has(id))
+    if (rest.length > 0) {
+      await link.release(rest, checkpoints.filter(c => !taken.has(c.leaseId)), AbortSignal.timeout(init.shutdownGraceMs))
+    }
+    return { handedOff: taken.size, released: rest.length }
+  }))
+  return {
+    handedOff: counts.reduce((n, c) => n + c.handedOff, 0),
+    released: counts.reduce((n, c) => n + c.released, 0)
+  }
+}
+
+/**
+ * Which peer is offered which of `leases`: the peers in the order given, each the leases of tasks
+ * it runs up to its `room` (free slots not yet offered, by peer id), which is taken down by what
+ * is planned. A lease goes to one peer at most.
+ */
+export function planOffers (leases: Lease[], peers: HungryPeer[], room: Map<string, number>): OfferPlan[] {
+  const plans: OfferPlan[] = []
+  let left = leases
+  for (const peer of peers) {
+    let slots = room.get(peer.peerId) ?? 0
+    if (slots <= 0 || left.length === 0) continue
+    const tasks = new Set(peer.tasks)
+    const offered: Lease[] = []
+    const kept: Lease[] = []
+    for (const lease of left) {
+      if (slots > 0 && tasks.has(lease.task)) {
+        offered.push(lease)
+        slots--
+      } else {
+        kept.push(lease)
+      }
+    }
+    if (offered.length === 0) continue
+    room.set(peer.peerId, slots)
+    plans.push({ to: peer.peerId, leases: offered })
+    left = kept
+  }
+  return plans
+}
+
+/**
+ * Offers `plan.leases` of accumulation point `coordinator` to `plan.to`, each signed over to it at
+ * its current epoch, and waits at most `timeoutMs` for the answer. Resolves with the offered ids it
+ * took; a failed or late answer took none (logged). Never rejects.
+ */
+export async function offerTo (components: GiverComponents, coordinator: string, plan: OfferPlan, timeoutMs: number): Promise<string[]> {
+  const { peer, log } = components
+  const { to, leases } = plan
+  try {
+    const transfers = await Promise.all(leases.map(async ({ leaseId, epoch }): Promise<Transfer> => {
+      const transfer = { leaseId, epoch, from: peer.peerId, to }
+      return { ...transfer, signature: await peer.sign(transferStatement(coordinator, transfer)) }
+    }))
+    const accepted = new Set(await offerLeases(peer, to, coordinator, leases, transfers, AbortSignal.timeout(timeoutMs)))
+    // A taker may name what it was never offered: only ours count.
+    const taken = leases.filter(l => accepted.has(l.leaseId)).map(l => l.leaseId)
+    if (taken.length > 0) log.info({ to, leases: taken.length, coordinator }, 'handed off')
+    return taken
+  } catch (err) {
+    log.warn({ to, leases: leases.length, coordinator, err: (err as Error).message }, 'could not offer leases')
+    return []
+  }
+}
