@@ -87,3 +87,6 @@ export const RENEW_MIN_MS = 100
 export const HUNGRY_FRESH_MS = 3_000
 /** The most hungry peers remembered; a stepping-back worker offers to only a few of them. */
 export const HUNGRY_MAX = 256
+
+/** Addresses a pull names at most (the protocol's limit): where other workers may dial us to hand us leases. */
+export const MAX_PULL_ADDRS = 8

@@ -12,7 +12,7 @@ import { offerLeases, type Link, type LinkPeer } from './link.js'
 import type { Logger } from './logger.js'
 
 /** The part of a peer node handing off uses. */
-export type HandoffPeer = LinkPeer & Pick<Peer, 'peerId' | 'sign'>
+export type HandoffPeer = LinkPeer & Pick<Peer, 'peerId' | 'sign' | 'dial' | 'connectedPeers'>
 
 /** Leases of one accumulation point leaving this worker. */
 export interface Leaving {
@@ -26,6 +26,8 @@ export interface Leaving {
 /** Leases offered to one peer. */
 export interface OfferPlan {
   to: string
+  /** Where to dial it, if we are not connected to it. */
+  addrs: string[]
   leases: Lease[]
 }
 
@@ -109,7 +111,7 @@ export function planOffers (leases: Lease[], peers: HungryPeer[], room: Map<stri
     }
     if (offered.length === 0) continue
     room.set(peer.peerId, slots)
-    plans.push({ to: peer.peerId, leases: offered })
+    plans.push({ to: peer.peerId, addrs: peer.addrs, leases: offered })
     left = kept
   }
   return plans
@@ -122,13 +124,14 @@ export function planOffers (leases: Lease[], peers: HungryPeer[], room: Map<stri
  */
 export async function offerTo (components: GiverComponents, coordinator: string, plan: OfferPlan, timeoutMs: number): Promise<string[]> {
   const { peer, log } = components
-  const { to, leases } = plan
+  const { to, addrs, leases } = plan
   try {
     const transfers = await Promise.all(leases.map(async ({ leaseId, epoch }): Promise<Transfer> => {
       const transfer = { leaseId, epoch, from: peer.peerId, to }
       return { ...transfer, signature: await peer.sign(transferStatement(coordinator, transfer)) }
     }))
-    const accepted = new Set(await offerLeases(peer, to, coordinator, leases, transfers, AbortSignal.timeout(timeoutMs)))
+    log.info({ to, leases: leases.length, coordinator }, 'offering leases')
+    const accepted = new Set(await offerLeases(peer, { peerId: to, addrs }, coordinator, leases, transfers, AbortSignal.timeout(timeoutMs)))
     // A taker may name what it was never offered: only ours count.
     const taken = leases.filter(l => accepted.has(l.leaseId)).map(l => l.leaseId)
     if (taken.length > 0) log.info({ to, leases: taken.length, coordinator }, 'handed off')

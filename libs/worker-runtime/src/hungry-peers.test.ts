@@ -48,10 +48,10 @@ describe('hungry peers', () => {
     clock.ms += 100
     gossip(W3, pull(2))
     expect(hungry.fresh()).toEqual([
-      { peerId: W2, slots: 5, tasks: ['pi'], at: 10_100 },
+      { peerId: W2, slots: 5, tasks: ['pi'], at: 10_100, addrs: [] },
       // equal slots: the latest heard first
-      { peerId: W3, slots: 2, tasks: ['primes'], at: 10_200 },
-      { peerId: W1, slots: 2, tasks: ['primes'], at: 10_000 }
+      { peerId: W3, slots: 2, tasks: ['primes'], at: 10_200, addrs: [] },
+      { peerId: W1, slots: 2, tasks: ['primes'], at: 10_000, addrs: [] }
     ])
     clock.ms += 100
     gossip(W1, pull(1))
@@ -92,6 +92,16 @@ describe('hungry peers', () => {
     emit('peer:connect', W2)
     gossip(W2, pull(4))
     expect(hungry.fresh().map(h => [h.peerId, h.slots])).toEqual([[W2, 4]])
+  })
+
+  it('keeps a peer it is not connected to when its pull names where to dial it, and only addresses of its own', () => {
+    const { hungry, gossip } = setup([])
+    hungry.start()
+    const own = `/ip4/127.0.0.1/tcp/4003/p2p/${W2}`
+    gossip(W2, msg.pull({ slots: 3, tasks: ['primes'], capacity: { threads: 3 }, addrs: [`/ip4/127.0.0.1/tcp/4009/p2p/${W3}`, own] }))
+    // addresses of someone else only: it could not be called back at them
+    gossip(W1, msg.pull({ slots: 9, tasks: ['primes'], capacity: { threads: 9 }, addrs: [`/ip4/127.0.0.1/tcp/4009/p2p/${W3}`] }))
+    expect(hungry.fresh()).toEqual([{ peerId: W2, slots: 3, tasks: ['primes'], at: 10_000, addrs: [own] }])
   })
 
   it('listens only between start and stop', () => {

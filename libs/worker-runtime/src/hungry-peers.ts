@@ -1,9 +1,10 @@
 /**
  * The peers that want work right now: those whose `pull` this worker heard in the last few
  * seconds, with the free slots and tasks they named. A worker that must step back offers its
- * leases to them. A pull is gossip, a signal and not an identity: only a pull signed by a peer this
- * worker is connected to counts (one relayed from elsewhere could be anyone, and could not be
- * called back anyway), and a peer that disconnects is forgotten at once.
+ * leases to them. A pull is gossip, a signal and not an identity: it counts when it is signed by a
+ * peer this worker is connected to, or when it names addresses of its signer (`addrs`, each
+ * ending in `/p2p/<signer>`) to be dialled at; a peer that disconnects is forgotten at once. A
+ * hungry peer is only ever offered leases: everything it answers is checked.
  */
 import type { Peer } from '@cycleshare/peer'
 import { MessageKind, TOPIC_PULL, decodeGossip } from '@cycleshare/protocol'
@@ -19,6 +20,8 @@ export interface HungryPeer {
   tasks: string[]
   /** When its last pull was heard (`now()` time). */
   at: number
+  /** Where it can be dialled (`/p2p/<peerId>` addresses from its pull); empty for a connected peer that named none. */
+  addrs: string[]
 }
 
 export interface HungryPeersComponents {
@@ -75,7 +78,7 @@ class PullListener implements HungryPeers {
   }
 
   private pulled (data: Uint8Array, from: string): void {
-    if (from === this.components.peer.peerId || !this.connected.has(from)) return
+    if (from === this.components.peer.peerId) return
     let pull
     try {
       pull = decodeGossip(data)
@@ -84,8 +87,11 @@ class PullListener implements HungryPeers {
       return
     }
     if (pull.kind !== MessageKind.Pull) return
-    this.heard.delete(from)
-    this.heard.set(from, { peerId: from, slots: pull.slots, tasks: pull.tasks, at: this.now() })
+    // Only addresses that name the pull's signer: others would send our offers to someone else.
+    const addrs = (pull.addrs ?? []).filter(a => a.endsWith(`/p2p/${from}`))
+    if (!this.connected.has(from) && addrs.length === 0) return
+    if (!this.heard.delete(from)) this.components.log.debug({ peerId: from, slots: pull.slots }, 'hungry peer')
+    this.heard.set(from, { peerId: from, slots: pull.slots, tasks: pull.tasks, at: this.now(), addrs })
     this.forgetStale()
     // Only so many peers are worth remembering: the longest silent go first.
     for (const peerId of this.heard.keys()) {

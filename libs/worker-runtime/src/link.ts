@@ -10,7 +10,7 @@ import {
   MessageKind, TOPIC_PULL, TOPIC_WORK, coordinatorRpc, decodeGossip, encode, handoffRpc, isProtocolError, msg, workerRpc,
   type ChunkResult, type Lease, type LeaseCheckpoint, type OfferMessage, type Transfer
 } from '@cycleshare/protocol'
-import { defaultLinkInit } from './constants.js'
+import { defaultLinkInit, MAX_PULL_ADDRS } from './constants.js'
 import { NotAnAccumulationPointError } from './errors.js'
 import type { Run } from './executor.js'
 import { createLeaseBook, LeaseState, type LeaseBook } from './lease-book.js'
@@ -19,7 +19,7 @@ import { createRenewals, type RenewAnswer, type Renewals } from './renewals.js'
 import { createResultOutbox, type ResultOutbox } from './result-outbox.js'
 
 /** The part of a peer node the runtime uses. */
-export type LinkPeer = Pick<Peer, 'call' | 'serve' | 'subscribe' | 'publish' | 'topicPeers'>
+export type LinkPeer = Pick<Peer, 'call' | 'serve' | 'subscribe' | 'publish' | 'topicPeers' | 'multiaddrs'>
 
 export interface LinkInit {
   /** The accumulation point's peer id. */
@@ -241,9 +241,13 @@ export function pullListeners (peer: LinkPeer): Set<string> {
   return new Set(peer.topicPeers(TOPIC_PULL))
 }
 
-/** Publishes a pull: gossip, so every accumulation point on the topic hears the same one. */
+/**
+ * Publishes a pull: gossip, so every accumulation point on the topic hears the same one, and so do
+ * the other workers, which may hand this one leases at the addresses it names.
+ */
 export function publishPull (peer: LinkPeer, slots: number, tasks: string[], threads: number, log: Logger): void {
-  peer.publish(TOPIC_PULL, encode(msg.pull({ slots, tasks, capacity: { threads } }))).catch((err: Error) => {
+  const addrs = peer.multiaddrs().slice(0, MAX_PULL_ADDRS)
+  peer.publish(TOPIC_PULL, encode(msg.pull({ slots, tasks, capacity: { threads }, addrs }))).catch((err: Error) => {
     log.warn({ err: err.message }, 'could not publish a pull')
   })
 }
@@ -269,11 +273,25 @@ export async function serveOffers (peer: LinkPeer, take: OfferHandler, log: Logg
 
 /**
  * Offers `leases` of accumulation point `coordinator` to peer `to`, `transfers[i]` moving
- * `leases[i]`; resolves with the ids it says it took. Rejects when the call fails or `signal` aborts.
+ * `leases[i]`; resolves with the ids it says it took. Not connected to it, dials it first at
+ * `addrs` (from its pull), the first that answers. Rejects when the call fails or `signal` aborts.
  */
 export async function offerLeases (
-  peer: LinkPeer, to: string, coordinator: string, leases: Lease[], transfers: Transfer[], signal: AbortSignal
+  peer: LinkPeer & Pick<Peer, 'dial' | 'connectedPeers'>, to: { peerId: string, addrs: string[] },
+  coordinator: string, leases: Lease[], transfers: Transfer[], signal: AbortSignal
 ): Promise<string[]> {
-  const { accepted } = await peer.call(to, handoffRpc, msg.offer(coordinator, leases, transfers), { signal })
+  if (!peer.connectedPeers().includes(to.peerId)) {
+    let dialled = false
+    for (const addr of to.addrs) {
+      signal.throwIfAborted()
+      try {
+        await peer.dial(addr)
+        dialled = true
+        break
+      } catch {}
+    }
+    if (!dialled && to.addrs.length > 0) throw new Error(`could not dial ${to.peerId} at ${to.addrs.join(', ')}`)
+  }
+  const { accepted } = await peer.call(to.peerId, handoffRpc, msg.offer(coordinator, leases, transfers), { signal })
   return accepted
 }

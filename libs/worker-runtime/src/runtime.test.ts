@@ -82,7 +82,7 @@ describe('worker runtime with two accumulation points', () => {
     const { runtime, net } = await twoPoints()
     expect(runtime.capacity).toBe(5)
     // One pull, heard by both: each is offered an equal part of the free slots, ⌊5 / 2⌋.
-    expect(net.pulls).toEqual([msg.pull({ slots: 2, tasks: taskNames(), capacity: { threads: 1 } })])
+    expect(net.pulls).toEqual([msg.pull({ slots: 2, tasks: taskNames(), capacity: { threads: 1 }, addrs: ['/ip4/127.0.0.1/tcp/4002/p2p/12D3KooWCsb17z8AhM5QyxfaBy3hSRbe9KLoqcH3hJK1pHH3NUqE'] })])
     const fromA = assigned(await net.ask(A, msg.assign([lease('a1'), lease('a2'), lease('a3')])))
     expect(fromA).toMatchObject({ accepted: ['a1', 'a2', 'a3'], refused: [] })
     // The same lease id from another accumulation point is another lease.
