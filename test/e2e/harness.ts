@@ -48,7 +48,7 @@ export class Proc {
     return await new Promise<LogLine>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiters.delete(w)
-        reject(new Error(`${this.name}: no "${what}" within ${timeoutMs} ms; stderr:\n${this.stderr.slice(-20).join('\n')}`))
+        reject(new Error(`${this.name}: no "${what}" within ${timeoutMs} ms; last lines:\n${this.lines.slice(-10).map(l => JSON.stringify(l)).join('\n')}\nstderr:\n${this.stderr.slice(-20).join('\n')}`))
       }, timeoutMs)
       const w = { test, resolve: (l: LogLine) => { clearTimeout(timer); resolve(l) } }
       this.waiters.add(w)
