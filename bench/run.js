@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url'
 import WebSocket from 'ws'
 import { createTaskPool, probe } from '@cycleshare/tasks'
 import { median, runJob, startCluster } from './cluster.js'
+import { handoffFigure } from './handoff.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const quick = process.argv.includes('--quick')
@@ -303,7 +304,7 @@ async function heldStreams () {
 const machine = { cores: availableParallelism(), cpu: cpus()[0]?.model, memoryGb: round(totalmem() / 2 ** 30, 1), node: process.version, quick }
 log(`machine: ${machine.cores} cores (${machine.cpu}), ${machine.memoryGb} GiB, Node ${machine.node}${quick ? ', --quick' : ''}`)
 if (only !== undefined) {
-  const figures = { dispatch, efficiency, latency, memory, tail, flood, heldStreams }
+  const figures = { dispatch, efficiency, latency, memory, tail, flood, heldStreams, handoff: async () => await handoffFigure({ runs: quick ? 2 : 6, log }) }
   if (figures[only] === undefined) throw new Error(`--only must name one of ${Object.keys(figures).join(', ')}`)
   console.log(JSON.stringify(await figures[only](), null, 2))
   process.exit(0)
@@ -315,8 +316,9 @@ log('memory…'); const memoryResult = await memory()
 log('tail…'); const tailResult = await tail()
 log('flood…'); const floodResult = await flood()
 log('held streams…'); const heldStreamsResult = await heldStreams()
+log('handoff…'); const handoffResult = await handoffFigure({ runs: quick ? 2 : 6, log })
 
-const results = { machine, date: new Date().toISOString(), dispatch: dispatchResult, efficiency: efficiencyResult, latency: latencyResult, memory: memoryResult, tail: tailResult, flood: floodResult, heldStreams: heldStreamsResult, seconds: round((Date.now() - started) / 1000) }
+const results = { machine, date: new Date().toISOString(), dispatch: dispatchResult, efficiency: efficiencyResult, latency: latencyResult, memory: memoryResult, tail: tailResult, flood: floodResult, heldStreams: heldStreamsResult, handoff: handoffResult, seconds: round((Date.now() - started) / 1000) }
 writeFileSync(join(here, 'results.json'), JSON.stringify(results, null, 2) + '\n')
 
 const rows = [
@@ -327,7 +329,8 @@ const rows = [
   ['idle worker', `RSS and CPU over ${IDLE_WINDOWS} × ${IDLE_WINDOW_MS / 1000} s`, `${memoryResult.idleWorkerRssMb} MB, ${memoryResult.idleWorkerCpuPct}% CPU`, '', '≤ 1% CPU'],
   ['tail', '60 × 50 ms chunks, 3 workers, one at --max-cpu 10', `${tailResult.withBackupsMs} ms with straggler backups`, `${tailResult.withoutBackupsMs} ms without`, ''],
   ['flood', 'primes [0, 1e8) in 64 chunks on 1 worker while one peer floods `pull` at 1,000/s / as fast as it can', `job ${floodResult.at1000.jobMs.median} / ${floodResult.atMax.jobMs.median} ms; /api/health p95 ${floodResult.at1000.healthP95Ms.median} / ${floodResult.atMax.healthP95Ms.median} ms`, `no flood: job ${floodResult.alone.jobMs.median} ms, /api/health p95 ${floodResult.alone.healthP95Ms.median} ms`, 'job ≤ 3× alone (or +2 s); p95 ≤ 250 ms'],
-  ['held streams', 'coordinator RSS while 2 peers each try to hold 64 streams with slow 16 MiB frames, and 30 s after they stop', `peak ${heldStreamsResult.peakRssMb} MB, ${heldStreamsResult.afterRssMb} MB 30 s after`, `same coordinator before: ${heldStreamsResult.idleRssMb} MB`, 'peak < idle + 256 MB; back near idle']
+  ['held streams', 'coordinator RSS while 2 peers each try to hold 64 streams with slow 16 MiB frames, and 30 s after they stop', `peak ${heldStreamsResult.peakRssMb} MB, ${heldStreamsResult.afterRssMb} MB 30 s after`, `same coordinator before: ${heldStreamsResult.idleRssMb} MB`, 'peak < idle + 256 MB; back near idle'],
+  ['handoff', `a worker running a ${handoffResult.chunkMs} ms primes chunk is paused while another is idle: until the chunk runs there, and the share done twice (${handoffResult.handoff.elsewhereMs.runs.length} runs)`, `handed off: p50 ${handoffResult.handoff.elsewhereMs.p50} ms, p99 ${handoffResult.handoff.elsewhereMs.p99} ms, ${handoffResult.handoff.redonePercent.p50}% redone (at most ${handoffResult.handoff.redonePercent.max}%)`, `released and reissued with its checkpoint: p50 ${handoffResult.release.elsewhereMs.p50} ms, p99 ${handoffResult.release.elsewhereMs.p99} ms, ${handoffResult.release.redonePercent.p50}% redone; restarted from zero: ${handoffResult.handoff.fromZeroPercent}% redone`, '≤ 500 ms; < 10% redone']
 ]
 const md = ['| figure | what | measured (median) | baseline, same run | goal |', '|---|---|---|---|---|', ...rows.map(r => `| ${r.join(' | ')} |`)].join('\n')
 writeFileSync(join(here, 'results.md'), `Machine: ${machine.cores} cores, ${machine.cpu}, Node ${machine.node}; ${REPEATS} run(s) per figure; ${results.seconds} s in all.\n\n${md}\n`)
