@@ -3,28 +3,13 @@
  * libp2p nodes in the test process, against a real coordinator: the holder pulls and is assigned
  * every chunk; an intruder that learned the lease ids reports wrong outputs for all of them.
  */
-import { createPeer, type Peer } from '@cycleshare/peer'
-import { TOPIC_PULL, coordinatorRpc, encode, msg, workerRpc, type Lease } from '@cycleshare/protocol'
+import { TOPIC_PULL, coordinatorRpc, encode, msg, type Lease } from '@cycleshare/protocol'
 import { countPrimes } from '@cycleshare/tasks'
 import { afterEach, describe, expect, it } from 'vitest'
 import { cleanup, http, isDone, startCoordinator, submit, waitForJob } from './harness.js'
+import { protocolPeer } from './protocol-peer.js'
 
 afterEach(cleanup)
-
-/** A peer that dials the coordinator, optionally holding what it is assigned. */
-async function protocolPeer (coordinator: string, onAssign?: (leases: Lease[]) => void): Promise<Peer> {
-  const coordinatorId = coordinator.slice(coordinator.lastIndexOf('/p2p/') + 5)
-  const peer = createPeer({ listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: [coordinator] })
-  await peer.serve(workerRpc, {
-    assign: ({ leases }) => {
-      onAssign?.(leases)
-      return msg.assigned(leases.map(l => l.leaseId), [])
-    },
-    cancel: ({ leaseIds }) => msg.cancelled(leaseIds)
-  }, { admit: (from) => { if (from !== coordinatorId) throw new Error('not my coordinator') } })
-  await peer.start()
-  return peer
-}
 
 describe('lease ownership', () => {
   it('another peer\'s report for leases it does not hold is rejected and changes nothing; the holder\'s counts', async () => {

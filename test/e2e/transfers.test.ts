@@ -3,28 +3,14 @@
  * once. Two peers built from the protocol alone, on real libp2p nodes in the test process: a
  * holder that pulls and is assigned every chunk, and a thief that knows the lease ids.
  */
-import { createPeer, type Peer } from '@cycleshare/peer'
-import { TOPIC_PULL, coordinatorRpc, encode, msg, transferStatement, workerRpc, type Lease, type Transfer } from '@cycleshare/protocol'
+import type { Peer } from '@cycleshare/peer'
+import { TOPIC_PULL, coordinatorRpc, encode, msg, transferStatement, type Lease, type Transfer } from '@cycleshare/protocol'
 import { countPrimes } from '@cycleshare/tasks'
 import { afterEach, describe, expect, it } from 'vitest'
 import { cleanup, http, isDone, startCoordinator, submit, waitForJob } from './harness.js'
+import { protocolPeer } from './protocol-peer.js'
 
 afterEach(cleanup)
-
-/** A peer that dials the coordinator, optionally holding what it is assigned. */
-async function protocolPeer (coordinator: string, onAssign?: (leases: Lease[]) => void): Promise<Peer> {
-  const coordinatorId = coordinator.slice(coordinator.lastIndexOf('/p2p/') + 5)
-  const peer = createPeer({ listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: [coordinator] })
-  await peer.serve(workerRpc, {
-    assign: ({ leases }) => {
-      onAssign?.(leases)
-      return msg.assigned(leases.map(l => l.leaseId), [])
-    },
-    cancel: ({ leaseIds }) => msg.cancelled(leaseIds)
-  }, { admit: (from) => { if (from !== coordinatorId) throw new Error('not my coordinator') } })
-  await peer.start()
-  return peer
-}
 
 /** `signer`'s signature of moving `lease` at `epoch` from `from` to `to`, as a Transfer. */
 async function signed (signer: Peer, coordinator: string, lease: Lease, epoch: number, from: string, to: string): Promise<Transfer> {

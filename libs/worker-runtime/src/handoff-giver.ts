@@ -141,3 +141,17 @@ export async function offerTo (components: GiverComponents, coordinator: string,
     return []
   }
 }
+
+/**
+ * Gives the named unfinished leases of `link` back to its accumulation point, with the latest
+ * checkpoint of each that has one (its reissued copy goes on from there), and stops those running
+ * alone; a batch runs on, and its results are forgotten.
+ */
+export async function giveBack (link: Link, leaseIds: string[], graceMs: number): Promise<void> {
+  const checkpoints = link.book.latestCheckpoints(leaseIds)
+  for (const id of leaseIds) {
+    const run = link.book.release(id)
+    if (run !== undefined && !run.batched) run.abort()
+  }
+  await link.release(leaseIds, checkpoints, AbortSignal.timeout(graceMs))
+}

@@ -14,7 +14,7 @@ import type { Lease, OfferMessage } from '@cycleshare/protocol'
 import { createTaskPool, taskNames, type TaskPool } from '@cycleshare/tasks'
 import { NotAnAccumulationPointError } from './errors.js'
 import { createExecutor, pickBatch, type Executor, type Run, type RunEnd } from './executor.js'
-import { handOff, takeOut } from './handoff-giver.js'
+import { giveBack, handOff, takeOut } from './handoff-giver.js'
 import { takeOffer } from './handoff-taker.js'
 import { createHungryPeers, type HungryPeers } from './hungry-peers.js'
 import type { IdleMonitor, IdleState } from './idle-monitor.js'
@@ -208,7 +208,7 @@ class Runtime implements WorkerRuntime {
     link.stop()
     const unfinished = link.book.unfinished()
     await Promise.all([
-      unfinished.length > 0 ? this.giveBack(link, unfinished) : undefined,
+      unfinished.length > 0 ? giveBack(link, unfinished, this.options.shutdownGraceMs) : undefined,
       this.deliver(link)
     ])
     return { released: unfinished.length, unreported: link.outbox.size }
@@ -291,7 +291,7 @@ class Runtime implements WorkerRuntime {
       if (link.book.runOf(lease.leaseId) !== run) return
       if (results === undefined) {
         // Aborted while still ours: nothing will come of it, so it goes back.
-        void this.giveBack(link, [lease.leaseId])
+        void giveBack(link, [lease.leaseId], this.options.shutdownGraceMs)
         return
       }
       link.book.finish(lease.leaseId)
@@ -386,23 +386,9 @@ class Runtime implements WorkerRuntime {
       promise: (n) => { this.incoming += n },
       took: (link, leaseIds) => {
         // Ours now, whatever happened meanwhile: if we may no longer run them, they go back.
-        if (!this.mayTake() || this.links.get(link.peerId) !== link) void this.giveBack(link, leaseIds)
+        if (!this.mayTake() || this.links.get(link.peerId) !== link) void giveBack(link, leaseIds, this.options.shutdownGraceMs)
         setImmediate(() => { this.pump(); this.maybePull() })
       }
     }, from, offer)
-  }
-
-  /**
-   * Gives the named unfinished leases of `link` back to its accumulation point, with the latest
-   * checkpoint of each that has one (its reissued copy goes on from there), and stops those running
-   * alone; a batch runs on, and its results are forgotten.
-   */
-  private async giveBack (link: Link, leaseIds: string[]): Promise<void> {
-    const checkpoints = link.book.latestCheckpoints(leaseIds)
-    for (const id of leaseIds) {
-      const run = link.book.release(id)
-      if (run !== undefined && !run.batched) run.abort()
-    }
-    await link.release(leaseIds, checkpoints, AbortSignal.timeout(this.options.shutdownGraceMs))
   }
 }

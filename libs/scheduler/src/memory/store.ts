@@ -5,36 +5,7 @@ import {
   type LiveLease, type NewCopy, type NewJob, type SchedulerStore, type StoredResult, type TrustDelta, type WorkerStats, type WorkerTrust
 } from '../store.js'
 import type { JobStatus } from '../types.js'
-
-interface JobRecord extends JobSummary {
-  params: Uint8Array
-  acc: Uint8Array | null
-  result: Uint8Array | null
-  resultType: string | null
-  nextIndex: number
-}
-
-interface WorkerRecord {
-  /** Single-copy results accepted. */
-  accepted: number
-  valid: number
-  invalid: number
-  failed: number
-  excluded: string | null
-}
-
-/** A copy with the chunk it belongs to. */
-type StoredCopy = CopyRow & { jobSeq: number, index: number }
-
-interface Data {
-  lastSeq: number
-  jobs: Map<number, JobRecord>
-  /** Chunks by job seq, then by index. */
-  chunks: Map<number, Map<number, ChunkRow>>
-  /** Copies by `seq.index`, in attempt order. */
-  copies: Map<string, StoredCopy[]>
-  workers: Map<string, WorkerRecord>
-}
+import { byChunk, copyRow, key, leaseOf, summary, type Data, type JobRecord, type StoredCopy, type WorkerRecord } from './records.js'
 
 /**
  * A `SchedulerStore` in memory: nothing survives the process. For tests, and for a peer that
@@ -44,11 +15,6 @@ interface Data {
 export function createMemoryStore (): SchedulerStore {
   return new MemoryStore()
 }
-
-const key = (jobSeq: number, index: number): string => `${jobSeq}.${index}`
-const leaseOf = (c: StoredCopy): LiveLease => ({ jobSeq: c.jobSeq, index: c.index, attempt: c.attempt, tag: c.tag, worker: c.worker })
-const byChunk = (a: AttemptRef, b: AttemptRef): number => a.jobSeq - b.jobSeq || a.index - b.index || a.attempt - b.attempt
-const copyRow = ({ jobSeq, index, ...row }: StoredCopy): CopyRow => row
 
 class MemoryStore implements SchedulerStore {
   private data: Data = { lastSeq: 0, jobs: new Map(), chunks: new Map(), copies: new Map(), workers: new Map() }
@@ -411,9 +377,4 @@ class MemoryStore implements SchedulerStore {
   private workers (): Array<[string, WorkerRecord]> {
     return [...this.data.workers].sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0)
   }
-}
-
-function summary (job: JobRecord): JobSummary {
-  const { seq, id, task, chunks, done, status, error, createdAt, finishedAt, replication, quorum, maxAttempts, chunkTimeoutMs, priority } = job
-  return { seq, id, task, chunks, done, status, error, createdAt, finishedAt, replication, quorum, maxAttempts, chunkTimeoutMs, priority }
 }

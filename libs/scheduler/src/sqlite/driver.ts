@@ -20,5 +20,6 @@ const major = Number(process.versions.node.split('.')[0])
 
 export const Database: typeof BetterSqlite3 = require(major >= NODE_API_FROM_MAJOR ? 'better-sqlite3-napi' : 'better-sqlite3')
 export type Database = BetterSqlite3.Database
-export type Statement = BetterSqlite3.Statement
+// An interface rather than an alias, so that declarations built from it (sqlite/statements.ts) can name it.
+export interface Statement extends BetterSqlite3.Statement {}
 export type Transaction<F extends (...args: any[]) => unknown> = BetterSqlite3.Transaction<F>
