@@ -15,6 +15,7 @@ import { readFileSync } from 'node:fs'
 import { createLibp2p } from 'libp2p'
 import { encode as encodeVarint } from 'uint8-varint'
 import { afterAll, describe, expect, it } from 'vitest'
+import { sendWhileOpen } from '../../libs/peer/src/testing/helpers.js'
 import { cleanup, http, isDone, startCoordinator, startWorker, submit, waitForJob, waitForWorker, type Coordinator } from './harness.js'
 
 afterAll(cleanup)
@@ -35,22 +36,6 @@ const ATTACK_MS = 12_000
 const HELD_PER_PEER = 4 * PER_STREAM
 
 const rssBytes = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024
-
-/** Sends `data` unless the stream has ended; false when it has. Waits for the muxer to drain. */
-async function sendWhileOpen (stream: Stream, data: Uint8Array): Promise<boolean> {
-  if (stream.status !== 'open') return false
-  try {
-    if (!stream.send(data)) {
-      await new Promise<void>(resolve => {
-        stream.addEventListener('drain', () => { resolve() }, { once: true })
-        stream.addEventListener('close', () => { resolve() }, { once: true })
-      })
-    }
-  } catch {
-    return false
-  }
-  return stream.status === 'open'
-}
 
 interface Holder {
   node: Libp2p

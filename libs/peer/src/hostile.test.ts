@@ -10,7 +10,7 @@ import { GOSSIP_SCORE_THRESHOLDS, MAX_INBOUND_STREAMS } from './constants.js'
 import { createPeer } from './peer.js'
 import { MessageRate } from './rate.js'
 import { requestBytes, serveBytes } from './testing/bytes-rpc.js'
-import { LOCAL, MiB, bytes, logRecorder, str, when } from './testing/helpers.js'
+import { LOCAL, MiB, bytes, logRecorder, sendWhileOpen, str, when } from './testing/helpers.js'
 import type { GossipVerdict } from './types.js'
 
 
@@ -27,22 +27,6 @@ async function until (condition: () => boolean, what: string, ms = 10_000): Prom
 
 function rawNode (): Promise<Libp2p> {
   return createLibp2p({ transports: [tcp()], connectionEncrypters: [noise()], streamMuxers: [yamux()] })
-}
-
-/** Sends `data` unless the stream has ended; false when it has. Waits for the muxer to drain. */
-async function sendWhileOpen (stream: Stream, data: Uint8Array): Promise<boolean> {
-  if (stream.status !== 'open') return false
-  try {
-    if (!stream.send(data)) {
-      await new Promise<void>(resolve => {
-        stream.addEventListener('drain', () => { resolve() }, { once: true })
-        stream.addEventListener('close', () => { resolve() }, { once: true })
-      })
-    }
-  } catch {
-    return false
-  }
-  return stream.status === 'open'
 }
 
 describe('a peer holding streams open with large frames it never finishes', () => {

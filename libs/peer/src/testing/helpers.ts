@@ -2,6 +2,7 @@
  * What the peer lib's tests with real nodes share: local addresses, text as bytes, a log that
  * records lines (and lets a test wait for one), and a wait on peer events.
  */
+import type { Stream } from '@libp2p/interface'
 import type { Peer, PeerEventName, PeerLogLevel } from '../types.js'
 
 export const LOCAL = ['/ip4/127.0.0.1/tcp/0']
@@ -40,4 +41,20 @@ export function when (peer: Peer, event: PeerEventName, condition: () => boolean
       if (condition()) { off(); resolve() }
     })
   })
+}
+
+/** Sends `data` unless the stream has ended; false when it has. Waits for the muxer to drain. */
+export async function sendWhileOpen (stream: Stream, data: Uint8Array): Promise<boolean> {
+  if (stream.status !== 'open') return false
+  try {
+    if (!stream.send(data)) {
+      await new Promise<void>(resolve => {
+        stream.addEventListener('drain', () => { resolve() }, { once: true })
+        stream.addEventListener('close', () => { resolve() }, { once: true })
+      })
+    }
+  } catch {
+    return false
+  }
+  return stream.status === 'open'
 }
