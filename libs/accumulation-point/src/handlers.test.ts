@@ -103,14 +103,19 @@ describe('the request handlers', () => {
     expect('resume' in reissued[1]).toBe(false)
   })
 
-  it('transfer: moves a lease its holder signed over to the taker that presents it, with the checkpoint sent along, and logs it', async () => {
+  /** A job of 10 `sum` chunks, one leased to a giver with a real key, and a taker with one too. */
+  async function heldByGiver () {
     const [giver, taker] = [await keyed(), await keyed()]
     s = await served()
     const job = s.scheduler.submit({ task: 'sum', params: { n: 100 }, chunks: 10 })
     s.peer.pull(giver.id, 1)
     const [assign] = s.peer.assigns.items
     assign.acceptAll()
-    const [lease] = assign.leases
+    return { giver, taker, job, lease: assign.leases[0] }
+  }
+
+  it('transfer: moves a lease its holder signed over to the taker that presents it, with the checkpoint sent along, and logs it', async () => {
+    const { giver, taker, job, lease } = await heldByGiver()
     expect(await s.peer.transfer(taker.id, [await signed(giver.key, lease, giver.id, taker.id)], [{ leaseId: lease.leaseId, state: sumUpTo(lease, 4) }]))
       .toEqual({ v: 1, kind: 'transferred', moved: [{ leaseId: lease.leaseId, epoch: 2 }], refused: [] })
     expect([s.scheduler.held(giver.id), s.scheduler.held(taker.id)]).toEqual([0, 1])
@@ -125,13 +130,7 @@ describe('the request handlers', () => {
   })
 
   it('transfer: refuses one signed by another key, with a byte of its signature flipped, or for another coordinator, and changes nothing', async () => {
-    const [giver, taker] = [await keyed(), await keyed()]
-    s = await served()
-    const job = s.scheduler.submit({ task: 'sum', params: { n: 100 }, chunks: 10 })
-    s.peer.pull(giver.id, 1)
-    const [assign] = s.peer.assigns.items
-    assign.acceptAll()
-    const [lease] = assign.leases
+    const { giver, taker, job, lease } = await heldByGiver()
     const genuine = await signed(giver.key, lease, giver.id, taker.id)
     const flipped = Uint8Array.from(genuine.signature)
     flipped[17] ^= 1
