@@ -55,6 +55,13 @@ function hangingPool (): TaskPool & { runs: string[] } {
   }
 }
 
+/** An executor of `threads` threads on a scripted pool, with a recording log. */
+function scripted (threads: number) {
+  const pool = scriptedPool()
+  const log = recordingLog()
+  return { pool, log, executor: createExecutor({ pool, log, threadFree: () => {} }, { threads, maxCpu: 100 }) }
+}
+
 describe('pickBatch', () => {
   const queue = [lease('L0'), lease('L1'), lease('L2', 'pi'), lease('L3'), lease('L4', 'primes', 1_000), lease('L5'), lease('L6')]
 
@@ -118,9 +125,7 @@ describe('executor', () => {
   })
 
   it('runs a lease alone from its resume state and hands on each checkpoint its run takes', async () => {
-    const pool = scriptedPool()
-    const log = recordingLog()
-    const executor = createExecutor({ pool, log, threadFree: () => {} }, { threads: 1, maxCpu: 100 })
+    const { pool, log, executor } = scripted(1)
     const checkpoints: Array<[string, unknown]> = []
     const ends: RunEnd[] = []
     executor.run([resumed('L1', { done: 4 })], (e) => { ends.push(e) }, (leaseId, state) => { checkpoints.push([leaseId, state]) })
@@ -137,9 +142,7 @@ describe('executor', () => {
   })
 
   it('runs a lease without a resume state (or a nil one) from the beginning', () => {
-    const pool = scriptedPool()
-    const log = recordingLog()
-    const executor = createExecutor({ pool, log, threadFree: () => {} }, { threads: 2, maxCpu: 100 })
+    const { pool, log, executor } = scripted(2)
     executor.run([lease('L1')], () => {}, () => {})
     executor.run([resumed('L2', null)], () => {}, () => {})
     expect(pool.runs.map(r => r.options?.resume)).toEqual([undefined, undefined])
@@ -149,9 +152,7 @@ describe('executor', () => {
   })
 
   it('runs a lease again from the beginning when the task refuses its resume state, and reports its output', async () => {
-    const pool = scriptedPool()
-    const log = recordingLog()
-    const executor = createExecutor({ pool, log, threadFree: () => {} }, { threads: 1, maxCpu: 100 })
+    const { pool, log, executor } = scripted(1)
     const checkpoints: Array<[string, unknown]> = []
     const ends: RunEnd[] = []
     executor.run([resumed('L1', { done: 99 })], (e) => { ends.push(e) }, (leaseId, state) => { checkpoints.push([leaseId, state]) })
