@@ -127,18 +127,27 @@ describe('crash safety', () => {
     scheduler.close()
   })
 
-  it('migrates a database of schema version 3: live leases kept, each at epoch 1', () => {
-    const path = join(dir, 'v3.db')
+  /**
+   * A database at schema version `version` holding job `v<version>job0000000`: a `sum` over 1..100 in
+   * two chunks, the first done (1,275), the second out on `w1` until 1,700,000,001,000.
+   */
+  function halfDoneJobAtSchema (version: number): string {
+    const path = join(dir, `v${version}.db`)
     const db = new Database(path)
-    for (const migration of migrations.slice(0, 3)) db.exec(migration)
-    db.pragma('user_version = 3')
+    for (const migration of migrations.slice(0, version)) db.exec(migration)
+    db.pragma(`user_version = ${version}`)
     db.prepare(`INSERT INTO jobs (seq, id, task, params, chunks, next_index, done, status, acc, created_at, replication, quorum, max_attempts)
-      VALUES (1, 'v3job0000000', 'sum', ?, 2, 2, 1, 'running', ?, 1, 1, 1, 5)`).run(encode({ n: 100 }), encode(1275))
+      VALUES (1, ?, 'sum', ?, 2, 2, 1, 'running', ?, 1, 1, 1, 5)`).run(`v${version}job0000000`, encode({ n: 100 }), encode(1275))
     db.prepare(`INSERT INTO chunks (job_seq, idx, state, attempt, failures, tags, target, quorum, needed, results, waiting_since)
       VALUES (1, 0, 'done', 1, 0, 'aaaaaaaaaaaa', 1, 1, 0, 0, 0), (1, 1, 'open', 1, 0, 'bbbbbbbbbbbb', 1, 1, 0, 0, 1)`).run()
     db.prepare(`INSERT INTO copies (job_seq, idx, attempt, tag, worker, state, leased_at, deadline)
       VALUES (1, 1, 1, 'bbbbbbbbbbbb', 'w1', 'live', 1, 1700000001000)`).run()
     db.close()
+    return path
+  }
+
+  it('migrates a database of schema version 3: live leases kept, each at epoch 1', () => {
+    const path = halfDoneJobAtSchema(3)
 
     const clock = { now: 1_700_000_000_000 }
     const { scheduler } = harness({ leaseTtlMs: 1_000 }, path, clock)
@@ -155,17 +164,7 @@ describe('crash safety', () => {
   })
 
   it('migrates a database of schema version 4: copies keep no checkpoint until one is sent, and it outlives a restart', () => {
-    const path = join(dir, 'v4.db')
-    const db = new Database(path)
-    for (const migration of migrations.slice(0, 4)) db.exec(migration)
-    db.pragma('user_version = 4')
-    db.prepare(`INSERT INTO jobs (seq, id, task, params, chunks, next_index, done, status, acc, created_at, replication, quorum, max_attempts)
-      VALUES (1, 'v4job0000000', 'sum', ?, 2, 2, 1, 'running', ?, 1, 1, 1, 5)`).run(encode({ n: 100 }), encode(1275))
-    db.prepare(`INSERT INTO chunks (job_seq, idx, state, attempt, failures, tags, target, quorum, needed, results, waiting_since)
-      VALUES (1, 0, 'done', 1, 0, 'aaaaaaaaaaaa', 1, 1, 0, 0, 0), (1, 1, 'open', 1, 0, 'bbbbbbbbbbbb', 1, 1, 0, 0, 1)`).run()
-    db.prepare(`INSERT INTO copies (job_seq, idx, attempt, tag, worker, state, leased_at, deadline)
-      VALUES (1, 1, 1, 'bbbbbbbbbbbb', 'w1', 'live', 1, 1700000001000)`).run()
-    db.close()
+    const path = halfDoneJobAtSchema(4)
 
     const clock = { now: 1_700_000_000_000 }
     const first = harness({ leaseTtlMs: 1_000 }, path, clock)
