@@ -7,6 +7,7 @@
 import { MAX_CHECKPOINT_BYTES, type LeaseCheckpoint } from '@cycleshare/protocol'
 import { encode } from './codec.js'
 import type { SchedulerContext } from './context.js'
+import { NOT_HELD } from './errors.js'
 import type { LeaseRef } from './lease-ids.js'
 import type { RenewResult } from './types.js'
 
@@ -14,9 +15,6 @@ type CheckpointsContext = Pick<SchedulerContext, 'store' | 'active'>
 
 /** A checkpoint not kept, and why. */
 export type RefusedCheckpoint = RenewResult['refused'][number]
-
-/** Why a checkpoint of a lease the sender does not hold (or no longer holds) is refused. */
-export const NOT_HELD = 'not the holder of this lease'
 
 /**
  * Keeps, inside the write and in order (a later one replaces an earlier one of the same lease),

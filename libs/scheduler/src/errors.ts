@@ -53,3 +53,6 @@ export function describeWireError (err: unknown): string {
   const { name, message } = (err ?? {}) as { name?: unknown, message?: unknown }
   return `${typeof name === 'string' ? name : 'Error'}: ${typeof message === 'string' ? message : String(message)}`
 }
+
+/** Why a result, renewal or checkpoint of a lease the sender does not hold is refused. */
+export const NOT_HELD = 'not the holder of this lease'

@@ -1,7 +1,7 @@
 import type { ChunkResult } from '@cycleshare/protocol'
 import { decode, encode } from './codec.js'
 import type { ActiveJob, SchedulerContext } from './context.js'
-import { describeError, describeWireError } from './errors.js'
+import { describeError, describeWireError, NOT_HELD } from './errors.js'
 import { parseLeaseId, tagOf, type LeaseRef } from './lease-ids.js'
 import type { AttemptRef, Ballot, ChunkRow, CopyHead } from './store.js'
 import type { CompleteResult } from './types.js'
@@ -53,7 +53,7 @@ export class Quorum {
       const { chunk, copy } = state
       // Only the lease's holder may report it: another peer's word about it changes nothing.
       if (copy !== undefined && copy.worker !== worker) {
-        rejected.push({ leaseId, reason: 'not the holder of this lease' })
+        rejected.push({ leaseId, reason: NOT_HELD })
         continue
       }
       // Decided already (a resent batch, a copy that lost the race): durable, never reduced again.
