@@ -117,7 +117,7 @@ describe('the request handlers', () => {
   it('transfer: moves a lease its holder signed over to the taker that presents it, with the checkpoint sent along, and logs it', async () => {
     const { giver, taker, job, lease } = await heldByGiver()
     expect(await s.peer.transfer(taker.id, [await signed(giver.key, lease, giver.id, taker.id)], [{ leaseId: lease.leaseId, state: sumUpTo(lease, 4) }]))
-      .toEqual({ v: 1, kind: 'transferred', moved: [{ leaseId: lease.leaseId, epoch: 2 }], refused: [] })
+      .toEqual({ v: 1, kind: 'transferred', moved: [{ ...lease, epoch: 2, resume: sumUpTo(lease, 4) }], refused: [] })
     expect([s.scheduler.held(giver.id), s.scheduler.held(taker.id)]).toEqual([0, 1])
     expect(s.scheduler.get(job.id).stats.transfers).toBe(1)
     expect(s.logs.items).toEqual([{ level: 'info', message: 'leases transferred', fields: { sender: taker.id, moved: 1, refused: 0 } }])
@@ -154,7 +154,7 @@ describe('the request handlers', () => {
     expect(await s.peer.transfer(giver.id, [genuine, forgeries[1], await signed(giver.key, lease, giver.id, other.id)])).toEqual({
       v: 1,
       kind: 'transferred',
-      moved: [{ leaseId: lease.leaseId, epoch: 2 }],
+      moved: [{ ...lease, epoch: 2 }],
       refused: [badSignature, { leaseId: lease.leaseId, reason: `not held by ${giver.id} at epoch 1` }]
     })
     expect([s.scheduler.held(giver.id), s.scheduler.held(taker.id)]).toEqual([0, 1])

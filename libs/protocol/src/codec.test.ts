@@ -26,7 +26,7 @@ const everyKind: Message[] = [
   msg.offer('12D3KooWCoordinator', [{ ...lease, epoch: 2, resume: { next: 500, count: 95 } }], [transfer]),
   msg.taken(['L-1'], []),
   msg.transfer([transfer], [{ leaseId: 'L-1', state: { next: 500, count: 95 } }]),
-  msg.transferred([{ leaseId: 'L-1', epoch: 3 }], [{ leaseId: 'L-2', reason: 'not the holder of this lease' }]),
+  msg.transferred([{ ...lease, epoch: 3, resume: { next: 500, count: 95 } }], [{ leaseId: 'L-2', reason: 'not the holder of this lease' }]),
   msg.error(new TypeError('nope'))
 ]
 

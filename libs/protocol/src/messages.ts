@@ -248,8 +248,12 @@ export interface TransferMessage {
 export interface TransferredMessage {
   v: number
   kind: typeof MessageKind.Transferred
-  /** Leases now held by their transfer's `to`, with their new epoch. */
-  moved: Array<{ leaseId: string; epoch: number }>
+  /**
+   * Leases now held by their transfer's `to`, each whole as the coordinator has it: the raised
+   * epoch, the chunk's input, and as `resume` the checkpoint it goes on from (the one presented
+   * with the transfer, once kept). The taker runs these, not the giver's description.
+   */
+  moved: Lease[]
   /** Transfers refused, with why; each changed nothing. */
   refused: Array<{ leaseId: string; reason: string }>
 }

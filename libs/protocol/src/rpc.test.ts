@@ -40,7 +40,7 @@ describe('stream protocol declarations', () => {
     [coordinatorRpc, msg.release(['L-1']), msg.released(['L-1'])],
     [workerRpc, msg.assign([lease]), msg.assigned(['L-1'], [])],
     [workerRpc, msg.cancel(['L-1']), msg.cancelled(['L-1'])],
-    [coordinatorRpc, msg.transfer([transfer], [{ leaseId: 'L-1', state: { next: 9, count: 4 } }]), msg.transferred([{ leaseId: 'L-1', epoch: 2 }], [])],
+    [coordinatorRpc, msg.transfer([transfer], [{ leaseId: 'L-1', state: { next: 9, count: 4 } }]), msg.transferred([{ ...lease, epoch: 2, resume: { next: 9, count: 4 } }], [])],
     [handoffRpc, msg.offer('12D3KooWCoordinator', [{ ...lease, resume: { next: 9, count: 4 } }], [transfer]), msg.taken(['L-1'], [])]
   ] as const)('carry a %#: request and answer both ways', (rpc, request, answer) => {
     const call = (rpc.calls as Record<string, { encodeRequest(m: Message): Uint8Array, decodeAnswer(b: Uint8Array): Message, encodeAnswer(m: Message): Uint8Array }>)[request.kind]

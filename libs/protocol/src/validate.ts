@@ -67,20 +67,20 @@ function checkWireError (value: unknown, path: string, limits: DecodeLimits): vo
   checkString(value.message, 0, limits.maxErrorMessageLength, `${path}.message`)
 }
 
-function checkLease (lease: unknown, i: number, limits: DecodeLimits): void {
-  if (!isMap(lease)) throw new InvalidFieldError(`leases[${i}]`, 'a map')
-  if (!isString(lease.leaseId, 1, limits.maxIdLength)) throw new InvalidFieldError(`leases[${i}].leaseId`, stringRule(1, limits.maxIdLength))
-  if (!isString(lease.jobId, 1, limits.maxIdLength)) throw new InvalidFieldError(`leases[${i}].jobId`, stringRule(1, limits.maxIdLength))
-  if (!isInteger(lease.index, 0, Number.MAX_SAFE_INTEGER)) throw new InvalidFieldError(`leases[${i}].index`, integerRule(0, Number.MAX_SAFE_INTEGER))
-  if (!isInteger(lease.attempt, 1, Number.MAX_SAFE_INTEGER)) throw new InvalidFieldError(`leases[${i}].attempt`, integerRule(1, Number.MAX_SAFE_INTEGER))
-  if (!isInteger(lease.epoch, 1, Number.MAX_SAFE_INTEGER)) throw new InvalidFieldError(`leases[${i}].epoch`, integerRule(1, Number.MAX_SAFE_INTEGER))
-  if (!isString(lease.task, 1, limits.maxTaskNameLength)) throw new InvalidFieldError(`leases[${i}].task`, stringRule(1, limits.maxTaskNameLength))
+function checkLease (lease: unknown, path: string, limits: DecodeLimits, minEpoch = 1): void {
+  if (!isMap(lease)) throw new InvalidFieldError(path, 'a map')
+  if (!isString(lease.leaseId, 1, limits.maxIdLength)) throw new InvalidFieldError(`${path}.leaseId`, stringRule(1, limits.maxIdLength))
+  if (!isString(lease.jobId, 1, limits.maxIdLength)) throw new InvalidFieldError(`${path}.jobId`, stringRule(1, limits.maxIdLength))
+  if (!isInteger(lease.index, 0, Number.MAX_SAFE_INTEGER)) throw new InvalidFieldError(`${path}.index`, integerRule(0, Number.MAX_SAFE_INTEGER))
+  if (!isInteger(lease.attempt, 1, Number.MAX_SAFE_INTEGER)) throw new InvalidFieldError(`${path}.attempt`, integerRule(1, Number.MAX_SAFE_INTEGER))
+  if (!isInteger(lease.epoch, minEpoch, Number.MAX_SAFE_INTEGER)) throw new InvalidFieldError(`${path}.epoch`, integerRule(minEpoch, Number.MAX_SAFE_INTEGER))
+  if (!isString(lease.task, 1, limits.maxTaskNameLength)) throw new InvalidFieldError(`${path}.task`, stringRule(1, limits.maxTaskNameLength))
   // The task validates its own input; the protocol only insists that there is one. MessagePack has
   // no undefined (it travels as nil), so a nil input is a missing input.
-  if (lease.input == null) throw new InvalidFieldError(`leases[${i}].input`, 'present and not nil')
-  if (!isInteger(lease.ttlMs, 1, limits.maxTtlMs)) throw new InvalidFieldError(`leases[${i}].ttlMs`, integerRule(1, limits.maxTtlMs))
+  if (lease.input == null) throw new InvalidFieldError(`${path}.input`, 'present and not nil')
+  if (!isInteger(lease.ttlMs, 1, limits.maxTtlMs)) throw new InvalidFieldError(`${path}.ttlMs`, integerRule(1, limits.maxTtlMs))
   if (lease.timeoutMs != null && !isInteger(lease.timeoutMs, 1, limits.maxChunkTimeoutMs)) {
-    throw new InvalidFieldError(`leases[${i}].timeoutMs`, `absent, or ${integerRule(1, limits.maxChunkTimeoutMs)}`)
+    throw new InvalidFieldError(`${path}.timeoutMs`, `absent, or ${integerRule(1, limits.maxChunkTimeoutMs)}`)
   }
   // Like the input, the task checks a resume state; nil stands for absent.
 }
@@ -159,7 +159,7 @@ const checks: Record<Message['kind'], Check> = {
   [MessageKind.Assign]: (m, limits) => {
     const leases = m.leases
     checkArray(leases, limits.maxBatch, 'leases')
-    for (let i = 0; i < leases.length; i++) checkLease(leases[i], i, limits)
+    for (let i = 0; i < leases.length; i++) checkLease(leases[i], `leases[${i}]`, limits)
   },
   [MessageKind.Assigned]: (m, limits) => {
     checkIds(m, 'accepted', limits)
@@ -195,7 +195,7 @@ const checks: Record<Message['kind'], Check> = {
     checkString(m.coordinator, 1, limits.maxIdLength, 'coordinator')
     const leases = m.leases
     checkArray(leases, limits.maxBatch, 'leases')
-    for (let i = 0; i < leases.length; i++) checkLease(leases[i], i, limits)
+    for (let i = 0; i < leases.length; i++) checkLease(leases[i], `leases[${i}]`, limits)
     checkTransfers(m.transfers, limits)
     if (m.transfers.length !== leases.length) throw new InvalidFieldError('transfers', 'one per lease, in the order of leases')
     for (let i = 0; i < leases.length; i++) {
@@ -213,12 +213,8 @@ const checks: Record<Message['kind'], Check> = {
   [MessageKind.Transferred]: (m, limits) => {
     const moved = m.moved
     checkArray(moved, limits.maxBatch, 'moved')
-    for (let i = 0; i < moved.length; i++) {
-      const one = moved[i]
-      checkMap(one, `moved[${i}]`)
-      checkString(one.leaseId, 1, limits.maxIdLength, `moved[${i}].leaseId`)
-      checkInteger(one.epoch, 2, Number.MAX_SAFE_INTEGER, `moved[${i}].epoch`)
-    }
+    // A moved lease has been raised past the epoch it was issued at.
+    for (let i = 0; i < moved.length; i++) checkLease(moved[i], `moved[${i}]`, limits, 2)
     checkReasons(m.refused, 'refused', limits)
   },
   [MessageKind.Error]: (m, limits) => {

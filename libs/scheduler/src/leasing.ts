@@ -5,7 +5,8 @@ import type { ActiveJob, SchedulerContext } from './context.js'
 import { describeError } from './errors.js'
 import { allocateStride, type Candidate } from './fairness.js'
 import { newId } from './ids.js'
-import { formatLeaseId, parseLeaseId, type LeaseRef } from './lease-ids.js'
+import { parseLeaseId, type LeaseRef } from './lease-ids.js'
+import { leaseMessage } from './lease-message.js'
 import { ADAPTIVE, FIRST_EPOCH, type Ballot, type FirstLease, type LeaseBatch } from './store.js'
 import { findStragglers, type Straggler, type StragglersContext } from './stragglers.js'
 import type { Trust } from './trust.js'
@@ -176,18 +177,7 @@ export class Leasing {
   }
 
   private lease (job: ActiveJob, index: number, attempt: number, tag: string, input: unknown): Lease {
-    const lease: Lease = {
-      leaseId: formatLeaseId({ jobSeq: job.seq, index, attempt, tag }),
-      jobId: job.id,
-      index,
-      attempt,
-      epoch: FIRST_EPOCH,
-      task: job.task.name,
-      input,
-      ttlMs: this.ctx.options.leaseTtlMs
-    }
-    if (job.chunkTimeoutMs !== null) lease.timeoutMs = job.chunkTimeoutMs
-    return lease
+    return leaseMessage(job, { jobSeq: job.seq, index, attempt, tag }, input, FIRST_EPOCH, this.ctx.options.leaseTtlMs)
   }
 
   /** Chunk inputs, waiting indexes first; undefined (and the job failed) if the task cannot split. */

@@ -8,6 +8,9 @@ const NOT_HELD = 'not the holder of this lease'
 /** `from` hands `lease`, at `epoch`, to `to`. */
 const handoff = (lease: Lease, from: string, to: string, epoch = 1): LeaseTransfer => ({ leaseId: lease.leaseId, epoch, from, to })
 
+/** `lease` as its taker is answered it: at `epoch`, going on from `resume` when there is one. */
+const at = (lease: Lease, epoch: number, resume?: unknown): Lease => resume === undefined ? { ...lease, epoch } : { ...lease, epoch, resume }
+
 /** A `sum` job of 4 chunks (chunk 0 adds 1..25) with leases of 1 s, and every `held` event. */
 function started (chunks = 4) {
   const h = harness({ leaseTtlMs: 1_000 })
@@ -23,7 +26,7 @@ describe('transfers', () => {
     const [a] = scheduler.lease('A', 1)
     expect(held).toEqual([['A', 1]])
     clock.now += 300
-    expect(scheduler.transfer('B', [handoff(a, 'A', 'B')])).toEqual({ moved: [{ leaseId: a.leaseId, epoch: 2 }], refused: [] })
+    expect(scheduler.transfer('B', [handoff(a, 'A', 'B')])).toEqual({ moved: [at(a, 2)], refused: [] })
     expect([scheduler.held('A'), scheduler.held('B')]).toEqual([0, 1])
     expect(held).toEqual([['A', 1], ['A', 0], ['B', 1]])
     expect(scheduler.get(job.id).stats).toEqual({ backups: 0, backupWins: 0, resumed: 0, transfers: 1 })
@@ -50,12 +53,12 @@ describe('transfers', () => {
     const { scheduler, clock, job, held } = started()
     const [a] = scheduler.lease('A', 1)
     expect(scheduler.transfer('B', [handoff(a, 'A', 'B')], [{ leaseId: a.leaseId, state: sumUpTo(a, 5) }]).moved)
-      .toEqual([{ leaseId: a.leaseId, epoch: 2 }])
+      .toEqual([at(a, 2, sumUpTo(a, 5))])
     expect(scheduler.renew('B', [a.leaseId], [{ leaseId: a.leaseId, state: sumUpTo(a, 10) }]).refused).toEqual([])
-    // the giver presents the same transfer, with its older state
+    // the giver presents the same transfer, with its older state: answered with the taker's latest
     expect(scheduler.transfer('A', [handoff(a, 'A', 'B')], [{ leaseId: a.leaseId, state: sumUpTo(a, 5) }]))
-      .toEqual({ moved: [{ leaseId: a.leaseId, epoch: 2 }], refused: [] })
-    expect(scheduler.transfer('B', [handoff(a, 'A', 'B')])).toEqual({ moved: [{ leaseId: a.leaseId, epoch: 2 }], refused: [] })
+      .toEqual({ moved: [at(a, 2, sumUpTo(a, 10))], refused: [] })
+    expect(scheduler.transfer('B', [handoff(a, 'A', 'B')])).toEqual({ moved: [at(a, 2, sumUpTo(a, 10))], refused: [] })
     expect(scheduler.get(job.id).stats.transfers).toBe(1)
     expect([scheduler.held('A'), scheduler.held('B')]).toEqual([0, 1])
     expect(held).toEqual([['A', 1], ['A', 0], ['B', 1]])
@@ -68,8 +71,8 @@ describe('transfers', () => {
   it('refuse a transfer of an old epoch once the lease has moved on', () => {
     const { scheduler, job } = started()
     const [a] = scheduler.lease('A', 1)
-    expect(scheduler.transfer('A', [handoff(a, 'A', 'B')]).moved).toEqual([{ leaseId: a.leaseId, epoch: 2 }])
-    expect(scheduler.transfer('C', [handoff(a, 'B', 'C', 2)]).moved).toEqual([{ leaseId: a.leaseId, epoch: 3 }])
+    expect(scheduler.transfer('A', [handoff(a, 'A', 'B')]).moved).toEqual([at(a, 2)])
+    expect(scheduler.transfer('C', [handoff(a, 'B', 'C', 2)]).moved).toEqual([at(a, 3)])
     expect(scheduler.transfer('B', [handoff(a, 'A', 'B')])).toEqual({
       moved: [], refused: [{ leaseId: a.leaseId, reason: 'not held by A at epoch 1' }]
     })
@@ -140,7 +143,7 @@ describe('transfers', () => {
     expect(scheduler.held('A')).toBe(1)
     expect(scheduler.get(job.id).stats.transfers).toBe(0)
     // still held by A at epoch 1: the real transfer moves it
-    expect(scheduler.transfer('B', [handoff(a, 'A', 'B')]).moved).toEqual([{ leaseId: a.leaseId, epoch: 2 }])
+    expect(scheduler.transfer('B', [handoff(a, 'A', 'B')]).moved).toEqual([at(a, 2)])
 
     expect(scheduler.transfer('B', [])).toEqual({ moved: [], refused: [] })
     expect(() => scheduler.transfer('', [])).toThrow('sender must be a non-empty string')
@@ -155,7 +158,7 @@ describe('transfers', () => {
     expect(scheduler.transfer('B', [handoff(a, 'A', 'B'), handoff(b, 'A', 'B')], [
       { leaseId: a.leaseId, state: sumUpTo(a, 12) },
       { leaseId: b.leaseId, state: { next: 99, partial: 0 } } // invalid: dropped, the move stands
-    ])).toEqual({ moved: [{ leaseId: a.leaseId, epoch: 2 }, { leaseId: b.leaseId, epoch: 2 }], refused: [] })
+    ])).toEqual({ moved: [at(a, 2, sumUpTo(a, 12)), at(b, 2, sumUpTo(b, 30))], refused: [] }) // b goes on from the state kept before
     clock.now += 1_000
     expect(scheduler.expire()).toBe(2)
     const reissued = scheduler.lease('C', 2)
@@ -185,7 +188,7 @@ describe('transfers', () => {
     scheduler.complete('C', [ok(c)])
     expect(scheduler.transfer('A', [handoff(a, 'A', 'C')]).refused).toEqual([{ leaseId: a.leaseId, reason: 'the taker has answered this chunk' }])
     expect([scheduler.held('A'), scheduler.held('B'), scheduler.held('C')]).toEqual([1, 1, 0])
-    expect(scheduler.transfer('D', [handoff(a, 'A', 'D')]).moved).toEqual([{ leaseId: a.leaseId, epoch: 2 }])
+    expect(scheduler.transfer('D', [handoff(a, 'A', 'D')]).moved).toEqual([at(a, 2)])
     scheduler.complete('D', [ok(a)])
     expect(scheduler.result(job.id).value).toEqual({ sum: 5050 })
     expect(scheduler.get(job.id).stats.transfers).toBe(1)

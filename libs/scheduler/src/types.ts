@@ -4,7 +4,7 @@
  * it knows nothing of HTTP or of the network. What crosses the wire (a `Lease`, a `ChunkResult`,
  * a `Transfer`) is the protocol's own type.
  */
-import type { Transfer } from '@cycleshare/protocol'
+import type { Lease, Transfer } from '@cycleshare/protocol'
 
 export type JobStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled'
 
@@ -83,8 +83,11 @@ export interface RenewResult {
 export type LeaseTransfer = Pick<Transfer, 'leaseId' | 'epoch' | 'from' | 'to'>
 
 export interface TransferResult {
-  /** Leases now held by their transfer's `to`, with their new epoch: moved now, or by the same transfer before. */
-  moved: Array<{ leaseId: string; epoch: number }>
+  /**
+   * Leases now held by their transfer's `to` (moved now, or by the same transfer before), whole as
+   * the taker runs them: new epoch, the job's input, `resume` from the checkpoint the copy holds.
+   */
+  moved: Lease[]
   /** Transfers refused, with why; each changed nothing. */
   refused: Array<{ leaseId: string; reason: string }>
 }

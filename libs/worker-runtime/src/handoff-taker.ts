@@ -1,7 +1,8 @@
 /**
  * The taking side of a handoff: an idle worker offered leases by a peer stepping back presents
  * the transfers to the accumulation point before it answers, and takes exactly the leases it
- * moved, running each from the `resume` it came with. The offering peer is not trusted: only
+ * moved, each as the accumulation point answers it (its input, epoch and the checkpoint to go on
+ * from, which the offer's `resume` was presented as). The offering peer is not trusted: only
  * transfers it really signed over to this worker, at the lease's own epoch, are presented, and
  * only as many as this worker has room for.
  */
@@ -38,7 +39,7 @@ export async function takeOffer (taker: OfferTaker, from: string, offer: OfferMe
   const picked = pickOffered(offer, from, taker.peerId, taker.room(), l => taker.canRun(l.task) && link.book.state(l.leaseId) === undefined)
   if (picked.length === 0) return { accepted: [], refused: offered }
   taker.promise(picked.length)
-  let moved: Map<string, number>
+  let moved: Map<string, Lease>
   try {
     const presented = await signedOver(offer, picked)
     moved = presented.length === 0
@@ -52,10 +53,10 @@ export async function takeOffer (taker: OfferTaker, from: string, offer: OfferMe
   }
   const accepted: string[] = []
   for (const i of picked) {
-    const lease = offer.leases[i]
-    const epoch = moved.get(lease.leaseId)
-    if (epoch === undefined) continue
-    if (link.book.state(lease.leaseId) === undefined) link.book.accept({ ...lease, epoch })
+    // What runs is the accumulation point's lease, not the offer's description of it.
+    const lease = moved.get(offer.leases[i].leaseId)
+    if (lease === undefined) continue
+    if (link.book.state(lease.leaseId) === undefined) link.book.accept(lease)
     link.renewals.noteTtl(lease.ttlMs)
     accepted.push(lease.leaseId)
   }

@@ -29,20 +29,28 @@ const lease = (leaseId: string, index = 0): Lease =>
 const pull = (slots: number, tasks = ['primes']): Uint8Array => encode(msg.pull({ slots, tasks, capacity: { threads: 1 } }))
 
 interface Sent { from: string, to: string, message: Message }
-type Coordinator = (from: string, m: Message) => Message | Promise<Message>
+/** C answering `from`'s `m`; `issued` holds the leases C assigned, by id, as they are now. */
+type Coordinator = (from: string, m: Message, issued: Map<string, Lease>) => Message | Promise<Message>
 
-/** Answers what a coordinator is asked, moving a transfer when it is signed and presented by its giver or taker. */
-const honestCoordinator: Coordinator = async (from, m) => {
+/**
+ * Answers what a coordinator is asked, moving a lease it issued when the transfer is signed and
+ * presented by its giver or taker, and answering it whole: raised epoch, the checkpoint sent along.
+ */
+const honestCoordinator: Coordinator = async (from, m, issued) => {
   switch (m.kind) {
     case 'report': return msg.reported(m.results.map(r => r.leaseId), [])
     case 'renew': return msg.renewed(m.leaseIds, 30_000, [])
     case 'release': return msg.released(m.leaseIds)
     case 'transfer': {
-      const moved: Array<{ leaseId: string, epoch: number }> = []
+      const moved: Lease[] = []
       const refused: Array<{ leaseId: string, reason: string }> = []
       for (const t of m.transfers) {
-        if ((from === t.from || from === t.to) && await verifySignature(t.from, transferStatement(C, t), t.signature)) {
-          moved.push({ leaseId: t.leaseId, epoch: t.epoch + 1 })
+        const held = issued.get(t.leaseId)
+        if (held?.epoch === t.epoch && (from === t.from || from === t.to) && await verifySignature(t.from, transferStatement(C, t), t.signature)) {
+          const state = m.checkpoints?.find(c => c.leaseId === t.leaseId)?.state
+          const now = state === undefined ? { ...held, epoch: t.epoch + 1 } : { ...held, epoch: t.epoch + 1, resume: state }
+          issued.set(t.leaseId, now)
+          moved.push(now)
         } else {
           refused.push({ leaseId: t.leaseId, reason: 'bad signature' })
         }
@@ -68,6 +76,7 @@ async function abortable<T> (answer: Promise<T>, protocol: string, signal?: Abor
 function fakeNetwork (coordinator: Coordinator = honestCoordinator) {
   const sent: Sent[] = []
   const pulls: string[] = []
+  const issued = new Map<string, Lease>()
   const served = new Map<string, Map<string, FrameHandler>>()
   const subscribed = new Map<string, Map<string, TopicHandler>>()
   const connectListeners = new Map<string, Set<(peerId: string) => void>>()
@@ -107,7 +116,7 @@ function fakeNetwork (coordinator: Coordinator = honestCoordinator) {
         sent.push({ from: self, to, message })
         const handler = served.get(to)?.get(rpc.protocol)
         const answer = to === C
-          ? Promise.resolve(coordinator(self, message)).then(encode)
+          ? Promise.resolve(coordinator(self, message, issued)).then(encode)
           : handler === undefined ? Promise.reject(new Error(`no route to ${to}`)) : Promise.resolve(handler(bytes, self))
         return call.decodeAnswer(await abortable(answer, rpc.protocol, options?.signal))
       }
@@ -123,6 +132,7 @@ function fakeNetwork (coordinator: Coordinator = honestCoordinator) {
     ask: async (from: string, to: string, protocol: string, m: Message): Promise<Message> => {
       const handler = served.get(to)?.get(protocol)
       if (handler === undefined) throw new Error(`${to} serves no ${protocol}`)
+      if (from === C && m.kind === 'assign') for (const l of m.leases) issued.set(l.leaseId, l)
       return decode(await handler(encode(m), from))
     },
     kind: <K extends Message['kind']>(kind: K): Array<Sent & { message: Extract<Message, { kind: K }> }> =>
@@ -176,16 +186,19 @@ afterEach(async () => {
 })
 
 describe('taking leases a peer hands off', () => {
-  it('takes as many as it has room for: presents those really signed over to it, takes exactly the ones moved and runs them from their resume', async () => {
-    const net = fakeNetwork(async (from, m) => m.kind === 'transfer'
-      ? msg.transferred([{ leaseId: 'g1', epoch: 2 }], [{ leaseId: 'g4', reason: 'lease g4 is not held by the giver' }])
-      : await honestCoordinator(from, m))
+  it('takes as many as it has room for: presents those really signed over to it, takes exactly the ones moved and runs them as the coordinator answers them', async () => {
+    // The coordinator's g1: its real input, and the state it kept from the offer's resume.
+    const g1 = { ...lease('g1', 10), epoch: 2, resume: { last: 10, count: 4 } }
+    const net = fakeNetwork(async (from, m, issued) => m.kind === 'transfer'
+      ? msg.transferred([g1], [{ leaseId: 'g4', reason: 'lease g4 is not held by the giver' }])
+      : await honestCoordinator(from, m, issued))
     const taker = await worker(net)
     const giver = net.node()
     const forger = net.node()
     await net.ask(C, taker.peerId, PROTOCOL_WORKER, msg.assign([lease('a1', 1), lease('a2', 2)])) // room left: 3
     const offered = [
-      { ...lease('g1', 10), resume: { last: 10, count: 4 } },
+      // The giver describes g1 as a far bigger chunk than it is: not what the taker runs.
+      { ...lease('g1', 10), input: { from: 0, to: 1e12 }, resume: { last: 10, count: 4 } },
       { ...lease('g2', 11), task: 'no-such-task' },
       lease('g3', 12),
       lease('g4', 13),

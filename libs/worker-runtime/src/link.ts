@@ -66,10 +66,11 @@ export interface Link {
   release(leaseIds: string[], checkpoints: LeaseCheckpoint[], signal: AbortSignal): Promise<void>
   /**
    * Presents transfers signed over to this worker, with the checkpoints the leases go on from;
-   * resolves with the new epoch of each lease the accumulation point moved to us. Those it refused
-   * are logged. Rejects when the call fails.
+   * resolves with the leases the accumulation point moved to us, by id, as it has them (new epoch,
+   * the chunk's own input, the checkpoint to go on from). Those it refused are logged. Rejects when
+   * the call fails.
    */
-  transfer(transfers: Transfer[], checkpoints: LeaseCheckpoint[]): Promise<Map<string, number>>
+  transfer(transfers: Transfer[], checkpoints: LeaseCheckpoint[]): Promise<Map<string, Lease>>
   /** Starts its renewals. */
   start(): void
   /** Stops renewing and pulling for it; its outbox is stopped on its own, after a last drain. */
@@ -179,10 +180,10 @@ class AccumulationPointLink implements Link {
     }
   }
 
-  async transfer (transfers: Transfer[], checkpoints: LeaseCheckpoint[]): Promise<Map<string, number>> {
+  async transfer (transfers: Transfer[], checkpoints: LeaseCheckpoint[]): Promise<Map<string, Lease>> {
     const { moved, refused } = await this.peer.call(this.peerId, coordinatorRpc, msg.transfer(transfers, checkpoints))
     for (const r of refused) this.log.warn({ leaseId: r.leaseId, reason: r.reason }, 'transfer refused')
-    return new Map(moved.map(m => [m.leaseId, m.epoch]))
+    return new Map(moved.map(lease => [lease.leaseId, lease]))
   }
 }
 
