@@ -87,4 +87,34 @@ describe('handoff', () => {
     expect(stats.resumed).toBeGreaterThanOrEqual(1)
     expect(giver.alive).toBe(true)
   })
+
+  it('with replication 2, a copy is never handed to the worker holding the other copy: refused, given back, and run by a third; exact', async () => {
+    const coordinator = await startCoordinator({ args: ['--no-straggler-backups'] })
+    const giver = await startWorker(coordinator.multiaddr, { args: ['--log-level', 'debug'] })
+    const id = await submit(coordinator.api, { ...JOB, replication: 2 })
+    await giver.waitFor(l => l.msg === 'assigned' && l.accepted === 2, 'a copy of each chunk')
+    // The only other worker takes the other copy of each chunk.
+    const other = await startWorker(coordinator.multiaddr, { args: ['--log-level', 'debug'] })
+    await other.waitFor(l => l.msg === 'assigned' && l.accepted === 2, 'the other copy of each chunk')
+    // Its pull, which got it those copies, made it a hungry peer for 3 s (nothing else is pending,
+    // so it pulls no more): step back now.
+    await giver.waitFor(l => l.msg === 'hungry peer' && l.peerId === other.peerId, 'the other heard as a hungry peer')
+    giver.child.kill('SIGUSR1')
+
+    const offering = await giver.waitFor(is('offering leases'), 'offering leases')
+    expect(offering.to).toBe(other.peerId)
+    const n = offering.leases as number
+    expect(await coordinator.waitFor(is('refused transfers'), 'refused transfers'))
+      .toMatchObject({ sender: other.peerId, refused: n, reasons: ['the taker holds another copy of this chunk'] })
+    expect(await giver.waitFor(is('stepped back'), 'stepped back')).toMatchObject({ reason: 'paused', handedOff: 0, released: n })
+
+    // A third worker runs what the giver gave back.
+    const third = await startWorker(coordinator.multiaddr)
+    const stats = await exact(coordinator, id)
+    expect(stats.transfers).toBe(0)
+    const workers = (await http<Array<{ peerId: string, chunksDone: number }>>(coordinator.api, 'GET', '/workers')).body
+    const done = (w: Worker): number => workers.find(v => v.peerId === w.peerId)?.chunksDone ?? 0
+    expect([done(giver) + done(third), done(other)]).toEqual([2, 2])
+    expect(done(third)).toBe(n)
+  })
 })

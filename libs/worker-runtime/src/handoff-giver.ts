@@ -62,20 +62,34 @@ export function takeOut (link: Link): Leaving {
   return { link, leases, checkpoints }
 }
 
+/** Offers of what is left go to peers not yet offered it, at most this many times over. */
+export const OFFER_ROUNDS = 3
+
 /**
  * Offers the leaving leases to `peers` (most free slots first) and gives back what they do not
- * take. `peers` share their free slots between all the accumulation points' leases. Resolves with
- * how many went each way; never rejects.
+ * take. A lease a peer refuses (it may hold another copy of the chunk, or have turned busy) is
+ * offered to the next peer with room, in rounds, all within one `handoffTimeoutMs`. `peers` share
+ * their free slots between all the accumulation points' leases. Resolves with how many went each
+ * way; never rejects.
  */
 export async function handOff (
   components: GiverComponents, init: GiverInit, leaving: Leaving[], peers: HungryPeer[]
 ): Promise<{ handedOff: number, released: number }> {
   const room = new Map(peers.map(p => [p.peerId, p.slots]))
-  const plans = leaving.map(l => planOffers(l.leases, peers, room))
-  const counts = await Promise.all(leaving.map(async ({ link, leases, checkpoints }, i) => {
-    const answers = await Promise.all(plans[i].map(async plan => await offerTo(components, link.peerId, plan, init.handoffTimeoutMs)))
-    const taken = new Set(answers.flat())
-    const rest = leases.map(l => l.leaseId).filter(id => !taken.has(id))
+  const deadline = AbortSignal.timeout(init.handoffTimeoutMs)
+  const counts = await Promise.all(leaving.map(async ({ link, leases, checkpoints }) => {
+    const taken = new Set<string>()
+    /** The peers each lease was offered to. */
+    const offered = new Map<string, Set<string>>()
+    let left = leases
+    for (let round = 0; round < OFFER_ROUNDS && left.length > 0 && !deadline.aborted; round++) {
+      const plans = planOffers(left, peers, room, offered)
+      if (plans.length === 0) break
+      const answers = await Promise.all(plans.map(async plan => await offerTo(components, link.peerId, plan, deadline)))
+      for (const id of answers.flat()) taken.add(id)
+      left = left.filter(l => !taken.has(l.leaseId))
+    }
+    const rest = left.map(l => l.leaseId)
     if (rest.length > 0) {
       await link.release(rest, checkpoints.filter(c => !taken.has(c.leaseId)), AbortSignal.timeout(init.shutdownGraceMs))
     }
@@ -89,29 +103,37 @@ export async function handOff (
 
 /**
  * Which peer is offered which of `leases`: the peers in the order given, each the leases of tasks
- * it runs up to its `room` (free slots not yet offered, by peer id), which is taken down by what
- * is planned. A lease goes to one peer at most.
+ * it runs and was not offered before (`offered`: the peers each lease went to, by lease id, which
+ * this adds to) up to its `room` (free slots not yet offered, by peer id), which is taken down by
+ * what is planned. A lease goes to one peer at most.
  */
-export function planOffers (leases: Lease[], peers: HungryPeer[], room: Map<string, number>): OfferPlan[] {
+export function planOffers (
+  leases: Lease[], peers: HungryPeer[], room: Map<string, number>, offered = new Map<string, Set<string>>()
+): OfferPlan[] {
   const plans: OfferPlan[] = []
   let left = leases
   for (const peer of peers) {
     let slots = room.get(peer.peerId) ?? 0
     if (slots <= 0 || left.length === 0) continue
     const tasks = new Set(peer.tasks)
-    const offered: Lease[] = []
+    const picked: Lease[] = []
     const kept: Lease[] = []
     for (const lease of left) {
-      if (slots > 0 && tasks.has(lease.task)) {
-        offered.push(lease)
+      if (slots > 0 && tasks.has(lease.task) && offered.get(lease.leaseId)?.has(peer.peerId) !== true) {
+        picked.push(lease)
         slots--
       } else {
         kept.push(lease)
       }
     }
-    if (offered.length === 0) continue
+    if (picked.length === 0) continue
     room.set(peer.peerId, slots)
-    plans.push({ to: peer.peerId, addrs: peer.addrs, leases: offered })
+    for (const lease of picked) {
+      let to = offered.get(lease.leaseId)
+      if (to === undefined) offered.set(lease.leaseId, to = new Set())
+      to.add(peer.peerId)
+    }
+    plans.push({ to: peer.peerId, addrs: peer.addrs, leases: picked })
     left = kept
   }
   return plans
@@ -119,10 +141,10 @@ export function planOffers (leases: Lease[], peers: HungryPeer[], room: Map<stri
 
 /**
  * Offers `plan.leases` of accumulation point `coordinator` to `plan.to`, each signed over to it at
- * its current epoch, and waits at most `timeoutMs` for the answer. Resolves with the offered ids it
- * took; a failed or late answer took none (logged). Never rejects.
+ * its current epoch, and waits for the answer until `deadline` aborts. Resolves with the offered
+ * ids it took; a failed or late answer took none (logged). Never rejects.
  */
-export async function offerTo (components: GiverComponents, coordinator: string, plan: OfferPlan, timeoutMs: number): Promise<string[]> {
+export async function offerTo (components: GiverComponents, coordinator: string, plan: OfferPlan, deadline: AbortSignal): Promise<string[]> {
   const { peer, log } = components
   const { to, addrs, leases } = plan
   try {
@@ -131,10 +153,11 @@ export async function offerTo (components: GiverComponents, coordinator: string,
       return { ...transfer, signature: await peer.sign(transferStatement(coordinator, transfer)) }
     }))
     log.info({ to, leases: leases.length, coordinator }, 'offering leases')
-    const accepted = new Set(await offerLeases(peer, { peerId: to, addrs }, coordinator, leases, transfers, AbortSignal.timeout(timeoutMs)))
+    const accepted = new Set(await offerLeases(peer, { peerId: to, addrs }, coordinator, leases, transfers, deadline))
     // A taker may name what it was never offered: only ours count.
     const taken = leases.filter(l => accepted.has(l.leaseId)).map(l => l.leaseId)
     if (taken.length > 0) log.info({ to, leases: taken.length, coordinator }, 'handed off')
+    if (taken.length < leases.length) log.info({ to, leases: leases.length - taken.length, coordinator }, 'offer refused')
     return taken
   } catch (err) {
     log.warn({ to, leases: leases.length, coordinator, err: (err as Error).message }, 'could not offer leases')

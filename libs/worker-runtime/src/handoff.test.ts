@@ -302,6 +302,24 @@ describe('stepping back', () => {
     expect(net.pulls.filter(id => id === giver.peerId)).toHaveLength(pullsBefore + 1)
   })
 
+  it('offers what one peer refuses to the next with room (the first may hold another copy of the chunk), within the one timeout', async () => {
+    const net = fakeNetwork()
+    const giver = await worker(net)
+    const refusing = await hungryPeer(net, 3, (o) => msg.taken([], o.leases.map(l => l.leaseId)))
+    const taking = await hungryPeer(net, 2, (o) => msg.taken(o.leases.map(l => l.leaseId), []))
+    await holding(net, giver, [lease('a1', 1), lease('a2', 2)])
+    await giver.runtime.pause()
+    const leases = [{ ...lease('a1', 1), resume: checkpoint }, lease('a2', 2)]
+    expect(refusing.offers.map(o => o.leases)).toEqual([leases])
+    expect(taking.offers.map(o => o.leases)).toEqual([leases])
+    expect(net.kind('release')).toEqual([])
+    expect(giver.log.lines.filter(([m]) => ['offer refused', 'handed off', 'stepped back'].includes(m))).toEqual([
+      ['offer refused', { to: refusing.peerId, leases: 2, coordinator: C }],
+      ['handed off', { to: taking.peerId, leases: 2, coordinator: C }],
+      ['stepped back', { reason: 'paused', handedOff: 2, released: 0 }]
+    ])
+  })
+
   it('gives everything back with its checkpoints when the machine turns busy and no peer is hungry for its tasks', async () => {
     const net = fakeNetwork()
     const giver = await worker(net)
