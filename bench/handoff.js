@@ -1,9 +1,11 @@
 // The handoff figure: a worker running a long chunk steps back (SIGUSR1, the volunteer's pause)
 // while another worker is idle. Measured per run: how long until the chunk runs on the other
-// worker, and how much of the chunk's compute is done twice. Two ways in the same runs' setup:
-//   handoff — the idle worker had pulled lately: the giver offers it the chunk directly;
-//   release — nobody had pulled: the giver gives the chunk back with its checkpoint, and the idle
-//             worker gets it reissued on its next pull (the coordinator's work announcement).
+// worker, and how much of the chunk's compute is done twice. Two ways, from the same setup (the
+// idle worker started before the job and held paused, so that its start costs the giver nothing):
+//   handoff — the idle worker pulled lately: the giver offers it the chunk directly;
+//   release — no peer had pulled: the giver gives the chunk back with its checkpoint, and the idle
+//             worker, let go at that moment, pulls and gets it reissued (as fast as the
+//             coordinator feeding a worker whose pull found nothing, which it does at once).
 // Work done twice is the time spent on the chunk before and after the move beyond its time run
 // whole on one worker; restarting from zero (a release without checkpoints) redoes all of the time before.
 import { spawn } from 'node:child_process'
@@ -17,8 +19,8 @@ import { MMAP_THRESHOLD_TUNABLE } from '@cycleshare/cli/allocator'
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const env = typeof process.execve === 'function' ? process.env : { ...process.env, GLIBC_TUNABLES: MMAP_THRESHOLD_TUNABLE }
 
-/** One chunk of 2.5·10^9 numbers: several seconds of sieving here, so it is mid-run when paused. */
-const CHUNK = { from: 0, to: 2_500_000_000 }
+/** One chunk of 5·10^9 numbers: about 9 s of sieving here, so it is mid-run when paused, in either mode. */
+const CHUNK = { from: 0, to: 5_000_000_000 }
 
 /** A process whose JSON log lines can be waited for. */
 function proc (script, args) {
@@ -56,7 +58,7 @@ const is = (msg) => (l) => l.msg === msg
  * mid-run and goes on elsewhere. Returns how long it ran before the pause, how long until it ran
  * elsewhere, and how long it then took there to the job's end.
  */
-async function oneRun (mode) {
+async function oneRun (mode, pauseAfterMs) {
   const dirs = []
   const temp = (p) => { const d = mkdtempSync(join(tmpdir(), `cycleshare-bench-${p}-`)); dirs.push(d); return d }
   const procs = []
@@ -73,6 +75,13 @@ async function oneRun (mode) {
     procs.push(coordinator)
     const ready = await coordinator.waitFor(is('coordinator ready'), 'coordinator ready')
     const c = ready.multiaddrs[0]
+    // The taker starts first, paused (so it takes nothing), and is let go once the chunk runs.
+    const taker = mode === 'whole' ? undefined : worker(c)
+    if (taker !== undefined) {
+      await taker.waitFor(is('worker ready'), 'worker ready')
+      taker.child.kill('SIGUSR1')
+      await taker.waitFor(is('paused'), 'paused')
+    }
     const giver = worker(c)
     await giver.waitFor(is('worker ready'), 'worker ready')
     const submitted = await fetch(`${ready.api}/jobs`, {
@@ -90,20 +99,26 @@ async function oneRun (mode) {
     }
     // The chunk starts as it is assigned (the giver is idle).
     const started = await giver.waitFor(is('assigned'), 'assigned')
-    if (mode === 'whole') return { ranMs: await finished() - started.time }
-    // Under way: its first renewal carried a checkpoint.
-    await giver.waitFor(is('checkpoints sent'), 'checkpoints sent')
-    let taker
+    if (taker === undefined) return { ranMs: await finished() - started.time }
+    // Half way through, by the giver's renewals (one a second, each with a checkpoint).
+    await giver.waitFor(l => l.msg === 'checkpoints sent' && l.time >= started.time + pauseAfterMs, 'half way', pauseAfterMs + 30_000)
     if (mode === 'handoff') {
-      taker = worker(c)
+      // The taker, let go, pulls and finds nothing: the giver hears it.
+      taker.child.kill('SIGUSR1')
       await giver.waitFor(is('hungry peer'), 'a hungry peer')
     }
     const pausedAt = Date.now()
     giver.child.kill('SIGUSR1')
-    await giver.waitFor(is('stepped back'), 'stepped back')
-    if (mode === 'release') taker = worker(c)
+    const stepped = await giver.waitFor(is('stepped back'), 'stepped back')
+    if (stepped.handedOff !== (mode === 'handoff' ? 1 : 0)) throw new Error(`${mode}: stepped back ${JSON.stringify(stepped)}`)
+    // No peer was hungry: the chunk went back; the taker, let go now, pulls and gets it.
+    if (mode === 'release') taker.child.kill('SIGUSR1')
     const resumed = await taker.waitFor(is('chunk resumed from a checkpoint'), 'chunk resumed from a checkpoint')
-    return { ranMs: pausedAt - started.time, elsewhereMs: resumed.time - pausedAt, restMs: await finished() - resumed.time }
+    // Where the time to run elsewhere goes: until the offer leaves, until the taker holds the lease.
+    const steps = mode === 'handoff'
+      ? { offeredMs: giver.lines.find(is('offering leases')).time - pausedAt, tookMs: taker.lines.find(is('took leases')).time - pausedAt }
+      : {}
+    return { ranMs: pausedAt - started.time, elsewhereMs: resumed.time - pausedAt, restMs: await finished() - resumed.time, ...steps }
   } finally {
     for (const p of procs) p.child.kill('SIGKILL')
     await Promise.all(procs.map(p => p.exited))
@@ -124,12 +139,13 @@ export async function handoffFigure ({ runs, log }) {
   for (const mode of ['handoff', 'release']) {
     const results = []
     for (let i = 0; i < runs; i++) {
-      const r = await oneRun(mode)
+      const r = await oneRun(mode, wholeMs / 2)
       // Work done twice: the time spent on the chunk before and after the move, beyond its whole
       // time. Restarting from zero would redo all of the time before.
       const redone = Math.max(0, r.ranMs + r.restMs - wholeMs) / wholeMs
       results.push({ elsewhereMs: r.elsewhereMs, redone, fromZero: r.ranMs / wholeMs })
-      log(`  ${mode} run ${i + 1}: ran ${r.ranMs} ms, running elsewhere after ${r.elsewhereMs} ms, ${r.restMs} ms more there (${round(100 * redone, 1)}% redone)`)
+      const steps = r.offeredMs === undefined ? '' : ` (offer sent after ${r.offeredMs} ms, taken after ${r.tookMs} ms)`
+      log(`  ${mode} run ${i + 1}: ran ${r.ranMs} ms, running elsewhere after ${r.elsewhereMs} ms${steps}, ${r.restMs} ms more there (${round(100 * redone, 1)}% redone)`)
     }
     const times = results.map(r => r.elsewhereMs)
     out[mode] = {
