@@ -74,6 +74,27 @@ describe('bootstrap', () => {
     }
   })
 
+  it('redials a bootstrap peer that refused the connection soon, not after the whole redial interval', async () => {
+    // One new connection a second from a host: of two workers dialling at once, one is refused.
+    const busy = createPeer({ listen: ['/ip4/127.0.0.1/tcp/0'], inboundConnectionsPerHost: 1 })
+    started.push(busy)
+    await busy.start()
+    const refused: string[] = []
+    const workers = [0, 1].map(() => createPeer({
+      listen: ['/ip4/127.0.0.1/tcp/0'],
+      bootstrap: [busy.multiaddrs()[0]!],
+      // Longer than the test may take: only the backoff's first redials can connect the refused one.
+      redialIntervalMs: 600_000,
+      log: (level, message) => { if (message.includes('unreachable')) refused.push(message) }
+    }))
+    started.push(...workers)
+    const connected = workers.flatMap(w => [next(w, 'peer:connect', busy.peerId), next(busy, 'peer:connect', w.peerId)])
+    await Promise.all(workers.map(async w => { await w.start() }))
+    await Promise.all(connected)
+    expect(refused.length).toBeGreaterThanOrEqual(1)
+    expect(busy.connectedPeers().sort()).toEqual(workers.map(w => w.peerId).sort())
+  })
+
   it('restarts the same Peer object', async () => {
     const peer = createPeer({ listen: ['/ip4/127.0.0.1/tcp/0'] })
     started.push(peer)

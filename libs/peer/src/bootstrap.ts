@@ -1,4 +1,4 @@
-import { KEEP_ALIVE, type Libp2p } from '@libp2p/interface'
+import { KEEP_ALIVE, type Libp2p, type PeerId } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { peerIdOf } from './options.js'
@@ -19,32 +19,55 @@ export interface BootstrapDialer {
   stop(): void
 }
 
+/** The first redial after a failed dial comes this soon; each failure in a row doubles it, up to `redialIntervalMs`. */
+export const FIRST_REDIAL_MS = 250
+
+/** A bootstrap peer and when to dial it next. */
+interface Target {
+  addr: Multiaddr
+  peerId: PeerId
+  key: string
+  /** Failed dials in a row. */
+  failures: number
+  /** Not before this (ms since the epoch). */
+  nextDialAt: number
+  dialling: boolean
+}
+
 /**
  * Keeps us connected to the bootstrap peers: tags them keep-alive (so the connection manager never
- * prunes them and reconnects after a drop), dials them on start, and redials every
- * `redialIntervalMs` while disconnected. libp2p's own reconnect gives up after a few retries; a
- * worker must find its coordinator again however long the coordinator was down.
+ * prunes them and reconnects after a drop), dials them on start, and redials while disconnected:
+ * soon after a drop or a failed dial (a busy peer may refuse a connection, as libp2p does when one
+ * host opens too many a second), then backing off, with jitter so that many workers refused
+ * together do not come back together, to every `redialIntervalMs`. libp2p's own reconnect gives up
+ * after a few retries; a worker must find its coordinator again however long it was down.
  */
 export function bootstrapDialer (init: BootstrapInit, components: BootstrapComponents): BootstrapDialer {
   const { node, log } = components
-  const targets = init.addrs
-    .map(addr => ({ addr, peerId: peerIdFromString(peerIdOf(addr) ?? '') }))
+  const targets: Target[] = init.addrs
+    .map(addr => ({ addr, peerId: peerIdFromString(peerIdOf(addr) ?? ''), key: addr.toString(), failures: 0, nextDialAt: 0, dialling: false }))
     .filter(({ peerId }) => !peerId.equals(node.peerId))
-  const dialling = new Set<string>()
+  const tickMs = Math.min(FIRST_REDIAL_MS, init.redialIntervalMs)
   let timer: NodeJS.Timeout | undefined
   let stopped = false
 
   const dialMissing = (): void => {
-    for (const { addr, peerId } of targets) {
-      const key = addr.toString()
-      if (stopped || dialling.has(key) || node.getConnections(peerId).length > 0) {
-        continue
-      }
-      dialling.add(key)
-      node.dial(addr)
-        .then(() => { log('info', `connected to bootstrap peer ${key}`) })
-        .catch((err: Error) => { log('debug', `bootstrap peer ${key} unreachable: ${err.message}`, err) })
-        .finally(() => { dialling.delete(key) })
+    const now = Date.now()
+    for (const target of targets) {
+      if (stopped || target.dialling || target.nextDialAt > now || node.getConnections(target.peerId).length > 0) continue
+      target.dialling = true
+      node.dial(target.addr)
+        .then(() => {
+          target.failures = 0
+          target.nextDialAt = 0
+          log('info', `connected to bootstrap peer ${target.key}`)
+        }, (err: Error) => {
+          target.failures++
+          const backoff = Math.min(init.redialIntervalMs, FIRST_REDIAL_MS * 2 ** Math.min(target.failures - 1, 30))
+          target.nextDialAt = Date.now() + backoff * (0.5 + Math.random() / 2)
+          log('debug', `bootstrap peer ${target.key} unreachable: ${err.message}`, err)
+        })
+        .finally(() => { target.dialling = false })
     }
   }
 
@@ -55,7 +78,7 @@ export function bootstrapDialer (init: BootstrapInit, components: BootstrapCompo
         await node.peerStore.merge(peerId, { multiaddrs: [addr], tags: { [KEEP_ALIVE]: { value: 1 } } })
       }
       dialMissing()
-      timer = setInterval(dialMissing, init.redialIntervalMs)
+      timer = setInterval(dialMissing, tickMs)
       timer.unref()
     },
     stop () {

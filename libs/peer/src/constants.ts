@@ -53,6 +53,23 @@ export const DEFAULT_INBOUND_FRAMES_PER_PEER = 4
  */
 export const DEFAULT_REDIAL_INTERVAL_MS = 5_000
 
+/**
+ * New inbound connections one host (IP address) may open to us a second; more are refused, and
+ * the dialler tries again. libp2p's own default, 5, refuses a lab of workers behind one NAT, or a
+ * few workers on one machine, starting together (8 workers started at once on 127.0.0.1: 3
+ * refused, each waiting for its next redial). Each connection costs a Noise handshake, so the
+ * limit still bounds what one address can make us do.
+ *
+ * @defaultValue `50`
+ */
+export const DEFAULT_INBOUND_CONNECTIONS_PER_HOST = 50
+
+/**
+ * Inbound connections being upgraded (Noise, yamux) at once, from every host together; more are
+ * refused until one is done. libp2p's default is 10.
+ */
+export const MAX_PENDING_INBOUND_CONNECTIONS = 32
+
 /** Name of the identity key file inside `dataDir`. */
 export const PEER_KEY_FILE = 'peer-key'
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { DEFAULT_MAX_FRAME_BYTES, DEFAULT_REDIAL_INTERVAL_MS, DEFAULT_REQUEST_TIMEOUT_MS } from './constants.js'
+import { DEFAULT_INBOUND_CONNECTIONS_PER_HOST, DEFAULT_MAX_FRAME_BYTES, DEFAULT_REDIAL_INTERVAL_MS, DEFAULT_REQUEST_TIMEOUT_MS } from './constants.js'
 import { peerOptions } from './options.js'
 
 const BOOT = '/ip4/127.0.0.1/tcp/4001/p2p/12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQAJU5SA'
@@ -13,15 +13,18 @@ describe('peerOptions', () => {
     expect(options.maxFrameBytes).toBe(16_777_216)
     expect(options.requestTimeoutMs).toBe(DEFAULT_REQUEST_TIMEOUT_MS)
     expect(options.redialIntervalMs).toBe(DEFAULT_REDIAL_INTERVAL_MS)
+    expect(options.inboundConnectionsPerHost).toBe(DEFAULT_INBOUND_CONNECTIONS_PER_HOST)
+    expect(options.inboundConnectionsPerHost).toBe(50)
     expect(options.dataDir).toBeUndefined()
   })
 
   it('keeps given values and treats undefined as "use the default"', () => {
-    const options = peerOptions({ listen: undefined, bootstrap: [BOOT], maxFrameBytes: 1024, requestTimeoutMs: 5 })
+    const options = peerOptions({ listen: undefined, bootstrap: [BOOT], maxFrameBytes: 1024, requestTimeoutMs: 5, inboundConnectionsPerHost: 200 })
     expect(options.listen).toEqual(['/ip4/0.0.0.0/tcp/0'])
     expect(options.bootstrap.map(String)).toEqual([BOOT])
     expect(options.maxFrameBytes).toBe(1024)
     expect(options.requestTimeoutMs).toBe(5)
+    expect(options.inboundConnectionsPerHost).toBe(200)
   })
 
   it.each([
@@ -36,6 +39,7 @@ describe('peerOptions', () => {
     [{ requestTimeoutMs: '30' }, TypeError, 'options.requestTimeoutMs must be an integer'],
     [{ requestTimeoutMs: -1 }, RangeError, 'options.requestTimeoutMs must be between 1 and 9007199254740991, got -1'],
     [{ redialIntervalMs: 0 }, RangeError, 'options.redialIntervalMs must be between 1 and 9007199254740991, got 0'],
+    [{ inboundConnectionsPerHost: 0 }, RangeError, 'options.inboundConnectionsPerHost must be between 1 and 9007199254740991, got 0'],
     [{ dataDir: '' }, TypeError, 'options.dataDir must be a non-empty string'],
     [{ log: 'console' }, TypeError, 'options.log must be a function']
   ])('rejects %j', (init, type, message) => {

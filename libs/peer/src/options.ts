@@ -1,7 +1,7 @@
 import { CODE_P2P, multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { encodingLength } from 'uint8-varint'
 import {
-  DEFAULT_BOOTSTRAP, DEFAULT_INBOUND_FRAMES_PER_PEER, DEFAULT_LISTEN, DEFAULT_MAX_FRAME_BYTES, DEFAULT_REDIAL_INTERVAL_MS,
+  DEFAULT_BOOTSTRAP, DEFAULT_INBOUND_CONNECTIONS_PER_HOST, DEFAULT_INBOUND_FRAMES_PER_PEER, DEFAULT_LISTEN, DEFAULT_MAX_FRAME_BYTES, DEFAULT_REDIAL_INTERVAL_MS,
   DEFAULT_REQUEST_TIMEOUT_MS, MAX_FRAME_BYTES_LIMIT
 } from './constants.js'
 import type { GossipTopicInit, GossipValidator, PeerInit, PeerLog } from './types.js'
@@ -21,6 +21,7 @@ export interface PeerOptions {
   requestTimeoutMs: number
   redialIntervalMs: number
   maxInboundBytesPerPeer: number
+  inboundConnectionsPerHost: number
   gossipTopics: Map<string, GossipTopicOptions>
   log?: PeerLog
 }
@@ -36,6 +37,7 @@ export function peerOptions (init: PeerInit = {}): PeerOptions {
     maxFrameBytes: DEFAULT_MAX_FRAME_BYTES,
     requestTimeoutMs: DEFAULT_REQUEST_TIMEOUT_MS,
     redialIntervalMs: DEFAULT_REDIAL_INTERVAL_MS,
+    inboundConnectionsPerHost: DEFAULT_INBOUND_CONNECTIONS_PER_HOST,
     ...stripUndefined(init)
   }
 
@@ -73,6 +75,7 @@ export function peerOptions (init: PeerInit = {}): PeerOptions {
     requestTimeoutMs: positiveInteger(merged.requestTimeoutMs, 'requestTimeoutMs'),
     redialIntervalMs: positiveInteger(merged.redialIntervalMs, 'redialIntervalMs'),
     maxInboundBytesPerPeer,
+    inboundConnectionsPerHost: positiveInteger(merged.inboundConnectionsPerHost, 'inboundConnectionsPerHost'),
     gossipTopics: gossipTopics(merged.gossipTopics),
     log: merged.log
   }

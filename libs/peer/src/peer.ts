@@ -11,7 +11,8 @@ import { createLibp2p } from 'libp2p'
 import { bootstrapDialer, type BootstrapDialer } from './bootstrap.js'
 import { InboundBudget } from './budget.js'
 import {
-  GOSSIP_ENVELOPE_BYTES, GOSSIP_HEARTBEAT_MS, GOSSIP_SCORE_THRESHOLDS, MAX_INBOUND_STREAMS, MAX_OUTBOUND_STREAMS
+  GOSSIP_ENVELOPE_BYTES, GOSSIP_HEARTBEAT_MS, GOSSIP_SCORE_THRESHOLDS, MAX_INBOUND_STREAMS, MAX_OUTBOUND_STREAMS,
+  MAX_PENDING_INBOUND_CONNECTIONS
 } from './constants.js'
 import { FrameTooLargeError, InvalidPeerAddressError, PeerNotStartedError, RequestAbortedError } from './errors.js'
 import { loadOrCreateIdentity } from './identity.js'
@@ -74,6 +75,10 @@ class CyclesharePeer implements Peer {
       start: false,
       privateKey: this.privateKey,
       addresses: { listen: this.options.listen },
+      connectionManager: {
+        inboundConnectionThreshold: this.options.inboundConnectionsPerHost,
+        maxIncomingPendingConnections: MAX_PENDING_INBOUND_CONNECTIONS
+      },
       transports: [tcp()],
       connectionEncrypters: [noise()],
       streamMuxers: [yamux()],

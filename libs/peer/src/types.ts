@@ -24,7 +24,10 @@ export interface PeerInit {
   maxFrameBytes?: number
   /** Deadline for a whole `call`, and idle limit for a served stream. @defaultValue `30_000` */
   requestTimeoutMs?: number
-  /** How often disconnected bootstrap peers are redialled. @defaultValue `5_000` */
+  /**
+   * The longest wait between dials of a disconnected bootstrap peer: after a drop or a failed dial
+   * it is redialled within 250 ms, the wait doubling with each failure up to this. @defaultValue `5_000`
+   */
   redialIntervalMs?: number
   /**
    * Bytes of request frames one peer may have this node hold at once, over all its inbound
@@ -34,6 +37,12 @@ export interface PeerInit {
    * @defaultValue four frames of `maxFrameBytes` with their prefixes (64 MiB + 16 bytes)
    */
   maxInboundBytesPerPeer?: number
+  /**
+   * New inbound connections one host (IP address) may open a second; more are refused (the
+   * dialler tries again). Workers on one machine or behind one NAT share a host.
+   * @defaultValue `50`
+   */
+  inboundConnectionsPerHost?: number
   /**
    * Gossip topics this node judges: each gets peer scoring (constants.ts explains the weights)
    * and, if given, a validator and a rate. Topics not named here are neither scored nor checked.
