@@ -51,10 +51,11 @@ describe('lease transfers', () => {
       // Nothing moved: the holder still renews both.
       expect((await holder.call(c, coordinatorRpc, msg.renew([a.leaseId, b.leaseId]))).renewed).toEqual([a.leaseId, b.leaseId])
 
-      // The holder hands lease a to the thief: the thief presents it, then presents it again.
+      // The holder hands lease a to the thief: the thief presents it, then presents it again; each
+      // is answered with the lease whole, at its new epoch.
       const handed = await signed(holder, c, a, 1, holder.peerId, thief.peerId)
-      expect(await transfer(thief, handed)).toEqual(msg.transferred([{ leaseId: a.leaseId, epoch: 2 }], []))
-      expect(await transfer(holder, handed)).toEqual(msg.transferred([{ leaseId: a.leaseId, epoch: 2 }], []))
+      expect(await transfer(thief, handed)).toEqual(msg.transferred([{ ...a, epoch: 2 }], []))
+      expect(await transfer(holder, handed)).toEqual(msg.transferred([{ ...a, epoch: 2 }], []))
       // The giver holds it no more: its renewal, release and report of it are refused.
       expect((await holder.call(c, coordinatorRpc, msg.renew([a.leaseId]))).lost).toEqual([a.leaseId])
       expect((await holder.call(c, coordinatorRpc, msg.release([a.leaseId]))).released).toEqual([])
@@ -64,7 +65,7 @@ describe('lease transfers', () => {
         .toEqual([{ leaseId: a.leaseId, reason: 'not the holder of this lease' }])
 
       // Back to the holder at epoch 2; the first transfer, replayed now, names an epoch gone.
-      expect((await transfer(holder, await signed(thief, c, a, 2, thief.peerId, holder.peerId))).moved).toEqual([{ leaseId: a.leaseId, epoch: 3 }])
+      expect((await transfer(holder, await signed(thief, c, a, 2, thief.peerId, holder.peerId))).moved).toEqual([{ ...a, epoch: 3 }])
       const replay = await transfer(thief, handed)
       expect(replay.moved).toEqual([])
       expect(replay.refused).toHaveLength(1)
