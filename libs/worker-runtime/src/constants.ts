@@ -68,8 +68,10 @@ export const QUEUE_TARGET_MS = 200
 export const MAX_HELD = 1024
 /** What a chunk is assumed to take before any has run. */
 export const CHUNK_MS_GUESS = 50
-/** How far one finished run moves the running mean of chunk time. */
+/** How far one finished run moves the running mean of chunk time (the first replaces the guess). */
 export const CHUNK_MS_WEIGHT = 0.1
+/** Jobs whose pace is remembered; the one run longest ago is forgotten first. */
+export const PACED_JOBS = 64
 
 /** Chunks faster than this on average run in batches, one thread hop for many chunks. */
 export const BATCH_BELOW_MS = 1

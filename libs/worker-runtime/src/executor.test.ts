@@ -66,32 +66,39 @@ describe('pickBatch', () => {
   const queue = [lease('L0'), lease('L1'), lease('L2', 'pi'), lease('L3'), lease('L4', 'primes', 1_000), lease('L5'), lease('L6')]
 
   it('runs chunks of 1 ms or more one at a time', () => {
-    expect(pickBatch(queue, queue.length, 1, 2).map(l => l.leaseId)).toEqual(['L0'])
+    expect(pickBatch(queue, queue.length, () => 1, 2).map(l => l.leaseId)).toEqual(['L0'])
   })
 
   it('gathers tiny chunks of the first one\'s task, leaving the other threads their share', () => {
     // 7 queued over 2 threads: a share of 4; 0.5 ms chunks fill 5 ms with 10.
-    expect(pickBatch(queue, queue.length, 0.5, 2).map(l => l.leaseId)).toEqual(['L0', 'L1', 'L3', 'L5'])
+    expect(pickBatch(queue, queue.length, () => 0.5, 2).map(l => l.leaseId)).toEqual(['L0', 'L1', 'L3', 'L5'])
     // One thread: everything of that task without a time limit, within 5 ms of work.
-    expect(pickBatch(queue, queue.length, 0.5, 1).map(l => l.leaseId)).toEqual(['L0', 'L1', 'L3', 'L5', 'L6'])
+    expect(pickBatch(queue, queue.length, () => 0.5, 1).map(l => l.leaseId)).toEqual(['L0', 'L1', 'L3', 'L5', 'L6'])
     const twenty = Array.from({ length: 20 }, (_, i) => lease(`L${i}`))
-    expect(pickBatch(twenty, twenty.length, 0.9, 1)).toHaveLength(5) // ⌊5 / 0.9⌋
-    expect(pickBatch(twenty, twenty.length, 0.2, 1)).toHaveLength(20) // 25 fit; 20 are there
+    expect(pickBatch(twenty, twenty.length, () => 0.9, 1)).toHaveLength(5) // ⌊5 / 0.9⌋
+    expect(pickBatch(twenty, twenty.length, () => 0.2, 1)).toHaveLength(20) // 25 fit; 20 are there
   })
 
   it('runs a chunk with a time limit alone', () => {
-    expect(pickBatch([lease('L4', 'primes', 1_000), lease('L5')], 2, 0.01, 1).map(l => l.leaseId)).toEqual(['L4'])
+    expect(pickBatch([lease('L4', 'primes', 1_000), lease('L5')], 2, () => 0.01, 1).map(l => l.leaseId)).toEqual(['L4'])
   })
 
   it('runs a chunk with a resume state alone: only a run alone goes on from one', () => {
     const queue = [resumed('L1', { done: 5 }), lease('L2'), resumed('L3', { done: 1 }), lease('L4')]
-    expect(pickBatch(queue, 4, 0.01, 1).map(l => l.leaseId)).toEqual(['L1'])
-    expect(pickBatch(queue.slice(1), 3, 0.01, 1).map(l => l.leaseId)).toEqual(['L2', 'L4'])
+    expect(pickBatch(queue, 4, () => 0.01, 1).map(l => l.leaseId)).toEqual(['L1'])
+    expect(pickBatch(queue.slice(1), 3, () => 0.01, 1).map(l => l.leaseId)).toEqual(['L2', 'L4'])
+  })
+
+  it('gathers only the first one\'s job, at that job\'s pace', () => {
+    const mixed = [lease('L0'), { ...lease('L1'), jobId: 'k' }, lease('L2'), { ...lease('L3'), jobId: 'k' }]
+    const paceOf = (l: Lease): number => l.jobId === 'j' ? 0.5 : 10
+    expect(pickBatch(mixed, 4, paceOf, 1).map(l => l.leaseId)).toEqual(['L0', 'L2'])
+    expect(pickBatch(mixed.slice(1), 3, paceOf, 1).map(l => l.leaseId)).toEqual(['L1']) // k's chunks take 10 ms
   })
 
   it('takes at most 256 chunks in one batch', () => {
     const many = Array.from({ length: 1_000 }, (_, i) => lease(`L${i}`))
-    expect(pickBatch(many, many.length, 0.001, 1)).toHaveLength(256)
+    expect(pickBatch(many, many.length, () => 0.001, 1)).toHaveLength(256)
   })
 })
 

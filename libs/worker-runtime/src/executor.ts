@@ -56,21 +56,23 @@ export function createExecutor (components: ExecutorComponents, init: ExecutorIn
 }
 
 /**
- * The next leases to run together: the first queued, and when chunks are tiny (a thread hop costs
- * more than they do) more of the same task, leaving the other threads their share of the queue.
+ * The next leases to run together: the first queued, and when its job's chunks are tiny (a thread
+ * hop costs more than they do) more of the same job, leaving the other threads their share of the
+ * queue.
  * Chunks with a time limit always run alone, so that it can stop just them, and so do chunks with a
  * resume state, since only a run alone goes on from one.
  */
-export function pickBatch (queue: Iterable<Lease>, queued: number, chunkMs: number, threads: number): Lease[] {
+export function pickBatch (queue: Iterable<Lease>, queued: number, chunkMsOf: (lease: Lease) => number, threads: number): Lease[] {
   const rest = queue[Symbol.iterator]()
   const first = rest.next().value as Lease
   const batch = [first]
+  const chunkMs = chunkMsOf(first)
   if (chunkMs >= BATCH_BELOW_MS || runsAlone(first)) return batch
   const share = Math.ceil(queued / threads)
   const limit = Math.min(BATCH_MAX, share, Math.max(1, Math.floor(BATCH_TARGET_MS / Math.max(chunkMs, 0.001))))
   for (let next = rest.next(); !next.done && batch.length < limit; next = rest.next()) {
     const lease = next.value
-    if (lease.task === first.task && !runsAlone(lease)) batch.push(lease)
+    if (lease.jobId === first.jobId && lease.task === first.task && !runsAlone(lease)) batch.push(lease)
   }
   return batch
 }

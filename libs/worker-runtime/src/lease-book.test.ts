@@ -40,6 +40,22 @@ describe('lease book', () => {
     expect([book.lease('a'), book.lease('b'), book.lease('c'), book.lease('x')]).toEqual([lease('a'), lease('b'), lease('c'), undefined])
   })
 
+  it('names the jobs of the leases queued or running, each once, until the last of a job finishes or goes', () => {
+    const book = createLeaseBook<string>()
+    const of = (leaseId: string, jobId: string): Lease => ({ ...lease(leaseId), jobId })
+    for (const [id, job] of [['a', 'j1'], ['b', 'j1'], ['c', 'j2'], ['d', 'j3']]) book.accept(of(id, job))
+    expect([...book.jobs()]).toEqual(['j1', 'j2', 'j3'])
+    book.start('a', 'r1')
+    book.finish('a')
+    expect([...book.jobs()]).toEqual(['j1', 'j2', 'j3']) // b is still queued
+    book.start('b', 'r2')
+    book.release('b')
+    book.cancel('c')
+    expect([...book.jobs()]).toEqual(['j3'])
+    book.lose('d')
+    expect([...book.jobs()]).toEqual([])
+  })
+
   it('keeps queued leases in the order they came', () => {
     const book = createLeaseBook()
     for (const id of ['x', 'y', 'z']) book.accept(lease(id))

@@ -34,6 +34,8 @@ export interface LeaseBook<R = unknown> {
   readonly queued: number
   /** Leases reported and not yet answered for. */
   readonly owed: number
+  /** The jobs of the leases queued or running, each once: whose pace decides how much to hold. */
+  jobs(): IterableIterator<string>
   /** The lease's state, or undefined when the book does not hold it. */
   state(leaseId: string): LeaseState | undefined
   /** The run a running lease is in. */
@@ -98,6 +100,8 @@ class Book<R> implements LeaseBook<R> {
   readonly #entries = new Map<string, Entry<R>>()
   /** The queued ones again, in the order they came, so the next to run is found at once. */
   readonly #queue = new Map<string, Lease>()
+  /** Leases queued or running, by job id. */
+  readonly #byJob = new Map<string, number>()
   #running = 0
 
   get held (): number {
@@ -110,6 +114,10 @@ class Book<R> implements LeaseBook<R> {
 
   get owed (): number {
     return this.#entries.size - this.held
+  }
+
+  jobs (): IterableIterator<string> {
+    return this.#byJob.keys()
   }
 
   state (leaseId: string): LeaseState | undefined {
@@ -129,6 +137,7 @@ class Book<R> implements LeaseBook<R> {
     if (held !== undefined) throw new LeaseStateError(`lease ${lease.leaseId} is already ${held.state}; only a new lease can be accepted`)
     this.#entries.set(lease.leaseId, { lease, state: LeaseState.Queued })
     this.#queue.set(lease.leaseId, lease)
+    this.#byJob.set(lease.jobId, (this.#byJob.get(lease.jobId) ?? 0) + 1)
   }
 
   start (leaseId: string, run: R): Lease {
@@ -148,6 +157,7 @@ class Book<R> implements LeaseBook<R> {
     entry.checkpoint = undefined
     entry.sent = undefined
     this.#running--
+    this.#unhold(entry.lease)
   }
 
   acknowledge (leaseId: string): void {
@@ -219,12 +229,19 @@ class Book<R> implements LeaseBook<R> {
   #end (leaseId: string, how: string): R | undefined {
     const entry = this.#expect(leaseId, how, unfinishedStates)
     this.#entries.delete(leaseId)
+    this.#unhold(entry.lease)
     if (entry.state === LeaseState.Queued) {
       this.#queue.delete(leaseId)
       return undefined
     }
     this.#running--
     return entry.run
+  }
+
+  #unhold ({ jobId }: Lease): void {
+    const left = (this.#byJob.get(jobId) ?? 0) - 1
+    if (left > 0) this.#byJob.set(jobId, left)
+    else this.#byJob.delete(jobId)
   }
 
   #expect (leaseId: string, how: string, from: readonly LeaseState[]): Entry<R> {

@@ -5,41 +5,64 @@ describe('pacing', () => {
   it('holds the threads plus the prefetch while chunks are slow', () => {
     // Before anything has run a chunk is guessed at 50 ms: 2 threads × 200 ms / 50 ms = 8 > 4.
     const pacing = createPacing({ threads: 2, prefetch: 4 })
-    expect([pacing.chunkMs, pacing.capacity, pacing.pullBatch]).toEqual([50, 10, 5])
-    pacing.record(1_000, 1) // 50 + 0.1 × (1000 − 50) = 145 ms: 400 / 145 → 3 < 4
-    expect(pacing.chunkMs).toBeCloseTo(145, 10)
-    expect([pacing.capacity, pacing.pullBatch]).toEqual([6, 3])
+    expect([pacing.chunkMs('j'), pacing.capacity([]), pacing.capacity(['j'])]).toEqual([50, 10, 10])
+    pacing.record('j', 1_000, 1) // the first measure replaces the guess: 400 / 1000 → 1 < 4
+    expect([pacing.chunkMs('j'), pacing.capacity(['j'])]).toEqual([1_000, 6])
+    pacing.record('j', 2_000, 1) // 1000 + 0.1 × (2000 − 1000)
+    expect(pacing.chunkMs('j')).toBeCloseTo(1_100, 10)
   })
 
   it('holds about 200 ms of work per thread for fast chunks, up to 1,024', () => {
     const pacing = createPacing({ threads: 2, prefetch: 4 })
-    pacing.record(100, 10) // a batch of 10 chunks in 100 ms: 10 ms each; 50 + 0.1 × (10 − 50) = 46
-    expect(pacing.chunkMs).toBeCloseTo(46, 10)
-    expect(pacing.capacity).toBe(2 + Math.ceil(400 / 46))
-    for (let i = 0; i < 200; i++) pacing.record(0.01, 1)
-    expect(pacing.capacity).toBe(1024)
-    expect(pacing.pullBatch).toBe(512)
+    pacing.record('j', 100, 10) // a batch of 10 chunks in 100 ms: 10 ms each
+    expect(pacing.capacity(['j'])).toBe(2 + 40)
+    pacing.record('j', 0.01, 1)
+    expect(pacing.chunkMs('j')).toBeCloseTo(9.001, 10)
+    for (let i = 0; i < 200; i++) pacing.record('j', 0.01, 1)
+    expect(pacing.capacity(['j'])).toBe(1024)
+  })
+
+  it('keeps a pace per job: holding nothing, or a job not yet run, counts at the guess; several, at the slowest', () => {
+    const pacing = createPacing({ threads: 1, prefetch: 2 })
+    pacing.record('tiny', 0.01, 1)
+    pacing.record('long', 800, 1)
+    expect(pacing.capacity(['tiny'])).toBe(1024)
+    // A worker that ran tiny chunks and holds none now does not pull on their pace.
+    expect(pacing.capacity([])).toBe(1 + 4) // 200 / 50
+    expect(pacing.capacity(['tiny', 'new'])).toBe(1 + 4)
+    expect(pacing.capacity(['tiny', 'long'])).toBe(1 + 2) // the prefetch: 200 / 800 < 2
+    expect(pacing.chunkMs('new')).toBe(50)
+  })
+
+  it('forgets the pace of the job run longest ago past 64 jobs', () => {
+    const pacing = createPacing({ threads: 1, prefetch: 2 })
+    for (let i = 0; i < 65; i++) pacing.record(`j${i}`, 1, 1)
+    expect([pacing.chunkMs('j0'), pacing.chunkMs('j1'), pacing.chunkMs('j64')]).toEqual([50, 1, 1])
+    pacing.record('j1', 1, 1) // run again: now the latest
+    pacing.record('j65', 1, 1)
+    expect([pacing.chunkMs('j1'), pacing.chunkMs('j2')]).toEqual([1, 50])
   })
 
   it('pulls at once when empty, then only once half the capacity is free', () => {
-    const pacing = createPacing({ threads: 2, prefetch: 4 }) // capacity 10, pull batch 5
-    expect(pacing.slotsToPull(0)).toBe(10)
-    expect(pacing.slotsToPull(5)).toBe(5)
-    expect(pacing.slotsToPull(6)).toBe(0)
-    expect(pacing.slotsToPull(10)).toBe(0)
-    expect(pacing.slotsToPull(12)).toBe(0)
+    const pacing = createPacing({ threads: 2, prefetch: 4 })
+    expect(pacing.slotsToPull(0, 10)).toBe(10)
+    expect(pacing.slotsToPull(5, 10)).toBe(5)
+    expect(pacing.slotsToPull(6, 10)).toBe(0)
+    expect(pacing.slotsToPull(10, 10)).toBe(0)
+    expect(pacing.slotsToPull(12, 10)).toBe(0)
+    expect([pacing.slotsToPull(1, 3), pacing.slotsToPull(2, 3)]).toEqual([2, 0])
   })
 
   it('splits the free slots between the accumulation points that hear one pull', () => {
-    const pacing = createPacing({ threads: 2, prefetch: 4 }) // capacity 10, pull batch 5
-    expect([pacing.slotsToPull(0, 2), pacing.slotsToPull(0, 3), pacing.slotsToPull(5, 2), pacing.slotsToPull(5, 9)]).toEqual([5, 3, 2, 1])
-    expect(pacing.slotsToPull(6, 2)).toBe(0)
+    const pacing = createPacing({ threads: 2, prefetch: 4 })
+    expect([pacing.slotsToPull(0, 10, 2), pacing.slotsToPull(0, 10, 3), pacing.slotsToPull(5, 10, 2), pacing.slotsToPull(5, 10, 9)]).toEqual([5, 3, 2, 1])
+    expect(pacing.slotsToPull(6, 10, 2)).toBe(0)
   })
 
   it('with no prefetch and slow chunks holds one chunk beyond the running one', () => {
     const pacing = createPacing({ threads: 1, prefetch: 0 })
-    for (let i = 0; i < 100; i++) pacing.record(10_000, 1) // ~10 s a chunk: 200 ms is a fraction of one
-    expect([pacing.capacity, pacing.pullBatch]).toEqual([2, 1])
-    expect([pacing.slotsToPull(0), pacing.slotsToPull(1), pacing.slotsToPull(2)]).toEqual([2, 1, 0])
+    pacing.record('j', 10_000, 1) // ~10 s a chunk: 200 ms is a fraction of one
+    expect(pacing.capacity(['j'])).toBe(2)
+    expect([pacing.slotsToPull(0, 2), pacing.slotsToPull(1, 2), pacing.slotsToPull(2, 2)]).toEqual([2, 1, 0])
   })
 })

@@ -1,8 +1,10 @@
 /**
  * How many chunks the worker holds and when it asks for more, from a running estimate of how long
- * a chunk takes. Pure arithmetic: the runtime feeds it finished runs and asks it questions.
+ * a chunk takes, kept per job: the chunks of one job are alike, those of two jobs need not be (a
+ * worker that just ran a job of tiny chunks must not take a whole job of long ones on that pace).
+ * Pure arithmetic: the runtime feeds it finished runs and asks it questions.
  */
-import { CHUNK_MS_GUESS, CHUNK_MS_WEIGHT, MAX_HELD, QUEUE_TARGET_MS } from './constants.js'
+import { CHUNK_MS_GUESS, CHUNK_MS_WEIGHT, MAX_HELD, PACED_JOBS, QUEUE_TARGET_MS } from './constants.js'
 
 export interface PacingInit {
   /** Threads in the pool. */
@@ -12,52 +14,66 @@ export interface PacingInit {
 }
 
 export interface Pacing {
-  /** Mean run time of recent chunks (exponentially weighted), in milliseconds. */
-  readonly chunkMs: number
   /**
-   * The most chunks to hold: the threads plus a prefetch queue of at least `prefetch`, and for
-   * fast chunks enough to keep every thread busy for QUEUE_TARGET_MS, so that one pull and one
-   * report carry many chunks; never more than MAX_HELD.
+   * Mean run time of `job`'s recent chunks (exponentially weighted, the first measured replacing
+   * the guess), in milliseconds; CHUNK_MS_GUESS before any has run.
    */
-  readonly capacity: number
-  /** Pulls wait until this many slots are free, so that each pull and assign carries several chunks. */
-  readonly pullBatch: number
-  /** A run of `chunks` chunks took `ranMs`. */
-  record(ranMs: number, chunks: number): void
+  chunkMs(job: string): number
   /**
-   * The slots to offer in a pull while holding `held` chunks (an empty worker pulls at once), or 0
-   * for no pull yet. A pull is gossip: each of the `listeners` accumulation points that hears it
-   * may answer with that many, so the free slots are split between them, and together they never
-   * offer more than the capacity.
+   * The most chunks to hold while holding chunks of `jobs`: the threads plus a prefetch queue of at
+   * least `prefetch`, and for fast chunks enough to keep every thread busy for QUEUE_TARGET_MS at
+   * the pace of the slowest of those jobs, so that one pull and one report carry many chunks;
+   * never more than MAX_HELD. Holding nothing, the next job's pace is unknown: it is guessed.
    */
-  slotsToPull(held: number, listeners?: number): number
+  capacity(jobs: Iterable<string>): number
+  /** A run of `chunks` chunks of `job` took `ranMs`. */
+  record(job: string, ranMs: number, chunks: number): void
+  /**
+   * The slots to offer in a pull while holding `held` chunks of a `capacity` (an empty worker pulls
+   * at once, a busy one once half the capacity is free, so that each pull and assign carries
+   * several chunks), or 0 for no pull yet. A pull is gossip: each of the `listeners` accumulation
+   * points that hears it may answer with that many, so the free slots are split between them, and
+   * together they never offer more than the capacity.
+   */
+  slotsToPull(held: number, capacity: number, listeners?: number): number
 }
 
 export function createPacing (init: PacingInit): Pacing {
-  return new Estimate(init.threads, init.prefetch)
+  return new Estimates(init.threads, init.prefetch)
 }
 
-class Estimate implements Pacing {
-  chunkMs = CHUNK_MS_GUESS
+class Estimates implements Pacing {
+  /** Per job, least recently run first; at most PACED_JOBS. */
+  private readonly byJob = new Map<string, number>()
 
   constructor (private readonly threads: number, private readonly prefetch: number) {}
 
-  get capacity (): number {
-    const forPace = Math.ceil((this.threads * QUEUE_TARGET_MS) / Math.max(this.chunkMs, 0.001))
+  chunkMs (job: string): number {
+    return this.byJob.get(job) ?? CHUNK_MS_GUESS
+  }
+
+  capacity (jobs: Iterable<string>): number {
+    let slowest = -1
+    for (const job of jobs) slowest = Math.max(slowest, this.chunkMs(job))
+    if (slowest < 0) slowest = CHUNK_MS_GUESS
+    const forPace = Math.ceil((this.threads * QUEUE_TARGET_MS) / Math.max(slowest, 0.001))
     return Math.min(MAX_HELD, this.threads + Math.max(this.prefetch, forPace))
   }
 
-  get pullBatch (): number {
-    return Math.max(1, Math.ceil(this.capacity / 2))
+  record (job: string, ranMs: number, chunks: number): void {
+    const measured = ranMs / chunks
+    const known = this.byJob.get(job)
+    this.byJob.delete(job)
+    this.byJob.set(job, known === undefined ? measured : known + CHUNK_MS_WEIGHT * (measured - known))
+    for (const oldest of this.byJob.keys()) {
+      if (this.byJob.size <= PACED_JOBS) break
+      this.byJob.delete(oldest)
+    }
   }
 
-  record (ranMs: number, chunks: number): void {
-    this.chunkMs += CHUNK_MS_WEIGHT * (ranMs / chunks - this.chunkMs)
-  }
-
-  slotsToPull (held: number, listeners = 1): number {
-    const slots = this.capacity - held
-    if (slots <= 0 || (held > 0 && slots < this.pullBatch)) return 0
+  slotsToPull (held: number, capacity: number, listeners = 1): number {
+    const slots = capacity - held
+    if (slots <= 0 || (held > 0 && slots < Math.ceil(capacity / 2))) return 0
     return Math.max(1, Math.floor(slots / Math.max(1, listeners)))
   }
 }

@@ -95,6 +95,29 @@ describe('worker runtime with two accumulation points', () => {
     await runtime.stop()
   })
 
+  it('holds a job\'s chunks at its own pace: a new job\'s at the guessed pace, not at the pace of the tiny chunks run before', async () => {
+    const { runtime, net, pool } = await twoPoints()
+    const of = (jobId: string, n: number, from = 0): Lease[] => Array.from({ length: n }, (_, i) => ({ ...lease(`${jobId}${i + from}`, i), jobId }))
+    // Job t's chunks take about nothing: once one has run, the worker holds many of them.
+    await net.ask(A, msg.assign(of('t', 1)))
+    await vi.waitFor(() => { expect(pool.runs).toHaveLength(1) }, { interval: 1 }) // the run ends ~1 ms after it starts
+    pool.runs[0].finish()
+    await vi.waitFor(() => { expect(runtime.held).toBe(0) })
+    // More than the 5 a job of 50 ms chunks gets (about 200 ms of them: all 20 unless the machine is slow).
+    const tiny = assigned(await net.ask(A, msg.assign(of('t', 20, 1)))).accepted.length
+    expect(tiny).toBeGreaterThan(5)
+    for (let i = 1; i <= tiny; i++) {
+      await vi.waitFor(() => { expect(pool.runs.length).toBeGreaterThan(i) }, { interval: 1 })
+      pool.runs[i].finish()
+    }
+    await vi.waitFor(() => { expect(runtime.held).toBe(0) })
+    // Job k has never run here: guessed at 50 ms a chunk, 5 are held, whatever t's pace.
+    expect(runtime.capacity).toBe(5)
+    const answer = assigned(await net.ask(A, msg.assign(of('k', 20))))
+    expect([answer.accepted.length, answer.refused.length]).toEqual([5, 15])
+    await runtime.stop()
+  })
+
   it('refuses requests from a peer it does not work for, and ignores its gossip', async () => {
     const { runtime, net } = await twoPoints()
     const answer = await net.ask(stranger, msg.assign([lease('x')]))

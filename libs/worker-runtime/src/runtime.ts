@@ -1,9 +1,10 @@
 /**
  * The worker runtime: one link per accumulation point (each with its own leases and outbox), one
- * executor and one pacing estimate shared by all of them. Capacity is shared: the leases held for
- * every accumulation point together never exceed it, and an assign beyond it is refused; a pull
- * offers each accumulation point that hears it an equal part of the free slots. Free threads go
- * round the accumulation points in turn.
+ * executor and one pacing shared by all of them. Capacity is shared: the leases held for every
+ * accumulation point together never exceed it, and an assign beyond it is refused; a pull offers
+ * each accumulation point that hears it an equal part of the free slots. Free threads go round the
+ * accumulation points in turn. Capacity follows the pace of the jobs held now, each measured apart
+ * (pacing.ts): a worker that just ran tiny chunks does not take a whole job of long ones.
  *
  * A worker that must step back (the machine turns busy or goes on battery, the volunteer pauses
  * it, it stops) hands its queued and running leases to peers that pulled lately, and gives back
@@ -75,8 +76,14 @@ class Runtime implements WorkerRuntime {
     return [...this.links.keys()]
   }
 
+  /** How many chunks to hold, at the pace of the jobs held now (the runtime.ts header says why per job). */
   get capacity (): number {
-    return this.pacing.capacity
+    return this.pacing.capacity(this.heldJobs())
+  }
+
+  /** The jobs of every lease queued or running, as pacing keys. */
+  private * heldJobs (): Generator<string> {
+    for (const link of this.order) for (const job of link.book.jobs()) yield jobKey(link, job)
   }
 
   get held (): number {
@@ -228,7 +235,11 @@ class Runtime implements WorkerRuntime {
   private assign (link: Link, leases: Lease[]): { accepted: string[], refused: string[] } {
     const accepted: string[] = []
     const refused: string[] = []
-    const capacity = this.pacing.capacity
+    // Leases of a job not yet run here count at the guessed pace: a worker fast on one job does
+    // not take another job's chunks by the dozen before it knows how long they take.
+    const jobs = new Set(this.heldJobs())
+    for (const lease of leases) jobs.add(jobKey(link, lease.jobId))
+    const capacity = this.pacing.capacity(jobs)
     const mayTake = this.mayTake()
     let held = this.held + this.incoming
     for (const lease of leases) {
@@ -259,7 +270,7 @@ class Runtime implements WorkerRuntime {
     while (!this.stopping && this.executor.freeThreads > 0) {
       const link = this.nextWithWork()
       if (link === undefined) return
-      const leases = pickBatch(link.book.waiting(), link.book.queued, this.pacing.chunkMs, this.options.threads)
+      const leases = pickBatch(link.book.waiting(), link.book.queued, (lease) => this.pacing.chunkMs(jobKey(link, lease.jobId)), this.options.threads)
       const run: Run = this.executor.run(leases, (end) => { this.ended(link, leases, run, end) }, (leaseId, state) => {
         // A checkpoint that arrives once its lease has left this run (cancelled, lost, given back) is nobody's.
         if (link.book.runOf(leaseId) === run) link.book.checkpoint(leaseId, state)
@@ -298,7 +309,8 @@ class Runtime implements WorkerRuntime {
       this.chunksDone++
       link.outbox.add(results[i])
     })
-    if (results !== undefined && end.paced) this.pacing.record(end.ranMs, leases.length)
+    // A batch is of one task, and nearly always of one job: its first lease's job is credited.
+    if (results !== undefined && end.paced) this.pacing.record(jobKey(link, leases[0].jobId), end.ranMs, leases.length)
     this.maybePull()
   }
 
@@ -329,7 +341,8 @@ class Runtime implements WorkerRuntime {
     if (!this.mayTake()) return
     if (this.order.every(link => link.pullPending)) return
     const held = this.held
-    if (this.pacing.slotsToPull(held) === 0) return
+    const capacity = this.capacity
+    if (this.pacing.slotsToPull(held, capacity) === 0) return
     const listening = pullListeners(this.peer)
     let hearing = 0
     let due = false
@@ -340,7 +353,7 @@ class Runtime implements WorkerRuntime {
       link.pullSent(() => { this.maybePull() })
       due = true
     }
-    if (due) publishPull(this.peer, this.pacing.slotsToPull(held, hearing), this.tasks, this.options.threads, this.log)
+    if (due) publishPull(this.peer, this.pacing.slotsToPull(held, capacity, hearing), this.tasks, this.options.threads, this.log)
   }
 
   private onIdleChange (state: IdleState): void {
@@ -381,7 +394,7 @@ class Runtime implements WorkerRuntime {
       peerId: this.peer.peerId,
       log: this.log,
       linkToTake: (coordinator) => this.mayTake() ? this.links.get(coordinator) : undefined,
-      room: () => this.pacing.capacity - this.held - this.incoming,
+      room: () => this.capacity - this.held - this.incoming,
       canRun: (task) => this.canRun.has(task),
       promise: (n) => { this.incoming += n },
       took: (link, leaseIds) => {
@@ -391,4 +404,9 @@ class Runtime implements WorkerRuntime {
       }
     }, from, offer)
   }
+}
+
+/** A job's pacing key: job ids are the accumulation point's, so they are kept apart per link. */
+function jobKey (link: Link, jobId: string): string {
+  return `${link.peerId}/${jobId}`
 }
