@@ -20,6 +20,7 @@ import { takeOffer } from './handoff-taker.js'
 import { createHungryPeers, type HungryPeers } from './hungry-peers.js'
 import type { IdleMonitor, IdleState } from './idle-monitor.js'
 import { LeaseState } from './lease-book.js'
+import { deliver, leave } from './leaving.js'
 import { createLink, listenForWork, publishPull, pullListeners, serveOffers, serveWorkerRequests, type Link } from './link.js'
 import type { Logger } from './logger.js'
 import { checkPeerId, workerRuntimeOptions, type WorkerRuntimeInit, type WorkerRuntimeOptions } from './options.js'
@@ -148,7 +149,7 @@ class Runtime implements WorkerRuntime {
     for (const link of this.order) link.stop()
     const [{ handedOff, released }] = await Promise.all([
       this.stepBack('stopping'),
-      ...this.order.map(async link => { await this.deliver(link) })
+      ...this.order.map(async link => { await deliver(link, this.options.shutdownGraceMs) })
     ])
     this.log.info({
       handedOff,
@@ -189,7 +190,7 @@ class Runtime implements WorkerRuntime {
     if (link === undefined) return
     this.links.delete(peerId)
     this.order = this.order.filter(l => l !== link)
-    const { released, unreported } = await this.leave(link)
+    const { released, unreported } = await leave(link, this.options.shutdownGraceMs)
     this.log.info({ accumulationPoint: peerId, released, unreported }, 'left an accumulation point')
     setImmediate(() => { this.pump(); this.maybePull() })
   }
@@ -205,26 +206,6 @@ class Runtime implements WorkerRuntime {
     const link = this.links.get(peerId)
     if (link === undefined) throw new NotAnAccumulationPointError(peerId)
     return link
-  }
-
-  /**
-   * Gives back what `link`'s accumulation point gave us and has not finished, and delivers its
-   * finished results, within the grace period.
-   */
-  private async leave (link: Link): Promise<{ released: number, unreported: number }> {
-    link.stop()
-    const unfinished = link.book.unfinished()
-    await Promise.all([
-      unfinished.length > 0 ? giveBack(link, unfinished, this.options.shutdownGraceMs) : undefined,
-      this.deliver(link)
-    ])
-    return { released: unfinished.length, unreported: link.outbox.size }
-  }
-
-  /** Delivers `link`'s finished results within the grace period, then stops its outbox. */
-  private async deliver (link: Link): Promise<void> {
-    await link.outbox.drain(this.options.shutdownGraceMs)
-    link.outbox.stop()
   }
 
   /** Whether it may take more leases now: idle, and neither paused, stepping back nor stopping. */
