@@ -47,7 +47,7 @@ class DefaultAccumulationPoint implements AccumulationPoint {
       this.registry.throttleChanged(peerId)
     })
     this.registry = new WorkerRegistry(scheduler, clock, (peerId) => this.budgets.restriction(peerId))
-    this.dispatcher = new Dispatcher({ scheduler, wire: this.wire, log, budgets: this.budgets })
+    this.dispatcher = new Dispatcher({ scheduler, wire: this.wire, log, budgets: this.budgets, threadsFor: (task) => this.registry.threadsFor(task) })
     this.announcer = new Announcer({ scheduler, wire: this.wire, log }, options.announceIntervalMs)
     this.handlers = createRequestHandlers({ scheduler, registry: this.registry, log, coordinator: peer.peerId })
   }

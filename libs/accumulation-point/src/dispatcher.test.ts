@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { ok } from './testing/fake-tasks.js'
 import { outvoteLiar, served, type Served } from './testing/served.js'
 
@@ -25,7 +25,7 @@ describe('the dispatcher: where a pull turns into an assign', () => {
 
   it('keeps one assign in flight per worker: the newest pull meanwhile is kept and served after it', async () => {
     s = await served()
-    s.scheduler.submit({ task: 'sum', params: { n: 100 }, chunks: 10 })
+    s.scheduler.submit({ task: 'sum', params: { n: 1_000 }, chunks: 100 }) // far more than either's share takes
     s.peer.pull('w1', 2)
     s.peer.pull('w1', 1)
     s.peer.pull('w1', 4)
@@ -42,6 +42,22 @@ describe('the dispatcher: where a pull turns into an assign', () => {
     expect([second.worker, second.leases.length]).toEqual(['w1', 4])
     expect(s.scheduler.held('w1')).toBe(6)
     second.acceptAll()
+  })
+
+  it('deals each worker its share of a job by threads: a 6-chunk job to a 2-thread and a 1-thread worker goes 4 and 2', async () => {
+    s = await served()
+    // Both have pulled (for nothing yet): both share the job to come.
+    s.peer.pull('w1', 8, ['sum'], 2)
+    s.peer.pull('w2', 8, ['sum'], 1)
+    expect(s.point.workers().map(w => w.peerId).sort()).toEqual(['w1', 'w2'])
+    s.scheduler.submit({ task: 'sum', params: { n: 60 }, chunks: 6 })
+    await vi.waitFor(() => { expect(s.peer.assigns.items).toHaveLength(2) })
+    expect(s.peer.assigns.items.map(a => [a.worker, a.leases.length]).sort()).toEqual([['w1', 4], ['w2', 2]])
+    // Each holding its share, a pull with slots to spare takes nothing more.
+    for (const a of s.peer.assigns.items) a.acceptAll()
+    await vi.waitFor(() => { expect(s.scheduler.held('w2')).toBe(2) })
+    s.peer.pull('w2', 8, ['sum'], 1)
+    expect(s.peer.assigns.items).toHaveLength(2)
   })
 
   it('serves a hungry worker at once when work arrives, before announcing it to everyone', async () => {

@@ -16,11 +16,16 @@ export interface DispatcherComponents {
   log: AccumulationPointLog
   /** Told how each assign settled: a peer that refuses everything, time after time, is backed off. */
   budgets: Pick<PeerBudgets, 'assigned'>
+  /** Threads of the connected workers that run `task` (registry.ts): what a pull's fair share is measured against. */
+  threadsFor: (task: string) => number
 }
 
 /**
  * The rules:
  * - an excluded worker (outvoted too often) gets nothing;
+ * - a worker gets at most its share of a job, by its threads among those of the connected workers
+ *   that run the job's task, less what it holds of the job (the scheduler's LeaseShare), so that
+ *   one worker's deep queue does not hold what idle ones could run;
  * - one assign in flight per worker: a pull that arrives meanwhile is kept, the newest replacing
  *   older ones (its slot count is the worker's latest word), and served when the assign settles,
  *   so pulls are never dropped and the worker's count of free slots and ours stay in step;
@@ -77,7 +82,7 @@ export class Dispatcher {
       this.assigning.set(worker, pull)
       return
     }
-    const leases = scheduler.lease(worker, pull.slots, pull.tasks)
+    const leases = scheduler.lease(worker, pull.slots, pull.tasks, { threads: pull.capacity.threads, threadsFor: this.components.threadsFor })
     if (leases.length === 0) {
       this.hungry.set(worker, pull)
       return

@@ -59,6 +59,20 @@ export class WorkerRegistry {
     this.changed(peerId)
   }
 
+  /**
+   * Threads of the workers that may take a job of `task` now, as their pulls last said: connected,
+   * neither excluded nor with their pulls set aside. How many share a job (the scheduler's
+   * LeaseShare). One pass over the workers: asked once per job a pull could be dealt from.
+   */
+  threadsFor (task: string): number {
+    let threads = 0
+    for (const [peerId, w] of this.live) {
+      if (!w.connected || !w.tasks.includes(task) || this.throttled(peerId) !== undefined || this.scheduler.exclusion(peerId) !== undefined) continue
+      threads += w.threads
+    }
+    return threads
+  }
+
   /** Most recently seen first. */
   list (): WorkerView[] {
     const stats = new Map(this.scheduler.workerStats().map(s => [s.worker, s]))

@@ -10,6 +10,7 @@ import type { Durations } from './durations.js'
 import type { SchedulerOptions } from './init.js'
 import type { AttemptRef, Ballot, ChunkRow, JobEnd, LiveLease, SchedulerStore, TrustDelta } from './store.js'
 import type { JobStats, JobView, SchedulerEvents } from './types.js'
+import type { HeldLeases } from './held.js'
 
 /** A queued or running job, kept in memory so that leasing and reducing never decode it again. */
 export interface ActiveJob {
@@ -46,6 +47,8 @@ export interface SchedulerContext {
   now(): number
   /** Queued and running jobs by seq, oldest first. */
   readonly active: ReadonlyMap<number, ActiveJob>
+  /** Live leases by worker and job. */
+  readonly holding: Pick<HeldLeases, 'ofJob' | 'job'>
 
   // effects of the write in progress, applied once it commits
   /** Queues an event, emitted once the write commits (dropped if it rolls back). */
@@ -53,7 +56,7 @@ export interface SchedulerContext {
   /** The write made copies wait to be leased: one `work` event after it. */
   workAdded(): void
   /** Moves a worker's count of live leases; its `held` event follows the write. */
-  hold(worker: string, delta: number): void
+  hold(worker: string, jobSeq: number, delta: number): void
   /** Leases nobody needs any more: their holders' counts drop and each holder hears of its own. */
   revoke(leases: readonly LiveLease[]): void
 

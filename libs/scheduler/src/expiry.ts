@@ -58,7 +58,7 @@ export class Expiry {
       const job = this.ctx.active.get(due.jobSeq)
       // Its job ended earlier in this pass (a chunk failed it): the end revoked this lease already.
       if (job === undefined) continue
-      this.ctx.hold(due.worker, -1)
+      this.ctx.hold(due.worker, due.jobSeq, -1)
       if (due.overrunAt !== null && due.overrunAt <= now) {
         // Renewed past its chunk timeout: the worker did not abort it as it should have.
         const reason = `TaskTimeoutError: chunk ran past its timeout of ${job.chunkTimeoutMs ?? 0} ms`

@@ -45,6 +45,6 @@ export type { LeaseRef } from './lease-ids.js'
 export { JOB_PAGE, defaultSchedulerInit } from './constants.js'
 export { InvalidJobError, JobNotDoneError, JobNotFoundError, UnknownTaskError } from './errors.js'
 export type {
-  CompleteResult, JobOptions, JobPage, JobRequest, JobResult, JobStats, JobStatus, JobView, LeaseTransfer, RenewResult, SchedulerEvents,
+  CompleteResult, JobOptions, JobPage, JobRequest, JobResult, JobStats, JobStatus, JobView, LeaseShare, LeaseTransfer, RenewResult, SchedulerEvents,
   TransferResult
 } from './types.js'

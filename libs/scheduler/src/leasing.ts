@@ -10,9 +10,10 @@ import { leaseMessage } from './lease-message.js'
 import { ADAPTIVE, FIRST_EPOCH, type Ballot, type FirstLease, type LeaseBatch } from './store.js'
 import { findStragglers, type Straggler, type StragglersContext } from './stragglers.js'
 import type { Trust } from './trust.js'
+import type { LeaseShare } from './types.js'
 
 type LeasingContext = StragglersContext &
-  Pick<SchedulerContext, 'store' | 'options' | 'now' | 'active' | 'emit' | 'workAdded' | 'hold' | 'jobStats' | 'view' | 'end' | 'evaluate'>
+  Pick<SchedulerContext, 'store' | 'options' | 'now' | 'active' | 'holding' | 'emit' | 'workAdded' | 'hold' | 'jobStats' | 'view' | 'end' | 'evaluate'>
 
 /** What a pull gets, decided before anything is written. */
 export interface LeasePlan {
@@ -42,7 +43,7 @@ export class Leasing {
    * Decides what `worker` gets, from reads alone (most pulls of idle workers find nothing to
    * write); undefined if nothing. The jobs' passes move now.
    */
-  plan (worker: string, slots: number, tasks: readonly string[] | undefined, now: number): LeasePlan | undefined {
+  plan (worker: string, slots: number, tasks: readonly string[] | undefined, now: number, share?: LeaseShare): LeasePlan | undefined {
     const { store, options } = this.ctx
     const only = tasks === undefined ? undefined : new Set(tasks)
     const candidates: Candidate[] = []
@@ -52,7 +53,8 @@ export class Leasing {
       const waiting = job.waiting > 0
         ? store.eligibleWaiting(job.seq, worker, now - options.sameWorkerRetryMs, slots)
         : []
-      const available = waiting.length + job.chunks - job.nextIndex
+      let available = waiting.length + job.chunks - job.nextIndex
+      if (share !== undefined) available = Math.min(available, this.fairShare(job, worker, share))
       if (available === 0) continue
       waitingFor.set(job.seq, waiting)
       candidates.push({ key: job.seq, pass: Math.max(job.pass, this.virtualTime), priority: job.priority, available })
@@ -65,6 +67,15 @@ export class Leasing {
     for (const [seq, pass] of passes) (this.ctx.active.get(seq) as ActiveJob).pass = pass
     if (counts.size > 0) this.virtualTime = last
     return { worker, now, counts, waitingFor, backups }
+  }
+
+  /** What `worker` may take of `job` now (LeaseShare says how): never below zero. */
+  private fairShare (job: ActiveJob, worker: string, share: LeaseShare): number {
+    const { holding } = this.ctx
+    const outstanding = job.waiting + job.chunks - job.nextIndex + holding.job(job.seq)
+    const threads = Math.max(1, share.threads)
+    const part = Math.ceil(outstanding * threads / Math.max(threads, share.threadsFor(job.task.name)))
+    return Math.max(0, part - holding.ofJob(worker, job.seq))
   }
 
   /** Issues what `plan` decided, inside the write. */
@@ -98,7 +109,7 @@ export class Leasing {
         created += copies - 1
       }
       store.openChunks(this.batch(job, worker, now), firsts)
-      this.ctx.hold(worker, firsts.length)
+      this.ctx.hold(worker, job.seq, firsts.length)
       for (let f = 0; f < firsts.length; f++) leases.push(this.lease(job, firsts[f].index, 1, firsts[f].tag, inputs[i + f]))
       job.nextIndex += fresh
       const started = job.status === 'queued'
@@ -141,7 +152,7 @@ export class Leasing {
       const lease = parseLeaseId(leaseId)
       const job = lease === undefined ? undefined : this.ctx.active.get(lease.jobSeq)
       if (lease === undefined || job === undefined || !store.loseLease(lease, worker)) continue
-      this.ctx.hold(worker, -1)
+      this.ctx.hold(worker, job.seq, -1)
       this.ctx.evaluate(job, lease.index, store.ballot(job.seq, lease.index) as Ballot)
       released.push(leaseId)
     }
@@ -160,7 +171,7 @@ export class Leasing {
   private issueCopy (job: ActiveJob, index: number, worker: string, now: number, input: unknown, backup: boolean): Lease {
     const tag = newId()
     const { attempt, checkpoint } = this.ctx.store.issueCopy({ ...this.batch(job, worker, now), index, tag, backup })
-    this.ctx.hold(worker, 1)
+    this.ctx.hold(worker, job.seq, 1)
     const lease = this.lease(job, index, attempt, tag, input)
     if (checkpoint !== null) {
       lease.resume = decode(checkpoint)

@@ -67,7 +67,7 @@ export class Quorum {
         accepted.push(leaseId)
         continue
       }
-      if (copy.state === 'live') this.ctx.hold(worker, -1)
+      if (copy.state === 'live') this.ctx.hold(worker, job.seq, -1)
       if (!result.ok) {
         this.fail(job, lease, copy.worker, describeWireError(result.error), chunk)
         accepted.push(leaseId)

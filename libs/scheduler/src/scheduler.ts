@@ -19,7 +19,7 @@ import type { SchedulerStore, WorkerStats } from './store.js'
 import { Transfers } from './transfers.js'
 import { Trust } from './trust.js'
 import type {
-  CompleteResult, JobPage, JobRequest, JobResult, JobView, LeaseTransfer, RenewResult, SchedulerEvents, TransferResult
+  CompleteResult, JobPage, JobRequest, JobResult, JobView, LeaseShare, LeaseTransfer, RenewResult, SchedulerEvents, TransferResult
 } from './types.js'
 
 export type { SchedulerInit } from './init.js'
@@ -57,7 +57,7 @@ export interface Scheduler extends Startable {
    * Leases up to `slots` chunk copies, shared across jobs by priority, of the given task names only
    * (all if omitted); with nothing waiting, straggler backups. An excluded worker gets nothing.
    */
-  lease(worker: string, slots: number, tasks?: readonly string[]): Lease[]
+  lease(worker: string, slots: number, tasks?: readonly string[], share?: LeaseShare): Lease[]
   /**
    * Records a batch of results in one transaction: durable before this returns. Only a lease's
    * holder may report it (`not the holder of this lease`).
@@ -205,11 +205,11 @@ class DefaultScheduler implements Scheduler {
 
   // ── leases ─────────────────────────────────────────────────────────────────────────────────
 
-  lease (worker: string, slots: number, tasks?: readonly string[]): Lease[] {
+  lease (worker: string, slots: number, tasks?: readonly string[], share?: LeaseShare): Lease[] {
     checkWorker(worker)
     if (!Number.isSafeInteger(slots) || slots < 0) throw new RangeError('slots must be a non-negative integer')
     if (slots === 0 || this.trust.exclusion(worker) !== undefined) return []
-    const plan = this.leasing.plan(worker, slots, tasks, this.clock())
+    const plan = this.leasing.plan(worker, slots, tasks, this.clock(), share)
     if (plan === undefined) return []
     // A lease lost in a power cut is reissued under another tag; its result is then refused.
     return this.write(() => this.leasing.issue(plan), false)
@@ -278,9 +278,10 @@ class DefaultScheduler implements Scheduler {
       options: this.options,
       now: this.clock,
       get active () { return jobs().active },
+      holding: this.holding,
       emit: (...event) => { this.queued.push(event) },
       workAdded: () => { this.moreWork = true },
-      hold: (worker, delta) => { this.holding.hold(worker, delta) },
+      hold: (worker, jobSeq, delta) => { this.holding.hold(worker, jobSeq, delta) },
       revoke: leases => { this.revoke(leases) },
       jobStats: seq => this.jobs.jobStats(seq),
       view: job => this.jobs.view(job),
@@ -297,7 +298,7 @@ class DefaultScheduler implements Scheduler {
   private revoke (leases: Parameters<SchedulerContext['revoke']>[0]): void {
     const byWorker = new Map<string, string[]>()
     for (const lease of leases) {
-      this.holding.hold(lease.worker, -1)
+      this.holding.hold(lease.worker, lease.jobSeq, -1)
       const ids = byWorker.get(lease.worker)
       if (ids === undefined) byWorker.set(lease.worker, [formatLeaseId(lease)])
       else ids.push(formatLeaseId(lease))

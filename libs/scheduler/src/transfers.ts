@@ -97,8 +97,8 @@ export class Transfers {
     }
     if (applied) return { job, ref, input, epoch: epoch + 1, now: false }
     if (!store.moveLease(ref, from, epoch, to, now, now + this.ctx.options.leaseTtlMs)) return 'the lease is no longer live'
-    this.ctx.hold(from, -1)
-    this.ctx.hold(to, 1)
+    this.ctx.hold(from, job.seq, -1)
+    this.ctx.hold(to, job.seq, 1)
     this.ctx.jobStats(job.seq).transfers++
     return { job, ref, input, epoch: epoch + 1, now: true }
   }

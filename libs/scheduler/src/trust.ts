@@ -45,7 +45,7 @@ export class Trust {
     for (const lease of store.leasesHeldBy(worker)) {
       const job = this.ctx.active.get(lease.jobSeq)
       if (job === undefined || !store.loseLease(lease)) continue
-      this.ctx.hold(worker, -1)
+      this.ctx.hold(worker, lease.jobSeq, -1)
       ids.push(formatLeaseId(lease))
       this.ctx.evaluate(job, lease.index, store.ballot(lease.jobSeq, lease.index) as Ballot)
     }

@@ -80,6 +80,19 @@ export interface RenewResult {
 }
 
 /** A lease's holder `from` hands it, at `epoch`, to `to`: a transfer as the protocol carries it, less its signature. */
+/**
+ * Who else shares the jobs a pull could be dealt from: a worker gets at most its share of each
+ * job's outstanding copies (those waiting, not yet opened, and live), in proportion to its threads,
+ * less what it holds of that job already, so that one worker with a deep queue does not take
+ * what idle ones could be running. It always gets at least one copy of a job it holds none of.
+ */
+export interface LeaseShare {
+  /** The pulling worker's threads. */
+  threads: number
+  /** Threads of the workers that may run `task` now, the puller's included. */
+  threadsFor(task: string): number
+}
+
 export type LeaseTransfer = Pick<Transfer, 'leaseId' | 'epoch' | 'from' | 'to'>
 
 export interface TransferResult {
