@@ -47,9 +47,19 @@ async function measured (cluster, job, check) {
   return { ms, split }
 }
 
+/** Waits until the coordinator lists `n` workers (each has pulled): idle workers waiting for a job. */
+async function allListed (api, n) {
+  for (let i = 0; i < 200; i++) { // 10 s at most
+    if ((await (await fetch(`${api}/workers`)).json()).length >= n) return
+    await new Promise(resolve => setTimeout(resolve, 50))
+  }
+  throw new Error(`balance: fewer than ${n} workers listed after 10 s`)
+}
+
 async function scenario (name, workers, plan, log) {
   const cluster = await startCluster({ workers })
   try {
+    await allListed(cluster.api, workers.length)
     const r = await plan(cluster)
     const ratio = Math.round((r.ms / r.idealMs) * 100) / 100
     log(`  ${name}: ${r.ms} ms, ideal ${Math.round(r.idealMs)} ms (${ratio}×), chunks ${r.split.join(' / ')}`)

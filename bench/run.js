@@ -14,6 +14,7 @@ import { createTaskPool, probe } from '@cycleshare/tasks'
 import { median, runJob, startCluster } from './cluster.js'
 import { balanceFigure } from './balance.js'
 import { handoffFigure } from './handoff.js'
+import { manyPeersFigure } from './many-peers.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const quick = process.argv.includes('--quick')
@@ -305,7 +306,7 @@ async function heldStreams () {
 const machine = { cores: availableParallelism(), cpu: cpus()[0]?.model, memoryGb: round(totalmem() / 2 ** 30, 1), node: process.version, quick }
 log(`machine: ${machine.cores} cores (${machine.cpu}), ${machine.memoryGb} GiB, Node ${machine.node}${quick ? ', --quick' : ''}`)
 if (only !== undefined) {
-  const figures = { dispatch, efficiency, latency, memory, tail, flood, heldStreams, handoff: async () => await handoffFigure({ runs: quick ? 2 : 6, log }), balance: async () => await balanceFigure({ log }) }
+  const figures = { dispatch, efficiency, latency, memory, tail, flood, heldStreams, handoff: async () => await handoffFigure({ runs: quick ? 2 : 6, log }), balance: async () => await balanceFigure({ log }), manyPeers: async () => await manyPeersFigure({ log, ...(quick ? { peers: 40, chunks: 800 } : {}) }) }
   if (figures[only] === undefined) throw new Error(`--only must name one of ${Object.keys(figures).join(', ')}`)
   console.log(JSON.stringify(await figures[only](), null, 2))
   process.exit(0)

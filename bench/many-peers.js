@@ -1,0 +1,84 @@
+// The many-peers figure: one coordinator process and PEERS worker peers (real libp2p nodes, each
+// with its own key, connection and worker runtime), hosted PER_HOST to a process and sharing one
+// task thread per process. A `primes` job of many small chunks runs over all of them; the answer
+// is checked against a plain count, every chunk is reduced once (progress = chunks), and the
+// coordinator's RSS and CPU time are read from /proc before, while connected, and over the job.
+import { execFileSync, spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+import { runJob, startCluster } from './cluster.js'
+
+const here = dirname(fileURLToPath(import.meta.url))
+const root = resolve(here, '..')
+const TICKS_PER_S = 100
+
+/** RSS (MB) and CPU time used so far (ms) of `pid`, from /proc. */
+function usage (pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  const cpuMs = (Number(fields[11]) + Number(fields[12])) * 1000 / TICKS_PER_S
+  const rssMb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024
+  return { rssMb, cpuMs }
+}
+
+function host (multiaddr, peers) {
+  const child = spawn(process.execPath, [join(root, 'bench/peer-host.js'), multiaddr, String(peers)], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const ready = new Promise((resolve, reject) => {
+    createInterface({ input: child.stdout }).on('line', (l) => { try { resolve(JSON.parse(l)) } catch {} })
+    child.once('exit', (code) => reject(new Error(`peer host exited ${code} before its peers were connected`)))
+  })
+  return { child, ready }
+}
+
+const round = (x, d = 1) => Math.round(x * 10 ** d) / 10 ** d
+
+export async function manyPeersFigure ({ peers = 200, perHost = 50, chunks = 4_000, to = 400_000_000, log }) {
+  const expected = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e',
+    `import { countPrimes } from '@cycleshare/tasks'; console.log(JSON.stringify(countPrimes(0, ${to})))`], { cwd: here, encoding: 'utf8' }))
+  const cluster = await startCluster({ workers: [] })
+  const hosts = []
+  try {
+    const pid = cluster.coordinatorPid
+    const idle = usage(pid)
+    const t0 = Date.now()
+    for (let i = 0; i < peers; i += perHost) hosts.push(host(cluster.multiaddr, Math.min(perHost, peers - i)))
+    const hosted = await Promise.all(hosts.map(h => h.ready))
+    const connectMs = Date.now() - t0
+    const workers = await (await fetch(`${cluster.api}/workers`)).json()
+    const connected = usage(pid)
+    const { ms, result, view } = await runJob(cluster.api, { task: 'primes', params: { from: 0, to }, chunks })
+    const after = usage(pid)
+    if (result.count !== expected) throw new Error(`many peers: ${result.count} primes, expected ${expected}`)
+    if (view.progress.done !== chunks) throw new Error(`many peers: progress ${JSON.stringify(view.progress)}`)
+    const listed = await (await fetch(`${cluster.api}/workers`)).json()
+    const working = listed.filter(w => w.chunksDone > 0).length
+    const done = listed.reduce((n, w) => n + w.chunksDone, 0)
+    const out = {
+      peers,
+      hosts: hosted.length,
+      connectMs,
+      workersListed: workers.length,
+      peersThatRan: working,
+      chunks,
+      chunksCounted: done,
+      jobMs: ms,
+      chunksPerSec: round(chunks / (ms / 1000), 0),
+      coordinator: {
+        idleRssMb: round(idle.rssMb),
+        connectedRssMb: round(connected.rssMb),
+        rssPerPeerKb: round((connected.rssMb - idle.rssMb) * 1024 / peers, 0),
+        cpuWhileConnectingMs: round(connected.cpuMs - idle.cpuMs, 0),
+        cpuOverJobMs: round(after.cpuMs - connected.cpuMs, 0),
+        cpuShareOverJob: round((after.cpuMs - connected.cpuMs) / ms, 2)
+      },
+      hostRssMb: hosted.map(h => h.rssMb)
+    }
+    log(`  ${peers} peers connected in ${connectMs} ms; job of ${chunks} chunks in ${ms} ms (${out.chunksPerSec}/s), ${working} peers ran chunks, ${done} counted; coordinator RSS ${out.coordinator.idleRssMb} → ${out.coordinator.connectedRssMb} MB (${out.coordinator.rssPerPeerKb} KB a peer), CPU ${out.coordinator.cpuOverJobMs} ms over the job`)
+    return out
+  } finally {
+    for (const h of hosts) h.child.kill('SIGKILL')
+    await cluster.stop()
+  }
+}
