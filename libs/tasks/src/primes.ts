@@ -64,6 +64,12 @@ function mostPrimes (from: number, to: number): number {
 /**
  * Counts the primes in [from, to). With `ctx`, goes on from `ctx.resume` and checkpoints at the
  * end of every segment (every 65,536 numbers).
+ *
+ * Each sieving prime keeps the index of its next odd multiple from one segment to the next (the
+ * classic segmented sieve), so a segment costs additions on small integers: only a prime's first
+ * segment in a run takes a division. (Finding every prime's first multiple with `low % p` in every
+ * segment made the loop's speed depend on what the JIT had seen: up to 20 % slower for a range cut
+ * into chunks than for the same range in one call.)
  */
 export function countPrimes (from: number, to: number, ctx?: RunContext<PrimesCheckpoint>): number {
   const start = ctx?.resume?.next ?? from
@@ -74,22 +80,31 @@ export function countPrimes (from: number, to: number, ctx?: RunContext<PrimesCh
   if (low >= to) return count
 
   const primes = oddPrimesUpTo(isqrt(to - 1))
+  /** next[k]: the segment index of primes[k]'s next odd multiple, for the first `active` primes. */
+  const next = new Int32Array(primes.length)
+  let active = 0
   const segment = new Uint8Array(SEGMENT_ODDS)
   // segment[i] stands for the odd number low + 2i; 1 marks it composite.
   for (; low < to; low += 2 * SEGMENT_ODDS) {
     const high = Math.min(low + 2 * SEGMENT_ODDS, to)
     const length = (high - low + 1) >>> 1
     segment.fill(0, 0, length)
-    for (let k = 0; k < primes.length; k++) {
-      const p = primes[k]
+    // Primes whose square falls in this segment start now, at their first odd multiple ≥ max(p², low).
+    while (active < primes.length && primes[active] * primes[active] < high) {
+      const p = primes[active]
       let first = p * p
-      if (first >= high) break
       if (first < low) {
         const rest = low % p
         first = rest === 0 ? low : low + p - rest
         if (first % 2 === 0) first += p
       }
-      for (let i = (first - low) / 2; i < length; i += p) segment[i] = 1
+      next[active++] = (first - low) / 2
+    }
+    for (let k = 0; k < active; k++) {
+      const p = primes[k]
+      let i = next[k]
+      for (; i < length; i += p) segment[i] = 1
+      next[k] = i - SEGMENT_ODDS
     }
     for (let i = 0; i < length; i++) count += segment[i] ^ 1
     ctx?.checkpoint({ next: high, count })
