@@ -70,6 +70,12 @@ export const MAX_HELD = 1024
 export const CHUNK_MS_GUESS = 50
 /** How far one finished run moves the running mean of chunk time (the first replaces the guess). */
 export const CHUNK_MS_WEIGHT = 0.1
+/**
+ * A chunk is given a checkpoint port (a MessageChannel: ~2 ms per chunk here) only when its job's
+ * chunks take at least this long, or before the job's pace is known. A shorter chunk handed to a
+ * peer starts again, losing less than this.
+ */
+export const CHECKPOINTED_CHUNK_MS = 500
 /** Jobs whose pace is remembered; the one run longest ago is forgotten first. */
 export const PACED_JOBS = 64
 

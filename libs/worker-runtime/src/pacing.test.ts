@@ -34,6 +34,14 @@ describe('pacing', () => {
     expect(pacing.chunkMs('new')).toBe(50)
   })
 
+  it('checkpoints chunks of a job not yet run and of one whose chunks take 500 ms or more, not shorter ones', () => {
+    const pacing = createPacing({ threads: 1, prefetch: 2 })
+    expect(pacing.checkpointed('new')).toBe(true)
+    pacing.record('short', 499, 1)
+    pacing.record('long', 500, 1)
+    expect([pacing.checkpointed('short'), pacing.checkpointed('long')]).toEqual([false, true])
+  })
+
   it('forgets the pace of the job run longest ago past 64 jobs', () => {
     const pacing = createPacing({ threads: 1, prefetch: 2 })
     for (let i = 0; i < 65; i++) pacing.record(`j${i}`, 1, 1)

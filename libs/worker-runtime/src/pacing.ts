@@ -4,7 +4,7 @@
  * worker that just ran a job of tiny chunks must not take a whole job of long ones on that pace).
  * Pure arithmetic: the runtime feeds it finished runs and asks it questions.
  */
-import { CHUNK_MS_GUESS, CHUNK_MS_WEIGHT, MAX_HELD, PACED_JOBS, QUEUE_TARGET_MS } from './constants.js'
+import { CHECKPOINTED_CHUNK_MS, CHUNK_MS_GUESS, CHUNK_MS_WEIGHT, MAX_HELD, PACED_JOBS, QUEUE_TARGET_MS } from './constants.js'
 
 export interface PacingInit {
   /** Threads in the pool. */
@@ -26,6 +26,8 @@ export interface Pacing {
    * never more than MAX_HELD. Holding nothing, the next job's pace is unknown: it is guessed.
    */
   capacity(jobs: Iterable<string>): number
+  /** Whether `job`'s chunks are worth checkpointing: long ones (CHECKPOINTED_CHUNK_MS), and any before the job's pace is known. */
+  checkpointed(job: string): boolean
   /** A run of `chunks` chunks of `job` took `ranMs`. */
   record(job: string, ranMs: number, chunks: number): void
   /**
@@ -58,6 +60,11 @@ class Estimates implements Pacing {
     if (slowest < 0) slowest = CHUNK_MS_GUESS
     const forPace = Math.ceil((this.threads * QUEUE_TARGET_MS) / Math.max(slowest, 0.001))
     return Math.min(MAX_HELD, this.threads + Math.max(this.prefetch, forPace))
+  }
+
+  checkpointed (job: string): boolean {
+    const known = this.byJob.get(job)
+    return known === undefined || known >= CHECKPOINTED_CHUNK_MS
   }
 
   record (job: string, ranMs: number, chunks: number): void {

@@ -252,10 +252,10 @@ class Runtime implements WorkerRuntime {
       const link = this.nextWithWork()
       if (link === undefined) return
       const leases = pickBatch(link.book.waiting(), link.book.queued, (lease) => this.pacing.chunkMs(jobKey(link, lease.jobId)), this.options.threads)
-      const run: Run = this.executor.run(leases, (end) => { this.ended(link, leases, run, end) }, (leaseId, state) => {
-        // A checkpoint that arrives once its lease has left this run (cancelled, lost, given back) is nobody's.
-        if (link.book.runOf(leaseId) === run) link.book.checkpoint(leaseId, state)
-      })
+      // A checkpoint that arrives once its lease has left this run (cancelled, lost, given back) is nobody's.
+      const checkpoint = (leaseId: string, state: unknown): void => { if (link.book.runOf(leaseId) === run) link.book.checkpoint(leaseId, state) }
+      const run: Run = this.executor.run(leases, (end) => { this.ended(link, leases, run, end) },
+        this.pacing.checkpointed(jobKey(link, leases[0].jobId)) ? checkpoint : undefined)
       for (const lease of leases) link.book.start(lease.leaseId, run)
     }
   }
