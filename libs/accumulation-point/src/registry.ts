@@ -112,7 +112,8 @@ export class WorkerRegistry {
 
   private changed (peerId: string): void {
     if (this.listeners.size === 0) return
-    const view = (): WorkerView => this.view(peerId, this.scheduler.workerStats().find(s => s.worker === peerId))
+    // One worker's record: reading every worker's on each change made a pull cost O(workers).
+    const view = (): WorkerView => this.view(peerId, this.scheduler.workerStats(peerId)[0])
     for (const listener of this.listeners) listener(view)
   }
 }

@@ -94,7 +94,8 @@ export interface Scheduler extends Startable {
   expire(now?: number): number
   /** Chunk copies waiting to be leased, and their task names. */
   pending(): { pending: number, tasks: string[] }
-  workerStats(): WorkerStats[]
+  /** Every worker's record, by worker; or only `worker`'s (none if it has no record). */
+  workerStats(worker?: string): WorkerStats[]
   /** Why a worker is excluded, or undefined if it is not (from memory: cheap). */
   exclusion(worker: string): string | undefined
   /**
@@ -256,8 +257,8 @@ class DefaultScheduler implements Scheduler {
 
   // ── workers ────────────────────────────────────────────────────────────────────────────────
 
-  workerStats (): WorkerStats[] {
-    return this.store.workerStats()
+  workerStats (worker?: string): WorkerStats[] {
+    return this.store.workerStats(worker)
   }
 
   exclusion (worker: string): string | undefined {

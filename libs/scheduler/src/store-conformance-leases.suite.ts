@@ -190,6 +190,8 @@ export function leaseConformance (under: StoreUnderTest): void {
         { worker: 'honest', chunksDone: 1, chunksFailed: 0, invalid: 0 },
         { worker: 'liar', chunksDone: 0, chunksFailed: 0, invalid: 4, excluded: 'outvoted 3 times' }
       ])
+      expect(store.workerStats('liar')).toEqual([{ worker: 'liar', chunksDone: 0, chunksFailed: 0, invalid: 4, excluded: 'outvoted 3 times' }])
+      expect(store.workerStats('nobody')).toEqual([])
     })
   })
 

@@ -372,8 +372,8 @@ export interface SchedulerStore {
   /** Excludes a worker that has a record, for `reason`. */
   exclude(worker: string, reason: string): void
   exclusions(): Array<{ worker: string, reason: string }>
-  /** Every worker's record, by worker. */
-  workerStats(): WorkerStats[]
+  /** Every worker's record, by worker; or only `worker`'s (none if it has no record). */
+  workerStats(worker?: string): WorkerStats[]
 
   close(): void
 }

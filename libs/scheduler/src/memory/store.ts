@@ -337,8 +337,8 @@ class MemoryStore implements SchedulerStore {
     return this.workers().flatMap(([worker, r]) => r.excluded === null ? [] : [{ worker, reason: r.excluded }])
   }
 
-  workerStats (): WorkerStats[] {
-    return this.workers().map(([worker, r]) => {
+  workerStats (only?: string): WorkerStats[] {
+    return this.workers().filter(([worker]) => only === undefined || worker === only).map(([worker, r]) => {
       const stats: WorkerStats = { worker, chunksDone: r.accepted + r.valid, chunksFailed: r.failed, invalid: r.invalid }
       if (r.excluded !== null) stats.excluded = r.excluded
       return stats

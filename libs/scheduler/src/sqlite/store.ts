@@ -278,8 +278,9 @@ class SqliteStore implements SchedulerStore {
     return this.stmt.exclusions.all() as Array<{ worker: string, reason: string }>
   }
 
-  workerStats (): WorkerStats[] {
-    return (this.stmt.workerStats.all() as Row[]).map(r => {
+  workerStats (worker?: string): WorkerStats[] {
+    const rows = worker === undefined ? this.stmt.workerStats.all() : this.stmt.workerStatsOf.all(worker)
+    return (rows as Row[]).map(r => {
       const stats: WorkerStats = {
         worker: r.worker as string,
         chunksDone: r.chunksDone as number,
