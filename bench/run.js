@@ -320,8 +320,10 @@ log('tail…'); const tailResult = await tail()
 log('flood…'); const floodResult = await flood()
 log('held streams…'); const heldStreamsResult = await heldStreams()
 log('handoff…'); const handoffResult = await handoffFigure({ runs: quick ? 2 : 6, log })
+log('balance…'); const balanceResult = await balanceFigure({ log })
+log('many peers…'); const manyPeersResult = await manyPeersFigure({ log, ...(quick ? { peers: 40, chunks: 800 } : {}) })
 
-const results = { machine, date: new Date().toISOString(), dispatch: dispatchResult, efficiency: efficiencyResult, latency: latencyResult, memory: memoryResult, tail: tailResult, flood: floodResult, heldStreams: heldStreamsResult, handoff: handoffResult, seconds: round((Date.now() - started) / 1000) }
+const results = { machine, date: new Date().toISOString(), dispatch: dispatchResult, efficiency: efficiencyResult, latency: latencyResult, memory: memoryResult, tail: tailResult, flood: floodResult, heldStreams: heldStreamsResult, handoff: handoffResult, balance: balanceResult, manyPeers: manyPeersResult, seconds: round((Date.now() - started) / 1000) }
 writeFileSync(join(here, 'results.json'), JSON.stringify(results, null, 2) + '\n')
 
 const rows = [
@@ -333,6 +335,8 @@ const rows = [
   ['tail', '60 × 50 ms chunks, 3 workers, one at --max-cpu 10', `${tailResult.withBackupsMs} ms with straggler backups`, `${tailResult.withoutBackupsMs} ms without`, ''],
   ['flood', 'primes [0, 1e8) in 64 chunks on 1 worker while one peer floods `pull` at 1,000/s / as fast as it can', `job ${floodResult.at1000.jobMs.median} / ${floodResult.atMax.jobMs.median} ms; /api/health p95 ${floodResult.at1000.healthP95Ms.median} / ${floodResult.atMax.healthP95Ms.median} ms`, `no flood: job ${floodResult.alone.jobMs.median} ms, /api/health p95 ${floodResult.alone.healthP95Ms.median} ms`, 'job ≤ 3× alone (or +2 s); p95 ≤ 250 ms'],
   ['held streams', 'coordinator RSS while 2 peers each try to hold 64 streams with slow 16 MiB frames, and 30 s after they stop', `peak ${heldStreamsResult.peakRssMb} MB, ${heldStreamsResult.afterRssMb} MB 30 s after`, `same coordinator before: ${heldStreamsResult.idleRssMb} MB`, 'peak < idle + 256 MB; back near idle'],
+  ['balance', 'two 1-thread workers: a 256-chunk primes job fresh / right after 20,000 probe chunks / with one worker at --max-cpu 50; 6 pi chunks', `${balanceResult.fresh.ratio}× / ${balanceResult.warm.ratio}× / ${balanceResult.unequal.ratio}× / ${balanceResult.few.ratio}× the ideal (chunks ${balanceResult.warm.split.join('/')} warm, ${balanceResult.few.split.join('/')} few)`, `ideal from one plain thread: ${balanceResult.fresh.idealMs} / ${balanceResult.unequal.idealMs} / ${balanceResult.few.idealMs} ms`, 'warm within 10% of fresh'],
+  ['many peers', `${manyPeersResult.peers} worker peers (libp2p nodes, ${manyPeersResult.hosts} processes), primes in ${manyPeersResult.chunks} chunks`, `job ${manyPeersResult.jobMs} ms; coordinator CPU ${manyPeersResult.coordinator.cpuOverJobMs} ms, ${manyPeersResult.coordinator.rssPerPeerKb} KB RSS a peer`, `coordinator idle: ${manyPeersResult.coordinator.idleRssMb} MB`, 'exact, every chunk once'],
   ['handoff', `a worker running a ${handoffResult.chunkMs} ms primes chunk is paused while another is idle: until the chunk runs there, and the share done twice (${handoffResult.handoff.elsewhereMs.runs.length} runs)`, `handed off: p50 ${handoffResult.handoff.elsewhereMs.p50} ms, p99 ${handoffResult.handoff.elsewhereMs.p99} ms, ${handoffResult.handoff.redonePercent.p50}% redone (at most ${handoffResult.handoff.redonePercent.max}%)`, `released and reissued with its checkpoint: p50 ${handoffResult.release.elsewhereMs.p50} ms, p99 ${handoffResult.release.elsewhereMs.p99} ms, ${handoffResult.release.redonePercent.p50}% redone; restarted from zero: ${handoffResult.handoff.fromZeroPercent}% redone`, '≤ 500 ms; < 10% redone']
 ]
 const md = ['| figure | what | measured (median) | baseline, same run | goal |', '|---|---|---|---|---|', ...rows.map(r => `| ${r.join(' | ')} |`)].join('\n')
