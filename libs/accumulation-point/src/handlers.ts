@@ -9,6 +9,7 @@ import { verifySignature } from '@cycleshare/peer'
 import { msg, transferStatement, type Transfer } from '@cycleshare/protocol'
 import type { Scheduler, TransferResult } from '@cycleshare/scheduler'
 import type { WorkerRegistry } from './registry.js'
+import { ReportBatcher } from './report-batcher.js'
 import type { AccumulationPointLog } from './types.js'
 import type { RequestHandlers, Wire } from './wire.js'
 
@@ -24,10 +25,11 @@ export interface HandlersComponents {
 const BAD_SIGNATURE = 'bad signature'
 
 export function createRequestHandlers ({ scheduler, registry, log, coordinator }: HandlersComponents): RequestHandlers {
+  const reports = new ReportBatcher(scheduler)
   return {
-    report (from, { results }) {
+    async report (from, { results }) {
       registry.seen(from)
-      const { accepted, rejected } = scheduler.complete(from, results)
+      const { accepted, rejected } = await reports.complete(from, results)
       return msg.reported(accepted, rejected)
     },
     renew (from, { leaseIds, checkpoints = [] }) {

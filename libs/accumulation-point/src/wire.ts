@@ -19,7 +19,8 @@ import type { AccumulationPointLog } from './types.js'
  * gets an `error` answer and nothing else happens.
  */
 export interface RequestHandlers {
-  report: (from: string, request: ReportMessage) => ReportedMessage
+  /** Async: reports arriving together share one durable commit (report-batcher.ts). */
+  report: (from: string, request: ReportMessage) => Promise<ReportedMessage>
   renew: (from: string, request: RenewMessage) => RenewedMessage
   release: (from: string, request: ReleaseMessage) => ReleasedMessage
   /** Async: the transfers' signatures are checked first. */

@@ -141,6 +141,25 @@ describe('complete', () => {
     expect(events).toEqual(['sum:done:2', 'tally:done:3'])
     expect(scheduler.list().map(j => j.status)).toEqual(['done', 'done'])
   })
+
+  it('records several workers\' reports in one transaction, answering each as complete would', () => {
+    const { scheduler } = harness()
+    const job = scheduler.submit({ task: 'sum', params: { n: 100 }, chunks: 4 })
+    const [a, b] = scheduler.lease('w1', 2)
+    const [c, d] = scheduler.lease('w2', 2)
+    const answers = scheduler.completeAll([
+      { worker: 'w1', results: [ok(a, runSum(a)), ok(c, runSum(c))] }, // c is w2's
+      { worker: 'w2', results: [ok(c, runSum(c)), ok(d, runSum(d))] },
+      { worker: 'w1', results: [ok(b, runSum(b))] }
+    ])
+    expect(answers).toEqual([
+      { accepted: [a.leaseId], rejected: [{ leaseId: c.leaseId, reason: 'not the holder of this lease' }] },
+      { accepted: [c.leaseId, d.leaseId], rejected: [] },
+      { accepted: [b.leaseId], rejected: [] }
+    ])
+    expect(scheduler.result(job.id).value).toEqual({ sum: 5050 })
+    expect(() => scheduler.completeAll([{ worker: '', results: [] }])).toThrow('worker must be a non-empty string')
+  })
 })
 
 describe('cancel', () => {

@@ -64,6 +64,11 @@ export interface Scheduler extends Startable {
    */
   complete(worker: string, results: ChunkResult[]): CompleteResult
   /**
+   * Several workers' reports in one transaction and one durable commit (group commit): the
+   * answers are `complete`'s for each, in order. If the transaction fails, none is recorded.
+   */
+  completeAll(reports: ReadonlyArray<{ worker: string, results: ChunkResult[] }>): CompleteResult[]
+  /**
    * Extends the leases `worker` holds that are still live; the others are lost. Keeps the latest
    * checkpoint of each lease it renewed, once its job's task has checked it (and it encodes to at
    * most MAX_CHECKPOINT_BYTES): a copy issued after that lease is lost goes on from it. The other
@@ -219,6 +224,14 @@ class DefaultScheduler implements Scheduler {
   complete (worker: string, results: ChunkResult[]): CompleteResult {
     checkWorker(worker)
     return this.write(() => this.quorum.complete(worker, results))
+  }
+
+  completeAll (reports: ReadonlyArray<{ worker: string, results: ChunkResult[] }>): CompleteResult[] {
+    for (const { worker, results } of reports) {
+      checkWorker(worker)
+      if (!Array.isArray(results)) throw new TypeError('results must be an array')
+    }
+    return this.write(() => reports.map(({ worker, results }) => this.quorum.complete(worker, results)))
   }
 
   renew (worker: string, leaseIds: string[], checkpoints: LeaseCheckpoint[] = []): RenewResult {
