@@ -114,6 +114,6 @@ export class WorkerRegistry {
     if (this.listeners.size === 0) return
     // One worker's record: reading every worker's on each change made a pull cost O(workers).
     const view = (): WorkerView => this.view(peerId, this.scheduler.workerStats(peerId)[0])
-    for (const listener of this.listeners) listener(view)
+    for (const listener of this.listeners) listener(view, peerId)
   }
 }

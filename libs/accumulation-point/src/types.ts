@@ -88,7 +88,7 @@ export interface WorkerView {
  * taken or given back, and the view reads the scheduler's record, so only a listener that has
  * someone to tell should build it.
  */
-export type WorkerChangeListener = (view: () => WorkerView) => void
+export type WorkerChangeListener = (view: () => WorkerView, peerId: string) => void
 
 /**
  * A scheduler served to the network: work announced on gossip, pulls answered with assigns,

@@ -1,11 +1,15 @@
 import { Inject, Module, type OnModuleDestroy } from '@nestjs/common'
 import { WebSocketGateway, WebSocketServer, type OnGatewayInit } from '@nestjs/websockets'
+import type { WorkerView } from '@cycleshare/accumulation-point'
 import type { JobView, Scheduler } from '@cycleshare/scheduler'
 import { WebSocket, type WebSocketServer as Server } from 'ws'
 import { SCHEDULER } from '../scheduler/scheduler.module.js'
 import { WorkersService } from '../workers/workers.service.js'
 
-/** Progress of one job is sent at most this often; status changes go out at once. */
+/**
+ * Progress of one job is sent at most this often, and so is each worker's view (it changes on
+ * every pull and every lease it takes or gives back); a job's status changes go out at once.
+ */
 const PROGRESS_INTERVAL_MS = 100
 
 /**
@@ -19,6 +23,9 @@ export class EventsGateway implements OnGatewayInit, OnModuleDestroy {
   private readonly lastSent = new Map<string, { status: string; at: number }>()
   private readonly pendingProgress = new Map<string, JobView>()
   private flushTimer?: NodeJS.Timeout
+  /** Workers whose view changed since it was last sent, by peer id: the view is built when sent. */
+  private readonly pendingWorkers = new Map<string, () => WorkerView>()
+  private workersTimer?: NodeJS.Timeout
 
   constructor (
     @Inject(SCHEDULER) private readonly scheduler: Scheduler,
@@ -28,13 +35,32 @@ export class EventsGateway implements OnGatewayInit, OnModuleDestroy {
   afterInit (): void {
     this.unsubscribe.push(
       this.scheduler.on('job', (job) => { this.onJob(job) }),
-      this.workers.onChange((view) => { if (this.hasClients()) this.broadcast('worker', view()) })
+      this.workers.onChange((view, peerId) => { this.onWorker(view, peerId) })
     )
   }
 
   onModuleDestroy (): void {
     for (const u of this.unsubscribe) u()
     clearTimeout(this.flushTimer)
+    clearTimeout(this.workersTimer)
+  }
+
+  private onWorker (view: () => WorkerView, peerId: string): void {
+    if (!this.hasClients()) return
+    if (this.workersTimer === undefined) {
+      this.broadcast('worker', view())
+      this.workersTimer = setTimeout(() => { this.flushWorkers() }, PROGRESS_INTERVAL_MS)
+      return
+    }
+    this.pendingWorkers.set(peerId, view)
+  }
+
+  /** Sends the latest view of each worker that changed meanwhile; one window per burst of changes. */
+  private flushWorkers (): void {
+    const views = [...this.pendingWorkers.values()]
+    this.pendingWorkers.clear()
+    this.workersTimer = views.length === 0 ? undefined : setTimeout(() => { this.flushWorkers() }, PROGRESS_INTERVAL_MS)
+    for (const view of views) this.broadcast('worker', view())
   }
 
   private onJob (job: JobView): void {
