@@ -48,8 +48,11 @@ export async function manyPeersFigure ({ peers = 200, perHost = 50, chunks = 4_0
     const connectMs = Date.now() - t0
     const workers = await (await fetch(`${cluster.api}/workers`)).json()
     const connected = usage(pid)
+    const dispatch = async () => (await (await fetch(`${cluster.api}/health`)).json()).dispatch
+    const before = await dispatch()
     const { ms, result, view } = await runJob(cluster.api, { task: 'primes', params: { from: 0, to }, chunks })
     const after = usage(pid)
+    const during = await dispatch()
     if (result.count !== expected) throw new Error(`many peers: ${result.count} primes, expected ${expected}`)
     if (view.progress.done !== chunks) throw new Error(`many peers: progress ${JSON.stringify(view.progress)}`)
     const listed = await (await fetch(`${cluster.api}/workers`)).json()
@@ -65,6 +68,11 @@ export async function manyPeersFigure ({ peers = 200, perHost = 50, chunks = 4_0
       chunksCounted: done,
       jobMs: ms,
       chunksPerSec: round(chunks / (ms / 1000), 0),
+      // What the workers asked over the job, and what answered it: per second of the job.
+      pullsPerSec: round((during.pulls - before.pulls) / (ms / 1000), 0),
+      emptyPullShare: round((during.emptyPulls - before.emptyPulls) / Math.max(1, during.pulls - before.pulls), 2),
+      assignsPerSec: round((during.assigns - before.assigns) / (ms / 1000), 0),
+      leasesPerAssign: round((during.leases - before.leases) / Math.max(1, during.assigns - before.assigns), 1),
       coordinator: {
         idleRssMb: round(idle.rssMb),
         connectedRssMb: round(connected.rssMb),
@@ -75,7 +83,7 @@ export async function manyPeersFigure ({ peers = 200, perHost = 50, chunks = 4_0
       },
       hostRssMb: hosted.map(h => h.rssMb)
     }
-    log(`  ${peers} peers connected in ${connectMs} ms; job of ${chunks} chunks in ${ms} ms (${out.chunksPerSec}/s), ${working} peers ran chunks, ${done} counted; coordinator RSS ${out.coordinator.idleRssMb} → ${out.coordinator.connectedRssMb} MB (${out.coordinator.rssPerPeerKb} KB a peer), CPU ${out.coordinator.cpuOverJobMs} ms over the job`)
+    log(`  ${peers} peers connected in ${connectMs} ms; job of ${chunks} chunks in ${ms} ms (${out.chunksPerSec}/s), ${working} peers ran chunks, ${done} counted; ${out.pullsPerSec} pulls/s (${Math.round(out.emptyPullShare * 100)}% found nothing), ${out.assignsPerSec} assigns/s of ${out.leasesPerAssign} leases; coordinator RSS ${out.coordinator.idleRssMb} → ${out.coordinator.connectedRssMb} MB (${out.coordinator.rssPerPeerKb} KB a peer), CPU ${out.coordinator.cpuOverJobMs} ms over the job`)
     return out
   } finally {
     for (const h of hosts) h.child.kill('SIGKILL')

@@ -5,7 +5,7 @@ import { cancelRevoked, createRequestHandlers } from './handlers.js'
 import { accumulationPointOptions, checkComponents } from './options.js'
 import { WorkerRegistry } from './registry.js'
 import type {
-  AccumulationPoint, AccumulationPointComponents, AccumulationPointInit, AccumulationPointLog, WorkerChangeListener, WorkerView
+  AccumulationPoint, AccumulationPointComponents, DispatchStats, AccumulationPointInit, AccumulationPointLog, WorkerChangeListener, WorkerView
 } from './types.js'
 import { createWire, type RequestHandlers, type Wire } from './wire.js'
 
@@ -115,5 +115,9 @@ class DefaultAccumulationPoint implements AccumulationPoint {
 
   onWorkerChange (listener: WorkerChangeListener): () => void {
     return this.registry.onChange(listener)
+  }
+
+  dispatchStats (): DispatchStats {
+    return { ...this.dispatcher.stats }
   }
 }

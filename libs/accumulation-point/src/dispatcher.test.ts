@@ -56,6 +56,8 @@ describe('the dispatcher: where a pull turns into an assign', () => {
     // Each holding its share, a pull with slots to spare takes nothing more.
     for (const a of s.peer.assigns.items) a.acceptAll()
     await vi.waitFor(() => { expect(s.scheduler.held('w2')).toBe(2) })
+    // Two pulls taken, each finding nothing when it came; both served when work arrived.
+    expect(s.point.dispatchStats()).toEqual({ pulls: 2, emptyPulls: 2, assigns: 2, leases: 6 })
     s.peer.pull('w2', 8, ['sum'], 1)
     expect(s.peer.assigns.items).toHaveLength(2)
   })

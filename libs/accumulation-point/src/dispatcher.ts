@@ -7,7 +7,7 @@ import type { PullMessage } from '@cycleshare/protocol'
 import type { Scheduler } from '@cycleshare/scheduler'
 import type { PeerBudgets } from './budgets.js'
 import { coalesce } from './coalesce.js'
-import type { AccumulationPointLog } from './types.js'
+import type { AccumulationPointLog, DispatchStats } from './types.js'
 import type { Wire } from './wire.js'
 
 export interface DispatcherComponents {
@@ -37,6 +37,8 @@ export interface DispatcherComponents {
  *   (budgets.ts), so the chunks it refuses go to others rather than back to it.
  */
 export class Dispatcher {
+  /** Counts since start (`AccumulationPoint.dispatchStats`). */
+  readonly stats: DispatchStats = { pulls: 0, emptyPulls: 0, assigns: 0, leases: 0 }
   /** Workers with an assign in flight, and the pull that came in meanwhile. */
   private readonly assigning = new Map<string, PullMessage | undefined>()
   /** Workers whose last pull found nothing, and that pull. */
@@ -64,6 +66,7 @@ export class Dispatcher {
   pulled (worker: string, pull: PullMessage): void {
     if (this.unsubscribe === undefined) return // stopped
     if (this.components.scheduler.exclusion(worker) !== undefined) return
+    this.stats.pulls++
     void this.assign(worker, pull)
   }
 
@@ -84,9 +87,12 @@ export class Dispatcher {
     }
     const leases = scheduler.lease(worker, pull.slots, pull.tasks, { threads: pull.capacity.threads, threadsFor: this.components.threadsFor })
     if (leases.length === 0) {
+      this.stats.emptyPulls++
       this.hungry.set(worker, pull)
       return
     }
+    this.stats.assigns++
+    this.stats.leases += leases.length
     this.hungry.delete(worker)
     this.assigning.set(worker, undefined)
     let settled = 0

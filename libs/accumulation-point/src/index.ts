@@ -34,7 +34,7 @@ export { createAccumulationPoint } from './accumulation-point.js'
 export { accumulationPointGossip } from './gossip.js'
 export type {
   AccumulationPoint, AccumulationPointComponents, AccumulationPointInit, AccumulationPointLog, AccumulationPointLogLevel,
-  WorkerChangeListener, WorkerState, WorkerView
+  DispatchStats, WorkerChangeListener, WorkerState, WorkerView
 } from './types.js'
 export { defaultAccumulationPointInit } from './constants.js'
 export { AccumulationPointStoppedError } from './errors.js'

@@ -109,4 +109,17 @@ export interface AccumulationPoint extends Startable {
   workers(): WorkerView[]
   /** Returns a function that unsubscribes. */
   onWorkerChange(listener: WorkerChangeListener): () => void
+  /** What pulls came to since start: how hard workers ask, and how much of it is answered. */
+  dispatchStats(): DispatchStats
+}
+
+/** Counts since the accumulation point started. */
+export interface DispatchStats {
+  /** Pulls taken (from connected peers, within their budgets). */
+  pulls: number
+  /** Pulls that found nothing to lease (their workers are served when work arrives). */
+  emptyPulls: number
+  /** Assigns sent, and the leases they carried. */
+  assigns: number
+  leases: number
 }

@@ -1,4 +1,5 @@
 import { Controller, Get, Module } from '@nestjs/common'
+import type { DispatchStats } from '@cycleshare/accumulation-point'
 import { NetworkService } from '../network/network.service.js'
 
 @Controller('api/health')
@@ -6,8 +7,8 @@ export class HealthController {
   constructor (private readonly network: NetworkService) {}
 
   @Get()
-  health (): { status: 'ok'; peerId: string; multiaddrs: string[] } {
-    return { status: 'ok', peerId: this.network.peerId, multiaddrs: this.network.multiaddrs() }
+  health (): { status: 'ok'; peerId: string; multiaddrs: string[]; dispatch: DispatchStats } {
+    return { status: 'ok', peerId: this.network.peerId, multiaddrs: this.network.multiaddrs(), dispatch: this.network.dispatchStats() }
   }
 }
 

@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common'
-import type { AccumulationPoint } from '@cycleshare/accumulation-point'
+import type { AccumulationPoint, DispatchStats } from '@cycleshare/accumulation-point'
 import { startInOrder } from '@cycleshare/lifecycle'
 import type { Peer } from '@cycleshare/peer'
 import { ACCUMULATION_POINT, PEER } from './network.providers.js'
@@ -24,6 +24,10 @@ export class NetworkService implements OnModuleInit, OnApplicationShutdown {
 
   multiaddrs (): string[] {
     return this.peer.multiaddrs()
+  }
+
+  dispatchStats (): DispatchStats {
+    return this.point.dispatchStats()
   }
 
   async onModuleInit (): Promise<void> {
