@@ -54,7 +54,7 @@ export function leaseConformance (under: StoreUnderTest): void {
       ])
     })
 
-    it('list live leases oldest first, and those one worker holds by job and chunk', () => {
+    it('list live leases oldest first (all, or those leased by a time), and those one worker holds by job and chunk', () => {
       const { seq: first, batch: firstBatch } = opened(1, { at: 3_000, id: 'first' })
       store.openChunks({ ...firstBatch, leasedAt: 4_000 }, [{ index: 1, tag: tag('B'), target: 1, quorum: 1 }])
       const { seq: second, batch } = opened(1, { at: 1_000, worker: 'w2', id: 'second' })
@@ -63,6 +63,9 @@ export function leaseConformance (under: StoreUnderTest): void {
         [second, 0, 'w2', 1_000], [second, 1, 'w1', 2_000], [first, 0, 'w1', 3_000], [first, 1, 'w1', 4_000]
       ])
       expect(store.liveLeases()[0]).toEqual({ jobSeq: second, index: 0, attempt: 1, tag: tag('A'), worker: 'w2', leasedAt: 1_000 })
+      // Only those leased at or before a time: the old enough to be stragglers.
+      expect(store.liveLeases(3_000).map(l => l.leasedAt)).toEqual([1_000, 2_000, 3_000])
+      expect(store.liveLeases(999)).toEqual([])
       expect(store.leasesHeldBy('w1')).toEqual([
         { jobSeq: first, index: 0, attempt: 1, tag: tag('A'), worker: 'w1' },
         { jobSeq: first, index: 1, attempt: 1, tag: tag('B'), worker: 'w1' },

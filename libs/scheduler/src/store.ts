@@ -327,8 +327,8 @@ export interface SchedulerStore {
   dropCheckpoints(worker: string): void
   /** Live and revoked leases whose deadline is at or before `now`, soonest first. */
   dueLeases(now: number): DueLease[]
-  /** Live leases, oldest first. */
-  liveLeases(): AgedLease[]
+  /** Live leases, oldest first; with `leasedBy`, only those leased at or before it. */
+  liveLeases(leasedBy?: number): AgedLease[]
   /** Live leases held by one worker, by job and chunk. */
   leasesHeldBy(worker: string): LiveLease[]
   /**

@@ -218,9 +218,9 @@ class MemoryStore implements SchedulerStore {
       .map(c => ({ ...leaseOf(c), state: c.state as DueLease['state'], overrunAt: c.overrunAt }))
   }
 
-  liveLeases (): AgedLease[] {
+  liveLeases (leasedBy = Number.POSITIVE_INFINITY): AgedLease[] {
     return this.allCopies()
-      .filter(c => c.state === 'live')
+      .filter(c => c.state === 'live' && c.leasedAt <= leasedBy)
       .sort((a, b) => a.leasedAt - b.leasedAt || byChunk(a, b))
       .map(c => ({ ...leaseOf(c), leasedAt: c.leasedAt }))
   }

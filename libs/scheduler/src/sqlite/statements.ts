@@ -75,6 +75,7 @@ export function prepareStatements (db: Database) {
     dueLeases: p(`SELECT ${LEASE_COLUMNS}, state, overrun_at AS overrunAt
       FROM copies WHERE state IN ('live', 'revoked') AND deadline <= ? ORDER BY deadline`),
     liveLeases: p(`SELECT ${LEASE_COLUMNS}, leased_at AS leasedAt FROM copies WHERE state = 'live' ORDER BY leased_at`),
+    liveLeasesBy: p(`SELECT ${LEASE_COLUMNS}, leased_at AS leasedAt FROM copies WHERE state = 'live' AND leased_at <= ? ORDER BY leased_at`),
     leasesHeldBy: p(`SELECT ${LEASE_COLUMNS} FROM copies WHERE state = 'live' AND worker = ? ORDER BY job_seq, idx`),
     extendLive: p(`UPDATE copies SET deadline = @deadline, overrun_at = max(overrun_at, @deadline) WHERE state = 'live'`),
 

@@ -184,8 +184,8 @@ class SqliteStore implements SchedulerStore {
     return this.stmt.dueLeases.all(now) as DueLease[]
   }
 
-  liveLeases (): AgedLease[] {
-    return this.stmt.liveLeases.all() as AgedLease[]
+  liveLeases (leasedBy?: number): AgedLease[] {
+    return (leasedBy === undefined ? this.stmt.liveLeases.all() : this.stmt.liveLeasesBy.all(leasedBy)) as AgedLease[]
   }
 
   leasesHeldBy (worker: string): LiveLease[] {
