@@ -1,0 +1,33 @@
+/** Messages and helpers the decode tests share (decode-rejections.test.ts, decode-limits.test.ts). */
+import { encode } from '../codec.js'
+import type { Message } from '../messages.js'
+/** Encodes anything, valid or not: `encode` does not validate, which is what these tests need. */
+export const raw = (value: unknown): Uint8Array => encode(value as Message)
+
+export function thrownBy (fn: () => unknown): Error {
+  try {
+    fn()
+  } catch (err) {
+    return err as Error
+  }
+  throw new Error('expected a throw')
+}
+
+export const s = (n: number): string => 'x'.repeat(n)
+export const ids = (n: number): string[] => Array.from({ length: n }, (_, i) => `L-${i}`)
+
+export const lease = { leaseId: 'L-1', jobId: 'J-1', index: 0, attempt: 1, epoch: 1, task: 'primes', input: { from: 0, to: 10 }, ttlMs: 1000 }
+export const work = { v: 1, kind: 'work', pending: 3, tasks: ['primes'] }
+export const pull = { v: 1, kind: 'pull', slots: 2, tasks: ['primes'], capacity: { threads: 2 } }
+export const assign = { v: 1, kind: 'assign', leases: [lease] }
+export const report = { v: 1, kind: 'report', results: [{ leaseId: 'L-1', ok: true, output: { count: 4 } }] }
+export const failedResult = { leaseId: 'L-1', ok: false, error: { name: 'Error', message: 'boom' } }
+export const reported = { v: 1, kind: 'reported', accepted: ['L-1'], rejected: [{ leaseId: 'L-2', reason: 'unknown lease' }] }
+export const renewed = { v: 1, kind: 'renewed', renewed: ['L-1'], ttlMs: 1000, lost: [] }
+export const transfer = { leaseId: 'L-1', epoch: 1, from: '12D3KooWGiver', to: '12D3KooWTaker', signature: new Uint8Array(64) }
+export const offer = {
+  v: 1, kind: 'offer', coordinator: '12D3KooWCoordinator', transfers: [transfer],
+  leases: [{ leaseId: 'L-1', jobId: 'J-1', index: 0, attempt: 1, epoch: 1, task: 'primes', input: { from: 0, to: 10 }, ttlMs: 1000 }]
+}
+export const error = { v: 1, kind: 'error', name: 'Error', message: 'boom' }
+
