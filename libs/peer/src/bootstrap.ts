@@ -22,16 +22,16 @@ export interface BootstrapDialer {
 /** The first redial after a failed dial comes this soon; each failure in a row doubles it, up to `redialIntervalMs`. */
 export const FIRST_REDIAL_MS = 250
 
-/** A bootstrap peer and when to dial it next. */
+/** A bootstrap peer and its dialling state. */
 interface Target {
   addr: Multiaddr
   peerId: PeerId
   key: string
   /** Failed dials in a row. */
   failures: number
-  /** Not before this (ms since the epoch). */
-  nextDialAt: number
   dialling: boolean
+  /** The redial scheduled after a failure or a drop. */
+  timer?: NodeJS.Timeout
 }
 
 /**
@@ -39,36 +39,42 @@ interface Target {
  * prunes them and reconnects after a drop), dials them on start, and redials while disconnected:
  * soon after a drop or a failed dial (a busy peer may refuse a connection, as libp2p does when one
  * host opens too many a second), then backing off, with jitter so that many workers refused
- * together do not come back together, to every `redialIntervalMs`. libp2p's own reconnect gives up
- * after a few retries; a worker must find its coordinator again however long it was down.
+ * together do not come back together, to every `redialIntervalMs`. Nothing runs while connected
+ * but a check every `redialIntervalMs`, in case a drop went unheard. libp2p's own reconnect gives
+ * up after a few retries; a worker must find its coordinator again however long it was down.
  */
 export function bootstrapDialer (init: BootstrapInit, components: BootstrapComponents): BootstrapDialer {
   const { node, log } = components
   const targets: Target[] = init.addrs
-    .map(addr => ({ addr, peerId: peerIdFromString(peerIdOf(addr) ?? ''), key: addr.toString(), failures: 0, nextDialAt: 0, dialling: false }))
+    .map(addr => ({ addr, peerId: peerIdFromString(peerIdOf(addr) ?? ''), key: addr.toString(), failures: 0, dialling: false }))
     .filter(({ peerId }) => !peerId.equals(node.peerId))
-  const tickMs = Math.min(FIRST_REDIAL_MS, init.redialIntervalMs)
   let timer: NodeJS.Timeout | undefined
   let stopped = false
 
-  const dialMissing = (): void => {
-    const now = Date.now()
-    for (const target of targets) {
-      if (stopped || target.dialling || target.nextDialAt > now || node.getConnections(target.peerId).length > 0) continue
-      target.dialling = true
-      node.dial(target.addr)
-        .then(() => {
-          target.failures = 0
-          target.nextDialAt = 0
-          log('info', `connected to bootstrap peer ${target.key}`)
-        }, (err: Error) => {
-          target.failures++
-          const backoff = Math.min(init.redialIntervalMs, FIRST_REDIAL_MS * 2 ** Math.min(target.failures - 1, 30))
-          target.nextDialAt = Date.now() + backoff * (0.5 + Math.random() / 2)
-          log('debug', `bootstrap peer ${target.key} unreachable: ${err.message}`, err)
-        })
-        .finally(() => { target.dialling = false })
-    }
+  const dial = (target: Target): void => {
+    clearTimeout(target.timer)
+    target.timer = undefined
+    if (stopped || target.dialling || node.getConnections(target.peerId).length > 0) return
+    target.dialling = true
+    node.dial(target.addr)
+      .then(() => {
+        target.failures = 0
+        log('info', `connected to bootstrap peer ${target.key}`)
+      }, (err: Error) => {
+        target.failures++
+        log('debug', `bootstrap peer ${target.key} unreachable: ${err.message}`, err)
+        later(target, Math.min(init.redialIntervalMs, FIRST_REDIAL_MS * 2 ** Math.min(target.failures - 1, 30)))
+      })
+      .finally(() => { target.dialling = false })
+  }
+  /** Dials `target` in about `ms` (jittered down to half), unless a dial is due sooner. */
+  const later = (target: Target, ms: number): void => {
+    if (stopped || target.timer !== undefined) return
+    target.timer = setTimeout(() => { dial(target) }, ms * (0.5 + Math.random() / 2))
+    target.timer.unref()
+  }
+  const onDisconnect = (evt: CustomEvent<PeerId>): void => {
+    for (const target of targets) if (target.peerId.equals(evt.detail)) later(target, FIRST_REDIAL_MS)
   }
 
   return {
@@ -77,13 +83,16 @@ export function bootstrapDialer (init: BootstrapInit, components: BootstrapCompo
       for (const { addr, peerId } of targets) {
         await node.peerStore.merge(peerId, { multiaddrs: [addr], tags: { [KEEP_ALIVE]: { value: 1 } } })
       }
-      dialMissing()
-      timer = setInterval(dialMissing, tickMs)
+      node.addEventListener('peer:disconnect', onDisconnect)
+      for (const target of targets) dial(target)
+      timer = setInterval(() => { for (const target of targets) if (target.timer === undefined) dial(target) }, init.redialIntervalMs)
       timer.unref()
     },
     stop () {
       stopped = true
       clearInterval(timer)
+      node.removeEventListener('peer:disconnect', onDisconnect)
+      for (const target of targets) clearTimeout(target.timer)
     }
   }
 }
