@@ -4,27 +4,7 @@ import { PROTOCOL_COORDINATOR, PROTOCOL_WORKER, createDecodeLimits } from './con
 import type { StreamProtocol } from './constants.js'
 import { MessageTooComplexError, isProtocolError } from './errors.js'
 import { msg } from './msg.js'
-import { raw, thrownBy, s, ids, work, pull, assign, report, reported, renewed, error } from './testing/messages.js'
-
-/** `{ v: 1, kind: 'report', results: [{ leaseId, ok: true, output: <map 32 of `keys` keys k000000…: 0> }] }`, 9 bytes a key. */
-function manyKeyReport (keys: number): Uint8Array {
-  const head = raw({ v: 1, kind: 'report', results: [{ leaseId: 'L-1', ok: true, output: 0 }] })
-  const prefix = head.subarray(0, head.byteLength - 1) // up to the output's value, the trailing 0
-  const bytes = new Uint8Array(prefix.byteLength + 5 + keys * 9)
-  bytes.set(prefix)
-  let at = prefix.byteLength
-  bytes[at++] = 0xdf
-  new DataView(bytes.buffer).setUint32(at, keys)
-  at += 4
-  for (let i = 0; i < keys; i++) {
-    bytes[at++] = 0xa7
-    bytes[at++] = 0x6b // k
-    const digits = i.toString().padStart(6, '0')
-    for (let d = 0; d < 6; d++) bytes[at++] = digits.charCodeAt(d)
-    bytes[at++] = 0
-  }
-  return bytes
-}
+import { manyKeyReport, raw, thrownBy, s, ids, work, pull, assign, report, reported, renewed, error } from './testing/messages.js'
 
 /** `{ a: { a: … 1 } }`, `levels` maps deep. */
 const nested = (levels: number): unknown => levels === 0 ? 1 : { a: nested(levels - 1) }

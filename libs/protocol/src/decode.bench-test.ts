@@ -1,8 +1,8 @@
-import { Packr } from 'msgpackr'
 import { describe, expect, it } from 'vitest'
 import { decode, encode } from './codec.js'
 import type { Lease } from './messages.js'
 import { msg } from './msg.js'
+import { manyKeyReport } from './testing/messages.js'
 
 // Prints the cost of `decode` on the messages a coordinator and a worker see most (a report of
 // 1,000 results, an assign of 1,000 leases) and on a hostile one: a 9 MB report whose output is
@@ -14,27 +14,6 @@ const assign = encode(msg.assign(Array.from({ length: 1_000 }, (_, i): Lease => 
   leaseId: leaseId(i), jobId: 'J-7f3a9c', index: i, attempt: 1, epoch: 1, task: 'primes',
   input: { from: i * 100_000, to: (i + 1) * 100_000 }, ttlMs: 30_000, timeoutMs: 600_000
 }))))
-
-/** `{ v, kind: 'report', results: [{ leaseId, ok: true, output: { k000000: 0, … k999999: 0 } }] }`, written by hand (map 32): 9 MB. */
-function millionKeyReport (): Uint8Array {
-  const keys = 1_000_000
-  const head = new Packr({ useRecords: false }).pack({ v: 1, kind: 'report', results: [{ leaseId: leaseId(0), ok: true, output: 0 }] })
-  const prefix = head.subarray(0, head.byteLength - 1) // everything up to the output's value (the trailing 0)
-  const bytes = new Uint8Array(prefix.byteLength + 5 + keys * 9)
-  bytes.set(prefix)
-  let at = prefix.byteLength
-  bytes[at++] = 0xdf
-  new DataView(bytes.buffer).setUint32(at, keys)
-  at += 4
-  for (let i = 0; i < keys; i++) {
-    bytes[at++] = 0xa7 // fixstr of 7
-    bytes[at++] = 0x6b // k
-    const digits = i.toString().padStart(6, '0')
-    for (let d = 0; d < 6; d++) bytes[at++] = digits.charCodeAt(d)
-    bytes[at++] = 0 // value 0
-  }
-  return bytes
-}
 
 /** Median time of one call over `runs` runs of `n` calls, in microseconds. */
 function time (fn: () => void, n: number, runs: number): number {
@@ -65,7 +44,7 @@ describe('decode', () => {
     expect(outcome(assign)).toBe('accepted')
     console.log(`report of 1,000 results (${report.byteLength} bytes): ${time(() => decode(report), 500, runs).toFixed(1)} µs per decode`)
     console.log(`assign of 1,000 leases (${assign.byteLength} bytes): ${time(() => decode(assign), 500, runs).toFixed(1)} µs per decode`)
-    const hostile = millionKeyReport()
+    const hostile = manyKeyReport(1_000_000, leaseId(0))
     const verdict = outcome(hostile)
     const ms = time(() => outcome(hostile), 3, 5) / 1000
     console.log(`report with a million-key output (${hostile.byteLength} bytes): ${verdict} in ${ms.toFixed(2)} ms`)
