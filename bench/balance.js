@@ -7,26 +7,17 @@
 //   few      — a `pi` job of 6 equal chunks, fewer than threads × 4 (ideal: 3 chunks each).
 // Each line gives the job's time, its ratio to the ideal (1.0 is perfect), and how many chunks
 // each worker ran.
-import { execFileSync } from 'node:child_process'
-import { dirname } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { runJob, startCluster } from './cluster.js'
+import { inFreshProcess, runJob, startCluster } from './cluster.js'
 
-const here = dirname(fileURLToPath(import.meta.url))
 const PRIMES = { task: 'primes', params: { from: 0, to: 2_000_000_000 }, chunks: 256 }
 const PI_CHUNK_SAMPLES = 100_000_000
 const FEW = { task: 'pi', params: { samples: 6 * PI_CHUNK_SAMPLES, seed: 7 }, chunks: 6 }
 
-/** Runs `script` (an ES module body printing JSON) in a fresh process: a baseline nothing else slows. */
-function fresh (script) {
-  return JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: here, encoding: 'utf8' }))
-}
-
-const plainPrimes = () => fresh(`import { countPrimes } from '@cycleshare/tasks'
+const plainPrimes = () => inFreshProcess(`import { countPrimes } from '@cycleshare/tasks'
   const t = performance.now(); const count = countPrimes(${PRIMES.params.from}, ${PRIMES.params.to})
   console.log(JSON.stringify({ ms: Math.round(performance.now() - t), count }))`)
 
-const plainPi = () => fresh(`import { countInside } from '@cycleshare/tasks'
+const plainPi = () => inFreshProcess(`import { countInside } from '@cycleshare/tasks'
   const t = performance.now(); let inside = 0
   for (let i = 0; i < ${FEW.chunks}; i++) inside += countInside(${FEW.params.seed}, i, ${PI_CHUNK_SAMPLES})
   console.log(JSON.stringify({ ms: Math.round(performance.now() - t), inside }))`)

@@ -1,7 +1,7 @@
 // Starts a coordinator and workers as real processes on 127.0.0.1 for the benchmarks, runs jobs
 // through the HTTP API, and cleans up. Needs `npm run build` first.
-import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { execFileSync, spawn } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
@@ -85,3 +85,20 @@ export async function runJob (api, job) {
 }
 
 export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+
+/** CPU time `pid` has used so far (all its threads), in ms, from /proc (clock ticks of 10 ms). */
+export function cpuMs (pid) {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+  return (Number(f[11]) + Number(f[12])) * 10
+}
+
+/** Resident memory of `pid`, in MB, from /proc. */
+export const rssMb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024
+
+/**
+ * Runs `script` (an ES module body that prints one JSON line) in a fresh Node process and returns
+ * what it printed: a baseline that nothing in the bench's own process (its heap, its timers) slows.
+ */
+export function inFreshProcess (script) {
+  return JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: dirname(fileURLToPath(import.meta.url)), encoding: 'utf8' }))
+}

@@ -3,25 +3,17 @@
 // task thread per process. A `primes` job of many small chunks runs over all of them; the answer
 // is checked against a plain count, every chunk is reduced once (progress = chunks), and the
 // coordinator's RSS and CPU time are read from /proc before, while connected, and over the job.
-import { execFileSync, spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { spawn } from 'node:child_process'
 import { dirname, join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
-import { runJob, startCluster } from './cluster.js'
+import { cpuMs, inFreshProcess, rssMb, runJob, startCluster } from './cluster.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const root = resolve(here, '..')
-const TICKS_PER_S = 100
 
-/** RSS (MB) and CPU time used so far (ms) of `pid`, from /proc. */
-function usage (pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  const cpuMs = (Number(fields[11]) + Number(fields[12])) * 1000 / TICKS_PER_S
-  const rssMb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024
-  return { rssMb, cpuMs }
-}
+/** RSS (MB) and CPU time used so far (ms) of `pid`. */
+const usage = (pid) => ({ rssMb: rssMb(pid), cpuMs: cpuMs(pid) })
 
 function host (multiaddr, peers) {
   const child = spawn(process.execPath, [join(root, 'bench/peer-host.js'), multiaddr, String(peers)], { stdio: ['ignore', 'pipe', 'inherit'] })
@@ -35,8 +27,7 @@ function host (multiaddr, peers) {
 const round = (x, d = 1) => Math.round(x * 10 ** d) / 10 ** d
 
 export async function manyPeersFigure ({ peers = 200, perHost = 50, chunks = 4_000, to = 400_000_000, log }) {
-  const expected = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e',
-    `import { countPrimes } from '@cycleshare/tasks'; console.log(JSON.stringify(countPrimes(0, ${to})))`], { cwd: here, encoding: 'utf8' }))
+  const expected = inFreshProcess(`import { countPrimes } from '@cycleshare/tasks'; console.log(JSON.stringify(countPrimes(0, ${to})))`)
   const cluster = await startCluster({ workers: [] })
   const hosts = []
   try {

@@ -3,15 +3,15 @@
 // same run. Prints a table and writes bench/results.json and bench/results.md.
 //   npm run bench            (builds first)
 //   node bench/run.js --quick   smaller sizes, for a fast look while working
-import { execFileSync, spawn } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
 import { availableParallelism, cpus, totalmem } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import WebSocket from 'ws'
 import { createTaskPool, probe } from '@cycleshare/tasks'
-import { median, runJob, startCluster } from './cluster.js'
+import { cpuMs, inFreshProcess, median, rssMb, runJob, startCluster } from './cluster.js'
 import { balanceFigure } from './balance.js'
 import { handoffFigure } from './handoff.js'
 import { manyPeersFigure } from './many-peers.js'
@@ -65,11 +65,9 @@ async function dispatch () {
 }
 
 function plainSieve (to) {
-  const script = `import { countPrimes } from '@cycleshare/tasks'
+  return inFreshProcess(`import { countPrimes } from '@cycleshare/tasks'
     const t = performance.now(); const count = countPrimes(0, ${to})
-    console.log(JSON.stringify({ ms: Math.round(performance.now() - t), count }))`
-  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: here, encoding: 'utf8' })
-  return JSON.parse(out)
+    console.log(JSON.stringify({ ms: Math.round(performance.now() - t), count }))`)
 }
 
 async function efficiency () {
@@ -132,11 +130,6 @@ async function latency () {
   return { p50Ms: p(0.5), p99Ms: p(0.99), minMs: round(sorted[0], 1), maxMs: round(sorted.at(-1), 1), jobs: samples.length }
 }
 
-const procStat = (pid) => {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
-  return { cpuTicks: Number(f[11]) + Number(f[12]) }
-}
-const rssMb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024
 
 async function memory () {
   const c = await startCluster({ workers: [[]] })
@@ -167,12 +160,11 @@ async function idleWorker () {
     const pid = c.workerPids[0]
     const cpu = []
     const rss = []
-    const hz = 100
     for (let i = 0; i < IDLE_WINDOWS; i++) {
-      const a = procStat(pid).cpuTicks
+      const a = cpuMs(pid)
       await new Promise(r => setTimeout(r, IDLE_WINDOW_MS))
-      const b = procStat(pid).cpuTicks
-      cpu.push(round(((b - a) / hz) / (IDLE_WINDOW_MS / 1000) * 100, 2))
+      const b = cpuMs(pid)
+      cpu.push(round((b - a) / IDLE_WINDOW_MS * 100, 2))
       rss.push(round(rssMb(pid), 1))
     }
     return { idleWorkerRssMb: median(rss), idleWorkerCpuPct: median(cpu), idleWorkerCpuWindows: cpu, windowMs: IDLE_WINDOW_MS }
