@@ -32,7 +32,9 @@ describe('checkpoints outlive their worker', () => {
     await first.waitFor(sentLine, 'checkpoints sent', 60_000)
     await first.kill9()
 
-    const second = await startWorker(coordinator.multiaddr)
+    // Two threads: the chunk with the checkpoint starts as soon as it comes, whatever its place
+    // in the queue (a nice-19 thread behind a fresh chunk on a loaded machine may wait minutes).
+    const second = await startWorker(coordinator.multiaddr, { threads: 2 })
     const resumed = await second.waitFor(resumedLine, 'chunk resumed from a checkpoint', 60_000) as LogLine & Resumed
     // It went on from somewhere inside one of the two chunks, not from its start.
     const chunk = [0, CHUNK].find(from => resumed.state.next > from && resumed.state.next <= from + CHUNK)
@@ -58,7 +60,7 @@ describe('checkpoints outlive their worker', () => {
     const released = await coordinator.waitFor(l => l.msg === 'leases released' && l.worker === first.peerId, 'leases released')
     expect(released.released).toBeGreaterThanOrEqual(1)
 
-    const second = await startWorker(coordinator.multiaddr)
+    const second = await startWorker(coordinator.multiaddr, { threads: 2 })
     const resumed = await second.waitFor(resumedLine, 'chunk resumed from a checkpoint', 30_000) as LogLine & Resumed
     expect(resumed.state.count).toBeGreaterThan(0)
     const job = await waitForJob(() => coordinator.api, id, isDone)
