@@ -93,8 +93,9 @@ describe('handoff', () => {
     const giver = await startWorker(coordinator.multiaddr, { args: ['--log-level', 'debug'] })
     const id = await submit(coordinator.api, { ...JOB, replication: 2 })
     await giver.waitFor(l => l.msg === 'assigned' && l.accepted === 2, 'a copy of each chunk')
-    // The only other worker takes the other copy of each chunk.
-    const other = await startWorker(coordinator.multiaddr, { args: ['--log-level', 'debug'] })
+    // The only other worker takes the other copy of each chunk, and has room for two more (one
+    // thread and a prefetch of 3, while the job's pace is unknown to it).
+    const other = await startWorker(coordinator.multiaddr, { args: ['--log-level', 'debug', '--prefetch', '3'] })
     await other.waitFor(l => l.msg === 'assigned' && l.accepted === 2, 'the other copy of each chunk')
     // Its pull, which got it those copies, made it a hungry peer for 3 s (nothing else is pending,
     // so it pulls no more): step back now.

@@ -57,13 +57,18 @@ export const defaultLinkInit = {
   /**
    * How long finished results may wait to travel in one report while more are coming (the last
    * of a burst goes at once, so an idle worker's first result is not delayed).
-   * @defaultValue 150
+   * @defaultValue 1_000
    */
-  reportCoalesceMs: 150
+  reportCoalesceMs: 1_000
 } as const
 
-/** Chunks held should cover about this much work per thread, so that no thread waits on the network. */
-export const QUEUE_TARGET_MS = 200
+/**
+ * Chunks held should cover about this much work per thread, so that no thread waits on the network
+ * and each pull carries many chunks (every message wakes three event loops that share the cores
+ * with the task threads). Longer lets a slow worker hold, at a job's end, chunks that a faster one
+ * could run: measured in docs/PERFORMANCE.md (500 ms against 200 and 1,000).
+ */
+export const QUEUE_TARGET_MS = 500
 /** The most chunks a worker holds over all accumulation points (the protocol's limit on one pull). */
 export const MAX_HELD = 1024
 /** What a chunk is assumed to take before any has run. */

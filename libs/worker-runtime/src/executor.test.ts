@@ -116,6 +116,22 @@ describe('executor', () => {
     expect(free).toEqual([1])
   })
 
+  it('counts a run under a CPU cap as occupying its thread for the run and the rest it earns', async () => {
+    const pool = scriptedPool()
+    const executor = createExecutor({ pool, log: silent, threadFree: () => {} }, { threads: 1, maxCpu: 25 })
+    const started = performance.now()
+    const ended = new Promise<RunEnd>((resolve) => { executor.run([lease('L1')], resolve) })
+    // The run lasts at least 20 ms; at 25 % it then rests three times as long.
+    await new Promise(resolve => setTimeout(resolve, 20))
+    pool.runs[0].finish({ count: 1 })
+    const end = await ended
+    const ranAtMost = performance.now() - started
+    expect(end.occupiedMs).toBeGreaterThanOrEqual(4 * 19)
+    expect(end.occupiedMs).toBeLessThanOrEqual(4 * ranAtMost)
+    expect(executor.freeThreads).toBe(0) // resting
+    executor.stop()
+  })
+
   it('ends an aborted run without results, and a batch as a whole', async () => {
     const pool = hangingPool()
     const executor = createExecutor({ pool, log: silent, threadFree: () => {} }, { threads: 2, maxCpu: 100 })

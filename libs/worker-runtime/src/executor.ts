@@ -34,7 +34,12 @@ export interface Run {
 export interface RunEnd {
   /** One result per lease, in order; absent when the run was aborted. */
   results?: ChunkResult[]
-  ranMs: number
+  /**
+   * How long the run kept its thread from other chunks: its run time, and under `maxCpu` the rest
+   * that follows it. A worker lent at 10 % gets through a tenth of the chunks a full one does, and
+   * sizes its queue by that, not by how fast one chunk runs.
+   */
+  occupiedMs: number
   /** Whether the run says how long a chunk takes (one stopped by its time limit does not). */
   paced: boolean
 }
@@ -109,7 +114,7 @@ class PoolExecutor implements Executor {
       this.busy--
       this.active.delete(abort)
       const ranMs = performance.now() - started
-      ended({ results, ranMs, paced })
+      ended({ results, occupiedMs: ranMs + this.restMs(ranMs), paced })
       this.rest(ranMs)
     }
     if (leases.length === 1) this.runOne(leases[0], abort, end, checkpoint)
@@ -192,7 +197,11 @@ class PoolExecutor implements Executor {
     const timer = setTimeout(() => {
       this.resting--
       this.threadFree()
-    }, ranMs * (100 / this.init.maxCpu - 1))
+    }, this.restMs(ranMs))
     timer.unref()
+  }
+
+  private restMs (ranMs: number): number {
+    return this.init.maxCpu >= 100 ? 0 : ranMs * (100 / this.init.maxCpu - 1)
   }
 }

@@ -143,13 +143,13 @@ function fakeNetwork (coordinator: Coordinator = honestCoordinator) {
 type Network = ReturnType<typeof fakeNetwork>
 const running: WorkerRuntime[] = []
 
-/** A started worker on `net` working for C: one thread, capacity 1 + max(2, ⌈200 / 50⌉) = 5. */
+/** A started worker on `net` working for C: one thread, capacity 1 + 4 = 5 while no pace is known. */
 async function worker (net: Network, init: WorkerRuntimeInit = {}) {
   const peer = net.node()
   const pool = manualPool(1)
   const idle = manualIdle()
   const log = recordingLog()
-  const runtime = createWorkerRuntime({ peer, pool, idle, log }, { accumulationPoints: [C], prefetch: 2, ...init })
+  const runtime = createWorkerRuntime({ peer, pool, idle, log }, { accumulationPoints: [C], prefetch: 4, ...init })
   await runtime.start()
   running.push(runtime)
   return { runtime, peerId: peer.peerId, pool, idle, log }

@@ -296,3 +296,8 @@ export async function offerLeases (
   const { accepted } = await peer.call(to.peerId, handoffRpc, msg.offer(coordinator, leases, transfers), { signal })
   return accepted
 }
+
+/** A job's pacing key: job ids are the accumulation point's, so they are kept apart per link. */
+export function jobKey (link: Pick<Link, 'peerId'>, jobId: string): string {
+  return `${link.peerId}/${jobId}`
+}

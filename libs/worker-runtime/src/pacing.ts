@@ -23,13 +23,14 @@ export interface Pacing {
    * The most chunks to hold while holding chunks of `jobs`: the threads plus a prefetch queue of at
    * least `prefetch`, and for fast chunks enough to keep every thread busy for QUEUE_TARGET_MS at
    * the pace of the slowest of those jobs, so that one pull and one report carry many chunks;
-   * never more than MAX_HELD. Holding nothing, the next job's pace is unknown: it is guessed.
+   * never more than MAX_HELD. Holding nothing, or a chunk of a job not yet run here, it is the
+   * least (threads plus prefetch): the pace is unknown until a chunk has run.
    */
   capacity(jobs: Iterable<string>): number
   /** Whether `job`'s chunks are worth checkpointing: long ones (CHECKPOINTED_CHUNK_MS), and any before the job's pace is known. */
   checkpointed(job: string): boolean
-  /** A run of `chunks` chunks of `job` took `ranMs`. */
-  record(job: string, ranMs: number, chunks: number): void
+  /** A run of `chunks` chunks of `job` kept its thread `occupiedMs` (its rest under a CPU cap included). */
+  record(job: string, occupiedMs: number, chunks: number): void
   /**
    * The slots to offer in a pull while holding `held` chunks of a `capacity` (an empty worker pulls
    * at once, a busy one once half the capacity is free, so that each pull and assign carries
@@ -56,8 +57,13 @@ class Estimates implements Pacing {
 
   capacity (jobs: Iterable<string>): number {
     let slowest = -1
-    for (const job of jobs) slowest = Math.max(slowest, this.chunkMs(job))
-    if (slowest < 0) slowest = CHUNK_MS_GUESS
+    for (const job of jobs) {
+      const known = this.byJob.get(job)
+      // A job whose pace is unknown may have chunks of minutes: hold no more than the least.
+      if (known === undefined) return this.threads + this.prefetch
+      slowest = Math.max(slowest, known)
+    }
+    if (slowest < 0) return this.threads + this.prefetch
     const forPace = Math.ceil((this.threads * QUEUE_TARGET_MS) / Math.max(slowest, 0.001))
     return Math.min(MAX_HELD, this.threads + Math.max(this.prefetch, forPace))
   }
@@ -67,8 +73,8 @@ class Estimates implements Pacing {
     return known === undefined || known >= CHECKPOINTED_CHUNK_MS
   }
 
-  record (job: string, ranMs: number, chunks: number): void {
-    const measured = ranMs / chunks
+  record (job: string, occupiedMs: number, chunks: number): void {
+    const measured = occupiedMs / chunks
     const known = this.byJob.get(job)
     this.byJob.delete(job)
     this.byJob.set(job, known === undefined ? measured : known + CHUNK_MS_WEIGHT * (measured - known))

@@ -37,6 +37,32 @@ describe('ResultOutbox', () => {
     expect(outbox.size).toBe(0)
   })
 
+  it('sends at once what waits in the coalescing window when asked, and resolves once it is answered', async () => {
+    const sent: string[][] = []
+    const outbox = createResultOutbox(async (results) => {
+      sent.push(results.map(r => r.leaseId))
+      return results.map(r => r.leaseId)
+    }, { coalesceMs: 60_000, moreComing: () => true })
+    outbox.add(ok('a')) // the first goes at once
+    outbox.add(ok('b')) // then results wait for more, up to a minute
+    await outbox.sendNow()
+    expect(sent).toEqual([['a'], ['b']])
+    expect(outbox.size).toBe(0)
+    await outbox.sendNow() // nothing waits: resolves at once
+    expect(sent).toHaveLength(2)
+    outbox.stop()
+  })
+
+  it('does not hold a caller of sendNow while it waits out a retry', async () => {
+    let calls = 0
+    const outbox = createResultOutbox(async () => { calls++; throw new Error('coordinator unreachable') }, { retryMs: 60_000 })
+    outbox.add(ok('a'))
+    await outbox.sendNow() // the report in flight fails: the retry is a minute away
+    await outbox.sendNow()
+    expect([calls, outbox.size]).toEqual([1, 1])
+    outbox.stop()
+  })
+
   it('reports whether it emptied within the time given', async () => {
     const outbox = createResultOutbox(async () => await new Promise<string[]>(() => {}))
     outbox.add(ok('a'))

@@ -32,6 +32,12 @@ export interface ResultOutbox {
   add(result: ChunkResult): void
   /** Resolves once every queued result is answered for, or after `timeoutMs`; true if empty. */
   drain(timeoutMs: number): Promise<boolean>
+  /**
+   * Sends what waits without waiting out the coalescing window. Resolves once the report carrying
+   * the results queued now has been answered or has failed (they stay queued then, for the next
+   * retry), and at once when there is none or a retry is being waited out.
+   */
+  sendNow(): Promise<void>
   /** Sends now if waiting out a retry delay (the accumulation point is back, say). */
   retryNow(): void
   stop(): void
@@ -50,6 +56,11 @@ class Outbox implements ResultOutbox {
   private retryMs: number
   private readonly options: Required<ResultOutboxInit>
   private readonly emptyWaiters = new Set<() => void>()
+  /** Reports started so far, and ended (answered or failed). */
+  private sendsStarted = 0
+  private sendsEnded = 0
+  /** Callers of sendNow, each waiting for the report numbered `after` to end (or the queue to empty). */
+  private sendWaiters: Array<{ after: number, resolve: () => void }> = []
 
   constructor (private readonly send: SendReport, init: ResultOutboxInit = {}) {
     this.options = { maxBatch: 1000, retryMs: 250, maxRetryMs: 5000, coalesceMs: 0, moreComing: () => false, ...init }
@@ -75,21 +86,43 @@ class Outbox implements ResultOutbox {
     })
   }
 
+  async sendNow (): Promise<void> {
+    if (this.queue.size === 0 || this.retryTimer !== undefined) return
+    // The results queued now go in the report after the one in flight, if one is: the next to start.
+    await new Promise<void>((resolve) => {
+      this.sendWaiters.push({ after: this.sendsStarted + 1, resolve })
+      this.flush(true)
+    })
+  }
+
   stop (): void {
     clearTimeout(this.retryTimer)
     clearTimeout(this.coalesceTimer)
+    this.wakeSendWaiters(true)
+  }
+
+  private wakeSendWaiters (all: boolean): void {
+    if (this.sendWaiters.length === 0) return
+    const woken = all || this.queue.size === 0 || this.retryTimer !== undefined
+      ? this.sendWaiters
+      : this.sendWaiters.filter(w => w.after <= this.sendsEnded)
+    if (woken.length === 0) return
+    this.sendWaiters = this.sendWaiters.filter(w => !woken.includes(w))
+    for (const w of woken) w.resolve()
   }
 
   private flush (force = false): void {
     if (this.inFlight !== undefined || this.retryTimer !== undefined || this.queue.size === 0) return
     const wait = this.lastSentAt + this.options.coalesceMs - performance.now()
-    if (!force && wait > 0 && this.queue.size < this.options.maxBatch && this.options.moreComing()) {
+    const urgent = force || this.sendWaiters.length > 0
+    if (!urgent && wait > 0 && this.queue.size < this.options.maxBatch && this.options.moreComing()) {
       this.coalesceTimer ??= setTimeout(() => { this.coalesceTimer = undefined; this.flush(true) }, wait)
       return
     }
     clearTimeout(this.coalesceTimer)
     this.coalesceTimer = undefined
     this.lastSentAt = performance.now()
+    this.sendsStarted++
     const batch = [...this.queue.values()].slice(0, this.options.maxBatch)
     this.inFlight = this.send(batch).then((answered) => {
       for (const id of answered) this.queue.delete(id)
@@ -101,6 +134,8 @@ class Outbox implements ResultOutbox {
       this.retryMs = Math.min(this.retryMs * 2, this.options.maxRetryMs)
     }).finally(() => {
       this.inFlight = undefined
+      this.sendsEnded++
+      this.wakeSendWaiters(false)
       if (this.queue.size === 0) for (const w of [...this.emptyWaiters]) w()
       else this.flush()
     })

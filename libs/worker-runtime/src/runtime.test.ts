@@ -23,11 +23,13 @@ const lease = (leaseId: string, index = 0): Lease =>
 
 interface Sent { to: string, message: Message }
 
-function fakePeer (): { peer: Peer, sent: Sent[], pulls: Message[], ask: (from: string, m: Message) => Promise<Message>, gossip: (topic: string, from: string, m: Message) => void } {
+function fakePeer (): { peer: Peer, sent: Sent[], pulls: Message[], order: string[], ask: (from: string, m: Message) => Promise<Message>, gossip: (topic: string, from: string, m: Message) => void } {
   const served = new Map<string, FrameHandler>()
   const topics = new Map<string, TopicHandler>()
   const sent: Sent[] = []
   const pulls: Message[] = []
+  /** Pulls and reports in the order they left: `pull`, or `report a1 a2`. */
+  const order: string[] = []
   const peer = {
     peerId: '12D3KooWCsb17z8AhM5QyxfaBy3hSRbe9KLoqcH3hJK1pHH3NUqE',
     multiaddrs: () => ['/ip4/127.0.0.1/tcp/4002/p2p/12D3KooWCsb17z8AhM5QyxfaBy3hSRbe9KLoqcH3hJK1pHH3NUqE'],
@@ -35,7 +37,7 @@ function fakePeer (): { peer: Peer, sent: Sent[], pulls: Message[], ask: (from: 
       served.set(rpc.protocol, createResponder(rpc, handlers, options))
     },
     subscribe: (topic: string, handler: TopicHandler) => { topics.set(topic, handler); return () => { topics.delete(topic) } },
-    publish: async (_topic: string, data: Uint8Array) => { pulls.push(decode(data)) },
+    publish: async (_topic: string, data: Uint8Array) => { pulls.push(decode(data)); order.push('pull') },
     topicPeers: () => [A, B],
     on: () => () => {},
     connectedPeers: () => [A, B],
@@ -43,6 +45,7 @@ function fakePeer (): { peer: Peer, sent: Sent[], pulls: Message[], ask: (from: 
       const call = rpc.calls[request.kind]
       const message = decode(call.encodeRequest(request))
       sent.push({ to, message })
+      if (message.kind === 'report') order.push(`report ${message.results.map(r => r.leaseId).join(' ')}`)
       const answer = (): Message => {
         switch (message.kind) {
           case 'report': return msg.reported(message.results.map(r => r.leaseId), [])
@@ -58,6 +61,7 @@ function fakePeer (): { peer: Peer, sent: Sent[], pulls: Message[], ask: (from: 
     peer: peer as unknown as Peer,
     sent,
     pulls,
+    order,
     ask: async (from, m) => decode(await served.get(PROTOCOL_WORKER)!(encode(m), from)),
     gossip: (topic, from, m) => { topics.get(topic)?.(encode(m), from) }
   }
@@ -69,8 +73,8 @@ async function twoPoints (): Promise<{ runtime: WorkerRuntime, net: ReturnType<t
   const net = fakePeer()
   const pool = manualPool(1)
   const log = recordingLog()
-  // One thread, prefetch 2: capacity 1 + max(2, ⌈200 / 50⌉) = 5, over both accumulation points.
-  const runtime = createWorkerRuntime({ peer: net.peer, pool, idle: alwaysIdle, log }, { accumulationPoints: [A, B], prefetch: 2 })
+  // One thread, prefetch 4: capacity 1 + 4 = 5 while no chunk's pace is known, over both accumulation points.
+  const runtime = createWorkerRuntime({ peer: net.peer, pool, idle: alwaysIdle, log }, { accumulationPoints: [A, B], prefetch: 4 })
   await runtime.start()
   return { runtime, net, pool, log }
 }
@@ -95,7 +99,7 @@ describe('worker runtime with two accumulation points', () => {
     await runtime.stop()
   })
 
-  it('holds a job\'s chunks at its own pace: a new job\'s at the guessed pace, not at the pace of the tiny chunks run before', async () => {
+  it('holds a job\'s chunks at its own pace: a new job\'s as few as while no pace is known, not at the pace of the tiny chunks run before', async () => {
     const { runtime, net, pool } = await twoPoints()
     const of = (jobId: string, n: number, from = 0): Lease[] => Array.from({ length: n }, (_, i) => ({ ...lease(`${jobId}${i + from}`, i), jobId }))
     // Job t's chunks take about nothing: once one has run, the worker holds many of them.
@@ -103,15 +107,32 @@ describe('worker runtime with two accumulation points', () => {
     await vi.waitFor(() => { expect(pool.runs).toHaveLength(1) }, { interval: 1 }) // the run ends ~1 ms after it starts
     pool.runs[0].finish()
     await vi.waitFor(() => { expect(runtime.held).toBe(0) })
-    // More than the 5 a job of 50 ms chunks gets (about 200 ms of them: all 20 unless the machine is slow).
+    // More than the 5 a job of unknown pace gets (about 500 ms of them: all 20 unless the machine is slow).
     const tiny = assigned(await net.ask(A, msg.assign(of('t', 20, 1)))).accepted
     expect(tiny.length).toBeGreaterThan(5)
     await net.ask(A, msg.cancel(tiny))
     expect(runtime.held).toBe(0)
-    // Job k has never run here: guessed at 50 ms a chunk, 5 are held, whatever t's pace.
+    // Job k has never run here: its pace is unknown, 5 are held, whatever t's pace.
     expect(runtime.capacity).toBe(5)
     const answer = assigned(await net.ask(A, msg.assign(of('k', 20))))
     expect([answer.accepted.length, answer.refused.length]).toEqual([5, 15])
+    await runtime.stop()
+  })
+
+  it('sends the results it holds before it pulls, not after its report window', async () => {
+    const { runtime, net, pool } = await twoPoints()
+    await net.ask(A, msg.assign([lease('a1', 1), lease('a2', 2), lease('a3', 3)]))
+    await vi.waitFor(() => { expect(pool.runs).toHaveLength(1) })
+    pool.runs[0].finish() // the first result goes at once
+    await vi.waitFor(() => { expect(pool.runs).toHaveLength(2) })
+    // The pull that a1's end made due went once a1's report was answered.
+    await vi.waitFor(() => { expect(net.order.slice(0, 3)).toEqual(['pull', 'report a1', 'pull']) })
+    // a2 finishes inside the 1 s report window, with a3 still to run: it would wait for more, but
+    // the next pull (when one goes unanswered for 250 ms) takes it along first.
+    const mark = net.order.length
+    pool.runs[1].finish()
+    await vi.waitFor(() => { expect(net.order.indexOf('pull', mark)).toBeGreaterThan(0) }, { timeout: 900 })
+    expect(net.order.slice(mark, net.order.indexOf('pull', mark))).toEqual(['report a2'])
     await runtime.stop()
   })
 

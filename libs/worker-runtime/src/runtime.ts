@@ -21,7 +21,7 @@ import { createHungryPeers, type HungryPeers } from './hungry-peers.js'
 import type { IdleMonitor, IdleState } from './idle-monitor.js'
 import { LeaseState } from './lease-book.js'
 import { deliver, leave } from './leaving.js'
-import { createLink, listenForWork, publishPull, pullListeners, serveOffers, serveWorkerRequests, type Link } from './link.js'
+import { createLink, jobKey, listenForWork, publishPull, pullListeners, serveOffers, serveWorkerRequests, type Link } from './link.js'
 import type { Logger } from './logger.js'
 import { checkPeerId, workerRuntimeOptions, type WorkerRuntimeInit, type WorkerRuntimeOptions } from './options.js'
 import { createPacing, type Pacing } from './pacing.js'
@@ -54,6 +54,8 @@ class Runtime implements WorkerRuntime {
   private started = false
   private stopping = false
   private pausedByVolunteer = false
+  /** A pull waits for the results it would overtake (see maybePull). */
+  private reportingFirst = false
   /** Step-backs under way. */
   private steppingBack = 0
   /** Slots promised to offers being taken, until the accumulation point has answered. */
@@ -291,7 +293,7 @@ class Runtime implements WorkerRuntime {
       link.outbox.add(results[i])
     })
     // A batch is of one task, and nearly always of one job: its first lease's job is credited.
-    if (results !== undefined && end.paced) this.pacing.record(jobKey(link, leases[0].jobId), end.ranMs, leases.length)
+    if (results !== undefined && end.paced) this.pacing.record(jobKey(link, leases[0].jobId), end.occupiedMs, leases.length)
     this.maybePull()
   }
 
@@ -318,13 +320,22 @@ class Runtime implements WorkerRuntime {
    * are split between those that hear it; each link waits for its own answer. One not yet on the
    * topic is pulled for when its subscription arrives.
    */
-  private maybePull (): void {
-    if (!this.mayTake()) return
+  private maybePull (resultsSent = false): void {
+    if (!this.mayTake() || this.reportingFirst) return
     if (this.order.every(link => link.pullPending)) return
     const held = this.held
     const capacity = this.capacity
     if (this.pacing.slotsToPull(held, capacity) === 0) return
     const listening = pullListeners(this.peer)
+    // Results first: an accumulation point counts a finished chunk as held until its result
+    // arrives, and deals a worker no more than its share of a job, so a pull that overtook a waiting
+    // report could come back short, or empty. Any that hears the pull may answer it, due one or not.
+    const unreported = resultsSent ? [] : this.order.filter(link => listening.has(link.peerId) && link.outbox.size > 0)
+    if (unreported.length > 0) {
+      this.reportingFirst = true
+      void Promise.all(unreported.map(async link => { await link.outbox.sendNow() })).finally(() => { this.reportingFirst = false; this.maybePull(true) })
+      return
+    }
     let hearing = 0
     let due = false
     for (const link of this.order) {
@@ -385,9 +396,4 @@ class Runtime implements WorkerRuntime {
       }
     }, from, offer)
   }
-}
-
-/** A job's pacing key: job ids are the accumulation point's, so they are kept apart per link. */
-function jobKey (link: Link, jobId: string): string {
-  return `${link.peerId}/${jobId}`
 }
