@@ -29,6 +29,8 @@ export interface HungryPeersComponents {
   log: Logger
   /** Milliseconds on a monotonic clock. @defaultValue `performance.now` */
   now?: () => number
+  /** Called with each pull that counts, once it is remembered. */
+  heard?: (hungry: HungryPeer) => void
 }
 
 export interface HungryPeers {
@@ -91,13 +93,15 @@ class PullListener implements HungryPeers {
     const addrs = (pull.addrs ?? []).filter(a => a.endsWith(`/p2p/${from}`))
     if (!this.connected.has(from) && addrs.length === 0) return
     if (!this.heard.delete(from)) this.components.log.debug({ peerId: from, slots: pull.slots }, 'hungry peer')
-    this.heard.set(from, { peerId: from, slots: pull.slots, tasks: pull.tasks, at: this.now(), addrs })
+    const hungry = { peerId: from, slots: pull.slots, tasks: pull.tasks, at: this.now(), addrs }
+    this.heard.set(from, hungry)
     this.forgetStale()
     // Only so many peers are worth remembering: the longest silent go first.
     for (const peerId of this.heard.keys()) {
       if (this.heard.size <= HUNGRY_MAX) break
       this.heard.delete(peerId)
     }
+    this.components.heard?.(hungry)
   }
 
   private forgetStale (): void {

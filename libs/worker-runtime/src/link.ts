@@ -49,12 +49,17 @@ export interface Link {
   /** True while a pull it may have heard is waiting for an answer. */
   readonly pullPending: boolean
   /**
-   * A pull went out: if neither an assign nor a `work` announcement comes from this accumulation
-   * point within the backoff, the next wait doubles and `retry` is called.
+   * Whether its answer to our last pull came short of the `slots` offered, or never came: it has
+   * no more to deal us for now (a job's end, or our share of it held).
    */
-  pullSent(retry: () => void): void
-  /** It answered (assigned, or announced work): the backoff starts over. */
-  pullAnswered(): void
+  readonly pullsShort: boolean
+  /**
+   * A pull offering it `slots` went out: if neither an assign nor a `work` announcement comes from
+   * this accumulation point within the backoff, the next wait doubles and `retry` is called.
+   */
+  pullSent(retry: () => void, slots: number): void
+  /** It answered (assigned `accepted` leases, or announced work): the backoff starts over. */
+  pullAnswered(accepted?: number): void
   /** Sends a batch of results; resolves with the lease ids it answered for (accepted or rejected). */
   report(results: ChunkResult[]): Promise<string[]>
   /** Renews leases, sending the latest checkpoints of some of them. */
@@ -90,6 +95,8 @@ class AccumulationPointLink implements Link {
   private readonly log: Logger
   private pullTimer?: NodeJS.Timeout
   private pullRetryMs: number
+  private slotsAsked = 0
+  private shortOf = false
 
   constructor (components: LinkComponents, private readonly init: Required<LinkInit>) {
     this.peerId = init.peerId
@@ -117,6 +124,10 @@ class AccumulationPointLink implements Link {
     return this.pullTimer !== undefined
   }
 
+  get pullsShort (): boolean {
+    return this.shortOf
+  }
+
   start (): void {
     this.renewals.start()
   }
@@ -127,20 +138,23 @@ class AccumulationPointLink implements Link {
     this.pullTimer = undefined
   }
 
-  pullSent (retry: () => void): void {
+  pullSent (retry: () => void, slots: number): void {
     clearTimeout(this.pullTimer)
+    this.slotsAsked = slots
     this.pullTimer = setTimeout(() => {
       this.pullTimer = undefined
+      this.shortOf = true
       this.pullRetryMs = Math.min(this.pullRetryMs * 2, this.init.pullRetryMaxMs)
       retry()
     }, this.pullRetryMs)
     this.pullTimer.unref()
   }
 
-  pullAnswered (): void {
+  pullAnswered (accepted?: number): void {
     clearTimeout(this.pullTimer)
     this.pullTimer = undefined
     this.pullRetryMs = this.init.pullRetryMs
+    if (accepted !== undefined) this.shortOf = accepted < this.slotsAsked
   }
 
   /**

@@ -17,7 +17,7 @@ import { NotAnAccumulationPointError } from './errors.js'
 import { createExecutor, pickBatch, type Executor, type Run, type RunEnd } from './executor.js'
 import { giveBack, handOff, takeOut } from './handoff-giver.js'
 import { takeOffer } from './handoff-taker.js'
-import { createHungryPeers, type HungryPeers } from './hungry-peers.js'
+import { createHungryPeers, type HungryPeer, type HungryPeers } from './hungry-peers.js'
 import type { IdleMonitor, IdleState } from './idle-monitor.js'
 import { LeaseState } from './lease-book.js'
 import { deliver, leave } from './leaving.js'
@@ -25,13 +25,14 @@ import { createLink, jobKey, listenForWork, publishPull, pullListeners, serveOff
 import type { Logger } from './logger.js'
 import { checkPeerId, workerRuntimeOptions, type WorkerRuntimeInit, type WorkerRuntimeOptions } from './options.js'
 import { createPacing, type Pacing } from './pacing.js'
+import { shareQueued, surplus } from './sharing.js'
 import type { WorkerRuntime, WorkerRuntimeComponents } from './types.js'
 
 export function createWorkerRuntime (components: WorkerRuntimeComponents, init: WorkerRuntimeInit = {}): WorkerRuntime {
   return new Runtime(components, workerRuntimeOptions(init, components.pool))
 }
 
-type DropReason = 'cancelled' | 'lost'
+type DropReason = 'cancelled' | 'lost' | 'handed off'
 /** Why the worker steps back. */
 type StepBackReason = 'busy' | 'on battery' | 'paused' | 'stopping'
 
@@ -56,6 +57,8 @@ class Runtime implements WorkerRuntime {
   private pausedByVolunteer = false
   /** A pull waits for the results it would overtake (see maybePull). */
   private reportingFirst = false
+  /** An offer of queued chunks to a hungry peer is out (heardPull). */
+  private sharing = false
   /** Step-backs under way. */
   private steppingBack = 0
   /** Slots promised to offers being taken, until the accumulation point has answered. */
@@ -67,7 +70,7 @@ class Runtime implements WorkerRuntime {
     this.peer = components.peer
     this.idle = components.idle
     this.log = components.log
-    this.hungry = createHungryPeers({ peer: this.peer, log: this.log })
+    this.hungry = createHungryPeers({ peer: this.peer, log: this.log, heard: (hungry) => { this.heardPull(hungry) } })
     this.ownPool = components.pool === undefined
     this.pool = components.pool ?? createTaskPool({ threads: options.threads, maxMemoryMb: options.maxMemoryMb })
     this.pacing = createPacing({ threads: options.threads, prefetch: options.prefetch })
@@ -128,14 +131,8 @@ class Runtime implements WorkerRuntime {
       this.idle.onChange((state) => { this.onIdleChange(state) })
     )
     for (const link of this.order) link.start()
-    this.log.info({
-      peerId: this.peer.peerId,
-      multiaddrs: this.peer.multiaddrs(),
-      accumulationPoints: this.accumulationPoints,
-      threads: this.options.threads,
-      capacity: this.capacity,
-      idle: this.idle.state.reason
-    }, 'worker ready')
+    const { peer, options: { threads }, capacity, idle } = this
+    this.log.info({ peerId: peer.peerId, multiaddrs: peer.multiaddrs(), accumulationPoints: this.accumulationPoints, threads, capacity, idle: idle.state.reason }, 'worker ready')
     this.maybePull()
   }
 
@@ -153,12 +150,8 @@ class Runtime implements WorkerRuntime {
       this.stepBack('stopping'),
       ...this.order.map(async link => { await deliver(link, this.options.shutdownGraceMs) })
     ])
-    this.log.info({
-      handedOff,
-      released,
-      unreported: this.order.reduce((n, link) => n + link.outbox.size, 0),
-      chunksDone: this.chunksDone
-    }, 'worker stopped')
+    const unreported = this.order.reduce((n, link) => n + link.outbox.size, 0)
+    this.log.info({ handedOff, released, unreported, chunksDone: this.chunksDone }, 'worker stopped')
     if (this.ownPool) await this.pool.stop()
   }
 
@@ -218,8 +211,8 @@ class Runtime implements WorkerRuntime {
   private assign (link: Link, leases: Lease[]): { accepted: string[], refused: string[] } {
     const accepted: string[] = []
     const refused: string[] = []
-    // Leases of a job not yet run here count at the guessed pace: a worker fast on one job does
-    // not take another job's chunks by the dozen before it knows how long they take.
+    // A job not yet run here holds the least: a worker fast on one job does not take another
+    // job's chunks by the dozen before it knows how long they take.
     const jobs = new Set(this.heldJobs())
     for (const lease of leases) jobs.add(jobKey(link, lease.jobId))
     const capacity = this.pacing.capacity(jobs)
@@ -239,7 +232,7 @@ class Runtime implements WorkerRuntime {
         refused.push(lease.leaseId)
       }
     }
-    link.pullAnswered()
+    link.pullAnswered(leases.length)
     this.log.debug({ from: link.peerId, accepted: accepted.length, refused: refused.length }, 'assigned')
     setImmediate(() => {
       this.pump()
@@ -336,16 +329,22 @@ class Runtime implements WorkerRuntime {
       void Promise.all(unreported.map(async link => { await link.outbox.sendNow() })).finally(() => { this.reportingFirst = false; this.maybePull(true) })
       return
     }
-    let hearing = 0
-    let due = false
-    for (const link of this.order) {
-      if (!listening.has(link.peerId)) continue
-      hearing++
-      if (link.pullPending) continue
-      link.pullSent(() => { this.maybePull() })
-      due = true
-    }
-    if (due) publishPull(this.peer, this.pacing.slotsToPull(held, capacity, hearing), this.tasks, this.options.threads, this.log)
+    const hearing = this.order.filter(link => listening.has(link.peerId))
+    const slots = this.pacing.slotsToPull(held, capacity, hearing.length)
+    const due = hearing.filter(link => !link.pullPending)
+    for (const link of due) link.pullSent(() => { this.maybePull() }, slots)
+    if (due.length > 0) publishPull(this.peer, slots, this.tasks, this.options.threads, this.log)
+  }
+
+  /** A peer pulled: it is offered queued chunks it could run now, if any are spare (sharing.ts). */
+  private heardPull (hungry: HungryPeer): void {
+    if (!this.mayTake() || this.sharing) return
+    const link = this.order.find(l => l.pullsShort && surplus(l, this.options.threads).length > 0)
+    if (link === undefined) return
+    this.sharing = true
+    void shareQueued({ peer: this.peer, log: this.log }, link, hungry, this.options.threads, this.options.handoffTimeoutMs)
+      .then((taken) => { this.drop(link, taken, 'handed off') })
+      .finally(() => { this.sharing = false })
   }
 
   private onIdleChange (state: IdleState): void {
