@@ -49,6 +49,23 @@ describe('TaskPool', () => {
     expect(pool.running).toBe(0)
   })
 
+  it('tells how long a chunk and a batch ran in their thread, the thread\'s start not counted', async () => {
+    const pool = await startedPool(1)
+    const params = probe.parseParams({ spinMs: 30 }, 2)
+    const ran: number[] = []
+    const started = performance.now()
+    // The first run also starts the thread: its wall time is longer than what the thread measured.
+    await expect(pool.run('probe', probe.chunk(params, 2, 0), { onRan: (ms) => { ran.push(ms) } })).resolves.toEqual({ index: 0 })
+    const firstWall = performance.now() - started
+    const outcomes = await pool.runBatch('probe', [probe.chunk(params, 2, 0), probe.chunk(params, 2, 1)], undefined, (ms) => { ran.push(ms) })
+    expect(outcomes.map(o => o.ok)).toEqual([true, true])
+    expect(ran).toHaveLength(2)
+    // The probe spins by the millisecond clock (Date.now): a 30 ms spin can measure a little less.
+    expect(ran[0]).toBeGreaterThanOrEqual(28)
+    expect(ran[0]).toBeLessThan(firstWall)
+    expect(ran[1]).toBeGreaterThanOrEqual(58)
+  })
+
   it('refuses work before start and after stop', async () => {
     const pool = createTaskPool({ threads: 1 })
     await expect(pool.run('primes', { from: 0, to: 10 })).rejects.toMatchObject({ name: 'PoolNotRunningError' })

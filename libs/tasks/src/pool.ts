@@ -11,7 +11,7 @@ import { Piscina } from 'piscina'
 import { defaultTaskPoolInit } from './constants.js'
 import { PoolNotRunningError, TaskAbortedError, TaskFailedError } from './errors.js'
 import { fromThreadError, reviveError } from './wire-error.js'
-import type { BatchAnswer, WorkerRequest } from './worker.js'
+import type { BatchAnswer, TimedAnswer, WorkerRequest } from './worker.js'
 
 export interface TaskPoolInit {
   /**
@@ -40,6 +40,8 @@ export interface RunOptions {
   resume?: unknown
   /** Gets the chunk's checkpoints while it runs: the latest at most every `CHECKPOINT_EVERY_MS`. */
   onCheckpoint?: (state: unknown) => void
+  /** Gets how long the chunk ran in its thread, in milliseconds: a thread's start and the queue's wait not counted. */
+  onRan?: (ms: number) => void
 }
 
 export interface TaskPool extends Startable {
@@ -56,9 +58,10 @@ export interface TaskPool extends Startable {
    * Runs several small chunks of one task in one pool thread, one after another: a thread hop
    * costs tens of microseconds, more than a tiny chunk. Resolves with one outcome per input, in
    * order (a chunk that throws gives `{ ok: false, error }` with its name and message and does not
-   * stop the others); rejects as `run` does when the batch as a whole is aborted or dies.
+   * stop the others), handing how long the batch ran in its thread to `onRan`; rejects as `run`
+   * does when the batch as a whole is aborted or dies.
    */
-  runBatch(task: string, inputs: unknown[], signal?: AbortSignal): Promise<BatchOutcome[]>
+  runBatch(task: string, inputs: unknown[], signal?: AbortSignal, onRan?: (ms: number) => void): Promise<BatchOutcome[]>
   /** Threads in the pool: at most this many chunks run at once, the rest wait in a queue. */
   readonly threads: number
   /** Chunks submitted and not yet settled (running or queued). */
@@ -129,7 +132,7 @@ class PiscinaTaskPool implements TaskPool {
     await piscina.destroy()
   }
 
-  async run (task: string, input: unknown, { signal, resume, onCheckpoint }: RunOptions = {}): Promise<unknown> {
+  async run (task: string, input: unknown, { signal, resume, onCheckpoint, onRan }: RunOptions = {}): Promise<unknown> {
     const piscina = this.#piscina
     if (piscina === undefined) throw new PoolNotRunningError()
     if (signal?.aborted === true) throw new TaskAbortedError()
@@ -139,8 +142,12 @@ class PiscinaTaskPool implements TaskPool {
     const channel = onCheckpoint === undefined ? undefined : new MessageChannel()
     channel?.port1.on('message', (state: unknown) => { onCheckpoint!(state) })
     try {
-      const request: WorkerRequest = { task, input, resume, checkpoints: channel?.port2 }
-      return await piscina.run(request, { signal: signal ?? null, transferList: channel === undefined ? undefined : [channel.port2] })
+      const request: WorkerRequest = { task, input, resume, checkpoints: channel?.port2, timed: onRan !== undefined }
+      const answer = await piscina.run(request, { signal: signal ?? null, transferList: channel === undefined ? undefined : [channel.port2] })
+      if (onRan === undefined) return answer
+      const { output, ranMs } = answer as TimedAnswer
+      onRan(ranMs)
+      return output
     } catch (error) {
       throw this.#explain(error, signal)
     } finally {
@@ -149,13 +156,14 @@ class PiscinaTaskPool implements TaskPool {
     }
   }
 
-  async runBatch (task: string, inputs: unknown[], signal?: AbortSignal): Promise<BatchOutcome[]> {
+  async runBatch (task: string, inputs: unknown[], signal?: AbortSignal, onRan?: (ms: number) => void): Promise<BatchOutcome[]> {
     const piscina = this.#piscina
     if (piscina === undefined) throw new PoolNotRunningError()
     if (signal?.aborted === true) throw new TaskAbortedError()
     this.#running += inputs.length
     try {
       const answer = await piscina.run({ task, inputs }, { signal: signal ?? null }) as BatchAnswer
+      onRan?.(answer.ranMs)
       return answer.outcomes.map(o => o.ok ? o : { ok: false, error: reviveError(o.error) })
     } catch (error) {
       throw this.#explain(error, signal)

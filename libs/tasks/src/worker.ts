@@ -30,14 +30,20 @@ if (!isMainThread) {
  * checkpoints to), or a batch of small chunks of one task run one after another.
  */
 export type WorkerRequest =
-  | { task: string, input: unknown, resume?: unknown, checkpoints?: MessagePort }
+  | { task: string, input: unknown, resume?: unknown, checkpoints?: MessagePort, timed?: boolean }
   | { task: string, inputs: unknown[] }
 
 /** A running chunk posts its latest checkpoint at most this often. */
 export const CHECKPOINT_EVERY_MS = 100
 
-/** The answer to a batch: one outcome per input, in order; a failing chunk does not stop the rest. */
-export interface BatchAnswer { outcomes: Array<{ ok: true, output: unknown } | { ok: false, error: SerializedError }> }
+/**
+ * The answer to a batch: one outcome per input, in order (a failing chunk does not stop the rest),
+ * and how long the batch ran in this thread, in milliseconds.
+ */
+export interface BatchAnswer { outcomes: Array<{ ok: true, output: unknown } | { ok: false, error: SerializedError }>, ranMs: number }
+
+/** The answer to a `timed` chunk: its output, and how long it ran in this thread, in milliseconds. */
+export interface TimedAnswer { output: unknown, ranMs: number }
 
 /**
  * Runs one chunk and returns its output; errors are rethrown so their name survives cloning.
@@ -50,6 +56,8 @@ export default async function runChunk (request: WorkerRequest): Promise<unknown
       throw new InvalidInputError('request.task', 'must be a task name')
     }
     const task = getTask(request.task)
+    // Measured here, so that a thread's start and a queue's wait are not counted as the run's.
+    const started = performance.now()
     if ('inputs' in request) {
       if (!Array.isArray(request.inputs)) throw new InvalidInputError('request.inputs', 'must be an array')
       const outcomes: BatchAnswer['outcomes'] = []
@@ -60,10 +68,10 @@ export default async function runChunk (request: WorkerRequest): Promise<unknown
           outcomes.push({ ok: false, error: serializeError(error) })
         }
       }
-      return { outcomes } satisfies BatchAnswer
+      return { outcomes, ranMs: performance.now() - started } satisfies BatchAnswer
     }
     const output = await task.run(request.input, runContext(task, request.input, request.resume, request.checkpoints))
-    return transferable(output)
+    return transferable(output, request.timed === true ? performance.now() - started : undefined)
   } catch (error) {
     throw toThreadError(error)
   }
@@ -93,11 +101,13 @@ function runContext (task: AnyTask, input: unknown, resume: unknown, port: Messa
 }
 
 /**
- * Moves (rather than copies) the byte arrays of an output to the pool thread, when the array
- * owns its whole buffer: transferring a shared or pooled buffer would detach unrelated data.
+ * The answer to a chunk: its output, or with `ranMs` a TimedAnswer. Moves (rather than copies)
+ * the output's byte arrays to the pool thread, when the array owns its whole buffer: transferring
+ * a shared or pooled buffer would detach unrelated data.
  */
-function transferable (output: unknown): unknown {
-  if (output === null || typeof output !== 'object') return output
+function transferable (output: unknown, ranMs: number | undefined): unknown {
+  const answer = ranMs === undefined ? output : { output, ranMs } satisfies TimedAnswer
+  if (output === null || typeof output !== 'object') return answer
   const buffers: ArrayBuffer[] = []
   for (const value of Object.values(output)) {
     if (value instanceof Uint8Array && value.buffer instanceof ArrayBuffer &&
@@ -105,8 +115,8 @@ function transferable (output: unknown): unknown {
       buffers.push(value.buffer)
     }
   }
-  if (buffers.length === 0) return output
-  return move({ [transferableSymbol]: buffers, [valueSymbol]: output } as never)
+  if (buffers.length === 0) return answer
+  return move({ [transferableSymbol]: buffers, [valueSymbol]: answer } as never)
 }
 
 /**

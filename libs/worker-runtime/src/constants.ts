@@ -96,6 +96,9 @@ export const RENEW_FIRST_MS = 10_000
 /** Renewals never run more often than this, whatever lifetime a lease claims. */
 export const RENEW_MIN_MS = 100
 
+/** Queued chunks are offered to a hungry peer only when they hold at least this much work (sharing.ts). */
+export const SHARE_MIN_MS = 250
+
 /** A peer that pulled counts as hungry for this long after its last pull. */
 export const HUNGRY_FRESH_MS = 3_000
 /** The most hungry peers remembered; a stepping-back worker offers to only a few of them. */

@@ -116,6 +116,15 @@ describe('executor', () => {
     expect(free).toEqual([1])
   })
 
+  it('paces a run by the time its thread measured when the pool tells it (a thread\'s start is not the job\'s)', async () => {
+    const pool = scriptedPool()
+    const executor = createExecutor({ pool, log: silent, threadFree: () => {} }, { threads: 1, maxCpu: 100 })
+    const ended = new Promise<RunEnd>((resolve) => { executor.run([lease('L1')], resolve) })
+    pool.runs[0].options?.onRan?.(7)
+    pool.runs[0].finish({ count: 1 })
+    expect((await ended).occupiedMs).toBe(7)
+  })
+
   it('counts a run under a CPU cap as occupying its thread for the run and the rest it earns', async () => {
     const pool = scriptedPool()
     const executor = createExecutor({ pool, log: silent, threadFree: () => {} }, { threads: 1, maxCpu: 25 })

@@ -110,15 +110,18 @@ class PoolExecutor implements Executor {
     this.active.add(abort)
     this.busy++
     const started = performance.now()
+    // The time the pool thread measured: a new thread's start is no part of the job's pace.
+    let threadMs: number | undefined
+    const ran = (ms: number): void => { threadMs = ms }
     const end = (results?: ChunkResult[], paced = true): void => {
       this.busy--
       this.active.delete(abort)
-      const ranMs = performance.now() - started
+      const ranMs = threadMs ?? performance.now() - started
       ended({ results, occupiedMs: ranMs + this.restMs(ranMs), paced })
       this.rest(ranMs)
     }
-    if (leases.length === 1) this.runOne(leases[0], abort, end, checkpoint)
-    else this.runBatch(leases, abort, end)
+    if (leases.length === 1) this.runOne(leases[0], abort, end, ran, checkpoint)
+    else this.runBatch(leases, abort, end, ran)
     return { batched: leases.length > 1, abort: () => { abort.abort() } }
   }
 
@@ -127,8 +130,8 @@ class PoolExecutor implements Executor {
     for (const abort of this.active) abort.abort()
   }
 
-  private runBatch (leases: Lease[], abort: AbortController, end: (results?: ChunkResult[]) => void): void {
-    this.pool.runBatch(leases[0].task, leases.map(l => l.input), abort.signal).then(
+  private runBatch (leases: Lease[], abort: AbortController, end: (results?: ChunkResult[]) => void, ran: (ms: number) => void): void {
+    this.pool.runBatch(leases[0].task, leases.map(l => l.input), abort.signal, ran).then(
       (outcomes) => {
         end(outcomes.map((o, i) => o.ok
           ? { leaseId: leases[i].leaseId, ok: true, output: o.output }
@@ -144,7 +147,7 @@ class PoolExecutor implements Executor {
 
   private runOne (
     lease: Lease, abort: AbortController, end: (results?: ChunkResult[], paced?: boolean) => void,
-    checkpoint?: (leaseId: string, state: unknown) => void
+    ran: (ms: number) => void, checkpoint?: (leaseId: string, state: unknown) => void
   ): void {
     // The job's time limit: past it the thread is stopped and the chunk reported failed.
     let timedOut = false
@@ -154,7 +157,7 @@ class PoolExecutor implements Executor {
     const onCheckpoint = checkpoint === undefined ? undefined : (state: unknown) => { checkpoint(lease.leaseId, state) }
     const attempt = async (resume: unknown): Promise<unknown> => {
       try {
-        return await this.pool.run(lease.task, lease.input, { signal: abort.signal, resume, onCheckpoint })
+        return await this.pool.run(lease.task, lease.input, { signal: abort.signal, resume, onCheckpoint, onRan: ran })
       } catch (err) {
         // A state the task refuses (it came from another peer) costs only the work it would have
         // saved: the chunk runs again from the beginning.

@@ -25,7 +25,7 @@ import { createLink, jobKey, listenForWork, publishPull, pullListeners, serveOff
 import type { Logger } from './logger.js'
 import { checkPeerId, workerRuntimeOptions, type WorkerRuntimeInit, type WorkerRuntimeOptions } from './options.js'
 import { createPacing, type Pacing } from './pacing.js'
-import { shareQueued, surplus } from './sharing.js'
+import { shareQueued, surplus, worthSharing } from './sharing.js'
 import type { WorkerRuntime, WorkerRuntimeComponents } from './types.js'
 
 export function createWorkerRuntime (components: WorkerRuntimeComponents, init: WorkerRuntimeInit = {}): WorkerRuntime {
@@ -339,7 +339,7 @@ class Runtime implements WorkerRuntime {
   /** A peer pulled: it is offered queued chunks it could run now, if any are spare (sharing.ts). */
   private heardPull (hungry: HungryPeer): void {
     if (!this.mayTake() || this.sharing) return
-    const link = this.order.find(l => l.pullsShort && surplus(l, this.options.threads).length > 0)
+    const link = this.order.find(l => l.pullsShort && worthSharing(surplus(l, this.options.threads), (lease) => this.pacing.chunkMs(jobKey(l, lease.jobId))))
     if (link === undefined) return
     this.sharing = true
     void shareQueued({ peer: this.peer, log: this.log }, link, hungry, this.options.threads, this.options.handoffTimeoutMs)

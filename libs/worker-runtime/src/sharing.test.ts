@@ -1,7 +1,7 @@
 import type { Lease } from '@cycleshare/protocol'
 import { describe, expect, it } from 'vitest'
 import type { Link } from './link.js'
-import { surplus } from './sharing.js'
+import { surplus, worthSharing } from './sharing.js'
 
 const lease = (leaseId: string): Lease =>
   ({ leaseId, jobId: 'j', index: 0, attempt: 1, epoch: 1, task: 'primes', input: { from: 0, to: 1 }, ttlMs: 30_000 })
@@ -23,5 +23,12 @@ describe('sharing queued chunks', () => {
     expect(surplus(queueOf(2), 2)).toEqual([])
     expect(surplus(queueOf(0), 1)).toEqual([])
     expect(surplus(queueOf(4), 2).map(l => l.leaseId)).toEqual(['q4'])
+  })
+
+  it('shares only what holds at least 250 ms of work at its job\'s pace', () => {
+    const spare = surplus(queueOf(9), 1) // 4 leases
+    expect(worthSharing(spare, () => 62)).toBe(false)
+    expect(worthSharing(spare, () => 62.5)).toBe(true)
+    expect(worthSharing([], () => 1_000)).toBe(false)
   })
 })

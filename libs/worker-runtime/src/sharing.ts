@@ -7,6 +7,7 @@
  * peer presents the transfers; what it takes leaves this worker, what it refuses stays queued here.
  */
 import type { Lease } from '@cycleshare/protocol'
+import { SHARE_MIN_MS } from './constants.js'
 import { offerTo, planOffers, type GiverComponents } from './handoff-giver.js'
 import type { HungryPeer } from './hungry-peers.js'
 import type { Link } from './link.js'
@@ -19,6 +20,17 @@ export function surplus (link: Link, keep: number): Lease[] {
   const queued = [...link.book.waiting()]
   const spare = Math.floor((queued.length - keep) / 2)
   return spare > 0 ? queued.slice(-spare).reverse() : []
+}
+
+/**
+ * Whether `leases` hold enough work to be worth a move: at least SHARE_MIN_MS by their jobs'
+ * pace. Moving chunks costs a dial, a signature each and a transfer; with many peers and tiny
+ * chunks, offers for a few milliseconds of work cost more than they save.
+ */
+export function worthSharing (leases: Lease[], chunkMsOf: (lease: Lease) => number): boolean {
+  let ms = 0
+  for (const lease of leases) if ((ms += chunkMsOf(lease)) >= SHARE_MIN_MS) return true
+  return false
 }
 
 /**
