@@ -33,8 +33,7 @@ export function createWorkerRuntime (components: WorkerRuntimeComponents, init: 
 }
 
 type DropReason = 'cancelled' | 'lost' | 'handed off'
-/** Why the worker steps back. */
-type StepBackReason = 'busy' | 'on battery' | 'paused' | 'stopping'
+type StepBackReason = 'busy' | 'on battery' | 'paused' | 'stopping' // why the worker steps back
 
 class Runtime implements WorkerRuntime {
   private readonly peer: Peer
@@ -339,13 +338,16 @@ class Runtime implements WorkerRuntime {
   /** A peer pulled: it is offered queued chunks it could run now, if any are spare (sharing.ts). */
   private heardPull (hungry: HungryPeer): void {
     if (!this.mayTake() || this.sharing) return
-    const link = this.order.find(l => l.pullsShort && worthSharing(surplus(l, this.options.threads), (lease) => this.pacing.chunkMs(jobKey(l, lease.jobId))))
-    if (link === undefined) return
-    this.sharing = true
-    void shareQueued({ peer: this.peer, log: this.log }, link, hungry, this.options.threads, this.options.handoffTimeoutMs)
-      .then((taken) => { this.drop(link, taken, 'handed off') })
-      .finally(() => { this.sharing = false })
+    for (const link of this.order) {
+      const spare = link.pullsShort ? surplus(link, this.options.threads) : []
+      if (!worthSharing(spare, lease => this.pacing.chunkMs(jobKey(link, lease.jobId)))) continue
+      this.sharing = true
+      const shared = shareQueued({ peer: this.peer, log: this.log }, link, spare, hungry, this.options.handoffTimeoutMs)
+      void shared.then((taken) => { this.drop(link, taken, 'handed off') }).finally(() => { this.sharing = false })
+      return
+    }
   }
+
 
   private onIdleChange (state: IdleState): void {
     if (state.idle) {

@@ -34,13 +34,13 @@ export function worthSharing (leases: Lease[], chunkMsOf: (lease: Lease) => numb
 }
 
 /**
- * Offers `hungry` what `link` holds in surplus (as far as its pull named free slots, of tasks it
+ * Offers `hungry` the `spare` leases of `link` (as far as its pull named free slots, of tasks it
  * runs) and waits for its answer up to `timeoutMs`. Resolves with the ids it took; never rejects.
  */
 export async function shareQueued (
-  components: GiverComponents, link: Link, hungry: HungryPeer, keep: number, timeoutMs: number
+  components: GiverComponents, link: Link, spare: Lease[], hungry: HungryPeer, timeoutMs: number
 ): Promise<string[]> {
-  const [plan] = planOffers(surplus(link, keep), [hungry], new Map([[hungry.peerId, hungry.slots]]))
+  const [plan] = planOffers(spare, [hungry], new Map([[hungry.peerId, hungry.slots]]))
   if (plan === undefined) return []
   return await offerTo(components, link.peerId, plan, AbortSignal.timeout(timeoutMs))
 }
