@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common'
 import { APP_FILTER } from '@nestjs/core'
+import { BlobsModule } from './blobs/blobs.module.js'
 import type { CoordinatorConfig } from './config/coordinator-config.js'
 import { CoreModule } from './config/core.module.js'
 import { DomainExceptionFilter } from './errors/domain-exception.filter.js'
@@ -20,7 +21,7 @@ export class AppModule {
   static forRoot (config: CoordinatorConfig, log: Logger): DynamicModule {
     return {
       module: AppModule,
-      imports: [CoreModule.forRoot(config, log), SchedulerModule, NetworkModule, JobsModule, TasksModule, HealthModule, EventsModule],
+      imports: [CoreModule.forRoot(config, log), SchedulerModule, BlobsModule, NetworkModule, JobsModule, TasksModule, HealthModule, EventsModule],
       providers: [{ provide: APP_FILTER, useClass: DomainExceptionFilter }]
     }
   }

@@ -21,6 +21,12 @@ describe('coordinator config', () => {
     expect(() => parseCoordinatorConfig(['--pull-rate', '0'], {})).toThrow('--pull-rate must be at least 1 (got "0")')
   })
 
+  it('reads the blob store cap and the upload limit in MiB', () => {
+    expect(parseCoordinatorConfig([], {})).toMatchObject({ blobStoreBytes: 10_240 * 1024 * 1024, maxUploadBytes: 4096 * 1024 * 1024 })
+    expect(parseCoordinatorConfig(['--max-upload-mb', '3'], { CYCLESHARE_BLOB_STORE_MB: '8' })).toMatchObject({ blobStoreBytes: 8 * 1024 * 1024, maxUploadBytes: 3 * 1024 * 1024 })
+    expect(() => parseCoordinatorConfig(['--blob-store-mb', '0'], {})).toThrow('--blob-store-mb must be at least 1 (got "0")')
+  })
+
   it('names the bad flag and the value it got', () => {
     expect(() => parseCoordinatorConfig(['--port', 'x'], {})).toThrow('--port must be a number (got "x")')
     expect(() => parseCoordinatorConfig(['--lease-ttl', '5'], {})).toThrow('--lease-ttl must be at least 1000 (got "5")')

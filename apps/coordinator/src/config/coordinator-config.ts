@@ -29,11 +29,17 @@ export interface CoordinatorConfig {
   excludeAfter: number
   /** Give slow in-flight chunks backup copies on idle workers near the end of a job. */
   stragglerBackups: boolean
+  /** The most bytes the blob store holds (`<data dir>/blobs`); the least recently used unpinned blobs make room. */
+  blobStoreBytes: number
+  /** The largest upload `POST /api/blobs` takes; more is refused with 413. */
+  maxUploadBytes: number
   /** Log level for pino. */
   logLevel: LogLevel
 }
 
 export const CONFIG = Symbol('CoordinatorConfig')
+
+const MiB = 1024 * 1024
 
 const schema = z.object({
   port: integerFlag('--port', 0, 65535),
@@ -48,6 +54,8 @@ const schema = z.object({
   maxAttempts: integerFlag('--max-attempts', 1, 100),
   excludeAfter: integerFlag('--exclude-after', 1, 1_000_000),
   stragglerBackups: z.boolean(),
+  blobStoreMb: integerFlag('--blob-store-mb', 1, 16_777_216),
+  maxUploadMb: integerFlag('--max-upload-mb', 1, 16_777_216),
   logLevel: logLevelFlag
 })
 
@@ -70,6 +78,8 @@ export function parseCoordinatorConfig (argv: string[], env: NodeJS.ProcessEnv =
     .option('--max-attempts <n>', 'failed attempts of a chunk before its job fails', env.CYCLESHARE_MAX_ATTEMPTS ?? '5')
     .option('--exclude-after <n>', 'outvoted results before a worker is excluded', env.CYCLESHARE_EXCLUDE_AFTER ?? '3')
     .option('--no-straggler-backups', 'never give slow chunks backup copies')
+    .option('--blob-store-mb <MiB>', 'the most MiB of blobs kept in <data dir>/blobs', env.CYCLESHARE_BLOB_STORE_MB ?? '10240')
+    .option('--max-upload-mb <MiB>', 'the largest blob upload taken, in MiB', env.CYCLESHARE_MAX_UPLOAD_MB ?? '4096')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent', env.CYCLESHARE_LOG_LEVEL ?? 'info')
 
   const config = parseFlags(program, argv, schema, (o) => ({
@@ -85,7 +95,10 @@ export function parseCoordinatorConfig (argv: string[], env: NodeJS.ProcessEnv =
     maxAttempts: o.maxAttempts,
     excludeAfter: o.excludeAfter,
     stragglerBackups: o.stragglerBackups !== false && env.CYCLESHARE_STRAGGLER_BACKUPS !== '0',
+    blobStoreMb: o.blobStoreMb,
+    maxUploadMb: o.maxUploadMb,
     logLevel: o.logLevel
   }))
-  return { ...config, dataDir: resolve(config.dataDir) }
+  const { blobStoreMb, maxUploadMb, ...rest } = config
+  return { ...rest, dataDir: resolve(config.dataDir), blobStoreBytes: blobStoreMb * MiB, maxUploadBytes: maxUploadMb * MiB }
 }

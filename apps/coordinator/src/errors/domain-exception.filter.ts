@@ -10,7 +10,14 @@ const statusByName: Record<string, number> = {
   InvalidRequestError: 400,
   UnknownTaskError: 400,
   JobNotFoundError: 404,
-  JobNotDoneError: 409
+  JobNotDoneError: 409,
+  UnsupportedMediaTypeError: 415,
+  // Blobs (@cycleshare/blobs)
+  InvalidBlobNameError: 400,
+  EmptyBlobError: 400,
+  UnknownBlobError: 404,
+  BlobTooLargeError: 413,
+  BlobStoreFullError: 507
 }
 
 /** The part of the platform's response object this filter uses. */
@@ -44,4 +51,9 @@ export class DomainExceptionFilter implements ExceptionFilter {
 /** A request body or path that does not make sense; the message names the field. */
 export class InvalidRequestError extends Error {
   override name = 'InvalidRequestError'
+}
+
+/** A request body of a type the handler does not take; the message says which to send. */
+export class UnsupportedMediaTypeError extends Error {
+  override name = 'UnsupportedMediaTypeError'
 }

@@ -1,0 +1,132 @@
+import { createHash } from 'node:crypto'
+import { request } from 'node:http'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { encodeManifest, nameOf, PIECE_SIZE, sha256 } from '@cycleshare/blobs'
+import { cleanup, http, startCoordinator, type Coordinator } from './harness.js'
+
+const MiB = 1024 * 1024
+
+function bytesOf (size: number, seed: number): Uint8Array {
+  const bytes = new Uint8Array(size)
+  let x = seed
+  for (let i = 0; i < size; i++) { x = (x * 1103515245 + 12345) >>> 0; bytes[i] = x >>> 24 }
+  return bytes
+}
+
+function nameOfBytes (bytes: Uint8Array): string {
+  const digests: Uint8Array[] = []
+  for (let at = 0; at < bytes.length; at += PIECE_SIZE) digests.push(sha256(bytes.subarray(at, at + PIECE_SIZE)))
+  return nameOf(encodeManifest({ size: bytes.length, pieceSize: PIECE_SIZE, digests }))
+}
+
+const digest = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex')
+
+/** Uploads `bytes` as a stream of 64 KiB chunks, with no length declared (chunked encoding). */
+async function uploadStreamed (api: string, bytes: Uint8Array): Promise<Response> {
+  let at = 0
+  const body = new ReadableStream<Uint8Array>({
+    pull (controller) {
+      if (at >= bytes.length) { controller.close(); return }
+      controller.enqueue(bytes.slice(at, at + 65_536))
+      at += 65_536
+    }
+  })
+  return await fetch(`${api}/blobs`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body, duplex: 'half' } as RequestInit)
+}
+
+/** Posts `size` bytes with node:http and resolves with the answer, however early it comes (the server may stop reading). */
+async function postRaw (api: string, headers: Record<string, string>, size: number): Promise<{ status: number, body: any }> {
+  return await new Promise((resolve, reject) => {
+    const req = request(`${api}/blobs`, { method: 'POST', headers }, (res) => {
+      const parts: Buffer[] = []
+      res.on('data', (p: Buffer) => parts.push(p))
+      res.on('end', () => { resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(parts).toString()) }) })
+    })
+    // Once the server has answered and closed, the rest of the body cannot be written: expected.
+    req.on('error', (err) => { if (!req.writableFinished && req.destroyed) return; reject(err) })
+    const piece = Buffer.alloc(65_536, 7)
+    let sent = 0
+    const write = (): void => {
+      while (sent < size) {
+        sent += piece.length
+        if (!req.write(piece)) { req.once('drain', write); return }
+      }
+      req.end()
+    }
+    write()
+  })
+}
+
+describe('blobs over HTTP', () => {
+  let coordinator: Coordinator
+  const bytes = bytesOf(3 * MiB + 123, 42)
+  const name = nameOfBytes(bytes)
+
+  beforeAll(async () => {
+    coordinator = await startCoordinator({ args: ['--max-upload-mb', '4'] })
+  })
+  afterAll(cleanup)
+
+  it('takes a streamed upload and answers its name, the name of its manifest', async () => {
+    const res = await uploadStreamed(coordinator.api, bytes)
+    expect(res.status).toBe(201)
+    expect(await res.json()).toMatchObject({ name, size: bytes.length, pieces: 4, complete: true, pins: 0 })
+    expect(res.headers.get('location')).toBe(`/api/blobs/${name}`)
+    const list = await http(coordinator.api, 'GET', '/blobs')
+    expect(list.body.map((b: { name: string }) => b.name)).toEqual([name])
+  })
+
+  it('streams the blob back whole, and a byte range of it', async () => {
+    const whole = await fetch(`${coordinator.api}/blobs/${name}`)
+    expect(whole.status).toBe(200)
+    expect(whole.headers.get('content-length')).toBe(String(bytes.length))
+    expect(whole.headers.get('accept-ranges')).toBe('bytes')
+    expect(digest(new Uint8Array(await whole.arrayBuffer()))).toBe(digest(bytes))
+
+    const part = await fetch(`${coordinator.api}/blobs/${name}`, { headers: { range: `bytes=${MiB - 5}-${MiB + 5}` } })
+    expect(part.status).toBe(206)
+    expect(part.headers.get('content-range')).toBe(`bytes ${MiB - 5}-${MiB + 5}/${bytes.length}`)
+    expect(Buffer.from(await part.arrayBuffer())).toEqual(Buffer.from(bytes.subarray(MiB - 5, MiB + 6)))
+
+    const tail = await fetch(`${coordinator.api}/blobs/${name}`, { headers: { range: 'bytes=-3' } })
+    expect(Buffer.from(await tail.arrayBuffer())).toEqual(Buffer.from(bytes.subarray(bytes.length - 3)))
+
+    const past = await fetch(`${coordinator.api}/blobs/${name}`, { headers: { range: `bytes=${bytes.length}-` } })
+    expect(past.status).toBe(416)
+    expect(past.headers.get('content-range')).toBe(`bytes */${bytes.length}`)
+  })
+
+  it('refuses an empty body, a JSON body, and a blob past the upload limit, declared or not', async () => {
+    const empty = await fetch(`${coordinator.api}/blobs`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: new Uint8Array(0) })
+    expect(empty.status).toBe(400)
+    expect(await empty.json()).toMatchObject({ error: 'EmptyBlobError', message: 'a blob holds at least one byte; the upload was empty' })
+
+    const json = await http(coordinator.api, 'POST', '/blobs', { data: 'x' })
+    expect(json.status).toBe(415)
+    expect(json.body.message).toBe("send the file's bytes as the body, with content-type application/octet-stream (got application/json)")
+
+    const declared = await postRaw(coordinator.api, { 'content-type': 'application/octet-stream', 'content-length': String(5 * MiB) }, 5 * MiB)
+    expect(declared).toEqual({ status: 413, body: { statusCode: 413, error: 'BlobTooLargeError', message: 'the blob is larger than 4194304 bytes' } })
+    const streamed = await postRaw(coordinator.api, { 'content-type': 'application/octet-stream', 'transfer-encoding': 'chunked' }, 5 * MiB)
+    expect(streamed).toEqual({ status: 413, body: { statusCode: 413, error: 'BlobTooLargeError', message: 'the blob is larger than 4194304 bytes' } })
+    // Nothing of the refused uploads is kept.
+    expect((await http(coordinator.api, 'GET', '/blobs')).body.map((b: { name: string }) => b.name)).toEqual([name])
+  })
+
+  it('answers 400 for what is not a blob name and 404 for a blob it does not hold', async () => {
+    const bad = await http(coordinator.api, 'GET', '/blobs/not-a-cid')
+    expect(bad.status).toBe(400)
+    expect(bad.body.message).toBe('blob name must be a blob name (a CID, "bafkrei…"), got "not-a-cid"')
+    const other = nameOfBytes(bytesOf(10, 1))
+    const missing = await http(coordinator.api, 'GET', `/blobs/${other}`)
+    expect(missing.status).toBe(404)
+    expect(missing.body.message).toBe(`no blob ${other} is held`)
+  })
+
+  it('keeps its blobs across a restart on the same data directory', async () => {
+    await coordinator.stop()
+    coordinator = await startCoordinator({ dataDir: coordinator.dataDir, args: ['--max-upload-mb', '4'] })
+    const whole = await fetch(`${coordinator.api}/blobs/${name}`)
+    expect(digest(new Uint8Array(await whole.arrayBuffer()))).toBe(digest(bytes))
+  })
+})
