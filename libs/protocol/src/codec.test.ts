@@ -27,6 +27,11 @@ const everyKind: Message[] = [
   msg.taken(['L-1'], []),
   msg.transfer([transfer], [{ leaseId: 'L-1', state: { next: 500, count: 95 } }]),
   msg.transferred([{ ...lease, epoch: 3, resume: { next: 500, count: 95 } }], [{ leaseId: 'L-2', reason: 'not the holder of this lease' }]),
+  msg.locate('bafkreiexample', ['/ip4/127.0.0.1/tcp/4002/p2p/12D3KooWTaker']),
+  msg.located(new Uint8Array(48).fill(1), Uint8Array.of(0b10100000), [{ peerId: '12D3KooWTaker', addrs: ['/ip4/127.0.0.1/tcp/4002/p2p/12D3KooWTaker'] }]),
+  msg.located(undefined, undefined, []),
+  msg.fetch('bafkreiexample', [0, 5, 9]),
+  msg.piece(5, new Uint8Array(1000).fill(9), Uint8Array.of(0b00000100, 0b01000000)),
   msg.error(new TypeError('nope'))
 ]
 

@@ -1,8 +1,8 @@
-import { defaultDecodeLimits, PROTOCOL_COORDINATOR, PROTOCOL_HANDOFF, PROTOCOL_WORKER } from './constants.js'
+import { defaultDecodeLimits, PROTOCOL_BLOB, PROTOCOL_COORDINATOR, PROTOCOL_HANDOFF, PROTOCOL_WORKER } from './constants.js'
 import type { DecodeLimits, StreamProtocol } from './constants.js'
 import { MessageKind } from './messages.js'
 import type { GossipMessage, Message } from './messages.js'
-import { coordinatorRpc, handoffRpc, workerRpc } from './rpc.js'
+import { blobRpc, coordinatorRpc, handoffRpc, workerRpc } from './rpc.js'
 import { decodeAnswer, decodeMessage, encodeMessage, type MessageOf } from './wire.js'
 
 export type { MessageOf } from './wire.js'
@@ -13,13 +13,15 @@ export type CoordinatorRequest = ReturnType<typeof coordinatorRpc.decodeRequest>
 export type WorkerRequest = ReturnType<typeof workerRpc.decodeRequest>
 /** Requests a worker sends another on {@link PROTOCOL_HANDOFF}. */
 export type HandoffRequest = ReturnType<typeof handoffRpc.decodeRequest>
-export type RequestMessage = CoordinatorRequest | WorkerRequest | HandoffRequest
+/** Requests a peer sends another on {@link PROTOCOL_BLOB}. */
+export type BlobRequest = ReturnType<typeof blobRpc.decodeRequest>
+export type RequestMessage = CoordinatorRequest | WorkerRequest | HandoffRequest | BlobRequest
 
-type Calls = typeof coordinatorRpc.calls & typeof workerRpc.calls & typeof handoffRpc.calls
+type Calls = typeof coordinatorRpc.calls & typeof workerRpc.calls & typeof handoffRpc.calls & typeof blobRpc.calls
 
 /** The answer each request kind gets (besides `error`), as the protocols declare it (rpc.ts). */
 export const ResponseKind = Object.freeze(Object.fromEntries(
-  [coordinatorRpc, workerRpc, handoffRpc].flatMap(rpc => Object.entries(rpc.calls).map(([request, call]) => [request, call.answerKind]))
+  [coordinatorRpc, workerRpc, handoffRpc, blobRpc].flatMap(rpc => Object.entries(rpc.calls).map(([request, call]) => [request, call.answerKind]))
 )) as { readonly [K in keyof Calls]: Calls[K]['answerKind'] }
 export type ResponseKind = (typeof ResponseKind)[keyof typeof ResponseKind]
 export type ResponseMessage = MessageOf<ResponseKind>
@@ -28,7 +30,8 @@ const gossipKinds: readonly MessageKind[] = [MessageKind.Work, MessageKind.Pull]
 const requestKinds: Readonly<Record<StreamProtocol, readonly string[]>> = {
   [PROTOCOL_COORDINATOR]: Object.keys(coordinatorRpc.calls),
   [PROTOCOL_WORKER]: Object.keys(workerRpc.calls),
-  [PROTOCOL_HANDOFF]: Object.keys(handoffRpc.calls)
+  [PROTOCOL_HANDOFF]: Object.keys(handoffRpc.calls),
+  [PROTOCOL_BLOB]: Object.keys(blobRpc.calls)
 }
 
 /**
@@ -61,11 +64,12 @@ export function decodeGossip (bytes: Uint8Array, limits: DecodeLimits = defaultD
 export function decodeRequest (bytes: Uint8Array, protocolId: typeof PROTOCOL_COORDINATOR, limits?: DecodeLimits): CoordinatorRequest
 export function decodeRequest (bytes: Uint8Array, protocolId: typeof PROTOCOL_WORKER, limits?: DecodeLimits): WorkerRequest
 export function decodeRequest (bytes: Uint8Array, protocolId: typeof PROTOCOL_HANDOFF, limits?: DecodeLimits): HandoffRequest
+export function decodeRequest (bytes: Uint8Array, protocolId: typeof PROTOCOL_BLOB, limits?: DecodeLimits): BlobRequest
 export function decodeRequest (bytes: Uint8Array, protocolId: StreamProtocol, limits?: DecodeLimits): RequestMessage
 export function decodeRequest (bytes: Uint8Array, protocolId: StreamProtocol, limits: DecodeLimits = defaultDecodeLimits): RequestMessage {
   const allowed = Object.hasOwn(requestKinds, protocolId) ? requestKinds[protocolId] : undefined
   if (allowed === undefined) {
-    throw new TypeError(`protocolId must be ${PROTOCOL_COORDINATOR}, ${PROTOCOL_WORKER} or ${PROTOCOL_HANDOFF}`)
+    throw new TypeError(`protocolId must be ${PROTOCOL_COORDINATOR}, ${PROTOCOL_WORKER}, ${PROTOCOL_HANDOFF} or ${PROTOCOL_BLOB}`)
   }
   return decodeMessage(bytes, limits, allowed) as RequestMessage
 }

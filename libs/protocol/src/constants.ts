@@ -13,7 +13,23 @@ export const PROTOCOL_WORKER = '/cycleshare/worker/1.0.0'
 /** Stream protocol a worker opens to another worker to hand it leases: `offer`. */
 export const PROTOCOL_HANDOFF = '/cycleshare/handoff/1.0.0'
 
-export type StreamProtocol = typeof PROTOCOL_COORDINATOR | typeof PROTOCOL_WORKER | typeof PROTOCOL_HANDOFF
+/** Stream protocol any peer opens to another for blob content: `locate`, `fetch`. */
+export const PROTOCOL_BLOB = '/cycleshare/blob/1.0.0'
+
+export type StreamProtocol = typeof PROTOCOL_COORDINATOR | typeof PROTOCOL_WORKER | typeof PROTOCOL_HANDOFF | typeof PROTOCOL_BLOB
+
+/** The largest blob piece on the wire: a manifest's largest piece size (4 MiB). */
+export const MAX_PIECE_BYTES = 4 * 1024 * 1024
+
+/** The largest manifest on the wire: its header and 65,536 digests. */
+export const MAX_MANIFEST_BYTES = 16 + 65_536 * 32
+
+/** The largest bitfield of pieces held: one bit for each of 65,536 pieces. */
+export const MAX_BITFIELD_BYTES = 8192
+
+/** Peers a `located` names at most, and pieces a `fetch` offers the server to choose from. */
+export const MAX_BLOB_PEERS = 32
+export const MAX_FETCH_CANDIDATES = 64
 
 /**
  * Upper bounds checked on every message from the network before anything else reads it. Both

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { decode } from './codec.js'
 import { createDecodeLimits, defaultDecodeLimits } from './constants.js'
 import { isProtocolError } from './errors.js'
-import { raw, thrownBy, s, ids, lease, work, pull, assign, report, failedResult, reported, renewed, transfer, offer, error } from './testing/messages.js'
+import { raw, thrownBy, s, ids, lease, work, pull, assign, report, failedResult, reported, renewed, transfer, offer, error, locate, located, fetchPieces, piece } from './testing/messages.js'
 
 /** [what, message, field path named by the InvalidFieldError] */
 const invalidFields: Array<[string, Record<string, unknown>, string]> = [
@@ -110,6 +110,27 @@ const invalidFields: Array<[string, Record<string, unknown>, string]> = [
   ['released without released', { v: 1, kind: 'released' }, 'released'],
   ['cancel with a null lease id', { v: 1, kind: 'cancel', leaseIds: [null] }, 'leaseIds[0]'],
   ['cancelled without cancelled', { v: 1, kind: 'cancelled' }, 'cancelled'],
+  ['locate without blob', { ...locate, blob: undefined }, 'blob'],
+  ['locate with a 129-character blob name', { ...locate, blob: s(129) }, 'blob'],
+  ['locate without addrs', { ...locate, addrs: undefined }, 'addrs'],
+  ['locate with 9 addrs', { ...locate, addrs: Array.from({ length: 9 }, () => '/ip4/1.2.3.4/tcp/1') }, 'addrs'],
+  ['located with a manifest that is a string', { ...located, manifest: 'CSB1' }, 'manifest'],
+  ['located with a manifest over 2 MiB', { ...located, manifest: new Uint8Array(16 + 65_536 * 32 + 1) }, 'manifest'],
+  ['located with an 8193-byte bitfield', { ...located, have: new Uint8Array(8193) }, 'have'],
+  ['located without peers', { ...located, peers: undefined }, 'peers'],
+  ['located with 33 peers', { ...located, peers: Array.from({ length: 33 }, () => located.peers[0]) }, 'peers'],
+  ['located with a peer without addrs', { ...located, peers: [{ peerId: 'P' }] }, 'peers[0].addrs'],
+  ['located with a peer without an id', { ...located, peers: [{ addrs: [] }] }, 'peers[0].peerId'],
+  ['fetch without pieces', { ...fetchPieces, pieces: undefined }, 'pieces'],
+  ['fetch with no pieces', { ...fetchPieces, pieces: [] }, 'pieces'],
+  ['fetch with 65 pieces', { ...fetchPieces, pieces: Array.from({ length: 65 }, (_, i) => i) }, 'pieces'],
+  ['fetch with a negative piece', { ...fetchPieces, pieces: [1, -1] }, 'pieces[1]'],
+  ['fetch with piece 65536', { ...fetchPieces, pieces: [65_536] }, 'pieces[0]'],
+  ['piece without bytes', { ...piece, bytes: undefined }, 'bytes'],
+  ['piece with empty bytes', { ...piece, bytes: new Uint8Array(0) }, 'bytes'],
+  ['piece with bytes over 4 MiB', { ...piece, bytes: new Uint8Array(4 * 1024 * 1024 + 1) }, 'bytes'],
+  ['piece with a fractional index', { ...piece, index: 0.5 }, 'index'],
+  ['piece without have', { ...piece, have: undefined }, 'have'],
   ['error without name', { ...error, name: undefined }, 'name'],
   ['error with an empty name', { ...error, name: '' }, 'name'],
   ['error with a 129-character name', { ...error, name: s(129) }, 'name'],

@@ -31,8 +31,8 @@
 
 export * from './messages.js'
 export {
-  TOPIC_WORK, TOPIC_PULL, PROTOCOL_COORDINATOR, PROTOCOL_HANDOFF, PROTOCOL_WORKER, MAX_CHECKPOINT_BYTES, defaultDecodeLimits,
-  createDecodeLimits
+  TOPIC_WORK, TOPIC_PULL, PROTOCOL_BLOB, PROTOCOL_COORDINATOR, PROTOCOL_HANDOFF, PROTOCOL_WORKER, MAX_CHECKPOINT_BYTES, defaultDecodeLimits,
+  createDecodeLimits, MAX_BITFIELD_BYTES, MAX_BLOB_PEERS, MAX_FETCH_CANDIDATES, MAX_MANIFEST_BYTES, MAX_PIECE_BYTES
 } from './constants.js'
 export type { DecodeLimits, StreamProtocol } from './constants.js'
 export {
@@ -41,8 +41,8 @@ export {
   isRemoteError, toWireError
 } from './errors.js'
 export { encode, decode, decodeGossip, decodeRequest, decodeResponse, ResponseKind } from './codec.js'
-export type { CoordinatorRequest, HandoffRequest, WorkerRequest, RequestMessage, ResponseMessage, MessageOf } from './codec.js'
-export { coordinatorRpc, handoffRpc, workerRpc, defineRpc } from './rpc.js'
+export type { BlobRequest, CoordinatorRequest, HandoffRequest, WorkerRequest, RequestMessage, ResponseMessage, MessageOf } from './codec.js'
+export { blobRpc, coordinatorRpc, handoffRpc, workerRpc, defineRpc } from './rpc.js'
 export { transferStatement } from './transfer.js'
 export type { AnswerKinds, StreamCall, StreamCalls, StreamRpc } from './rpc.js'
 export { msg } from './msg.js'

@@ -30,6 +30,12 @@ export const MessageKind = {
   /** stream, worker → coordinator: move these leases to the peers their holders signed them over to. Answered by `transferred`. */
   Transfer: 'transfer',
   Transferred: 'transferred',
+  /** stream, peer → peer: what do you hold of this blob, and who else asked you for it? Answered by `located`. */
+  Locate: 'locate',
+  Located: 'located',
+  /** stream, peer → peer: send me one of these pieces of a blob. Answered by `piece`. */
+  Fetch: 'fetch',
+  Piece: 'piece',
   /** stream, any answer: the request was not understood or not allowed. */
   Error: 'error'
 } as const
@@ -258,6 +264,50 @@ export interface TransferredMessage {
   refused: Array<{ leaseId: string; reason: string }>
 }
 
+export interface LocateMessage {
+  v: number
+  kind: typeof MessageKind.Locate
+  /** The blob's name (a CID, `bafkrei…`). */
+  blob: string
+  /** Where the asker can be dialled, each ending in `/p2p/<asker>`: the server may name it to others who ask. */
+  addrs: string[]
+}
+
+/** A peer that asked for a blob lately, and where to dial it. */
+export interface BlobSource {
+  peerId: string
+  addrs: string[]
+}
+
+export interface LocatedMessage {
+  v: number
+  kind: typeof MessageKind.Located
+  /** The blob's manifest bytes, when the server holds the blob whole or in part; nil otherwise. */
+  manifest?: Uint8Array | null
+  /** The pieces the server holds, one bit each (the first piece the high bit of byte 0); nil: none. */
+  have?: Uint8Array | null
+  /** Peers that asked the server for this blob lately, the asker left out. */
+  peers: BlobSource[]
+}
+
+export interface FetchMessage {
+  v: number
+  kind: typeof MessageKind.Fetch
+  blob: string
+  /** Pieces the asker would take; the server sends one it holds (the one it has sent least). */
+  pieces: number[]
+}
+
+export interface PieceMessage {
+  v: number
+  kind: typeof MessageKind.Piece
+  /** Which piece `bytes` are: the asker checks them against its manifest before using them. */
+  index: number
+  bytes: Uint8Array
+  /** The pieces the server holds now, as in `located`. */
+  have: Uint8Array
+}
+
 /** The answer to a request that was not understood or not allowed; the requester throws it. */
 export interface ErrorMessage {
   v: number
@@ -277,5 +327,7 @@ export type StreamMessage =
   | CancelMessage | CancelledMessage
   | OfferMessage | TakenMessage
   | TransferMessage | TransferredMessage
+  | LocateMessage | LocatedMessage
+  | FetchMessage | PieceMessage
   | ErrorMessage
 export type Message = GossipMessage | StreamMessage

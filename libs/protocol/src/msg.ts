@@ -1,8 +1,8 @@
 import { toWireError } from './errors.js'
 import { MessageKind, PROTOCOL_VERSION } from './messages.js'
 import type {
-  AssignedMessage, AssignMessage, CancelledMessage, CancelMessage, Capacity, ChunkResult, ErrorMessage,
-  Lease, LeaseCheckpoint, OfferMessage, PullMessage, ReleasedMessage, ReleaseMessage, RenewedMessage, RenewMessage,
+  AssignedMessage, AssignMessage, BlobSource, CancelledMessage, CancelMessage, Capacity, ChunkResult, ErrorMessage,
+  FetchMessage, Lease, LeaseCheckpoint, LocatedMessage, LocateMessage, OfferMessage, PieceMessage, PullMessage, ReleasedMessage, ReleaseMessage, RenewedMessage, RenewMessage,
   ReportedMessage, ReportMessage, TakenMessage, Transfer, TransferMessage, TransferredMessage, WorkMessage
 } from './messages.js'
 
@@ -47,6 +47,15 @@ export const msg = {
     checkpoints.length === 0 ? { v, kind: MessageKind.Transfer, transfers } : { v, kind: MessageKind.Transfer, transfers, checkpoints },
   transferred: (moved: TransferredMessage['moved'], refused: TransferredMessage['refused']): TransferredMessage =>
     ({ v, kind: MessageKind.Transferred, moved, refused }),
+  locate: (blob: string, addrs: string[]): LocateMessage =>
+    ({ v, kind: MessageKind.Locate, blob, addrs }),
+  /** Nil for what the server does not hold (MessagePack has no undefined). */
+  located: (manifest: Uint8Array | undefined, have: Uint8Array | undefined, peers: BlobSource[]): LocatedMessage =>
+    ({ v, kind: MessageKind.Located, manifest: manifest ?? null, have: have ?? null, peers }),
+  fetch: (blob: string, pieces: number[]): FetchMessage =>
+    ({ v, kind: MessageKind.Fetch, blob, pieces }),
+  piece: (index: number, bytes: Uint8Array, have: Uint8Array): PieceMessage =>
+    ({ v, kind: MessageKind.Piece, index, bytes, have }),
   /** The answer to a request that failed: anything thrown becomes `{ name, message }`. */
   error: (err: unknown): ErrorMessage =>
     ({ v, kind: MessageKind.Error, ...toWireError(err) }),

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import { decode, encode, ResponseKind } from './codec.js'
-import { createDecodeLimits, PROTOCOL_COORDINATOR, PROTOCOL_HANDOFF, PROTOCOL_WORKER } from './constants.js'
+import { createDecodeLimits, PROTOCOL_BLOB, PROTOCOL_COORDINATOR, PROTOCOL_HANDOFF, PROTOCOL_WORKER } from './constants.js'
 import { isRemoteError } from './errors.js'
 import type { Lease, Message } from './messages.js'
 import { msg } from './msg.js'
-import { coordinatorRpc, defineRpc, handoffRpc, workerRpc } from './rpc.js'
+import { blobRpc, coordinatorRpc, defineRpc, handoffRpc, workerRpc } from './rpc.js'
 
 const lease: Lease = { leaseId: 'L-1', jobId: 'J-1', index: 7, attempt: 1, epoch: 1, task: 'primes', input: { from: 0, to: 1000 }, ttlMs: 30_000 }
 const transfer = { leaseId: 'L-1', epoch: 1, from: '12D3KooWGiver', to: '12D3KooWTaker', signature: new Uint8Array(64).fill(7) }
@@ -29,8 +29,11 @@ describe('stream protocol declarations', () => {
     expect(answerKinds(workerRpc)).toEqual({ assign: 'assigned', cancel: 'cancelled' })
     expect(handoffRpc.protocol).toBe(PROTOCOL_HANDOFF)
     expect(answerKinds(handoffRpc)).toEqual({ offer: 'taken' })
+    expect(blobRpc.protocol).toBe(PROTOCOL_BLOB)
+    expect(answerKinds(blobRpc)).toEqual({ locate: 'located', fetch: 'piece' })
     expect(ResponseKind).toEqual({
-      report: 'reported', renew: 'renewed', release: 'released', transfer: 'transferred', assign: 'assigned', cancel: 'cancelled', offer: 'taken'
+      report: 'reported', renew: 'renewed', release: 'released', transfer: 'transferred', assign: 'assigned', cancel: 'cancelled', offer: 'taken',
+      locate: 'located', fetch: 'piece'
     })
   })
 

@@ -7,7 +7,7 @@
  * A new stream protocol is its messages (messages.ts, validate.ts), its id (constants.ts) and one
  * `defineRpc(id, { request: answer, … })` here.
  */
-import { defaultDecodeLimits, PROTOCOL_COORDINATOR, PROTOCOL_HANDOFF, PROTOCOL_WORKER } from './constants.js'
+import { defaultDecodeLimits, PROTOCOL_BLOB, PROTOCOL_COORDINATOR, PROTOCOL_HANDOFF, PROTOCOL_WORKER } from './constants.js'
 import type { DecodeLimits } from './constants.js'
 import { MessageKind } from './messages.js'
 import type { Message } from './messages.js'
@@ -101,4 +101,10 @@ export const workerRpc = defineRpc(PROTOCOL_WORKER, {
 /** What a worker that steps back asks of another, on streams it opens to it. */
 export const handoffRpc = defineRpc(PROTOCOL_HANDOFF, {
   [MessageKind.Offer]: MessageKind.Taken
+})
+
+/** What any peer asks of another that may hold a blob, on streams it opens to it. */
+export const blobRpc = defineRpc(PROTOCOL_BLOB, {
+  [MessageKind.Locate]: MessageKind.Located,
+  [MessageKind.Fetch]: MessageKind.Piece
 })

@@ -1,4 +1,4 @@
-import type { DecodeLimits } from './constants.js'
+import { MAX_BITFIELD_BYTES, MAX_BLOB_PEERS, MAX_FETCH_CANDIDATES, MAX_MANIFEST_BYTES, MAX_PIECE_BYTES, type DecodeLimits } from './constants.js'
 import { InvalidFieldError } from './errors.js'
 import { MessageKind } from './messages.js'
 import type { Message } from './messages.js'
@@ -143,6 +143,27 @@ function checkResult (result: unknown, i: number, limits: DecodeLimits): void {
   }
 }
 
+function checkBytes (value: unknown, min: number, max: number, path: string): void {
+  if (!(value instanceof Uint8Array) || value.byteLength < min || value.byteLength > max) {
+    throw new InvalidFieldError(path, `binary of ${min} to ${max} bytes`)
+  }
+}
+
+/** A blob's name: the blobs lib checks that it is a CID where it is used. */
+function checkBlobName (value: unknown, limits: DecodeLimits): void {
+  checkString(value, 1, limits.maxIdLength, 'blob')
+}
+
+function checkSources (value: unknown): void {
+  checkArray(value, MAX_BLOB_PEERS, 'peers')
+  for (let i = 0; i < value.length; i++) {
+    const source = value[i]
+    checkMap(source, `peers[${i}]`)
+    checkString(source.peerId, 1, MAX_ADDR_LENGTH, `peers[${i}].peerId`)
+    checkStrings(source.addrs, MAX_PULL_ADDRS, MAX_ADDR_LENGTH, `peers[${i}].addrs`)
+  }
+}
+
 /** Field checks per kind; the envelope (`v`, `kind`) is checked by the codec first. */
 const checks: Record<Message['kind'], Check> = {
   [MessageKind.Work]: (m, limits) => {
@@ -216,6 +237,27 @@ const checks: Record<Message['kind'], Check> = {
     // A moved lease has been raised past the epoch it was issued at.
     for (let i = 0; i < moved.length; i++) checkLease(moved[i], `moved[${i}]`, limits, 2)
     checkReasons(m.refused, 'refused', limits)
+  },
+  [MessageKind.Locate]: (m, limits) => {
+    checkBlobName(m.blob, limits)
+    checkStrings(m.addrs, MAX_PULL_ADDRS, MAX_ADDR_LENGTH, 'addrs')
+  },
+  [MessageKind.Located]: (m) => {
+    if (m.manifest != null) checkBytes(m.manifest, 1, MAX_MANIFEST_BYTES, 'manifest')
+    if (m.have != null) checkBytes(m.have, 1, MAX_BITFIELD_BYTES, 'have')
+    checkSources(m.peers)
+  },
+  [MessageKind.Fetch]: (m, limits) => {
+    checkBlobName(m.blob, limits)
+    const pieces = m.pieces
+    checkArray(pieces, MAX_FETCH_CANDIDATES, 'pieces')
+    if (pieces.length === 0) throw new InvalidFieldError('pieces', `an array of 1 to ${MAX_FETCH_CANDIDATES} piece indices`)
+    for (let i = 0; i < pieces.length; i++) checkInteger(pieces[i], 0, 65_535, `pieces[${i}]`)
+  },
+  [MessageKind.Piece]: (m) => {
+    checkInteger(m.index, 0, 65_535, 'index')
+    checkBytes(m.bytes, 1, MAX_PIECE_BYTES, 'bytes')
+    checkBytes(m.have, 1, MAX_BITFIELD_BYTES, 'have')
   },
   [MessageKind.Error]: (m, limits) => {
     checkString(m.name, 1, limits.maxErrorNameLength, 'name')

@@ -30,6 +30,10 @@ export const offer = {
   leases: [{ leaseId: 'L-1', jobId: 'J-1', index: 0, attempt: 1, epoch: 1, task: 'primes', input: { from: 0, to: 10 }, ttlMs: 1000 }]
 }
 export const error = { v: 1, kind: 'error', name: 'Error', message: 'boom' }
+export const locate = { v: 1, kind: 'locate', blob: 'bafkreiexample', addrs: ['/ip4/127.0.0.1/tcp/4002/p2p/12D3KooWTaker'] }
+export const located = { v: 1, kind: 'located', manifest: new Uint8Array(48), have: Uint8Array.of(0x80), peers: [{ peerId: '12D3KooWTaker', addrs: [] }] }
+export const fetchPieces = { v: 1, kind: 'fetch', blob: 'bafkreiexample', pieces: [0, 1] }
+export const piece = { v: 1, kind: 'piece', index: 0, bytes: new Uint8Array(10), have: Uint8Array.of(0x80) }
 
 /**
  * `{ v: 1, kind: 'report', results: [{ leaseId, ok: true, output: <map 32 of `keys` keys k000000…: 0> }] }`, 9 bytes a key,
