@@ -1,7 +1,7 @@
 /**
  * The dependency rules between projects, keyed by their Nx tags (package.json "nx.tags"):
  * libs never import apps; lifecycle imports nothing of ours and anyone may import it; protocol,
- * tasks, peer, cli and blobs import lifecycle alone of ours; the scheduler core stays free of NestJS and
+ * tasks, peer and cli import lifecycle alone of ours; blobs builds on protocol and peer; the scheduler core stays free of NestJS and
  * libp2p (it may use the protocol's types); the accumulation point builds on protocol, peer and
  * scheduler alone, without NestJS or libp2p itself; nobody reaches into another package's files;
  * every package declares what its code imports.
@@ -34,8 +34,8 @@ const forbidden: Record<string, RegExp[]> = {
   'scope:lifecycle': [/^@cycleshare\//, /^@nestjs\//, /^libp2p$/, /^@libp2p\//, /^@chainsafe\//],
   'scope:protocol': [/^@cycleshare\/(?!lifecycle$)/],
   'scope:tasks': [/^@cycleshare\/(?!lifecycle$)/, /^@nestjs\//, /^libp2p$/, /^@libp2p\//, /^@chainsafe\//],
-  // Blobs are bytes, names and files: which peer has what is the runtimes' business.
-  'scope:blobs': [/^@cycleshare\/(?!lifecycle$)/, /^@nestjs\//, /^libp2p$/, /^@libp2p\//, /^@chainsafe\//],
+  // Blobs are bytes, names, files and the blob protocol: they reach peers only through the peer lib.
+  'scope:blobs': [/^@cycleshare\/(?!(protocol|peer|lifecycle)$)/, /^@nestjs\//, /^libp2p$/, /^@libp2p\//, /^@chainsafe\//],
   // The scheduler speaks the protocol's types (a Lease, a ChunkResult), never the network.
   'scope:scheduler': [/^@nestjs\//, /^libp2p$/, /^@libp2p\//, /^@chainsafe\//, /^@cycleshare\/peer/],
   'scope:peer': [/^@cycleshare\/(?!lifecycle$)/, /^@nestjs\//],
@@ -70,11 +70,11 @@ describe('project boundaries', () => {
     for (const p of projects) expect(p.tags.length, p.name).toBeGreaterThan(0)
   })
 
-  it('lets every project but lifecycle itself import @cycleshare/lifecycle, and protocol, tasks, peer, cli and blobs no other of ours', () => {
+  it('lets every project but lifecycle itself import @cycleshare/lifecycle, and protocol, tasks, peer and cli no other of ours', () => {
     const refusing = projects.filter(p => p.tags.some(t => forbidden[t]?.some(r => r.test('@cycleshare/lifecycle'))))
     expect(refusing.map(p => p.name)).toEqual(['@cycleshare/lifecycle'])
     const others = projects.map(p => p.name).filter(n => n !== '@cycleshare/lifecycle')
-    for (const scope of ['scope:protocol', 'scope:tasks', 'scope:peer', 'scope:cli', 'scope:blobs']) {
+    for (const scope of ['scope:protocol', 'scope:tasks', 'scope:peer', 'scope:cli']) {
       expect(others.filter(n => !forbidden[scope].some(r => r.test(n))), scope).toEqual([])
     }
   })

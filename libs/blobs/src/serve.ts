@@ -1,0 +1,108 @@
+/**
+ * Serves the blobs of a store on `/cycleshare/blob/1.0.0`: `locate` answers the manifest, the
+ * pieces held and the peers that asked for the same blob lately (so that an asker finds the swarm
+ * from whoever it asks first); `fetch` sends one of the pieces offered, the one sent least, so
+ * that peers asking at once get different pieces to pass on to each other.
+ */
+import type { Peer } from '@cycleshare/peer'
+import { blobRpc, msg, type BlobSource } from '@cycleshare/protocol'
+import { UnknownBlobError } from './errors.js'
+import { parseBlobName } from './manifest.js'
+import type { BlobStore } from './store.js'
+
+/** How long an asker is named to others, and how many are kept per blob and named in one answer. */
+const ASKER_TTL_MS = 10 * 60_000
+const ASKERS_KEPT = 64
+const ASKERS_NAMED = 32
+/** Blobs whose askers are remembered; the one asked for longest ago is forgotten first. */
+const BLOBS_TRACKED = 1024
+
+export interface BlobServerComponents {
+  peer: Pick<Peer, 'serve'>
+  store: BlobStore
+  now?: () => number
+}
+
+export interface BlobServerStats {
+  /** Pieces sent, and their bytes, since start. */
+  piecesServed: number
+  bytesServed: number
+}
+
+export interface BlobServer {
+  readonly stats: Readonly<BlobServerStats>
+  /** The peers that asked for `name` lately, newest first. */
+  askers(name: string): BlobSource[]
+}
+
+export async function serveBlobs (components: BlobServerComponents): Promise<BlobServer> {
+  const server = new Server(components)
+  await components.peer.serve(blobRpc, {
+    locate: async (request, from) => server.locate(request.blob, request.addrs, from),
+    fetch: async (request, from) => await server.fetch(request.blob, request.pieces, from)
+  })
+  return server
+}
+
+class Server implements BlobServer {
+  readonly stats: BlobServerStats = { piecesServed: 0, bytesServed: 0 }
+  /** By blob, its askers by peer id, in the order last heard (so the oldest come first). */
+  readonly #askers = new Map<string, Map<string, { addrs: string[], at: number }>>()
+  /** By blob, how often each piece was sent. */
+  readonly #sent = new Map<string, Map<number, number>>()
+  readonly #store: BlobStore
+  readonly #now: () => number
+
+  constructor ({ store, now }: BlobServerComponents) {
+    this.#store = store
+    this.#now = now ?? Date.now
+  }
+
+  locate (raw: string, addrs: string[], from: string): ReturnType<typeof msg.located> {
+    const name = parseBlobName(raw, 'blob')
+    const named = this.askers(name).filter(a => a.peerId !== from).slice(0, ASKERS_NAMED)
+    // Only addresses that name the asker itself: a peer cannot point others at someone else.
+    this.#remember(name, from, addrs.filter(a => a.endsWith(`/p2p/${from}`)))
+    const held = this.#store.manifest(name)
+    return msg.located(held?.bytes, held === undefined ? undefined : this.#store.bitfield(name), named)
+  }
+
+  async fetch (raw: string, pieces: number[], from: string): Promise<ReturnType<typeof msg.piece>> {
+    const name = parseBlobName(raw, 'blob')
+    const held = pieces.filter(i => this.#store.hasPiece(name, i))
+    if (held.length === 0) throw new UnknownBlobError(`none of pieces ${pieces.slice(0, 8).join(', ')}${pieces.length > 8 ? ', …' : ''} of ${name} is held here`)
+    const sent = this.#sent.get(name) ?? new Map<number, number>()
+    this.#sent.set(name, sent)
+    let index = held[0]
+    for (const i of held) if ((sent.get(i) ?? 0) < (sent.get(index) ?? 0)) index = i
+    sent.set(index, (sent.get(index) ?? 0) + 1)
+    const bytes = await this.#store.readPiece(name, index)
+    this.stats.piecesServed++
+    this.stats.bytesServed += bytes.length
+    this.#remember(name, from, undefined)
+    return msg.piece(index, bytes, this.#store.bitfield(name))
+  }
+
+  askers (name: string): BlobSource[] {
+    const askers = this.#askers.get(name)
+    if (askers === undefined) return []
+    const since = this.#now() - ASKER_TTL_MS
+    return [...askers].reverse().filter(([, a]) => a.at >= since && a.addrs.length > 0).map(([peerId, a]) => ({ peerId, addrs: a.addrs }))
+  }
+
+  /** Notes that `peerId` asked for `name` (at `addrs`; undefined keeps the ones it gave before). */
+  #remember (name: string, peerId: string, addrs: string[] | undefined): void {
+    let askers = this.#askers.get(name)
+    if (askers === undefined) {
+      askers = new Map()
+      if (this.#askers.size >= BLOBS_TRACKED) this.#askers.delete(this.#askers.keys().next().value as string)
+    }
+    // Re-inserted: the maps stay in the order last heard.
+    this.#askers.delete(name)
+    this.#askers.set(name, askers)
+    const known = askers.get(peerId)
+    askers.delete(peerId)
+    askers.set(peerId, { addrs: addrs !== undefined && addrs.length > 0 ? addrs : known?.addrs ?? [], at: this.#now() })
+    if (askers.size > ASKERS_KEPT) askers.delete(askers.keys().next().value as string)
+  }
+}
