@@ -27,7 +27,7 @@ describe('the pipeline on real processes: coordinator + two workers', () => {
 
   it('lists the built-in tasks', async () => {
     const res = await http<Array<{ name: string }>>(coordinator.api, 'GET', '/tasks')
-    expect(res.body.map(t => t.name).sort()).toEqual(['mandelbrot', 'pi', 'primes', 'probe'])
+    expect(res.body.map(t => t.name).sort()).toEqual(['mandelbrot', 'pi', 'primes', 'probe', 'wordcount'])
   })
 
   it('counts the primes below 10^8 in 64 chunks: exactly 5,761,455, and streams progress over WebSocket', async () => {

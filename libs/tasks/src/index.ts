@@ -22,7 +22,7 @@
  * await pool.stop()
  * ```
  */
-export { sameOutput, split, type AnyTask, type RunContext, type Task } from './task.js'
+export { sameOutput, split, type AnyTask, type BlobRange, type ParamsContext, type RunContext, type Task } from './task.js'
 export {
   InvalidCheckpointError, InvalidInputError, InvalidOutputError, InvalidParamsError, PoolNotRunningError, TaskAbortedError,
   TaskFailedError, UnknownTaskError
@@ -39,5 +39,9 @@ export {
   mandelbrot, MANDELBROT_DEFAULTS, MANDELBROT_MAX_ITERATIONS, MANDELBROT_MAX_PIXELS, MANDELBROT_MAX_SIDE, renderRows,
   type MandelbrotAcc, type MandelbrotInput, type MandelbrotOutput, type MandelbrotParams
 } from './mandelbrot.js'
+export {
+  wordcount, WORDCOUNT_LOOKAHEAD, WORDCOUNT_MAX_TERMS, WORDCOUNT_MAX_TOP,
+  type WordcountAcc, type WordcountInput, type WordcountOutput, type WordcountParams, type WordcountResult
+} from './wordcount.js'
 export { defaultTaskPoolInit } from './constants.js'
 export { createTaskPool, workerPath, type TaskPool, type BatchOutcome, type RunOptions, type TaskPoolInit } from './pool.js'

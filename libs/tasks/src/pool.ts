@@ -42,6 +42,8 @@ export interface RunOptions {
   onCheckpoint?: (state: unknown) => void
   /** Gets how long the chunk ran in its thread, in milliseconds: a thread's start and the queue's wait not counted. */
   onRan?: (ms: number) => void
+  /** The bytes of the blob ranges the task's `reads` names for this input, moved (not copied) to the thread. */
+  blobs?: Uint8Array[]
 }
 
 export interface TaskPool extends Startable {
@@ -132,7 +134,7 @@ class PiscinaTaskPool implements TaskPool {
     await piscina.destroy()
   }
 
-  async run (task: string, input: unknown, { signal, resume, onCheckpoint, onRan }: RunOptions = {}): Promise<unknown> {
+  async run (task: string, input: unknown, { signal, resume, onCheckpoint, onRan, blobs }: RunOptions = {}): Promise<unknown> {
     const piscina = this.#piscina
     if (piscina === undefined) throw new PoolNotRunningError()
     if (signal?.aborted === true) throw new TaskAbortedError()
@@ -142,8 +144,9 @@ class PiscinaTaskPool implements TaskPool {
     const channel = onCheckpoint === undefined ? undefined : new MessageChannel()
     channel?.port1.on('message', (state: unknown) => { onCheckpoint!(state) })
     try {
-      const request: WorkerRequest = { task, input, resume, checkpoints: channel?.port2, timed: onRan !== undefined }
-      const answer = await piscina.run(request, { signal: signal ?? null, transferList: channel === undefined ? undefined : [channel.port2] })
+      const request: WorkerRequest = { task, input, resume, checkpoints: channel?.port2, timed: onRan !== undefined, blobs }
+      const transferList = [...(channel === undefined ? [] : [channel.port2]), ...ownBuffers(blobs)]
+      const answer = await piscina.run(request, { signal: signal ?? null, transferList: transferList.length === 0 ? undefined : transferList })
       if (onRan === undefined) return answer
       const { output, ranMs } = answer as TimedAnswer
       onRan(ranMs)
@@ -184,4 +187,13 @@ class PiscinaTaskPool implements TaskPool {
     }
     return new TaskFailedError(`the task failed: ${(error as Error | null)?.message ?? String(error)}`, { cause: error })
   }
+}
+
+/** The buffers of `arrays` that each array owns whole: only those can be moved without taking others' bytes along. */
+function ownBuffers (arrays: Uint8Array[] | undefined): ArrayBuffer[] {
+  const buffers: ArrayBuffer[] = []
+  for (const a of arrays ?? []) {
+    if (a.buffer instanceof ArrayBuffer && a.byteOffset === 0 && a.byteLength === a.buffer.byteLength && !buffers.includes(a.buffer)) buffers.push(a.buffer)
+  }
+  return buffers
 }

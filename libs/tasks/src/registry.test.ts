@@ -5,15 +5,17 @@ import { pi } from './pi.js'
 import { primes } from './primes.js'
 import { probe } from './probe.js'
 import { builtinTasks, getTask, taskNames } from './registry.js'
+import { wordcount } from './wordcount.js'
 
 describe('registry', () => {
-  it('holds the four built-ins by name', () => {
-    expect(taskNames()).toEqual(['primes', 'pi', 'mandelbrot', 'probe'])
-    expect(builtinTasks.size).toBe(4)
+  it('holds the five built-ins by name', () => {
+    expect(taskNames()).toEqual(['primes', 'pi', 'mandelbrot', 'probe', 'wordcount'])
+    expect(builtinTasks.size).toBe(5)
     expect(getTask('probe')).toBe(probe)
     expect(getTask('primes')).toBe(primes)
     expect(getTask('pi')).toBe(pi)
     expect(getTask('mandelbrot')).toBe(mandelbrot)
+    expect(getTask('wordcount')).toBe(wordcount)
   })
 
   it('throws UnknownTaskError for any other name', () => {

@@ -8,9 +8,10 @@ import { pi } from './pi.js'
 import { primes } from './primes.js'
 import { probe } from './probe.js'
 import type { AnyTask } from './task.js'
+import { wordcount } from './wordcount.js'
 
 export const builtinTasks: ReadonlyMap<string, AnyTask> = new Map<string, AnyTask>(
-  [primes, pi, mandelbrot, probe].map((task) => [task.name, task])
+  [primes, pi, mandelbrot, probe, wordcount].map((task) => [task.name, task])
 )
 
 /** The built-in task called `name`; throws `UnknownTaskError` for any other name. */

@@ -21,8 +21,23 @@ import { Packr } from 'msgpackr'
 export interface RunContext<State = unknown> {
   /** The state to go on from, already checked by the task's `parseCheckpoint`; undefined to start afresh. */
   readonly resume?: State
+  /** The bytes of each range the task's `reads` named for this input, in order (fetched and checked by the worker). */
+  readonly blobs?: readonly Uint8Array[]
   /** Records how far this run has got. Cheap to call often: the runtime keeps the latest and decides what to send where. */
   checkpoint(state: State): void
+}
+
+/** Bytes [start, end) of a blob, named by its CID (`bafkrei…`). */
+export interface BlobRange {
+  blob: string
+  start: number
+  end: number
+}
+
+/** What a coordinator knows of the blobs it holds, for a task to check params that name one. */
+export interface ParamsContext {
+  /** The size of blob `name`, held whole; undefined when it is not held. */
+  blobSize(name: string): number | undefined
 }
 
 export interface Task<Params = unknown, Input = unknown, Output = unknown, Acc = unknown, Result = unknown, State = never> {
@@ -37,9 +52,17 @@ export interface Task<Params = unknown, Input = unknown, Output = unknown, Acc =
   /**
    * Validates raw params from a request, and the requested chunk count against them
    * (a range of 10 numbers cannot be cut in 64 chunks). Throws `InvalidParamsError` naming
-   * the field (`params.to`, `chunks`).
+   * the field (`params.to`, `chunks`). A task whose params name blobs looks them up in `ctx`
+   * (absent where no blob is held: such params are then invalid).
    */
-  parseParams(raw: unknown, chunks: number): Params
+  parseParams(raw: unknown, chunks: number, ctx?: ParamsContext): Params
+  /** The blobs a job's params name: the coordinator keeps them while the job runs. */
+  blobs?(params: Params): string[]
+  /**
+   * The blob bytes chunk `input` reads: the worker fetches their pieces (from peers first) and
+   * hands the bytes to `run` as `ctx.blobs`, in this order. A chunk that reads blobs runs alone.
+   */
+  reads?(input: Input): BlobRange[]
   /**
    * The input of chunk `index` of `count`. Random access keeps splitting lazy: the scheduler
    * never holds more chunk inputs than it has leased, and can rebuild any of them after a restart.

@@ -30,7 +30,7 @@ if (!isMainThread) {
  * checkpoints to), or a batch of small chunks of one task run one after another.
  */
 export type WorkerRequest =
-  | { task: string, input: unknown, resume?: unknown, checkpoints?: MessagePort, timed?: boolean }
+  | { task: string, input: unknown, resume?: unknown, checkpoints?: MessagePort, timed?: boolean, blobs?: Uint8Array[] }
   | { task: string, inputs: unknown[] }
 
 /** A running chunk posts its latest checkpoint at most this often. */
@@ -70,7 +70,7 @@ export default async function runChunk (request: WorkerRequest): Promise<unknown
       }
       return { outcomes, ranMs: performance.now() - started } satisfies BatchAnswer
     }
-    const output = await task.run(request.input, runContext(task, request.input, request.resume, request.checkpoints))
+    const output = await task.run(request.input, runContext(task, request.input, request.resume, request.checkpoints, request.blobs))
     return transferable(output, request.timed === true ? performance.now() - started : undefined)
   } catch (error) {
     throw toThreadError(error)
@@ -81,15 +81,16 @@ export default async function runChunk (request: WorkerRequest): Promise<unknown
  * The context of one run: the resume state checked by the task, and a checkpoint that posts the
  * latest state at most every CHECKPOINT_EVERY_MS (a task may call it every few microseconds).
  */
-function runContext (task: AnyTask, input: unknown, resume: unknown, port: MessagePort | undefined): RunContext | undefined {
+function runContext (task: AnyTask, input: unknown, resume: unknown, port: MessagePort | undefined, blobs: Uint8Array[] | undefined): RunContext | undefined {
   if (resume !== undefined && task.parseCheckpoint === undefined) {
     throw new InvalidCheckpointError('checkpoint', `is given, but ${task.name} does not checkpoint`)
   }
   const checked = resume === undefined ? undefined : task.parseCheckpoint!(resume, input)
-  if (checked === undefined && port === undefined) return undefined
+  if (checked === undefined && port === undefined && blobs === undefined) return undefined
   let posted = performance.now()
   return {
     resume: checked,
+    blobs,
     checkpoint (state) {
       if (port === undefined) return
       const now = performance.now()
