@@ -70,7 +70,7 @@ describe('blobs over HTTP', () => {
   it('takes a streamed upload and answers its name, the name of its manifest', async () => {
     const res = await uploadStreamed(coordinator.api, bytes)
     expect(res.status).toBe(201)
-    expect(await res.json()).toMatchObject({ name, size: bytes.length, pieces: 4, complete: true, pins: 0 })
+    expect(await res.json()).toMatchObject({ name, size: bytes.length, pieces: 4, complete: true, inUse: false })
     expect(res.headers.get('location')).toBe(`/api/blobs/${name}`)
     const list = await http(coordinator.api, 'GET', '/blobs')
     expect(list.body.map((b: { name: string }) => b.name)).toEqual([name])

@@ -13,15 +13,15 @@ import { SchedulerModule } from './scheduler/scheduler.module.js'
 import { TasksModule } from './tasks/tasks.controller.js'
 
 /**
- * Modules are listed in start order: config, the scheduler (store), the network that feeds it,
- * then the HTTP features. Nest stops them in reverse.
+ * Modules are listed in start order: config, the blob store, the scheduler (store), the network
+ * that feeds it, then the HTTP features. Nest stops them in reverse.
  */
 @Module({})
 export class AppModule {
   static forRoot (config: CoordinatorConfig, log: Logger): DynamicModule {
     return {
       module: AppModule,
-      imports: [CoreModule.forRoot(config, log), SchedulerModule, BlobsModule, NetworkModule, JobsModule, TasksModule, HealthModule, EventsModule],
+      imports: [CoreModule.forRoot(config, log), BlobsModule, SchedulerModule, NetworkModule, JobsModule, TasksModule, HealthModule, EventsModule],
       providers: [{ provide: APP_FILTER, useClass: DomainExceptionFilter }]
     }
   }

@@ -133,13 +133,18 @@ describe('BlobStore', () => {
     const unpinA = store.pin(a.name)
     store.pin(c.name)
     const d = manifestBytesOf(bytesOf(MiB, 4))
-    await expect(store.begin(nameOf(d), d)).rejects.toMatchObject({ name: 'BlobStoreFullError', message: `no room for blob ${nameOf(d)} (1048576 bytes): the blobs held are pinned by running jobs` })
+    await expect(store.begin(nameOf(d), d)).rejects.toMatchObject({ name: 'BlobStoreFullError', message: `no room for blob ${nameOf(d)} (1048576 bytes): the blobs held are in use by running jobs` })
     unpinA()
     unpinA() // a second call changes nothing
     expect(store.info(a.name)?.pins).toBe(0)
     await store.begin(nameOf(d), d)
     expect(store.info(a.name)).toBeUndefined()
-    expect(store.info(c.name)?.pins).toBe(1)
+    expect(store.info(c.name)).toMatchObject({ pins: 1, inUse: true })
+    // A blob a running job names is kept as a pinned one is.
+    store.protect(name => name === nameOf(d))
+    const e = manifestBytesOf(bytesOf(MiB, 6))
+    await expect(store.begin(nameOf(e), e)).rejects.toThrow('the blobs held are in use by running jobs')
+    expect(store.info(nameOf(d))).toMatchObject({ pins: 0, inUse: true })
 
     const big = manifestBytesOf(bytesOf(3 * MiB + 1, 5))
     await expect(store.begin(nameOf(big), big)).rejects.toMatchObject({ name: 'BlobTooLargeError', message: `blob ${nameOf(big)} is 3145729 bytes, more than the store's cap of 3145728` })

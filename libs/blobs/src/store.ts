@@ -30,8 +30,10 @@ export interface BlobInfo {
   /** Pieces held. */
   held: number
   complete: boolean
-  /** Running jobs that need it: a pinned blob is never evicted. */
+  /** Runs that hold it pinned (`pin`). */
   pins: number
+  /** Pinned, or needed by a running job (`protect`): it is not evicted. */
+  inUse: boolean
   /** When it was last written or read (ms since the epoch): the least recent goes first. */
   lastUsed: number
 }
@@ -55,6 +57,7 @@ export class BlobStore {
   readonly #maxBytes: number
   readonly #entries = new Map<string, Entry>()
   #uses = 0
+  #needed: (name: string) => boolean = () => false
 
   private constructor ({ dir, maxBytes }: BlobStoreInit) {
     this.#dir = dir
@@ -78,12 +81,17 @@ export class BlobStore {
   }
 
   list (): BlobInfo[] {
-    return [...this.#entries.values()].map(infoOf).sort((a, b) => b.lastUsed - a.lastUsed)
+    return [...this.#entries.values()].map(e => this.#info(e)).sort((a, b) => b.lastUsed - a.lastUsed)
   }
 
   info (name: string): BlobInfo | undefined {
     const entry = this.#entries.get(name)
-    return entry === undefined ? undefined : infoOf(entry)
+    return entry === undefined ? undefined : this.#info(entry)
+  }
+
+  /** Never evicts a blob for which `needed` answers true (the blobs that running jobs name). */
+  protect (needed: (name: string) => boolean): void {
+    this.#needed = needed
   }
 
   /** The manifest of a blob held (whole or in part), with its bytes as the name covers them. */
@@ -119,7 +127,7 @@ export class BlobStore {
       const known = this.#entries.get(name)
       if (known?.held === manifest.digests.length) {
         await this.#touch(known)
-        return infoOf(known)
+        return this.#info(known)
       }
       // A blob being fetched is completed in place (its pins stay); a new one needs room.
       if (known === undefined) await this.#makeRoom(manifest.size, name)
@@ -133,13 +141,13 @@ export class BlobStore {
         known.have = have
         known.held = have.length
         await this.#touch(known)
-        return infoOf(known)
+        return this.#info(known)
       }
       // The manifest last: a directory without one is an unfinished write, removed on open.
       await writeFile(join(this.#dir, name, 'manifest'), manifestBytes)
       const entry: Entry = { name, manifestBytes, manifest, have, held: have.length, pins: 0, lastUsed: Date.now(), useOrder: ++this.#uses }
       this.#entries.set(name, entry)
-      return infoOf(entry)
+      return this.#info(entry)
     } finally {
       await rm(temp, { force: true })
     }
@@ -152,7 +160,7 @@ export class BlobStore {
   async begin (name: string, manifestBytes: Uint8Array): Promise<BlobInfo> {
     name = parseBlobName(name)
     const known = this.#entries.get(name)
-    if (known !== undefined) return infoOf(known)
+    if (known !== undefined) return this.#info(known)
     const manifest = checkManifest(name, manifestBytes)
     await this.#makeRoom(manifest.size, name)
     const dir = join(this.#dir, name)
@@ -168,7 +176,7 @@ export class BlobStore {
     await writeFile(join(dir, 'manifest'), manifestBytes)
     const entry: Entry = { name, manifestBytes: new Uint8Array(manifestBytes), manifest, have: new Uint8Array(manifest.digests.length), held: 0, pins: 0, lastUsed: Date.now(), useOrder: ++this.#uses }
     this.#entries.set(name, entry)
-    return infoOf(entry)
+    return this.#info(entry)
   }
 
   /**
@@ -240,6 +248,12 @@ export class BlobStore {
     if (entry !== undefined) await this.#forget(entry)
   }
 
+  #info (entry: Entry): BlobInfo {
+    const pieces = entry.manifest.digests.length
+    const inUse = entry.pins > 0 || this.#needed(entry.name)
+    return { name: entry.name, size: entry.manifest.size, pieces, held: entry.held, complete: entry.held === pieces, pins: entry.pins, inUse, lastUsed: entry.lastUsed }
+  }
+
   async #load (item: string): Promise<void> {
     const dir = join(this.#dir, item)
     try {
@@ -265,7 +279,7 @@ export class BlobStore {
   /** Evicts the least recently used unpinned blobs until `size` more bytes fit under the cap. */
   async #makeRoom (size: number, name: string): Promise<void> {
     if (size > this.#maxBytes) throw new BlobTooLargeError(`blob ${name} is ${size} bytes, more than the store's cap of ${this.#maxBytes}`)
-    const candidates = [...this.#entries.values()].filter(e => e.pins === 0).sort((a, b) => a.useOrder - b.useOrder)
+    const candidates = [...this.#entries.values()].filter(e => e.pins === 0 && !this.#needed(e.name)).sort((a, b) => a.useOrder - b.useOrder)
     let free = this.#maxBytes - this.usedBytes
     const evict: Entry[] = []
     for (const entry of candidates) {
@@ -273,7 +287,7 @@ export class BlobStore {
       evict.push(entry)
       free += entry.manifest.size
     }
-    if (free < size) throw new BlobStoreFullError(`no room for blob ${name} (${size} bytes): the blobs held are pinned by running jobs`)
+    if (free < size) throw new BlobStoreFullError(`no room for blob ${name} (${size} bytes): the blobs held are in use by running jobs`)
     for (const entry of evict) await this.#forget(entry)
   }
 
@@ -327,11 +341,6 @@ export class BlobStore {
       await data.close()
     }
   }
-}
-
-function infoOf (entry: Entry): BlobInfo {
-  const pieces = entry.manifest.digests.length
-  return { name: entry.name, size: entry.manifest.size, pieces, held: entry.held, complete: entry.held === pieces, pins: entry.pins, lastUsed: entry.lastUsed }
 }
 
 function equal (a: Uint8Array, b: Uint8Array): boolean {

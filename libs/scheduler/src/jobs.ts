@@ -1,4 +1,4 @@
-import type { AnyTask } from '@cycleshare/tasks'
+import type { AnyTask, ParamsContext } from '@cycleshare/tasks'
 import { decode, encode } from './codec.js'
 import { DURATION_SAMPLES, JOB_PAGE } from './constants.js'
 import type { ActiveJob, SchedulerContext } from './context.js'
@@ -22,7 +22,7 @@ export class Jobs {
   /** Backups, resumed copies and transfers by job seq, since this process started. */
   private readonly stats = new Map<number, JobStats>()
 
-  constructor (private readonly ctx: JobsContext, private readonly tasks: ReadonlyMap<string, AnyTask>) {}
+  constructor (private readonly ctx: JobsContext, private readonly tasks: ReadonlyMap<string, AnyTask>, private readonly paramsContext?: ParamsContext) {}
 
   /**
    * A request checked and made into a job starting at stride pass `pass`; nothing is stored yet.
@@ -42,7 +42,7 @@ export class Jobs {
     let params: unknown
     let acc: unknown
     try {
-      params = task.parseParams(raw, chunks)
+      params = task.parseParams(raw, chunks, this.paramsContext)
       acc = task.init(params, chunks)
     } catch (err) {
       throw invalidParams(err)

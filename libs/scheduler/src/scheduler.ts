@@ -5,7 +5,7 @@
  */
 import type { Startable } from '@cycleshare/lifecycle'
 import type { ChunkResult, Lease, LeaseCheckpoint } from '@cycleshare/protocol'
-import type { AnyTask } from '@cycleshare/tasks'
+import type { AnyTask, ParamsContext } from '@cycleshare/tasks'
 import type { SchedulerContext, SchedulerEvent } from './context.js'
 import { Emitter } from './emitter.js'
 import { Expiry } from './expiry.js'
@@ -28,6 +28,8 @@ export interface SchedulerComponents {
   store: SchedulerStore
   /** The tasks jobs may name, by name. */
   tasks: ReadonlyMap<string, AnyTask>
+  /** What a task may look up when it checks a job's params (the blobs held); without it, params that name a blob are refused. */
+  paramsContext?: ParamsContext
   /** Milliseconds since the epoch. */
   clock?: () => number
   /** A number in [0, 1): adaptive replication's spot checks. */
@@ -49,6 +51,8 @@ export interface Scheduler extends Startable {
    * names no job.
    */
   list(page?: JobPage): JobView[]
+  /** The blobs that queued and running jobs name in their params (each task's `blobs`): they must stay held. */
+  blobsNeeded(): Set<string>
   /** Throws `JobNotFoundError`, or `JobNotDoneError` saying the job's status. */
   result(id: string): JobResult
   /** Ends a queued or running job and revokes its leases; a finished job is returned as it is. */
@@ -143,7 +147,7 @@ class DefaultScheduler implements Scheduler {
     this.clock = components.clock ?? Date.now
     this.options = options
     const ctx = this.context()
-    this.jobs = new Jobs(ctx, components.tasks)
+    this.jobs = new Jobs(ctx, components.tasks, components.paramsContext)
     this.trust = new Trust(ctx, components.random ?? Math.random)
     this.quorum = new Quorum(ctx)
     this.leasing = new Leasing(ctx, this.trust)
@@ -193,6 +197,12 @@ class DefaultScheduler implements Scheduler {
 
   list (page?: JobPage): JobView[] {
     return this.jobs.list(page)
+  }
+
+  blobsNeeded (): Set<string> {
+    const needed = new Set<string>()
+    for (const job of this.jobs.active.values()) for (const blob of job.task.blobs?.(job.params) ?? []) needed.add(blob)
+    return needed
   }
 
   result (id: string): JobResult {

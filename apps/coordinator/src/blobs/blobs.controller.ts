@@ -13,13 +13,13 @@ export interface BlobView {
   pieces: number
   /** False while it is still being fetched from peers. */
   complete: boolean
-  /** Running jobs that need it. */
-  pins: number
+  /** Needed by a queued or running job (or being read): it is not evicted. */
+  inUse: boolean
   lastUsed: string
 }
 
 const view = (info: BlobInfo): BlobView => ({
-  name: info.name, size: info.size, pieces: info.pieces, complete: info.complete, pins: info.pins, lastUsed: new Date(info.lastUsed).toISOString()
+  name: info.name, size: info.size, pieces: info.pieces, complete: info.complete, inUse: info.inUse, lastUsed: new Date(info.lastUsed).toISOString()
 })
 
 /** Types the JSON and form parsers would read before this controller sees a byte. */

@@ -1,5 +1,5 @@
 import { join } from 'node:path'
-import { Module } from '@nestjs/common'
+import { Global, Module } from '@nestjs/common'
 import { BlobStore } from '@cycleshare/blobs'
 import { CONFIG, type CoordinatorConfig } from '../config/coordinator-config.js'
 import { BLOB_STORE } from './blob-store.token.js'
@@ -7,7 +7,8 @@ import { BlobsController } from './blobs.controller.js'
 
 export { BLOB_STORE }
 
-/** The coordinator's blob store, under `<data dir>/blobs`, and its HTTP API. */
+/** The coordinator's blob store, under `<data dir>/blobs`, and its HTTP API; the scheduler and the network use the store. */
+@Global()
 @Module({
   controllers: [BlobsController],
   providers: [{

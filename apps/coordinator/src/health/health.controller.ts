@@ -1,5 +1,6 @@
 import { Controller, Get, Module } from '@nestjs/common'
 import type { DispatchStats } from '@cycleshare/accumulation-point'
+import type { BlobServerStats } from '@cycleshare/blobs'
 import { NetworkService } from '../network/network.service.js'
 
 @Controller('api/health')
@@ -7,8 +8,8 @@ export class HealthController {
   constructor (private readonly network: NetworkService) {}
 
   @Get()
-  health (): { status: 'ok'; peerId: string; multiaddrs: string[]; dispatch: DispatchStats } {
-    return { status: 'ok', peerId: this.network.peerId, multiaddrs: this.network.multiaddrs(), dispatch: this.network.dispatchStats() }
+  health (): { status: 'ok'; peerId: string; multiaddrs: string[]; dispatch: DispatchStats; blobs: BlobServerStats } {
+    return { status: 'ok', peerId: this.network.peerId, multiaddrs: this.network.multiaddrs(), dispatch: this.network.dispatchStats(), blobs: this.network.blobStats() }
   }
 }
 

@@ -1,21 +1,26 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common'
 import type { AccumulationPoint, DispatchStats } from '@cycleshare/accumulation-point'
+import { serveBlobs, type BlobServer, type BlobServerStats, type BlobStore } from '@cycleshare/blobs'
 import { startInOrder } from '@cycleshare/lifecycle'
 import type { Peer } from '@cycleshare/peer'
+import { BLOB_STORE } from '../blobs/blob-store.token.js'
 import { ACCUMULATION_POINT, PEER } from './network.providers.js'
 
 /**
  * The coordinator's side of the wire, as wiring: the peer starts, then the accumulation point
  * that serves the scheduler through it (`@cycleshare/accumulation-point`); shutdown goes back in
- * reverse. The scheduler module starts before this one and stops after it.
+ * reverse. The scheduler module starts before this one and stops after it. The blob store is
+ * served to every peer on the blob protocol: workers fetch from here what no peer has.
  */
 @Injectable()
 export class NetworkService implements OnModuleInit, OnApplicationShutdown {
   private stopNetwork?: () => Promise<void>
+  private blobServer?: BlobServer
 
   constructor (
     @Inject(PEER) private readonly peer: Peer,
-    @Inject(ACCUMULATION_POINT) private readonly point: AccumulationPoint
+    @Inject(ACCUMULATION_POINT) private readonly point: AccumulationPoint,
+    @Inject(BLOB_STORE) private readonly blobs: BlobStore
   ) {}
 
   get peerId (): string {
@@ -30,7 +35,13 @@ export class NetworkService implements OnModuleInit, OnApplicationShutdown {
     return this.point.dispatchStats()
   }
 
+  /** Blob pieces this coordinator has sent to peers since it started. */
+  blobStats (): BlobServerStats {
+    return { ...(this.blobServer?.stats ?? { piecesServed: 0, bytesServed: 0 }) }
+  }
+
   async onModuleInit (): Promise<void> {
+    this.blobServer = await serveBlobs({ peer: this.peer, store: this.blobs })
     this.stopNetwork = await startInOrder([this.peer, this.point])
   }
 

@@ -1,9 +1,11 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { Global, Inject, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common'
+import type { BlobStore } from '@cycleshare/blobs'
 import { builtinTasks } from '@cycleshare/tasks'
 import { createScheduler, type Scheduler } from '@cycleshare/scheduler'
 import { openSqliteStore } from '@cycleshare/scheduler/sqlite'
+import { BLOB_STORE } from '../blobs/blob-store.token.js'
 import { CONFIG, type CoordinatorConfig } from '../config/coordinator-config.js'
 
 export const SCHEDULER = Symbol('Scheduler')
@@ -13,16 +15,20 @@ export const SCHEDULER = Symbol('Scheduler')
 @Module({
   providers: [{
     provide: SCHEDULER,
-    inject: [CONFIG],
-    useFactory: (config: CoordinatorConfig): Scheduler => {
+    inject: [CONFIG, BLOB_STORE],
+    useFactory: (config: CoordinatorConfig, blobs: BlobStore): Scheduler => {
       mkdirSync(config.dataDir, { recursive: true })
       const store = openSqliteStore(join(config.dataDir, 'cycleshare.db'))
-      return createScheduler({ store, tasks: builtinTasks }, {
+      // Jobs may name blobs held whole; the blobs that running jobs name are never evicted.
+      const blobSize = (name: string): number | undefined => { const info = blobs.info(name); return info?.complete === true ? info.size : undefined }
+      const scheduler = createScheduler({ store, tasks: builtinTasks, paramsContext: { blobSize } }, {
         leaseTtlMs: config.leaseTtlMs,
         maxAttempts: config.maxAttempts,
         excludeAfterInvalid: config.excludeAfter,
         stragglerBackups: config.stragglerBackups
       })
+      blobs.protect(name => scheduler.blobsNeeded().has(name))
+      return scheduler
     }
   }],
   exports: [SCHEDULER]
