@@ -41,7 +41,7 @@ const forbidden: Record<string, RegExp[]> = {
   'scope:peer': [/^@cycleshare\/(?!lifecycle$)/, /^@nestjs\//],
   'scope:accumulation-point': [/^@cycleshare\/(?!(protocol|peer|scheduler|lifecycle)(\/|$))/, /^@nestjs\//, /^libp2p$/, /^@libp2p\//, /^@chainsafe\//],
   'scope:cli': [/^@cycleshare\/(?!lifecycle$)/, /^@nestjs\//, /^libp2p$/, /^@libp2p\//],
-  'scope:worker-runtime': [/^@cycleshare\/(?!(protocol|peer|tasks|lifecycle)$)/, /^@nestjs\//, /^libp2p$/, /^@libp2p\//, /^@chainsafe\//],
+  'scope:worker-runtime': [/^@cycleshare\/(?!(protocol|peer|tasks|blobs|lifecycle)$)/, /^@nestjs\//, /^libp2p$/, /^@libp2p\//, /^@chainsafe\//],
   // The worker program is wiring: the runtime holds the policy, and it never reaches the coordinator's parts.
   'scope:worker': [/^@cycleshare\/(scheduler|coordinator)$/, /^@nestjs\//],
   // The coordinator serves workers; it never runs their side.

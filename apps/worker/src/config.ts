@@ -15,7 +15,7 @@ export interface WorkerConfig {
   threads: number
   /** Chunks held beyond the running ones, so a thread never waits on the network. */
   prefetch: number
-  /** Folder for the peer identity. */
+  /** Folder for the peer identity and the blob cache. */
   dataDir: string
   /** libp2p listen multiaddrs. */
   listen: string[]
@@ -27,6 +27,8 @@ export interface WorkerConfig {
   maxCpu: number
   /** Old-generation heap cap of each task thread, in MiB. */
   memoryMb: number
+  /** The most MiB of blobs kept in `<data dir>/blobs` (what chunks read, served on to peers). */
+  blobCacheMb: number
   logLevel: LogLevel
 }
 
@@ -52,6 +54,7 @@ const schema = z.object({
   allowBattery: z.boolean(),
   maxCpu: integerFlag('--max-cpu', 1, 100),
   memoryMb: integerFlag('--memory-mb', 16, 65536),
+  blobCacheMb: integerFlag('--blob-cache-mb', 1, 16_777_216),
   logLevel: logLevelFlag
 })
 
@@ -67,12 +70,13 @@ export function parseWorkerConfig (argv: string[], env: NodeJS.ProcessEnv = proc
       (value: string, previous: string[] | undefined) => [...(previous ?? []), value])
     .option('--threads <n>', 'task threads', env.CYCLESHARE_THREADS ?? threads)
     .option('--prefetch <n>', 'chunks held beyond the running ones (default: 2 × threads)')
-    .option('--data-dir <dir>', 'folder for the peer identity', env.CYCLESHARE_DATA_DIR ?? './data/worker')
+    .option('--data-dir <dir>', 'folder for the peer identity and the blob cache', env.CYCLESHARE_DATA_DIR ?? './data/worker')
     .option('--listen <multiaddr...>', 'libp2p listen address(es)', env.CYCLESHARE_LISTEN?.split(',') ?? ['/ip4/0.0.0.0/tcp/0'])
     .option('--max-load <percent>', 'idle while the rest of the machine uses less CPU than this; 100 = always', env.CYCLESHARE_MAX_LOAD ?? '30')
     .option('--allow-battery', 'also work on battery power', env.CYCLESHARE_ALLOW_BATTERY === '1')
     .option('--max-cpu <percent>', 'keep each thread busy at most this share of the time', env.CYCLESHARE_MAX_CPU ?? '100')
     .option('--memory-mb <mb>', 'heap cap of each task thread', env.CYCLESHARE_MEMORY_MB ?? '512')
+    .option('--blob-cache-mb <MiB>', 'the most MiB of blobs (inputs chunks read) kept in <data dir>/blobs and served to peers', env.CYCLESHARE_BLOB_CACHE_MB ?? '4096')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent', env.CYCLESHARE_LOG_LEVEL ?? 'info')
     .addHelpText('after', SIGNALS_HELP)
 

@@ -1,7 +1,9 @@
 import '@cycleshare/peer/polyfill'
+import { join } from 'node:path'
 import { configOrExit } from '@cycleshare/cli'
 import { startInOrder } from '@cycleshare/lifecycle'
 import { createPeer } from '@cycleshare/peer'
+import { BlobStore, serveBlobs } from '@cycleshare/blobs'
 import { createTaskPool } from '@cycleshare/tasks'
 import { createIdleMonitor, createWorkerRuntime, workerGossip } from '@cycleshare/worker-runtime'
 import { parseWorkerConfig } from './config.js'
@@ -24,7 +26,10 @@ async function main (): Promise<void> {
     log: (level, message, err) => { log[level]({ err }, `peer: ${message}`) }
   })
   const idle = createIdleMonitor({ maxLoad: config.maxLoad, allowBattery: config.allowBattery })
-  const runtime = createWorkerRuntime({ peer, pool, idle, log }, {
+  // The blobs chunks read, kept across restarts (a fetch goes on from the pieces held) and served to peers.
+  const blobs = await BlobStore.open({ dir: join(config.dataDir, 'blobs'), maxBytes: config.blobCacheMb * 1024 * 1024 })
+  await serveBlobs({ peer, store: blobs })
+  const runtime = createWorkerRuntime({ peer, pool, idle, log, blobs }, {
     // Two addresses of one coordinator are one accumulation point.
     accumulationPoints: [...new Set(config.coordinators.map(peerIdOf))],
     prefetch: config.prefetch,

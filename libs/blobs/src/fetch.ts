@@ -9,7 +9,7 @@
 import type { Peer } from '@cycleshare/peer'
 import { blobRpc, isRemoteError, msg, type BlobSource } from '@cycleshare/protocol'
 import { hasBit } from './bits.js'
-import { parseBlobName } from './manifest.js'
+import { parseBlobName, type Manifest } from './manifest.js'
 import type { BlobStore } from './store.js'
 
 /** Requests in flight to one source: two hide a round trip. */
@@ -40,6 +40,8 @@ export interface FetchOptions {
   seeds: string[]
   /** The pieces wanted; all of them by default. */
   pieces?: number[]
+  /** Only the pieces holding bytes [start, end) of the blob (checked against its size). */
+  bytes?: { start: number, end: number }
   /** Requests in flight at once. @defaultValue 6 */
   concurrency?: number
   signal?: AbortSignal
@@ -86,7 +88,7 @@ class BlobFetch {
     const { store } = this.components
     if (store.manifest(this.name) === undefined) await this.#begin()
     const { manifest } = store.manifest(this.name)!
-    for (const i of this.options.pieces ?? manifest.digests.keys()) if (!store.hasPiece(this.name, i)) this.#wanted.add(i)
+    for (const i of this.options.pieces ?? piecesOf(manifest, this.options.bytes)) if (!store.hasPiece(this.name, i)) this.#wanted.add(i)
     let refreshedAt = 0
     while (this.#wanted.size > 0) {
       this.options.signal?.throwIfAborted()
@@ -249,6 +251,17 @@ class BlobFetch {
     const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS)
     return this.options.signal === undefined ? timeout : AbortSignal.any([timeout, this.options.signal])
   }
+}
+
+/** The pieces holding `bytes` of the blob, or all of them. */
+function piecesOf (manifest: Manifest, bytes: { start: number, end: number } | undefined): Iterable<number> {
+  if (bytes === undefined) return manifest.digests.keys()
+  const { start, end } = bytes
+  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end > manifest.size || start >= end) {
+    throw new RangeError(`bytes [${start}, ${end}) are not within the blob's ${manifest.size} bytes`)
+  }
+  const first = Math.floor(start / manifest.pieceSize)
+  return Array.from({ length: Math.ceil(end / manifest.pieceSize) - first }, (_, i) => first + i)
 }
 
 function shuffled<T> (items: T[]): T[] {

@@ -48,6 +48,8 @@ interface Entry {
   lastUsed: number
   /** Order of last use (milliseconds tie): the lowest is evicted first. */
   useOrder: number
+  /** Pieces being written now: a second write of one waits for the first. */
+  writing: Map<number, Promise<boolean>>
 }
 
 const PIECE_INDEX_BYTES = 4
@@ -145,7 +147,7 @@ export class BlobStore {
       }
       // The manifest last: a directory without one is an unfinished write, removed on open.
       await writeFile(join(this.#dir, name, 'manifest'), manifestBytes)
-      const entry: Entry = { name, manifestBytes, manifest, have, held: have.length, pins: 0, lastUsed: Date.now(), useOrder: ++this.#uses }
+      const entry: Entry = { name, manifestBytes, manifest, have, held: have.length, pins: 0, lastUsed: Date.now(), useOrder: ++this.#uses, writing: new Map() }
       this.#entries.set(name, entry)
       return this.#info(entry)
     } finally {
@@ -174,7 +176,7 @@ export class BlobStore {
     }
     await writeFile(join(dir, 'have'), new Uint8Array(0))
     await writeFile(join(dir, 'manifest'), manifestBytes)
-    const entry: Entry = { name, manifestBytes: new Uint8Array(manifestBytes), manifest, have: new Uint8Array(manifest.digests.length), held: 0, pins: 0, lastUsed: Date.now(), useOrder: ++this.#uses }
+    const entry: Entry = { name, manifestBytes: new Uint8Array(manifestBytes), manifest, have: new Uint8Array(manifest.digests.length), held: 0, pins: 0, lastUsed: Date.now(), useOrder: ++this.#uses, writing: new Map() }
     this.#entries.set(name, entry)
     return this.#info(entry)
   }
@@ -187,6 +189,20 @@ export class BlobStore {
     const entry = this.#entry(name)
     const { start, end } = this.#bounds(entry, index)
     if (entry.have[index] === 1) return false
+    const writing = entry.writing.get(index)
+    // Another write of this piece is under way: when it has failed (its bytes were wrong), these may be right.
+    if (writing !== undefined) return await writing.then(() => false, async () => await this.writePiece(name, index, bytes))
+    const write = this.#write(entry, index, start, end, bytes)
+    entry.writing.set(index, write)
+    try {
+      return await write
+    } finally {
+      entry.writing.delete(index)
+    }
+  }
+
+  async #write (entry: Entry, index: number, start: number, end: number, bytes: Uint8Array): Promise<boolean> {
+    const name = entry.name
     if (bytes.length !== end - start) throw new PieceMismatchError(`piece ${index} of ${name} is ${end - start} bytes, got ${bytes.length}`)
     if (!equal(sha256(bytes), entry.manifest.digests[index])) throw new PieceMismatchError(`piece ${index} of ${name} does not match its digest`)
     const data = await open(join(this.#dir, name, 'data'), 'r+')
@@ -268,7 +284,7 @@ export class BlobStore {
         if (index < have.length) have[index] = 1
       }
       const { mtimeMs } = await stat(join(dir, 'manifest'))
-      this.#entries.set(name, { name, manifestBytes, manifest, have, held: have.reduce((n, h) => n + h, 0), pins: 0, lastUsed: mtimeMs, useOrder: 0 })
+      this.#entries.set(name, { name, manifestBytes, manifest, have, held: have.reduce((n, h) => n + h, 0), pins: 0, lastUsed: mtimeMs, useOrder: 0, writing: new Map() })
     } catch {
       // Not a blob this store finished writing (an upload cut short, a directory without its
       // manifest, something else): it goes.

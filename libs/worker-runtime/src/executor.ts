@@ -49,9 +49,10 @@ export interface Executor {
   readonly freeThreads: number
   /**
    * Starts one run of `leases` (one task); `ended` is called once, after its thread is freed. A
-   * lease run alone hands each checkpoint its run takes to `checkpoint`; a batch takes none.
+   * lease run alone hands each checkpoint its run takes to `checkpoint`, and gets the blob bytes
+   * its task reads from `inputs` before it runs (a failure there fails the chunk); a batch takes neither.
    */
-  run(leases: Lease[], ended: (end: RunEnd) => void, checkpoint?: (leaseId: string, state: unknown) => void): Run
+  run(leases: Lease[], ended: (end: RunEnd) => void, checkpoint?: (leaseId: string, state: unknown) => void, inputs?: () => Promise<Uint8Array[]>): Run
   /** Aborts every run and rests no more. */
   stop(): void
 }
@@ -65,14 +66,14 @@ export function createExecutor (components: ExecutorComponents, init: ExecutorIn
  * hop costs more than they do) more of the same job, leaving the other threads their share of the
  * queue.
  * Chunks with a time limit always run alone, so that it can stop just them, and so do chunks with a
- * resume state, since only a run alone goes on from one.
+ * resume state, since only a run alone goes on from one, and those that read blobs (`alone`).
  */
-export function pickBatch (queue: Iterable<Lease>, queued: number, chunkMsOf: (lease: Lease) => number, threads: number): Lease[] {
+export function pickBatch (queue: Iterable<Lease>, queued: number, chunkMsOf: (lease: Lease) => number, threads: number, alone: (lease: Lease) => boolean = () => false): Lease[] {
   const rest = queue[Symbol.iterator]()
   const first = rest.next().value as Lease
   const batch = [first]
   const chunkMs = chunkMsOf(first)
-  if (chunkMs >= BATCH_BELOW_MS || runsAlone(first)) return batch
+  if (chunkMs >= BATCH_BELOW_MS || runsAlone(first) || alone(first)) return batch
   const share = Math.ceil(queued / threads)
   const limit = Math.min(BATCH_MAX, share, Math.max(1, Math.floor(BATCH_TARGET_MS / Math.max(chunkMs, 0.001))))
   for (let next = rest.next(); !next.done && batch.length < limit; next = rest.next()) {
@@ -105,7 +106,7 @@ class PoolExecutor implements Executor {
     return this.stopped ? 0 : this.init.threads - this.busy - this.resting
   }
 
-  run (leases: Lease[], ended: (end: RunEnd) => void, checkpoint?: (leaseId: string, state: unknown) => void): Run {
+  run (leases: Lease[], ended: (end: RunEnd) => void, checkpoint?: (leaseId: string, state: unknown) => void, inputs?: () => Promise<Uint8Array[]>): Run {
     const abort = new AbortController()
     this.active.add(abort)
     this.busy++
@@ -120,7 +121,7 @@ class PoolExecutor implements Executor {
       ended({ results, occupiedMs: ranMs + this.restMs(ranMs), paced })
       this.rest(ranMs)
     }
-    if (leases.length === 1) this.runOne(leases[0], abort, end, ran, checkpoint)
+    if (leases.length === 1) this.runOne(leases[0], abort, end, ran, checkpoint, inputs)
     else this.runBatch(leases, abort, end, ran)
     return { batched: leases.length > 1, abort: () => { abort.abort() } }
   }
@@ -147,7 +148,7 @@ class PoolExecutor implements Executor {
 
   private runOne (
     lease: Lease, abort: AbortController, end: (results?: ChunkResult[], paced?: boolean) => void,
-    ran: (ms: number) => void, checkpoint?: (leaseId: string, state: unknown) => void
+    ran: (ms: number) => void, checkpoint?: (leaseId: string, state: unknown) => void, inputs?: () => Promise<Uint8Array[]>
   ): void {
     // The job's time limit: past it the thread is stopped and the chunk reported failed.
     let timedOut = false
@@ -157,7 +158,9 @@ class PoolExecutor implements Executor {
     const onCheckpoint = checkpoint === undefined ? undefined : (state: unknown) => { checkpoint(lease.leaseId, state) }
     const attempt = async (resume: unknown): Promise<unknown> => {
       try {
-        return await this.pool.run(lease.task, lease.input, { signal: abort.signal, resume, onCheckpoint, onRan: ran })
+        const blobs = inputs === undefined ? undefined : await inputs()
+        abort.signal.throwIfAborted()
+        return await this.pool.run(lease.task, lease.input, { signal: abort.signal, resume, onCheckpoint, onRan: ran, blobs })
       } catch (err) {
         // A state the task refuses (it came from another peer) costs only the work it would have
         // saved: the chunk runs again from the beginning.

@@ -311,6 +311,16 @@ export async function offerLeases (
   return accepted
 }
 
+/** The next link with queued chunks, the links visited in turn from `turn`; and the turn after it. */
+export function nextWithWork (order: Link[], turn: number): { link: Link, turn: number } | undefined {
+  const n = order.length
+  for (let i = 0; i < n; i++) {
+    const link = order[(turn + i) % n]
+    if (link.book.queued > 0) return { link, turn: (turn + i + 1) % n }
+  }
+  return undefined
+}
+
 /** A job's pacing key: job ids are the accumulation point's, so they are kept apart per link. */
 export function jobKey (link: Pick<Link, 'peerId'>, jobId: string): string {
   return `${link.peerId}/${jobId}`

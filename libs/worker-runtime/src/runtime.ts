@@ -13,6 +13,7 @@
 import type { Peer } from '@cycleshare/peer'
 import type { Lease, OfferMessage } from '@cycleshare/protocol'
 import { createTaskPool, taskNames, type TaskPool } from '@cycleshare/tasks'
+import { createBlobInputs, type BlobInputs } from './blob-inputs.js'
 import { NotAnAccumulationPointError } from './errors.js'
 import { createExecutor, pickBatch, type Executor, type Run, type RunEnd } from './executor.js'
 import { giveBack, handOff, takeOut } from './handoff-giver.js'
@@ -21,7 +22,7 @@ import { createHungryPeers, type HungryPeer, type HungryPeers } from './hungry-p
 import type { IdleMonitor, IdleState } from './idle-monitor.js'
 import { LeaseState } from './lease-book.js'
 import { deliver, leave } from './leaving.js'
-import { createLink, jobKey, listenForWork, publishPull, pullListeners, serveOffers, serveWorkerRequests, type Link } from './link.js'
+import { createLink, jobKey, listenForWork, nextWithWork, publishPull, pullListeners, serveOffers, serveWorkerRequests, type Link } from './link.js'
 import type { Logger } from './logger.js'
 import { checkPeerId, workerRuntimeOptions, type WorkerRuntimeInit, type WorkerRuntimeOptions } from './options.js'
 import { createPacing, type Pacing } from './pacing.js'
@@ -45,8 +46,10 @@ class Runtime implements WorkerRuntime {
   private readonly hungry: HungryPeers
   private readonly executor: Executor
   private readonly pacing: Pacing
-  private readonly tasks = taskNames()
-  private readonly canRun = new Set(this.tasks)
+  private readonly inputs: BlobInputs
+  /** The tasks this worker runs (those that read blobs only with a blob store). */
+  private readonly tasks: string[]
+  private readonly canRun: Set<string>
   private readonly links = new Map<string, Link>()
   /** The links again, in the order free threads visit them. */
   private order: Link[] = []
@@ -74,6 +77,9 @@ class Runtime implements WorkerRuntime {
     this.pool = components.pool ?? createTaskPool({ threads: options.threads, maxMemoryMb: options.maxMemoryMb })
     this.pacing = createPacing({ threads: options.threads, prefetch: options.prefetch })
     this.executor = createExecutor({ pool: this.pool, log: this.log, threadFree: () => { this.pump() } }, options)
+    this.inputs = createBlobInputs({ peer: this.peer, store: components.blobs, log: this.log })
+    this.tasks = taskNames().filter(task => this.inputs.canRun(task))
+    this.canRun = new Set(this.tasks)
     for (const peerId of options.accumulationPoints) this.addLink(peerId)
   }
 
@@ -243,28 +249,20 @@ class Runtime implements WorkerRuntime {
   /** Starts queued chunks while threads are free, visiting the accumulation points in turn. */
   private pump (): void {
     while (!this.stopping && this.executor.freeThreads > 0) {
-      const link = this.nextWithWork()
-      if (link === undefined) return
-      const leases = pickBatch(link.book.waiting(), link.book.queued, (lease) => this.pacing.chunkMs(jobKey(link, lease.jobId)), this.options.threads)
+      const next = nextWithWork(this.order, this.turn)
+      if (next === undefined) return
+      const link = next.link
+      this.turn = next.turn
+      const leases = pickBatch(link.book.waiting(), link.book.queued, (lease) => this.pacing.chunkMs(jobKey(link, lease.jobId)), this.options.threads, l => this.inputs.reads(l))
       // A checkpoint that arrives once its lease has left this run (cancelled, lost, given back) is nobody's.
       const checkpoint = (leaseId: string, state: unknown): void => { if (link.book.runOf(leaseId) === run) link.book.checkpoint(leaseId, state) }
+      const inputs = this.inputs.reads(leases[0]) ? async () => await this.inputs.read(leases[0], link.peerId) : undefined
       const run: Run = this.executor.run(leases, (end) => { this.ended(link, leases, run, end) },
-        this.pacing.checkpointed(jobKey(link, leases[0].jobId)) ? checkpoint : undefined)
+        this.pacing.checkpointed(jobKey(link, leases[0].jobId)) ? checkpoint : undefined, inputs)
       for (const lease of leases) link.book.start(lease.leaseId, run)
     }
   }
 
-  private nextWithWork (): Link | undefined {
-    const n = this.order.length
-    for (let i = 0; i < n; i++) {
-      const link = this.order[(this.turn + i) % n]
-      if (link.book.queued > 0) {
-        this.turn = (this.turn + i + 1) % n
-        return link
-      }
-    }
-    return undefined
-  }
 
   /**
    * A run ended (its thread is already free, so the outbox sees how much more is coming): the

@@ -1,4 +1,5 @@
 /** The worker runtime's public shapes: what it is made of, and what it offers its owner. */
+import type { BlobStore } from '@cycleshare/blobs'
 import type { Startable } from '@cycleshare/lifecycle'
 import type { Peer } from '@cycleshare/peer'
 import type { TaskPool } from '@cycleshare/tasks'
@@ -15,6 +16,8 @@ export interface WorkerRuntimeComponents {
   pool?: TaskPool
   /** Whether the machine may work now; started and stopped by its owner. */
   idle: IdleMonitor
+  /** Where the blobs that chunks read are kept (and served from); without one, tasks that read blobs are not run. */
+  blobs?: BlobStore
   log: Logger
 }
 
