@@ -1,21 +1,35 @@
 // The blobs figure: a 64 MiB blob uploaded to a real coordinator process is needed by 8 peers
-// (real libp2p nodes with their own keys, stores and connections, hosted in this process). Each
-// way is measured on a fresh coordinator, alternately: every peer fetching the whole blob from
-// the coordinator (one piece request at a time per... the same concurrency, no peers), and the
+// (real libp2p nodes with their own keys, stores and connections, hosted 4 to a process in
+// bench/blob-host.js). Each way is measured on a fresh coordinator, alternately: every peer
+// fetching the whole blob from the coordinator alone (the same requests, 6 in flight), and the
 // peers fetching from each other with the coordinator last (fetchBlob). The figures: the
 // coordinator's egress (its own count of piece bytes sent, GET /api/health) and the time until
-// every peer holds every piece, checked against the blob's manifest.
+// every peer holds every piece, each checked against the blob's manifest.
+import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { BlobStore, fetchBlob, serveBlobs } from '@cycleshare/blobs'
-import { createPeer } from '@cycleshare/peer'
-import { blobRpc, msg } from '@cycleshare/protocol'
+import { dirname, join, resolve } from 'node:path'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
 import { median, startCluster } from './cluster.js'
 
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const MiB = 1024 * 1024
 const round = (x, d = 2) => Math.round(x * 10 ** d) / 10 ** d
+
+/** A process hosting `peers` blob peers; `next()` resolves with its next JSON line. */
+function host (multiaddr, peers) {
+  const child = spawn(process.execPath, [join(root, 'bench/blob-host.js'), multiaddr, String(peers)], { stdio: ['pipe', 'pipe', 'inherit'] })
+  const lines = []
+  const waiting = []
+  createInterface({ input: child.stdout }).on('line', (l) => {
+    let line
+    try { line = JSON.parse(l) } catch { return }
+    if (waiting.length > 0) waiting.shift()(line)
+    else lines.push(line)
+  })
+  const next = () => lines.length > 0 ? Promise.resolve(lines.shift()) : new Promise((resolve) => waiting.push(resolve))
+  return { child, next, send: (line) => child.stdin.write(line + '\n') }
+}
 
 async function upload (api, bytes) {
   const res = await fetch(`${api}/blobs`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: bytes })
@@ -25,67 +39,39 @@ async function upload (api, bytes) {
 
 const servedBytes = async (api) => (await (await fetch(`${api}/health`)).json()).blobs.bytesServed
 
-/** `count` peers, each with its own store in a temp folder, serving it, connected to the coordinator. */
-async function peersFor (multiaddr, count, dirs) {
-  return await Promise.all(Array.from({ length: count }, async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cycleshare-bench-blob-'))
-    dirs.push(dir)
-    const peer = createPeer({ listen: ['/ip4/127.0.0.1/tcp/0'] })
-    const store = await BlobStore.open({ dir, maxBytes: 256 * MiB })
-    await serveBlobs({ peer, store })
-    await peer.start()
-    await peer.dial(multiaddr)
-    return { peer, store }
-  }))
-}
-
-/** Every piece from the coordinator alone: the same requests, 6 in flight, no peer asked. */
-async function fromCoordinatorOnly ({ peer, store }, coordinator, name) {
-  const located = await peer.call(coordinator, blobRpc, msg.locate(name, []))
-  await store.begin(name, located.manifest)
-  const pieces = store.info(name).pieces
-  let next = 0
-  await Promise.all(Array.from({ length: 6 }, async () => {
-    while (next < pieces) {
-      const index = next++
-      const answer = await peer.call(coordinator, blobRpc, msg.fetch(name, [index]))
-      await store.writePiece(name, answer.index, answer.bytes)
-    }
-  }))
-}
-
-async function once (way, bytes, peers) {
+async function once (way, bytes, peers, perHost) {
   const cluster = await startCluster({ workers: [], coordinatorArgs: ['--blob-store-mb', '1024'] })
-  const dirs = []
-  const nodes = []
+  const hosts = []
   try {
     const { name } = await upload(cluster.api, bytes)
-    nodes.push(...await peersFor(cluster.multiaddr, peers, dirs))
-    const coordinator = (await (await fetch(`${cluster.api}/health`)).json()).peerId
+    for (let i = 0; i < peers; i += perHost) hosts.push(host(cluster.multiaddr, Math.min(perHost, peers - i)))
+    for (const h of hosts) if (!(await h.next()).ready) throw new Error('blobs: a peer host did not start')
     const before = await servedBytes(cluster.api)
     const t = performance.now()
-    if (way === 'naive') await Promise.all(nodes.map(n => fromCoordinatorOnly(n, coordinator, name)))
-    else await Promise.all(nodes.map(n => fetchBlob(n, name, { seeds: [coordinator] })))
+    for (const h of hosts) h.send(`${way} ${name}`)
+    for (const h of hosts) {
+      const answer = await h.next()
+      if (answer.done !== true) throw new Error(`blobs (${way}): ${answer.error}`)
+    }
     const ms = performance.now() - t
-    for (const n of nodes) if (!n.store.info(name)?.complete) throw new Error(`blobs: a peer did not get the whole blob (${way})`)
     return { ms: Math.round(ms), egress: (await servedBytes(cluster.api)) - before }
   } finally {
-    await Promise.all(nodes.map(async n => await n.peer.stop()))
-    for (const d of dirs) rmSync(d, { recursive: true, force: true })
+    for (const h of hosts) h.child.kill('SIGTERM')
+    await Promise.all(hosts.map(h => new Promise((resolve) => { if (h.child.exitCode !== null) resolve(); else h.child.once('exit', resolve) })))
     await cluster.stop()
   }
 }
 
-export async function blobsFigure ({ sizeMb = 64, peers = 8, runs = 3, log }) {
+export async function blobsFigure ({ sizeMb = 64, peers = 8, perHost = 4, runs = 3, log }) {
   const bytes = randomBytes(sizeMb * MiB)
   const results = { naive: [], swarm: [] }
   for (let i = 0; i < runs; i++) {
     for (const way of ['naive', 'swarm']) {
-      const r = await once(way, bytes, peers)
+      const r = await once(way, bytes, peers, perHost)
       results[way].push(r)
       log(`  blobs run ${i + 1}, ${way}: ${r.ms} ms, coordinator sent ${round(r.egress / bytes.length)} × the blob`)
     }
   }
   const summary = (rs) => ({ ms: median(rs.map(r => r.ms)), egressBlobs: median(rs.map(r => round(r.egress / bytes.length))), runs: rs })
-  return { sizeMb, peers, naive: summary(results.naive), swarm: summary(results.swarm) }
+  return { sizeMb, peers, hosts: Math.ceil(peers / perHost), naive: summary(results.naive), swarm: summary(results.swarm) }
 }
