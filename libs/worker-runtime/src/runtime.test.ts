@@ -100,6 +100,13 @@ describe('worker runtime with two accumulation points', () => {
     await runtime.stop()
   })
 
+  it('refuses a chunk that reads a blob when it keeps no blobs', async () => {
+    const { runtime, net } = await twoPoints()
+    const blobChunk = { ...lease('w1'), task: 'wordcount', input: { blob: 'bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku', size: 100, start: 0, end: 100 } }
+    expect(assigned(await net.ask(A, msg.assign([blobChunk, lease('a1')])))).toMatchObject({ accepted: ['a1'], refused: ['w1'] })
+    await runtime.stop()
+  })
+
   it('holds a job\'s chunks at its own pace: a new job\'s as few as while no pace is known, not at the pace of the tiny chunks run before', async () => {
     const { runtime, net, pool } = await twoPoints()
     const of = (jobId: string, n: number, from = 0): Lease[] => Array.from({ length: n }, (_, i) => ({ ...lease(`${jobId}${i + from}`, i), jobId }))
