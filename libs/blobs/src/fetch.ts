@@ -61,6 +61,8 @@ interface Source {
   seed: boolean
   have?: Uint8Array
   inFlight: number
+  /** A `locate` to it is under way. */
+  locating?: boolean
   failures: number
   dropped: boolean
 }
@@ -125,9 +127,22 @@ class BlobFetch {
     throw new Error(`could not fetch blob ${this.name}: none of its seeds (${this.options.seeds.join(', ')}) holds it`)
   }
 
-  /** Asks the seeds (for new peers) and every peer (for what it holds now) at once. */
+  /**
+   * Asks the seeds (for new peers) and every peer (for what it holds now) at once, and waits for
+   * the answers at most FRESH_MS: a peer that is slow to answer, or named but gone, holds up
+   * nothing (it is dropped after two failures, its answer counts whenever it comes).
+   */
   async #refresh (): Promise<void> {
-    await Promise.all([...this.#sources.values()].filter(s => !s.dropped && s.inFlight === 0).map(async s => await this.#locate(s)))
+    const asking = [...this.#sources.values()].filter(s => !s.dropped && s.inFlight === 0 && !s.locating).map(async s => {
+      s.locating = true
+      try {
+        await this.#locate(s)
+      } finally {
+        s.locating = false
+        this.#wake()
+      }
+    })
+    await Promise.race([Promise.all(asking), sleep(FRESH_MS)])
   }
 
   async #locate (source: Source): Promise<ReturnType<typeof msg.located> | undefined> {

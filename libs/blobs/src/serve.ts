@@ -1,7 +1,7 @@
 /**
  * Serves the blobs of a store on `/cycleshare/blob/1.0.0`: `locate` answers the manifest, the
- * pieces held and the peers that asked for the same blob lately (so that an asker finds the swarm
- * from whoever it asks first); `fetch` sends one of the pieces offered, the one sent least, so
+ * pieces held and the peers still connected here that asked for the same blob lately (so that an
+ * asker finds the swarm from whoever it asks first); `fetch` sends one of the pieces offered, the one sent least, so
  * that peers asking at once get different pieces to pass on to each other.
  */
 import type { Peer } from '@cycleshare/peer'
@@ -18,7 +18,7 @@ const ASKERS_NAMED = 32
 const BLOBS_TRACKED = 1024
 
 export interface BlobServerComponents {
-  peer: Pick<Peer, 'serve'>
+  peer: Pick<Peer, 'serve' | 'connectedPeers'>
   store: BlobStore
   now?: () => number
 }
@@ -52,15 +52,19 @@ class Server implements BlobServer {
   readonly #sent = new Map<string, Map<number, number>>()
   readonly #store: BlobStore
   readonly #now: () => number
+  readonly #connected: () => string[]
 
-  constructor ({ store, now }: BlobServerComponents) {
+  constructor ({ peer, store, now }: BlobServerComponents) {
     this.#store = store
     this.#now = now ?? Date.now
+    this.#connected = () => peer.connectedPeers()
   }
 
   locate (raw: string, addrs: string[], from: string): ReturnType<typeof msg.located> {
     const name = parseBlobName(raw, 'blob')
-    const named = this.askers(name).filter(a => a.peerId !== from).slice(0, ASKERS_NAMED)
+    // Only askers still connected here: one that left (or never meant to serve) is no source.
+    const connected = new Set(this.#connected())
+    const named = this.askers(name).filter(a => a.peerId !== from && connected.has(a.peerId)).slice(0, ASKERS_NAMED)
     // Only addresses that name the asker itself: a peer cannot point others at someone else.
     this.#remember(name, from, addrs.filter(a => a.endsWith(`/p2p/${from}`)))
     const held = this.#store.manifest(name)

@@ -2,7 +2,9 @@
  * The bytes a chunk reads from blobs (its task's `reads`): the pieces that hold them are fetched
  * from peers first and from the accumulation point that leased the chunk last (`fetchBlob`),
  * each checked against the blob's manifest, then read from this worker's blob store, which
- * serves them on to others.
+ * serves them on to others. The pieces of a chunk are fetched as soon as it is accepted, one
+ * chunk's after another, so that a queued chunk's bytes are on disk by the time a thread is free;
+ * they are read into memory only when it runs.
  */
 import { fetchBlob, type BlobStore, type FetchPeer } from '@cycleshare/blobs'
 import type { Lease } from '@cycleshare/protocol'
@@ -14,22 +16,48 @@ export interface BlobInputs {
   canRun(task: string): boolean
   /** Whether `lease`'s task reads blobs (such a chunk runs alone). */
   reads(lease: Lease): boolean
+  /** Starts fetching the pieces `lease` reads, behind those of the leases accepted before it (nothing for other tasks). */
+  prefetch(lease: Lease, seed: string): void
   /** The bytes `lease` reads, in the order its task names them; `seed` is the accumulation point that leased it. */
   read(lease: Lease, seed: string): Promise<Uint8Array[]>
 }
 
+/** How long a prefetch is kept for its chunk's run: one that never runs (cancelled, handed off) is forgotten. */
+const PREFETCH_KEPT_MS = 10 * 60_000
+
 export function createBlobInputs ({ peer, store, log }: { peer: FetchPeer, store?: BlobStore, log: Logger }): BlobInputs {
   const readsBlobs = (task: string): boolean => getTask(task).reads !== undefined
+  /** Each chunk's fetch, by accumulation point and lease id; `chain` runs them one after another. */
+  const fetches = new Map<string, Promise<void>>()
+  let chain: Promise<unknown> = Promise.resolve()
+  const fetchAll = async (lease: Lease, seed: string): Promise<void> => {
+    for (const { blob, start, end } of getTask(lease.task).reads?.(lease.input) ?? []) {
+      const fetched = await fetchBlob({ peer, store: store!, log: (level, message, fields) => { log[level](fields, message) } }, blob, { seeds: [seed], bytes: { start, end } })
+      if (fetched.fromPeers + fetched.fromSeeds > 0) log.info({ blob, ...fetched }, 'blob pieces fetched')
+    }
+  }
   return {
     canRun: (task) => store !== undefined || !readsBlobs(task),
     reads: (lease) => readsBlobs(lease.task),
+    prefetch (lease, seed) {
+      if (store === undefined || !readsBlobs(lease.task)) return
+      const key = `${seed}/${lease.leaseId}`
+      const fetching = chain.then(async () => { await fetchAll(lease, seed) })
+      chain = fetching.catch(() => {})
+      // A failure is the run's to report; until it runs, it is nobody's.
+      fetching.catch(() => {})
+      fetches.set(key, fetching)
+      setTimeout(() => { if (fetches.get(key) === fetching) fetches.delete(key) }, PREFETCH_KEPT_MS).unref()
+    },
     async read (lease, seed) {
       if (store === undefined) throw new Error(`task ${lease.task} reads blobs, and this worker keeps none`)
-      const ranges = getTask(lease.task).reads?.(lease.input) ?? []
+      const key = `${seed}/${lease.leaseId}`
+      const prefetched = fetches.get(key)
+      fetches.delete(key)
+      // Fetched again if the prefetch failed: the pieces may have come from elsewhere since.
+      await (prefetched ?? Promise.reject(new Error('not prefetched'))).catch(async () => { await fetchAll(lease, seed) })
       const bytes: Uint8Array[] = []
-      for (const { blob, start, end } of ranges) {
-        const fetched = await fetchBlob({ peer, store, log: (level, message, fields) => { log[level](fields, message) } }, blob, { seeds: [seed], bytes: { start, end } })
-        if (fetched.fromPeers + fetched.fromSeeds > 0) log.info({ blob, ...fetched }, 'blob pieces fetched')
+      for (const { blob, start, end } of getTask(lease.task).reads?.(lease.input) ?? []) {
         // Held until read: another blob's arrival cannot evict this one in between.
         const unpin = store.pin(blob)
         try {

@@ -233,6 +233,7 @@ class Runtime implements WorkerRuntime {
         held++
         accepted.push(lease.leaseId)
         link.renewals.noteTtl(lease.ttlMs)
+        this.inputs.prefetch(lease, link.peerId)
       } else {
         refused.push(lease.leaseId)
       }
