@@ -95,6 +95,38 @@ describe('fetching a blob from peers', () => {
     expect(sameBytes(await honest.store.readRange(name, 0, bytes.length), bytes)).toBe(true)
   })
 
+  it('stops asking a peer for pieces it claimed but says it does not hold, and gets them from the seed', async () => {
+    const bytes = bytesOf(3 * MiB, 5)
+    const seed = await node('seed')
+    const { name } = await seed.store.add(once(bytes))
+    // It claims every piece, then answers every fetch that it holds none of them.
+    const claimer = createPeer({ listen: ['/ip4/127.0.0.1/tcp/0'] })
+    extraPeers.push(claimer)
+    await claimer.serve(blobRpc, {
+      locate: async () => msg.located(undefined, Uint8Array.of(0xff), []),
+      fetch: async () => { throw Object.assign(new Error('none of these pieces is held here'), { name: 'UnknownBlobError' }) }
+    })
+    await claimer.start()
+    await claimer.dial(seed.peer.multiaddrs()[0])
+    await claimer.call(seed.peer.peerId, blobRpc, msg.locate(name, claimer.multiaddrs()))
+    const fetcher = await node('fetcher')
+    await fetcher.peer.dial(seed.peer.multiaddrs()[0])
+    expect(await fetchBlob(fetcher, name, { seeds: [seed.peer.peerId] })).toEqual({ fromPeers: 0, fromSeeds: 3, dropped: [] })
+    expect(sameBytes(await fetcher.store.readRange(name, 0, bytes.length), bytes)).toBe(true)
+  })
+
+  it('names to others only the peers that asked for a blob it holds, and says nil for pieces when it holds none', async () => {
+    const seed = await node('seed')
+    const asker = await node('asker')
+    await asker.peer.dial(seed.peer.multiaddrs()[0])
+    const madeUp = 'bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku'
+    expect(await asker.peer.call(seed.peer.peerId, blobRpc, msg.locate(madeUp, asker.peer.multiaddrs()))).toMatchObject({ manifest: null, have: null, peers: [] })
+    expect(seed.server.askers(madeUp)).toEqual([])
+    const { name } = await seed.store.add(once(bytesOf(1000, 6)))
+    await asker.peer.call(seed.peer.peerId, blobRpc, msg.locate(name, asker.peer.multiaddrs()))
+    expect(seed.server.askers(name)).toEqual([{ peerId: asker.peer.peerId, addrs: asker.peer.multiaddrs() }])
+  })
+
   it('fetches only the pieces asked for, and after a restart only the ones still missing', async () => {
     const bytes = bytesOf(4 * MiB + 1, 3)
     const seed = await node('seed')

@@ -150,7 +150,7 @@ class BlobFetch {
     try {
       await this.#reach(source)
       const located = await peer.call(source.id, blobRpc, msg.locate(this.name, peer.multiaddrs()), { signal: this.#signal() })
-      if (located.have != null) source.have = located.have
+      source.have = located.have ?? undefined
       for (const found of located.peers) this.#learn(found)
       return located
     } catch (err) {
@@ -160,7 +160,9 @@ class BlobFetch {
   }
 
   #learn ({ peerId, addrs }: BlobSource): void {
-    if (peerId === this.components.peer.peerId || this.#sources.has(peerId) || this.#sources.size >= MAX_SOURCES) return
+    if (peerId === this.components.peer.peerId || this.#sources.has(peerId)) return
+    // Dropped sources make room: a reply naming dead peers cannot keep live ones out.
+    if ([...this.#sources.values()].filter(s => !s.dropped).length >= MAX_SOURCES) return
     this.#sources.set(peerId, { id: peerId, addrs: addrs.filter(a => a.endsWith(`/p2p/${peerId}`)), seed: false, inFlight: 0, failures: 0, dropped: false })
   }
 
@@ -228,6 +230,12 @@ class BlobFetch {
         log?.('warn', 'a peer sent a piece that does not match its digest; it is dropped for this blob', { blob: this.name, peer: source.id, piece: answer.index })
       }
     } catch (err) {
+      // It answered that it holds none of them (evicted, or it claimed what it never had): it is
+      // no source of these pieces until it says otherwise.
+      if (isRemoteError(err) && source.have !== undefined) {
+        source.have = source.have.slice()
+        for (const i of pieces) source.have[i >> 3] &= ~(0x80 >> (i & 7))
+      }
       this.#failed(source, err)
     } finally {
       this.#requests--

@@ -4,7 +4,7 @@
  */
 import { createHash, type Hash } from 'node:crypto'
 import { open } from 'node:fs/promises'
-import { PIECE_SIZE } from './constants.js'
+import { MAX_PIECES, PIECE_SIZE } from './constants.js'
 import { BlobTooLargeError, EmptyBlobError } from './errors.js'
 import type { Manifest } from './manifest.js'
 
@@ -17,6 +17,8 @@ export interface IngestOptions {
 
 /** Writes `source` to a new file at `path` and returns the manifest of what was written. */
 export async function ingest (source: AsyncIterable<Uint8Array>, path: string, { maxBytes, pieceSize = PIECE_SIZE }: IngestOptions): Promise<Manifest> {
+  // A manifest lists at most MAX_PIECES pieces: a larger blob could not be named.
+  maxBytes = Math.min(maxBytes, MAX_PIECES * pieceSize)
   const file = await open(path, 'wx')
   const digests: Uint8Array[] = []
   let size = 0

@@ -65,10 +65,12 @@ class Server implements BlobServer {
     // Only askers still connected here: one that left (or never meant to serve) is no source.
     const connected = new Set(this.#connected())
     const named = this.askers(name).filter(a => a.peerId !== from && connected.has(a.peerId)).slice(0, ASKERS_NAMED)
-    // Only addresses that name the asker itself: a peer cannot point others at someone else.
-    this.#remember(name, from, addrs.filter(a => a.endsWith(`/p2p/${from}`)))
     const held = this.#store.manifest(name)
-    return msg.located(held?.bytes, held === undefined ? undefined : this.#store.bitfield(name), named)
+    // Askers are remembered only for blobs held here (a flood of made-up names pushes out nothing),
+    // with only the addresses that end in their own peer id: dialling one reaches that peer or fails.
+    if (held !== undefined) this.#remember(name, from, addrs.filter(a => a.endsWith(`/p2p/${from}`)))
+    const heldPieces = held === undefined ? 0 : this.#store.info(name)?.held ?? 0
+    return msg.located(held?.bytes, heldPieces === 0 ? undefined : this.#store.bitfield(name), named)
   }
 
   async fetch (raw: string, pieces: number[], from: string): Promise<ReturnType<typeof msg.piece>> {
@@ -76,7 +78,10 @@ class Server implements BlobServer {
     const held = pieces.filter(i => this.#store.hasPiece(name, i))
     if (held.length === 0) throw new UnknownBlobError(`none of pieces ${pieces.slice(0, 8).join(', ')}${pieces.length > 8 ? ', …' : ''} of ${name} is held here`)
     const sent = this.#sent.get(name) ?? new Map<number, number>()
+    // Re-inserted, so the map stays in the order last served, and bounded like the askers.
+    this.#sent.delete(name)
     this.#sent.set(name, sent)
+    if (this.#sent.size > BLOBS_TRACKED) this.#sent.delete(this.#sent.keys().next().value as string)
     let index = held[0]
     for (const i of held) if ((sent.get(i) ?? 0) < (sent.get(index) ?? 0)) index = i
     sent.set(index, (sent.get(index) ?? 0) + 1)

@@ -87,6 +87,17 @@ describe('BlobStore', () => {
     expect(await fetcher.readRange(name, 0, bytes.length), bytes)
   })
 
+  it('begins a blob once when two fetches begin it at the same time', async () => {
+    const store = await BlobStore.open({ dir, maxBytes: 10 * MiB })
+    const bytes = bytesOf(2 * MiB, 8)
+    const m = manifestBytesOf(bytes)
+    const [a, b] = await Promise.all([store.begin(nameOf(m), m), store.begin(nameOf(m), m)])
+    expect(a).toEqual(b)
+    await store.writePiece(nameOf(m), 0, bytes.subarray(0, MiB))
+    expect(await store.begin(nameOf(m), m)).toMatchObject({ held: 1 })
+    expectSame(await store.readPiece(nameOf(m), 0), bytes.subarray(0, MiB))
+  })
+
   it('refuses a manifest that its name does not cover, and a piece outside the blob', async () => {
     const store = await BlobStore.open({ dir, maxBytes: 10 * MiB })
     const a = manifestBytesOf(bytesOf(MiB, 1))

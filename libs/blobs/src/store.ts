@@ -58,6 +58,8 @@ export class BlobStore {
   readonly #dir: string
   readonly #maxBytes: number
   readonly #entries = new Map<string, Entry>()
+  /** Blobs being begun: a second `begin` of one waits for the first rather than wiping what it wrote. */
+  readonly #beginning = new Map<string, Promise<BlobInfo>>()
   #uses = 0
   #needed: (name: string) => boolean = () => false
 
@@ -163,6 +165,18 @@ export class BlobStore {
     name = parseBlobName(name)
     const known = this.#entries.get(name)
     if (known !== undefined) return this.#info(known)
+    const under = this.#beginning.get(name)
+    if (under !== undefined) return await under
+    const begun = this.#begin(name, manifestBytes)
+    this.#beginning.set(name, begun)
+    try {
+      return await begun
+    } finally {
+      this.#beginning.delete(name)
+    }
+  }
+
+  async #begin (name: string, manifestBytes: Uint8Array): Promise<BlobInfo> {
     const manifest = checkManifest(name, manifestBytes)
     await this.#makeRoom(manifest.size, name)
     const dir = join(this.#dir, name)
@@ -304,6 +318,8 @@ export class BlobStore {
       free += entry.manifest.size
     }
     if (free < size) throw new BlobStoreFullError(`no room for blob ${name} (${size} bytes): the blobs held are in use by running jobs`)
+    // Gone from the store before their files are: a job cannot name one while it is being removed.
+    for (const entry of evict) this.#entries.delete(entry.name)
     for (const entry of evict) await this.#forget(entry)
   }
 

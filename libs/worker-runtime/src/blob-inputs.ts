@@ -29,11 +29,16 @@ export function createBlobInputs ({ peer, store, log }: { peer: FetchPeer, store
   const readsBlobs = (task: string): boolean => getTask(task).reads !== undefined
   /** Each chunk's fetch, by accumulation point and lease id; `chain` runs them one after another. */
   const fetches = new Map<string, Promise<void>>()
+  /** The pins a prefetched chunk holds on its blobs until it runs: another blob's fetch cannot evict them. */
+  const pins = new Map<string, Array<() => void>>()
+  const unpin = (key: string): void => { for (const u of pins.get(key) ?? []) u(); pins.delete(key) }
   let chain: Promise<unknown> = Promise.resolve()
-  const fetchAll = async (lease: Lease, seed: string): Promise<void> => {
+  /** Fetches what `lease` reads that is not held yet (nothing, when it all is), pinning each blob for `key`. */
+  const fetchAll = async (lease: Lease, seed: string, key: string): Promise<void> => {
     for (const { blob, start, end } of getTask(lease.task).reads?.(lease.input) ?? []) {
       const fetched = await fetchBlob({ peer, store: store!, log: (level, message, fields) => { log[level](fields, message) } }, blob, { seeds: [seed], bytes: { start, end } })
       if (fetched.fromPeers + fetched.fromSeeds > 0) log.info({ blob, ...fetched }, 'blob pieces fetched')
+      pins.set(key, [...(pins.get(key) ?? []), store!.pin(blob)])
     }
   }
   return {
@@ -42,31 +47,33 @@ export function createBlobInputs ({ peer, store, log }: { peer: FetchPeer, store
     prefetch (lease, seed) {
       if (store === undefined || !readsBlobs(lease.task)) return
       const key = `${seed}/${lease.leaseId}`
-      const fetching = chain.then(async () => { await fetchAll(lease, seed) })
+      const fetching = chain.then(async () => { await fetchAll(lease, seed, key) })
       chain = fetching.catch(() => {})
       // A failure is the run's to report; until it runs, it is nobody's.
       fetching.catch(() => {})
       fetches.set(key, fetching)
-      setTimeout(() => { if (fetches.get(key) === fetching) fetches.delete(key) }, PREFETCH_KEPT_MS).unref()
+      setTimeout(() => {
+        if (fetches.get(key) !== fetching) return
+        fetches.delete(key)
+        unpin(key)
+      }, PREFETCH_KEPT_MS).unref()
     },
     async read (lease, seed) {
       if (store === undefined) throw new Error(`task ${lease.task} reads blobs, and this worker keeps none`)
       const key = `${seed}/${lease.leaseId}`
       const prefetched = fetches.get(key)
       fetches.delete(key)
-      // Fetched again if the prefetch failed: the pieces may have come from elsewhere since.
-      await (prefetched ?? Promise.reject(new Error('not prefetched'))).catch(async () => { await fetchAll(lease, seed) })
-      const bytes: Uint8Array[] = []
-      for (const { blob, start, end } of getTask(lease.task).reads?.(lease.input) ?? []) {
-        // Held until read: another blob's arrival cannot evict this one in between.
-        const unpin = store.pin(blob)
-        try {
-          bytes.push(await store.readRange(blob, start, end))
-        } finally {
-          unpin()
-        }
+      try {
+        await prefetched?.catch(() => {})
+        // Whatever the prefetch did not get (it failed, or never ran: a chunk taken from a peer)
+        // comes now; held pieces cost nothing. The blobs stay pinned until they are read.
+        await fetchAll(lease, seed, key)
+        const bytes: Uint8Array[] = []
+        for (const { blob, start, end } of getTask(lease.task).reads?.(lease.input) ?? []) bytes.push(await store.readRange(blob, start, end))
+        return bytes
+      } finally {
+        unpin(key)
       }
-      return bytes
     }
   }
 }

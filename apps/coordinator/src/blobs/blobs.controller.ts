@@ -1,6 +1,7 @@
 import { Controller, Get, HttpCode, Inject, Param, Post, Req, Res } from '@nestjs/common'
 import { BlobTooLargeError, parseBlobName, UnknownBlobError, type BlobInfo, type BlobStore } from '@cycleshare/blobs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { pipeline } from 'node:stream/promises'
 import { CONFIG, type CoordinatorConfig } from '../config/coordinator-config.js'
 import { LOGGER, type Logger } from '../logger.js'
 import { UnsupportedMediaTypeError } from '../errors/domain-exception.filter.js'
@@ -84,11 +85,9 @@ export class BlobsController {
     res.setHeader('accept-ranges', 'bytes')
     res.setHeader('etag', `"${name}"`)
     res.setHeader('cache-control', 'public, max-age=31536000, immutable')
-    const body = this.store.stream(name, start, end) as NodeJS.ReadableStream
-    body.on('error', (err) => {
-      this.log.warn({ blob: name, err: err.message }, 'blob download failed')
-      res.destroy(err)
+    // pipeline, not pipe: a client that goes away mid-download closes the file too.
+    pipeline(this.store.stream(name, start, end), res).catch((err: Error) => {
+      if (err.name !== 'AbortError' && (err as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') this.log.warn({ blob: name, err: err.message }, 'blob download failed')
     })
-    body.pipe(res)
   }
 }
