@@ -98,6 +98,19 @@ describe('BlobStore', () => {
     expectSame(await store.readPiece(nameOf(m), 0), bytes.subarray(0, MiB))
   })
 
+  it('never lets two blobs begun at once take the same room past the cap', async () => {
+    const store = await BlobStore.open({ dir, maxBytes: 10 * MiB })
+    const a = manifestBytesOf(bytesOf(6 * MiB, 9))
+    const b = manifestBytesOf(bytesOf(6 * MiB, 10))
+    const [first, second] = await Promise.allSettled([store.begin(nameOf(a), a), store.begin(nameOf(b), b)])
+    expect(first.status).toBe('fulfilled')
+    expect(second).toMatchObject({ status: 'rejected', reason: { name: 'BlobStoreFullError' } })
+    expect(store.usedBytes).toBe(6 * MiB)
+    // Once the first is in the store, it can be evicted for the second like any other.
+    await store.begin(nameOf(b), b)
+    expect(store.list().map(i => i.name)).toEqual([nameOf(b)])
+  })
+
   it('refuses a manifest that its name does not cover, and a piece outside the blob', async () => {
     const store = await BlobStore.open({ dir, maxBytes: 10 * MiB })
     const a = manifestBytesOf(bytesOf(MiB, 1))

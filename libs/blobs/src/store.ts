@@ -60,6 +60,8 @@ export class BlobStore {
   readonly #entries = new Map<string, Entry>()
   /** Blobs being begun: a second `begin` of one waits for the first rather than wiping what it wrote. */
   readonly #beginning = new Map<string, Promise<BlobInfo>>()
+  /** Bytes promised to blobs being added or begun, not in the entries yet: two at once cannot both take the same room. */
+  #reserved = 0
   #uses = 0
   #needed: (name: string) => boolean = () => false
 
@@ -124,6 +126,7 @@ export class BlobStore {
    */
   async add (source: AsyncIterable<Uint8Array>, { maxBytes = this.#maxBytes }: { maxBytes?: number } = {}): Promise<BlobInfo> {
     const temp = join(this.#dir, `.upload-${randomBytes(8).toString('hex')}`)
+    let reserved = 0
     try {
       const manifest = await ingest(source, temp, { maxBytes: Math.min(maxBytes, this.#maxBytes) })
       const manifestBytes = encodeManifest(manifest)
@@ -134,7 +137,7 @@ export class BlobStore {
         return this.#info(known)
       }
       // A blob being fetched is completed in place (its pins stay); a new one needs room.
-      if (known === undefined) await this.#makeRoom(manifest.size, name)
+      if (known === undefined) reserved = await this.#makeRoom(manifest.size, name)
       await mkdir(join(this.#dir, name), { recursive: true })
       await rename(temp, join(this.#dir, name, 'data'))
       const have = new Uint8Array(manifest.digests.length).fill(1)
@@ -153,6 +156,8 @@ export class BlobStore {
       this.#entries.set(name, entry)
       return this.#info(entry)
     } finally {
+      // In the entries now, or never: either way no longer promised.
+      this.#reserved -= reserved
       await rm(temp, { force: true })
     }
   }
@@ -178,7 +183,15 @@ export class BlobStore {
 
   async #begin (name: string, manifestBytes: Uint8Array): Promise<BlobInfo> {
     const manifest = checkManifest(name, manifestBytes)
-    await this.#makeRoom(manifest.size, name)
+    const reserved = await this.#makeRoom(manifest.size, name)
+    try {
+      return await this.#create(name, manifestBytes, manifest)
+    } finally {
+      this.#reserved -= reserved
+    }
+  }
+
+  async #create (name: string, manifestBytes: Uint8Array, manifest: Manifest): Promise<BlobInfo> {
     const dir = join(this.#dir, name)
     await rm(dir, { recursive: true, force: true })
     await mkdir(dir, { recursive: true })
@@ -306,11 +319,15 @@ export class BlobStore {
     }
   }
 
-  /** Evicts the least recently used unpinned blobs until `size` more bytes fit under the cap. */
-  async #makeRoom (size: number, name: string): Promise<void> {
+  /**
+   * Evicts the least recently used unpinned blobs until `size` more bytes fit under the cap, and
+   * reserves them (resolves with the bytes reserved, for the caller to give back once its blob is
+   * in the entries or has failed).
+   */
+  async #makeRoom (size: number, name: string): Promise<number> {
     if (size > this.#maxBytes) throw new BlobTooLargeError(`blob ${name} is ${size} bytes, more than the store's cap of ${this.#maxBytes}`)
     const candidates = [...this.#entries.values()].filter(e => e.pins === 0 && !this.#needed(e.name)).sort((a, b) => a.useOrder - b.useOrder)
-    let free = this.#maxBytes - this.usedBytes
+    let free = this.#maxBytes - this.usedBytes - this.#reserved
     const evict: Entry[] = []
     for (const entry of candidates) {
       if (free >= size) break
@@ -320,7 +337,9 @@ export class BlobStore {
     if (free < size) throw new BlobStoreFullError(`no room for blob ${name} (${size} bytes): the blobs held are in use by running jobs`)
     // Gone from the store before their files are: a job cannot name one while it is being removed.
     for (const entry of evict) this.#entries.delete(entry.name)
-    for (const entry of evict) await this.#forget(entry)
+    this.#reserved += size
+    await Promise.all(evict.map(async entry => { await this.#forget(entry) })).catch((err: unknown) => { this.#reserved -= size; throw err })
+    return size
   }
 
   async #forget (entry: Entry): Promise<void> {
