@@ -1,23 +1,12 @@
 import { createHash } from 'node:crypto'
 import { request } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { encodeManifest, nameOf, PIECE_SIZE, sha256 } from '@cycleshare/blobs'
+import { nameOf } from '@cycleshare/blobs'
+// The blobs lib's own test fixtures.
+import { bytesOf, manifestBytesOf } from '../../libs/blobs/src/testing/bytes.js'
 import { cleanup, http, startCoordinator, type Coordinator } from './harness.js'
 
 const MiB = 1024 * 1024
-
-function bytesOf (size: number, seed: number): Uint8Array {
-  const bytes = new Uint8Array(size)
-  let x = seed
-  for (let i = 0; i < size; i++) { x = (x * 1103515245 + 12345) >>> 0; bytes[i] = x >>> 24 }
-  return bytes
-}
-
-function nameOfBytes (bytes: Uint8Array): string {
-  const digests: Uint8Array[] = []
-  for (let at = 0; at < bytes.length; at += PIECE_SIZE) digests.push(sha256(bytes.subarray(at, at + PIECE_SIZE)))
-  return nameOf(encodeManifest({ size: bytes.length, pieceSize: PIECE_SIZE, digests }))
-}
 
 const digest = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex')
 
@@ -60,7 +49,7 @@ async function postUnfinished (api: string, headers: Record<string, string>, siz
 describe('blobs over HTTP', () => {
   let coordinator: Coordinator
   const bytes = bytesOf(3 * MiB + 123, 42)
-  const name = nameOfBytes(bytes)
+  const name = nameOf(manifestBytesOf(bytes))
 
   beforeAll(async () => {
     coordinator = await startCoordinator({ args: ['--max-upload-mb', '4'] })
@@ -119,7 +108,7 @@ describe('blobs over HTTP', () => {
     const bad = await http(coordinator.api, 'GET', '/blobs/not-a-cid')
     expect(bad.status).toBe(400)
     expect(bad.body.message).toBe('blob name must be a blob name (a CID, "bafkrei…"), got "not-a-cid"')
-    const other = nameOfBytes(bytesOf(10, 1))
+    const other = nameOf(manifestBytesOf(bytesOf(10, 1)))
     const missing = await http(coordinator.api, 'GET', `/blobs/${other}`)
     expect(missing.status).toBe(404)
     expect(missing.body.message).toBe(`no blob ${other} is held`)

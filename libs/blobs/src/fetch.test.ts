@@ -8,15 +8,9 @@ import { PIECE_SIZE } from './constants.js'
 import { fetchBlob } from './fetch.js'
 import { serveBlobs, type BlobServer } from './serve.js'
 import { BlobStore } from './store.js'
+import { bytesOf } from './testing/bytes.js'
 
 const MiB = 1024 * 1024
-
-function bytesOf (size: number, seed: number): Uint8Array {
-  const bytes = new Uint8Array(size)
-  let x = seed
-  for (let i = 0; i < size; i++) { x = (x * 1103515245 + 12345) >>> 0; bytes[i] = x >>> 24 }
-  return bytes
-}
 
 async function * once (bytes: Uint8Array): AsyncGenerator<Uint8Array> { yield bytes }
 

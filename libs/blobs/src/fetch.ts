@@ -96,7 +96,7 @@ class BlobFetch {
       this.options.signal?.throwIfAborted()
       this.#dispatch(this.#fromPeers)
       // The seeds are the last resort: before one is asked, the peers are asked what they hold now.
-      if (this.#requests < this.#concurrency && this.#fromSeed() !== undefined && Date.now() - refreshedAt >= FRESH_MS) {
+      if (Date.now() - refreshedAt >= FRESH_MS && this.#requests < this.#concurrency && this.#fromSeed() !== undefined) {
         refreshedAt = Date.now()
         await this.#refresh()
         continue

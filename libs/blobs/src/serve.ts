@@ -69,8 +69,8 @@ class Server implements BlobServer {
     // Askers are remembered only for blobs held here (a flood of made-up names pushes out nothing),
     // with only the addresses that end in their own peer id: dialling one reaches that peer or fails.
     if (held !== undefined) this.#remember(name, from, addrs.filter(a => a.endsWith(`/p2p/${from}`)))
-    const heldPieces = held === undefined ? 0 : this.#store.info(name)?.held ?? 0
-    return msg.located(held?.bytes, heldPieces === 0 ? undefined : this.#store.bitfield(name), named)
+    const have = held === undefined ? undefined : this.#store.bitfield(name)
+    return msg.located(held?.bytes, have?.some(byte => byte !== 0) === true ? have : undefined, named)
   }
 
   async fetch (raw: string, pieces: number[], from: string): Promise<ReturnType<typeof msg.piece>> {

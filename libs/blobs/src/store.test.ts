@@ -2,19 +2,11 @@ import { appendFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/prom
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { PIECE_SIZE } from './constants.js'
-import { encodeManifest, nameOf, sha256 } from './manifest.js'
+import { nameOf } from './manifest.js'
 import { BlobStore } from './store.js'
+import { bytesOf, manifestBytesOf } from './testing/bytes.js'
 
 const MiB = 1024 * 1024
-
-/** Deterministic bytes that differ from piece to piece. */
-function bytesOf (size: number, seed = 1): Uint8Array {
-  const bytes = new Uint8Array(size)
-  let x = seed
-  for (let i = 0; i < size; i++) { x = (x * 1103515245 + 12345) >>> 0; bytes[i] = x >>> 24 }
-  return bytes
-}
 
 /** An upload as HTTP delivers it: chunks of sizes unrelated to the pieces. */
 async function * chunked (bytes: Uint8Array, sizes = [1, 65_536, 300_001, 7]): AsyncGenerator<Uint8Array> {
@@ -30,12 +22,6 @@ async function * chunked (bytes: Uint8Array, sizes = [1, 65_536, 300_001, 7]): A
 function expectSame (actual: Uint8Array, expected: Uint8Array): void {
   const first = actual.findIndex((b, i) => b !== expected[i])
   expect({ length: actual.length, firstDifference: actual.length === expected.length && first === -1 ? -1 : first }).toEqual({ length: expected.length, firstDifference: -1 })
-}
-
-function manifestBytesOf (bytes: Uint8Array): Uint8Array {
-  const digests: Uint8Array[] = []
-  for (let at = 0; at < bytes.length; at += PIECE_SIZE) digests.push(sha256(bytes.subarray(at, at + PIECE_SIZE)))
-  return encodeManifest({ size: bytes.length, pieceSize: PIECE_SIZE, digests })
 }
 
 describe('BlobStore', () => {
