@@ -62,7 +62,7 @@ export class Jobs {
       replication: options.replication,
       quorum: options.quorum,
       maxAttempts: resolveMaxAttempts(options, maxAttempts),
-      chunkTimeoutMs: options.chunkTimeoutMs,
+      chunkTimeoutMs: options.chunkTimeoutMs ?? task.defaultChunkTimeoutMs ?? null,
       priority: options.priority,
       pass,
       durations: new Durations(DURATION_SAMPLES)

@@ -84,3 +84,35 @@ export class PoolNotRunningError extends Error {
     super(message)
   }
 }
+
+/** A task manifest (a custom WebAssembly task's description) is malformed; `field` is the path of what is wrong (`manifest.split.from`). */
+export class InvalidManifestError extends Error {
+  override readonly name = 'InvalidManifestError'
+  readonly field: string
+
+  constructor (field: string, problem = 'is invalid') {
+    super(`${field} ${problem}`)
+    this.field = field
+  }
+}
+
+/** A WebAssembly module does not compile or does not keep to the task ABI (docs/TASKS.md). */
+export class InvalidModuleError extends Error {
+  override readonly name = 'InvalidModuleError'
+
+  constructor (message: string) {
+    super(message)
+  }
+}
+
+/**
+ * A WebAssembly task stopped with an error of its own: a trap (`unreachable`, an access out of
+ * bounds, memory exhausted at its cap), an `abort`, a `fail` call, or an output past its limit.
+ */
+export class WasmTaskError extends Error {
+  override readonly name = 'WasmTaskError'
+
+  constructor (message: string) {
+    super(message)
+  }
+}

@@ -45,3 +45,15 @@ export {
 } from './wordcount.js'
 export { defaultTaskPoolInit } from './constants.js'
 export { createTaskPool, workerPath, type TaskPool, type BatchOutcome, type RunOptions, type TaskPoolInit } from './pool.js'
+export { LINE_LOOKAHEAD, linesRead, ownedLines, type ByteRangeInput } from './lines.js'
+export {
+  InvalidManifestError, InvalidModuleError, WasmTaskError
+} from './errors.js'
+export { callModule, decodeDoc, encodeDoc, MAX_CHECKPOINT_BYTES, type WasmCode } from './wasm/abi.js'
+export { parseManifest, taskId, LIMIT_BOUNDS, TASK_NAME, TASK_VERSION, WASM_TASK_ID, type Combine, type Limits, type Split, type WasmManifest } from './wasm/manifest.js'
+export { ABI_IMPORTS, checkModule, MAX_MODULE_BYTES, type MemoryImport } from './wasm/module-check.js'
+export { checkParams, type ParamShape } from './wasm/param-shapes.js'
+export { ReduceSandbox } from './wasm/reduce-sandbox.js'
+export { createWasmTask, isWasmTask, taskCapability, WASM_CAPABILITY, type WasmTask } from './wasm/wasm-task.js'
+export type { WasmInput, WasmParams } from './wasm/split.js'
+export type { WasmAcc } from './wasm/combine.js'

@@ -11,6 +11,8 @@ import { Piscina } from 'piscina'
 import { defaultTaskPoolInit } from './constants.js'
 import { PoolNotRunningError, TaskAbortedError, TaskFailedError } from './errors.js'
 import { fromThreadError, reviveError } from './wire-error.js'
+import type { WasmCode } from './wasm/abi.js'
+import { taskId } from './wasm/manifest.js'
 import type { BatchAnswer, TimedAnswer, WorkerRequest } from './worker.js'
 
 export interface TaskPoolInit {
@@ -48,14 +50,14 @@ export interface RunOptions {
 
 export interface TaskPool extends Startable {
   /**
-   * Runs chunk `input` of built-in task `task` in a pool thread and resolves with its output,
+   * Runs chunk `input` of `task` (a built-in's name, or a custom task's compiled module) in a pool thread and resolves with its output,
    * going on from `options.resume` and handing its checkpoints to `options.onCheckpoint`.
    * Rejects with `TaskAbortedError` when `options.signal` aborts (the thread is terminated) or the pool
    * stops; with the task's own error (same `name` and `message`) when it throws; with
    * `TaskFailedError` when the thread dies (out of memory); with `PoolNotRunningError` before
    * `start()` or after `stop()`.
    */
-  run(task: string, input: unknown, options?: RunOptions): Promise<unknown>
+  run(task: string | WasmCode, input: unknown, options?: RunOptions): Promise<unknown>
   /**
    * Runs several small chunks of one task in one pool thread, one after another: a thread hop
    * costs tens of microseconds, more than a tiny chunk. Resolves with one outcome per input, in
@@ -63,7 +65,7 @@ export interface TaskPool extends Startable {
    * stop the others), handing how long the batch ran in its thread to `onRan`; rejects as `run`
    * does when the batch as a whole is aborted or dies.
    */
-  runBatch(task: string, inputs: unknown[], signal?: AbortSignal, onRan?: (ms: number) => void): Promise<BatchOutcome[]>
+  runBatch(task: string | WasmCode, inputs: unknown[], signal?: AbortSignal, onRan?: (ms: number) => void): Promise<BatchOutcome[]>
   /** Threads in the pool: at most this many chunks run at once, the rest wait in a queue. */
   readonly threads: number
   /** Chunks submitted and not yet settled (running or queued). */
@@ -134,7 +136,7 @@ class PiscinaTaskPool implements TaskPool {
     await piscina.destroy()
   }
 
-  async run (task: string, input: unknown, { signal, resume, onCheckpoint, onRan, blobs }: RunOptions = {}): Promise<unknown> {
+  async run (task: string | WasmCode, input: unknown, { signal, resume, onCheckpoint, onRan, blobs }: RunOptions = {}): Promise<unknown> {
     const piscina = this.#piscina
     if (piscina === undefined) throw new PoolNotRunningError()
     if (signal?.aborted === true) throw new TaskAbortedError()
@@ -144,7 +146,7 @@ class PiscinaTaskPool implements TaskPool {
     const channel = onCheckpoint === undefined ? undefined : new MessageChannel()
     channel?.port1.on('message', (state: unknown) => { onCheckpoint!(state) })
     try {
-      const request: WorkerRequest = { task, input, resume, checkpoints: channel?.port2, timed: onRan !== undefined, blobs }
+      const request: WorkerRequest = { ...named(task), input, resume, checkpoints: channel?.port2, timed: onRan !== undefined, blobs }
       const transferList = [...(channel === undefined ? [] : [channel.port2]), ...ownBuffers(blobs)]
       const answer = await piscina.run(request, { signal: signal ?? null, transferList: transferList.length === 0 ? undefined : transferList })
       if (onRan === undefined) return answer
@@ -159,13 +161,13 @@ class PiscinaTaskPool implements TaskPool {
     }
   }
 
-  async runBatch (task: string, inputs: unknown[], signal?: AbortSignal, onRan?: (ms: number) => void): Promise<BatchOutcome[]> {
+  async runBatch (task: string | WasmCode, inputs: unknown[], signal?: AbortSignal, onRan?: (ms: number) => void): Promise<BatchOutcome[]> {
     const piscina = this.#piscina
     if (piscina === undefined) throw new PoolNotRunningError()
     if (signal?.aborted === true) throw new TaskAbortedError()
     this.#running += inputs.length
     try {
-      const answer = await piscina.run({ task, inputs }, { signal: signal ?? null }) as BatchAnswer
+      const answer = await piscina.run({ ...named(task), inputs }, { signal: signal ?? null }) as BatchAnswer
       onRan?.(answer.ranMs)
       return answer.outcomes.map(o => o.ok ? o : { ok: false, error: reviveError(o.error) })
     } catch (error) {
@@ -187,6 +189,12 @@ class PiscinaTaskPool implements TaskPool {
     }
     return new TaskFailedError(`the task failed: ${(error as Error | null)?.message ?? String(error)}`, { cause: error })
   }
+}
+
+/** A request's task: a built-in by name, or a custom task's module (posted whole; a compiled module is shared, not copied). */
+function named (task: string | WasmCode): { task: string, wasm?: WasmCode } {
+  // Anything else than a module goes as a name, for the thread to refuse with a clear error.
+  return typeof (task as WasmCode | null)?.module === 'object' ? { task: taskId((task as WasmCode).manifest), wasm: task as WasmCode } : { task: task as string }
 }
 
 /** The buffers of `arrays` that each array owns whole: only those can be moved without taking others' bytes along. */

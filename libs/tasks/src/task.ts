@@ -47,6 +47,8 @@ export interface Task<Params = unknown, Input = unknown, Output = unknown, Acc =
   readonly description: string
   /** Example params, shown by `GET /api/tasks`. */
   readonly exampleParams: Params
+  /** How long one chunk may run when its job sets no `chunkTimeoutMs`; without it, as long as it takes. */
+  readonly defaultChunkTimeoutMs?: number
   /** Media type of `finalize`'s result: JSON, or bytes served as they are (a PNG). */
   readonly resultType: 'application/json' | 'image/png'
   /**

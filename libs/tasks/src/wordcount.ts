@@ -7,6 +7,7 @@
  * fall, and a cut never splits a UTF-8 character (`\n` is never part of one).
  */
 import { InvalidInputError, InvalidOutputError, InvalidParamsError } from './errors.js'
+import { LINE_LOOKAHEAD, linesRead, ownedLines } from './lines.js'
 import type { BlobRange, ParamsContext, RunContext, Task } from './task.js'
 import { chunkCount, integer, piece, record } from './validate.js'
 
@@ -28,14 +29,13 @@ export interface WordcountResult {
 }
 
 /** How far past its range a chunk reads to finish its last line: a longer line across a cut fails the chunk. */
-export const WORDCOUNT_LOOKAHEAD = 1024 * 1024
+export const WORDCOUNT_LOOKAHEAD = LINE_LOOKAHEAD
 export const WORDCOUNT_MAX_TOP = 1000
 export const WORDCOUNT_MAX_TERMS = 1000
 
 const WORD = /[\p{L}\p{N}\p{M}]+/gu
 const ONE_WORD = /^[\p{L}\p{N}\p{M}]+$/u
 const BLOB_NAME = /^b[a-z2-7]{20,120}$/
-const NEWLINE = 0x0a
 const MAX_WORD_LENGTH = 1024
 
 function terms (raw: unknown, path: string, Fail: typeof InvalidParamsError | typeof InvalidInputError): string[] | undefined {
@@ -50,24 +50,6 @@ function terms (raw: unknown, path: string, Fail: typeof InvalidParamsError | ty
 function blobName (raw: unknown, path: string, Fail: typeof InvalidParamsError | typeof InvalidInputError): string {
   if (typeof raw !== 'string' || !BLOB_NAME.test(raw)) throw new Fail(path, 'must be a blob name ("bafkrei…", as POST /api/blobs answered)')
   return raw
-}
-
-/** Where the lines owned by a chunk begin and end within `bytes`, which hold the blob from `offset`. */
-function ownedLines (bytes: Uint8Array, offset: number, input: WordcountInput): { from: number, to: number } {
-  const start = input.start - offset
-  const end = input.end - offset
-  // A line starts at the range's start only if the byte before it ends a line.
-  let from = start
-  if (input.start > 0 && bytes[start - 1] !== NEWLINE) {
-    const next = bytes.indexOf(NEWLINE, start)
-    from = next === -1 ? bytes.length : next + 1
-  }
-  if (from >= end) return { from, to: from }
-  // The last owned line ends at the first line end at or after the range's last byte.
-  const last = bytes.indexOf(NEWLINE, end - 1)
-  if (last !== -1) return { from, to: last + 1 }
-  if (offset + bytes.length === input.size) return { from, to: bytes.length }
-  throw new InvalidInputError('input.end', `cuts a line longer than ${WORDCOUNT_LOOKAHEAD} bytes at byte ${input.end}: use fewer chunks`)
 }
 
 export const wordcount: Task<WordcountParams, WordcountInput, WordcountOutput, WordcountAcc, WordcountResult> = {
@@ -100,7 +82,7 @@ export const wordcount: Task<WordcountParams, WordcountInput, WordcountOutput, W
   },
 
   reads (input): BlobRange[] {
-    return [{ blob: input.blob, start: Math.max(0, input.start - 1), end: Math.min(input.size, input.end + WORDCOUNT_LOOKAHEAD) }]
+    return [linesRead(input)]
   },
 
   parseOutput (raw, input) {

@@ -11,6 +11,9 @@ import { move, transferableSymbol, valueSymbol } from 'piscina'
 import { InvalidCheckpointError, InvalidInputError } from './errors.js'
 import { getTask } from './registry.js'
 import type { AnyTask, RunContext } from './task.js'
+import type { WasmCode } from './wasm/abi.js'
+import { taskId } from './wasm/manifest.js'
+import { createWasmTask } from './wasm/wasm-task.js'
 import { serializeError, toThreadError, type SerializedError } from './wire-error.js'
 
 /** Nice value of the pool threads: volunteers lend only cycles nobody else wants. */
@@ -27,11 +30,31 @@ if (!isMainThread) {
 
 /**
  * What the pool posts: one chunk (with the checkpoint to go on from, and the port to post its
- * checkpoints to), or a batch of small chunks of one task run one after another.
+ * checkpoints to), or a batch of small chunks of one task run one after another. A custom task
+ * comes with its compiled module (`wasm`); a built-in is looked up by name.
  */
 export type WorkerRequest =
-  | { task: string, input: unknown, resume?: unknown, checkpoints?: MessagePort, timed?: boolean, blobs?: Uint8Array[] }
-  | { task: string, inputs: unknown[] }
+  | { task: string, wasm?: WasmCode, input: unknown, resume?: unknown, checkpoints?: MessagePort, timed?: boolean, blobs?: Uint8Array[] }
+  | { task: string, wasm?: WasmCode, inputs: unknown[] }
+
+/**
+ * Custom tasks this thread has run, by module hash and manifest (one module may serve two
+ * manifests): each is made into a task once per thread.
+ */
+const wasmTasks = new Map<string, AnyTask>()
+
+function taskOf (request: WorkerRequest): AnyTask {
+  const code = request.wasm
+  if (code === undefined) return getTask(request.task)
+  if (taskId(code.manifest) !== request.task) throw new InvalidInputError('request.task', `names ${request.task}, but the module given is ${taskId(code.manifest)}`)
+  const key = `${code.hash} ${JSON.stringify(code.manifest)}`
+  let task = wasmTasks.get(key)
+  if (task === undefined) {
+    task = createWasmTask(code)
+    wasmTasks.set(key, task)
+  }
+  return task
+}
 
 /** A running chunk posts its latest checkpoint at most this often. */
 export const CHECKPOINT_EVERY_MS = 100
@@ -55,7 +78,7 @@ export default async function runChunk (request: WorkerRequest): Promise<unknown
     if (request === null || typeof request !== 'object' || typeof request.task !== 'string') {
       throw new InvalidInputError('request.task', 'must be a task name')
     }
-    const task = getTask(request.task)
+    const task = taskOf(request)
     // Measured here, so that a thread's start and a queue's wait are not counted as the run's.
     const started = performance.now()
     if ('inputs' in request) {
