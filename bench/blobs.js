@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto'
 import { dirname, join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
-import { median, startCluster } from './cluster.js'
+import { auth, median, startCluster } from './cluster.js'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const MiB = 1024 * 1024
@@ -32,7 +32,7 @@ function host (multiaddr, peers) {
 }
 
 async function upload (api, bytes) {
-  const res = await fetch(`${api}/blobs`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: bytes })
+  const res = await fetch(`${api}/blobs`, { method: 'POST', headers: { ...auth(api), 'content-type': 'application/octet-stream' }, body: bytes })
   if (res.status !== 201) throw new Error(`upload failed: ${res.status} ${await res.text()}`)
   return await res.json()
 }

@@ -15,12 +15,28 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 // does, as the README says, and so does the bench.
 const env = typeof process.execve === 'function' ? process.env : { ...process.env, GLIBC_TUNABLES: MMAP_THRESHOLD_TUNABLE }
 
+/** API tokens by API address: a coordinator prints one on its first start, and writes need it. */
+const tokens = new Map()
+
+/** The Authorization header for a coordinator started here. */
+export function auth (api) {
+  return { authorization: `Bearer ${tokens.get(api)}` }
+}
+
 function start (script, args, readyMsg, children) {
   const child = spawn(process.execPath, [join(root, script), ...args], { stdio: ['ignore', 'pipe', 'ignore'], env })
   children.push(child)
+  let apiToken
   return new Promise((resolve, reject) => {
     createInterface({ input: child.stdout }).on('line', (l) => {
-      try { const j = JSON.parse(l); if (j.msg === readyMsg) resolve(j) } catch {}
+      try {
+        const j = JSON.parse(l)
+        if (typeof j.apiToken === 'string') apiToken = j.apiToken
+        if (j.msg === readyMsg) {
+          if (apiToken !== undefined) tokens.set(j.api, apiToken)
+          resolve(j)
+        }
+      } catch {}
     })
     child.once('exit', (code) => reject(new Error(`${script} exited ${code} before "${readyMsg}"`)))
   })
@@ -68,7 +84,7 @@ export async function runJob (api, job) {
       ended.set(data.id, data)
       waiters.get(data.id)?.(data)
     })
-    const res = await fetch(`${api}/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(job) })
+    const res = await fetch(`${api}/jobs`, { method: 'POST', headers: { ...auth(api), 'content-type': 'application/json' }, body: JSON.stringify(job) })
     if (res.status !== 201) throw new Error(`submit failed: ${res.status} ${await res.text()}`)
     const { id } = await res.json()
     await new Promise((resolve) => {

@@ -74,6 +74,7 @@ async function oneRun (mode, pauseAfterMs) {
       '--no-straggler-backups'])
     procs.push(coordinator)
     const ready = await coordinator.waitFor(is('coordinator ready'), 'coordinator ready')
+    const { apiToken } = await coordinator.waitFor(l => typeof l.apiToken === 'string', 'API token')
     const c = ready.multiaddrs[0]
     // The taker starts first, paused (so it takes nothing), and is let go once the chunk runs.
     const taker = mode === 'whole' ? undefined : worker(c)
@@ -85,7 +86,7 @@ async function oneRun (mode, pauseAfterMs) {
     const giver = worker(c)
     await giver.waitFor(is('worker ready'), 'worker ready')
     const submitted = await fetch(`${ready.api}/jobs`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ task: 'primes', params: CHUNK, chunks: 1 })
+      method: 'POST', headers: { authorization: `Bearer ${apiToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ task: 'primes', params: CHUNK, chunks: 1 })
     })
     if (submitted.status !== 201) throw new Error(`submit failed: ${submitted.status}`)
     const { id } = await submitted.json()

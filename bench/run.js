@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import WebSocket from 'ws'
 import { createTaskPool, probe } from '@cycleshare/tasks'
-import { cpuMs, inFreshProcess, median, rssMb, runJob, startCluster } from './cluster.js'
+import { auth, cpuMs, inFreshProcess, median, rssMb, runJob, startCluster } from './cluster.js'
 import { balanceFigure } from './balance.js'
 import { blobsFigure } from './blobs.js'
 import { handoffFigure } from './handoff.js'
@@ -112,7 +112,7 @@ async function latency () {
   try {
     for (let i = 0; i < LATENCY_JOBS + 10; i++) {
       const t = performance.now()
-      const res = await fetch(`${c.api}/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ task: 'probe', params: {}, chunks: 1 }) })
+      const res = await fetch(`${c.api}/jobs`, { method: 'POST', headers: { ...auth(c.api), 'content-type': 'application/json' }, body: JSON.stringify({ task: 'probe', params: {}, chunks: 1 }) })
       const { id } = await res.json()
       await new Promise((resolve) => {
         waiting.set(id, resolve)
@@ -139,12 +139,12 @@ async function memory () {
     const idleRss = round(rssMb(c.coordinatorPid), 1)
     // The only worker is paused while the job is submitted and measured, so the job stays queued.
     process.kill(c.workerPids[0], 'SIGSTOP')
-    const res = await fetch(`${c.api}/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ task: 'probe', params: {}, chunks: 1_000_000 }) })
+    const res = await fetch(`${c.api}/jobs`, { method: 'POST', headers: { ...auth(c.api), 'content-type': 'application/json' }, body: JSON.stringify({ task: 'probe', params: {}, chunks: 1_000_000 }) })
     if (res.status !== 201) throw new Error(`memory: submit failed ${res.status}`)
     await fetch(`${c.api}/jobs`)
     const coordinatorRssMb = round(rssMb(c.coordinatorPid), 1)
     process.kill(c.workerPids[0], 'SIGCONT')
-    await fetch(`${c.api}/jobs/${(await res.json()).id}`, { method: 'DELETE' })
+    await fetch(`${c.api}/jobs/${(await res.json()).id}`, { method: 'DELETE', headers: auth(c.api) })
 
     queued = { coordinatorRssMb, coordinatorIdleRssMb: idleRss, queuedChunks: 1_000_000 }
   } finally {

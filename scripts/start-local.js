@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // `npm start`: a coordinator on port 8080 with its SQLite store in ./data, and two local workers.
 // Logs go to ./data/logs; Ctrl-C stops the workers first (they hand back unfinished chunks), then
-// the coordinator.
-import { spawn } from 'node:child_process'
-import { createWriteStream, mkdirSync } from 'node:fs'
+// the coordinator. The coordinator's first API token is kept in ./data/api-token for the demo's
+// commands (a real coordinator shows it once and keeps only its hash).
+import { execFileSync, spawn } from 'node:child_process'
+import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
@@ -13,6 +14,8 @@ const data = join(root, 'data')
 const logs = join(data, 'logs')
 mkdirSync(logs, { recursive: true })
 const port = process.env.PORT ?? '8080'
+const tokenFile = join(data, 'api-token')
+const coordinatorBin = join(root, 'apps/coordinator/bin/cycleshare-coordinator.js')
 
 function start (name, script, args, onLine) {
   const child = spawn(process.execPath, [join(root, script), ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
@@ -48,7 +51,12 @@ process.on('SIGTERM', () => { void stop() })
 coordinator = start('coordinator', 'apps/coordinator/bin/cycleshare-coordinator.js',
   ['--port', port, '--data-dir', join(data, 'coordinator'), '--listen', '/ip4/0.0.0.0/tcp/4001'],
   (line) => {
+    if (typeof line.apiToken === 'string') writeFileSync(tokenFile, line.apiToken + '\n', { mode: 0o600 })
     if (line.msg !== 'coordinator ready') return
+    if (!existsSync(tokenFile)) {
+      writeFileSync(tokenFile, execFileSync(process.execPath, [coordinatorBin, 'token', '--data-dir', join(data, 'coordinator'), '--label', 'npm start'], { encoding: 'utf8' }), { mode: 0o600 })
+    }
+    const token = readFileSync(tokenFile, 'utf8').trim()
     const local = line.multiaddrs.find(a => a.includes('/127.0.0.1/')) ?? line.multiaddrs[0]
     for (const n of [1, 2]) {
       // Both workers share this machine: each would see the other as load, so the demo lends it outright.
@@ -61,8 +69,8 @@ coordinator = start('coordinator', 'apps/coordinator/bin/cycleshare-coordinator.
   workers:    2 local workers, 1 thread each
   logs:       ${logs}
 
-Try:
-  curl -s -X POST ${line.api}/jobs -H 'content-type: application/json' \\
+Try (writes need the API token, kept for this demo in ${tokenFile}):
+  curl -s -X POST ${line.api}/jobs -H 'content-type: application/json' -H "authorization: Bearer ${token}" \\
        -d '{"task":"primes","params":{"from":0,"to":100000000},"chunks":64}'
   curl -s ${line.api}/jobs/<id>/result
 

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { cleanup, http, isDone, startCoordinator, startWorker, submit, tempDir, waitForJob } from './harness.js'
+import { authHeaders, cleanup, http, isDone, startCoordinator, startWorker, submit, tempDir, waitForJob } from './harness.js'
 
 const MiB = 1024 * 1024
 
@@ -33,7 +33,7 @@ describe('a worker killed while it fetches a blob', () => {
   it('goes on from the pieces it had once restarted on the same data directory, and the count is exact', async () => {
     const coordinator = await startCoordinator()
     const { bytes, words } = text()
-    const res = await fetch(`${coordinator.api}/blobs`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: bytes })
+    const res = await fetch(`${coordinator.api}/blobs`, { method: 'POST', headers: { ...authHeaders(coordinator.api), 'content-type': 'application/octet-stream' }, body: bytes })
     const { name, pieces } = await res.json() as { name: string, pieces: number }
     const dataDir = tempDir('resuming-worker')
     const haveLog = join(dataDir, 'blobs', name, 'have')

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { nameOf } from '@cycleshare/blobs'
 // The blobs lib's own test fixtures.
 import { bytesOf, manifestBytesOf } from '../../libs/blobs/src/testing/bytes.js'
-import { cleanup, http, startCoordinator, type Coordinator } from './harness.js'
+import { authHeaders, cleanup, http, startCoordinator, type Coordinator } from './harness.js'
 
 const MiB = 1024 * 1024
 
@@ -20,7 +20,7 @@ async function uploadStreamed (api: string, bytes: Uint8Array): Promise<Response
       at += 65_536
     }
   })
-  return await fetch(`${api}/blobs`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body, duplex: 'half' } as RequestInit)
+  return await fetch(`${api}/blobs`, { method: 'POST', headers: { ...authHeaders(api), 'content-type': 'application/octet-stream' }, body, duplex: 'half' } as RequestInit)
 }
 
 /**
@@ -31,7 +31,7 @@ async function uploadStreamed (api: string, bytes: Uint8Array): Promise<Response
 async function postUnfinished (api: string, headers: Record<string, string>, size: number): Promise<{ status: number, body: any }> {
   return await new Promise((resolve, reject) => {
     let answered = false
-    const req = request(`${api}/blobs`, { method: 'POST', headers }, (res) => {
+    const req = request(`${api}/blobs`, { method: 'POST', headers: { ...authHeaders(api), ...headers } }, (res) => {
       answered = true
       const parts: Buffer[] = []
       res.on('data', (p: Buffer) => parts.push(p))
@@ -86,7 +86,7 @@ describe('blobs over HTTP', () => {
   })
 
   it('refuses an empty body, a JSON body, and a blob past the upload limit, declared or not', async () => {
-    const empty = await fetch(`${coordinator.api}/blobs`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: new Uint8Array(0) })
+    const empty = await fetch(`${coordinator.api}/blobs`, { method: 'POST', headers: { ...authHeaders(coordinator.api), 'content-type': 'application/octet-stream' }, body: new Uint8Array(0) })
     expect(empty.status).toBe(400)
     expect(await empty.json()).toMatchObject({ error: 'EmptyBlobError', message: 'a blob holds at least one byte; the upload was empty' })
 

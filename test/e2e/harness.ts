@@ -82,6 +82,18 @@ export interface Coordinator extends Proc {
   multiaddr: string
   peerId: string
   dataDir: string
+  /** The API token it printed on its first start (on this data directory). */
+  token: string
+}
+
+/** API tokens by data directory (printed once, on a first start) and by API address. */
+const tokensByDir = new Map<string, string>()
+const tokensByApi = new Map<string, string>()
+
+/** The Authorization header for a coordinator's API (none for an address no coordinator here printed a token for). */
+export function authHeaders (api: string): Record<string, string> {
+  const token = tokensByApi.get(api)
+  return token === undefined ? {} : { authorization: `Bearer ${token}` }
 }
 
 export interface CoordinatorOptions {
@@ -111,12 +123,18 @@ export async function startCoordinator (opts: CoordinatorOptions = {}): Promise<
   const proc = track(new Proc('coordinator', spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env })))
   const ready = await proc.waitFor(l => l.msg === 'coordinator ready', 'coordinator ready')
   const multiaddrs = ready.multiaddrs as string[]
+  const printed = proc.lines.find(l => typeof l.apiToken === 'string')?.apiToken as string | undefined
+  if (printed !== undefined) tokensByDir.set(dataDir, printed)
+  const token = tokensByDir.get(dataDir)
+  if (token === undefined) throw new Error(`no API token is known for ${dataDir}: it was made before this test started it`)
+  tokensByApi.set(ready.api as string, token)
   return Object.assign(proc, {
     api: ready.api as string,
     httpPort: ready.port as number,
     multiaddr: multiaddrs.find(a => a.includes('/127.0.0.1/')) ?? multiaddrs[0],
     peerId: ready.peerId as string,
-    dataDir
+    dataDir,
+    token
   })
 }
 
@@ -173,7 +191,7 @@ export interface HttpAnswer<T = unknown> {
 export async function http<T = any> (api: string, method: string, path: string, body?: unknown, raw?: string | Uint8Array): Promise<HttpAnswer<T>> {
   const res = await fetch(api + path, {
     method,
-    headers: body !== undefined || raw !== undefined ? { 'content-type': 'application/json' } : undefined,
+    headers: { ...authHeaders(api), ...(body !== undefined || raw !== undefined ? { 'content-type': 'application/json' } : {}) },
     body: raw ?? (body !== undefined ? JSON.stringify(body) : undefined)
   })
   const bytes = new Uint8Array(await res.arrayBuffer())

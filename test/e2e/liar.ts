@@ -21,6 +21,8 @@ function lie (lease: Lease): unknown {
   const input = lease.input as Record<string, number>
   if (lease.task === 'primes') return { count: Math.max(0, Math.floor((input.to - input.from) / 3) - 1) }
   if (lease.task === 'probe') return { index: input.index }
+  // A custom task summing numbers (the sieve example): a count a third of the range, as above.
+  if (lease.task.includes('@')) return Math.max(0, Math.floor((input.to - input.from) / 3) - 1)
   throw new Error(`the liar does not know how to lie about ${lease.task}`)
 }
 
@@ -32,7 +34,7 @@ export async function startLiar (coordinator: string): Promise<Liar> {
 
   const pull = (): void => {
     if (stopped || !peer.topicPeers(TOPIC_PULL).includes(coordinatorId)) return
-    void peer.publish(TOPIC_PULL, encode(msg.pull({ slots: 8, tasks: ['primes', 'probe'], capacity: { threads: 8 } }))).catch(() => {})
+    void peer.publish(TOPIC_PULL, encode(msg.pull({ slots: 8, tasks: ['primes', 'probe', 'wasm/1'], capacity: { threads: 8 } }))).catch(() => {})
   }
   const report = async (results: ChunkResult[]): Promise<void> => {
     try {

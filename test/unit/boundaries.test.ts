@@ -39,7 +39,7 @@ const forbidden: Record<string, RegExp[]> = {
   // The scheduler speaks the protocol's types (a Lease, a ChunkResult), never the network.
   'scope:scheduler': [/^@nestjs\//, /^libp2p$/, /^@libp2p\//, /^@chainsafe\//, /^@cycleshare\/peer/],
   'scope:peer': [/^@cycleshare\/(?!lifecycle$)/, /^@nestjs\//],
-  'scope:accumulation-point': [/^@cycleshare\/(?!(protocol|peer|scheduler|lifecycle)(\/|$))/, /^@nestjs\//, /^libp2p$/, /^@libp2p\//, /^@chainsafe\//],
+  'scope:accumulation-point': [/^@cycleshare\/(?!(protocol|peer|scheduler|tasks|blobs|lifecycle)(\/|$))/, /^@nestjs\//, /^libp2p$/, /^@libp2p\//, /^@chainsafe\//],
   'scope:cli': [/^@cycleshare\/(?!lifecycle$)/, /^@nestjs\//, /^libp2p$/, /^@libp2p\//],
   'scope:worker-runtime': [/^@cycleshare\/(?!(protocol|peer|tasks|blobs|lifecycle)$)/, /^@nestjs\//, /^libp2p$/, /^@libp2p\//, /^@chainsafe\//],
   // The worker program is wiring: the runtime holds the policy, and it never reaches the coordinator's parts.

@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common'
 import { APP_FILTER } from '@nestjs/core'
+import { AuthModule } from './auth/auth.guard.js'
 import { BlobsModule } from './blobs/blobs.module.js'
 import type { CoordinatorConfig } from './config/coordinator-config.js'
 import { CoreModule } from './config/core.module.js'
@@ -10,10 +11,11 @@ import { JobsModule } from './jobs/jobs.module.js'
 import type { Logger } from './logger.js'
 import { NetworkModule } from './network/network.module.js'
 import { SchedulerModule } from './scheduler/scheduler.module.js'
-import { TasksModule } from './tasks/tasks.controller.js'
+import { TasksModule } from './tasks/tasks.module.js'
 
 /**
- * Modules are listed in start order: config, the blob store, the scheduler (store), the network
+ * Modules are listed in start order: config, API tokens, the blob store, the tasks (built-in and
+ * registered: the scheduler looks jobs' tasks up in them), the scheduler (store), the network
  * that feeds it, then the HTTP features. Nest stops them in reverse.
  */
 @Module({})
@@ -21,7 +23,7 @@ export class AppModule {
   static forRoot (config: CoordinatorConfig, log: Logger): DynamicModule {
     return {
       module: AppModule,
-      imports: [CoreModule.forRoot(config, log), BlobsModule, SchedulerModule, NetworkModule, JobsModule, TasksModule, HealthModule, EventsModule],
+      imports: [CoreModule.forRoot(config, log), AuthModule, BlobsModule, TasksModule, SchedulerModule, NetworkModule, JobsModule, HealthModule, EventsModule],
       providers: [{ provide: APP_FILTER, useClass: DomainExceptionFilter }]
     }
   }

@@ -6,13 +6,26 @@ import type { NestExpressApplication } from '@nestjs/platform-express'
 import { configOrExit } from '@cycleshare/cli'
 import { allocatorState, MMAP_THRESHOLD_TUNABLE } from '@cycleshare/cli/allocator'
 import { AppModule } from './app.module.js'
+import { ApiTokens } from './auth/api-tokens.js'
+import { tokenCommand } from './auth/token-command.js'
 import { parseCoordinatorConfig } from './config/coordinator-config.js'
 import { createLogger } from './logger.js'
 import { NetworkService } from './network/network.service.js'
 
 async function main (): Promise<void> {
+  if (process.argv[2] === 'token') {
+    configOrExit('cycleshare-coordinator token', () => { tokenCommand(process.argv.slice(3)) })
+    return
+  }
   const config = configOrExit('cycleshare-coordinator', () => parseCoordinatorConfig(process.argv.slice(2)))
   const log = createLogger(config.logLevel)
+  const tokens = new ApiTokens(config.dataDir)
+  if (tokens.empty) {
+    // Shown once: only its hash is kept. Writes (jobs, blobs, tasks) need it.
+    const apiToken = tokens.create('made on first start')
+    log.info({ apiToken }, 'API token made on first start (shown only now; make more with "cycleshare-coordinator token")')
+    process.stderr.write(`cycleshare-coordinator: API token (shown only now, keep it): ${apiToken}\n`)
+  }
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, log), { logger: ['error', 'warn'], bodyParser: true })
   app.useBodyParser('json', { limit: '1mb' })
   app.useWebSocketAdapter(new WsAdapter(app))

@@ -38,3 +38,4 @@ export type {
 } from './types.js'
 export { defaultAccumulationPointInit } from './constants.js'
 export { AccumulationPointStoppedError } from './errors.js'
+export { TaskCatalog, TaskConflictError, type TaskSigner, type TaskView } from './task-catalog.js'

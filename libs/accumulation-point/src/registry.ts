@@ -1,4 +1,5 @@
 import type { Scheduler, WorkerStats } from '@cycleshare/scheduler'
+import { taskCapability } from '@cycleshare/tasks'
 import type { WorkerChangeListener, WorkerView } from './types.js'
 
 /** What a worker last told us; lost on restart and rebuilt from its next pull. */
@@ -67,7 +68,7 @@ export class WorkerRegistry {
   threadsFor (task: string): number {
     let threads = 0
     for (const [peerId, w] of this.live) {
-      if (!w.connected || !w.tasks.includes(task) || this.throttled(peerId) !== undefined || this.scheduler.exclusion(peerId) !== undefined) continue
+      if (!w.connected || !w.tasks.includes(taskCapability(task)) || this.throttled(peerId) !== undefined || this.scheduler.exclusion(peerId) !== undefined) continue
       threads += w.threads
     }
     return threads

@@ -33,6 +33,11 @@ export class UnknownBlobError extends Error {
   override readonly name = 'UnknownBlobError'
 }
 
+/** The peer asked holds no record of this custom task. */
+export class UnknownTaskRecordError extends Error {
+  override readonly name = 'UnknownTaskRecordError'
+}
+
 /** The store cannot make room: what it would have to evict is pinned by running jobs. */
 export class BlobStoreFullError extends Error {
   override readonly name = 'BlobStoreFullError'

@@ -73,7 +73,8 @@ describe('fetching a blob from peers', () => {
         const piece = (await seed.store.readPiece(name, request.pieces[0])).slice()
         piece[0] ^= 1
         return msg.piece(request.pieces[0], piece, Uint8Array.of(0xff))
-      }
+      },
+      describe: async () => { throw new Error('no tasks here') }
     })
     await liar.start()
     // It asks the seed for the blob, so that the seed names it to others.
@@ -98,7 +99,8 @@ describe('fetching a blob from peers', () => {
     extraPeers.push(claimer)
     await claimer.serve(blobRpc, {
       locate: async () => msg.located(undefined, Uint8Array.of(0xff), []),
-      fetch: async () => { throw Object.assign(new Error('none of these pieces is held here'), { name: 'UnknownBlobError' }) }
+      fetch: async () => { throw Object.assign(new Error('none of these pieces is held here'), { name: 'UnknownBlobError' }) },
+      describe: async () => { throw new Error('no tasks here') }
     })
     await claimer.start()
     await claimer.dial(seed.peer.multiaddrs()[0])

@@ -18,9 +18,9 @@
  * ```
  */
 export { DIGEST_BYTES, MAX_PIECES, PIECE_SIZE } from './constants.js'
-export { BlobStoreFullError, BlobTooLargeError, EmptyBlobError, InvalidBlobNameError, InvalidManifestError, PieceMismatchError, UnknownBlobError } from './errors.js'
+export { BlobStoreFullError, BlobTooLargeError, EmptyBlobError, InvalidBlobNameError, InvalidManifestError, PieceMismatchError, UnknownBlobError, UnknownTaskRecordError } from './errors.js'
 export { ingest, type IngestOptions } from './ingest.js'
 export { checkManifest, decodeManifest, encodeManifest, nameOf, parseBlobName, pieceBounds, pieceCount, sha256, type Manifest } from './manifest.js'
 export { BlobStore, type BlobInfo, type BlobStoreInit } from './store.js'
-export { serveBlobs, type BlobServer, type BlobServerComponents, type BlobServerStats } from './serve.js'
+export { serveBlobs, type BlobServer, type BlobServerComponents, type BlobServerStats, type TaskRecord } from './serve.js'
 export { fetchBlob, type FetchComponents, type FetchOptions, type FetchPeer, type FetchResult } from './fetch.js'

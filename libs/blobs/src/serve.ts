@@ -5,8 +5,8 @@
  * that peers asking at once get different pieces to pass on to each other.
  */
 import type { Peer } from '@cycleshare/peer'
-import { blobRpc, msg, type BlobSource } from '@cycleshare/protocol'
-import { UnknownBlobError } from './errors.js'
+import { blobRpc, msg, type BlobSource, type DescribedMessage } from '@cycleshare/protocol'
+import { UnknownBlobError, UnknownTaskRecordError } from './errors.js'
 import { parseBlobName } from './manifest.js'
 import type { BlobStore } from './store.js'
 
@@ -20,8 +20,13 @@ const BLOBS_TRACKED = 1024
 export interface BlobServerComponents {
   peer: Pick<Peer, 'serve' | 'connectedPeers'>
   store: BlobStore
+  /** The signed record of a custom task this peer holds, for `describe`; none by default. */
+  describe?: (task: string) => TaskRecord | undefined
   now?: () => number
 }
+
+/** A custom task's signed record, as `described` carries it. */
+export type TaskRecord = Omit<DescribedMessage, 'v' | 'kind'>
 
 export interface BlobServerStats {
   /** Pieces sent, and their bytes, since start. */
@@ -39,7 +44,12 @@ export async function serveBlobs (components: BlobServerComponents): Promise<Blo
   const server = new Server(components)
   await components.peer.serve(blobRpc, {
     locate: async (request, from) => server.locate(request.blob, request.addrs, from),
-    fetch: async (request, from) => await server.fetch(request.blob, request.pieces, from)
+    fetch: async (request, from) => await server.fetch(request.blob, request.pieces, from),
+    describe: async (request) => {
+      const record = components.describe?.(request.task)
+      if (record === undefined) throw new UnknownTaskRecordError(`no custom task ${request.task} is registered here`)
+      return msg.described(record)
+    }
   })
   return server
 }

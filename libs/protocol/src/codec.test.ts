@@ -32,6 +32,8 @@ const everyKind: Message[] = [
   msg.located(undefined, undefined, []),
   msg.fetch('bafkreiexample', [0, 5, 9]),
   msg.piece(5, new Uint8Array(1000).fill(9), Uint8Array.of(0b00000100, 0b01000000)),
+  msg.describe('sieve@1.0.0'),
+  msg.described({ task: 'sieve@1.0.0', manifest: new TextEncoder().encode('{"name":"sieve"}'), module: 'bafkreiexample', signer: '12D3KooWexample', signature: new Uint8Array(64).fill(7) }),
   msg.error(new TypeError('nope'))
 ]
 

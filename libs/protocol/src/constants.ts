@@ -13,7 +13,7 @@ export const PROTOCOL_WORKER = '/cycleshare/worker/1.0.0'
 /** Stream protocol a worker opens to another worker to hand it leases: `offer`. */
 export const PROTOCOL_HANDOFF = '/cycleshare/handoff/1.0.0'
 
-/** Stream protocol any peer opens to another for blob content: `locate`, `fetch`. */
+/** Stream protocol any peer opens to another for content: `locate`, `fetch` (blobs), `describe` (custom tasks). */
 export const PROTOCOL_BLOB = '/cycleshare/blob/1.0.0'
 
 export type StreamProtocol = typeof PROTOCOL_COORDINATOR | typeof PROTOCOL_WORKER | typeof PROTOCOL_HANDOFF | typeof PROTOCOL_BLOB
@@ -26,6 +26,12 @@ export const MAX_MANIFEST_BYTES = 16 + 65_536 * 32
 
 /** The largest bitfield of pieces held: one bit for each of 65,536 pieces. */
 export const MAX_BITFIELD_BYTES = 8192
+
+/** The largest custom task manifest (JSON text) on the wire. */
+export const MAX_TASK_MANIFEST_BYTES = 65_536
+
+/** The longest custom task name, `name@version`. */
+export const MAX_TASK_NAME_LENGTH = 64
 
 /** Peers a `located` names at most, and pieces a `fetch` offers the server to choose from. */
 export const MAX_BLOB_PEERS = 32

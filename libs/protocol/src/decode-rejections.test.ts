@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { decode } from './codec.js'
 import { createDecodeLimits, defaultDecodeLimits } from './constants.js'
 import { isProtocolError } from './errors.js'
-import { raw, thrownBy, s, ids, lease, work, pull, assign, report, failedResult, reported, renewed, transfer, offer, error, locate, located, fetchPieces, piece } from './testing/messages.js'
+import { raw, thrownBy, s, ids, lease, work, pull, assign, report, failedResult, reported, renewed, transfer, offer, error, locate, located, fetchPieces, piece, describe as describeTask, described } from './testing/messages.js'
 
 /** [what, message, field path named by the InvalidFieldError] */
 const invalidFields: Array<[string, Record<string, unknown>, string]> = [
@@ -131,6 +131,17 @@ const invalidFields: Array<[string, Record<string, unknown>, string]> = [
   ['piece with bytes over 4 MiB', { ...piece, bytes: new Uint8Array(4 * 1024 * 1024 + 1) }, 'bytes'],
   ['piece with a fractional index', { ...piece, index: 0.5 }, 'index'],
   ['piece without have', { ...piece, have: undefined }, 'have'],
+  ['describe without task', { ...describeTask, task: undefined }, 'task'],
+  ['describe with a 65-character task', { ...describeTask, task: s(65) }, 'task'],
+  ['described without task', { ...described, task: undefined }, 'task'],
+  ['described with a manifest that is a string', { ...described, manifest: '{}' }, 'manifest'],
+  ['described with a manifest over 64 KiB', { ...described, manifest: new Uint8Array(65_537) }, 'manifest'],
+  ['described with an empty manifest', { ...described, manifest: new Uint8Array(0) }, 'manifest'],
+  ['described without module', { ...described, module: undefined }, 'module'],
+  ['described with a 129-character module', { ...described, module: s(129) }, 'module'],
+  ['described without signer', { ...described, signer: undefined }, 'signer'],
+  ['described with a signature that is a string', { ...described, signature: 'sig' }, 'signature'],
+  ['described with a 513-byte signature', { ...described, signature: new Uint8Array(513) }, 'signature'],
   ['error without name', { ...error, name: undefined }, 'name'],
   ['error with an empty name', { ...error, name: '' }, 'name'],
   ['error with a 129-character name', { ...error, name: s(129) }, 'name'],

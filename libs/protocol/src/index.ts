@@ -32,7 +32,7 @@
 export * from './messages.js'
 export {
   TOPIC_WORK, TOPIC_PULL, PROTOCOL_BLOB, PROTOCOL_COORDINATOR, PROTOCOL_HANDOFF, PROTOCOL_WORKER, MAX_CHECKPOINT_BYTES, defaultDecodeLimits,
-  createDecodeLimits, MAX_BITFIELD_BYTES, MAX_BLOB_PEERS, MAX_FETCH_CANDIDATES, MAX_MANIFEST_BYTES, MAX_PIECE_BYTES
+  createDecodeLimits, MAX_BITFIELD_BYTES, MAX_BLOB_PEERS, MAX_FETCH_CANDIDATES, MAX_MANIFEST_BYTES, MAX_PIECE_BYTES, MAX_TASK_MANIFEST_BYTES, MAX_TASK_NAME_LENGTH
 } from './constants.js'
 export type { DecodeLimits, StreamProtocol } from './constants.js'
 export {
@@ -43,6 +43,7 @@ export {
 export { encode, decode, decodeGossip, decodeRequest, decodeResponse, ResponseKind } from './codec.js'
 export type { BlobRequest, CoordinatorRequest, HandoffRequest, WorkerRequest, RequestMessage, ResponseMessage, MessageOf } from './codec.js'
 export { blobRpc, coordinatorRpc, handoffRpc, workerRpc, defineRpc } from './rpc.js'
+export { taskStatement } from './task-statement.js'
 export { transferStatement } from './transfer.js'
 export type { AnswerKinds, StreamCall, StreamCalls, StreamRpc } from './rpc.js'
 export { msg } from './msg.js'

@@ -36,6 +36,9 @@ export const MessageKind = {
   /** stream, peer → peer: send me one of these pieces of a blob. Answered by `piece`. */
   Fetch: 'fetch',
   Piece: 'piece',
+  /** stream, peer → peer: the signed record of this custom task. Answered by `described`. */
+  Describe: 'describe',
+  Described: 'described',
   /** stream, any answer: the request was not understood or not allowed. */
   Error: 'error'
 } as const
@@ -308,6 +311,31 @@ export interface PieceMessage {
   have: Uint8Array
 }
 
+export interface DescribeMessage {
+  v: number
+  kind: typeof MessageKind.Describe
+  /** A custom task's name, `name@version`. */
+  task: string
+}
+
+/**
+ * A custom task's record, signed by the accumulation point that registered it: the asker checks
+ * `signature` over `taskStatement(task, module, manifest)` against the peer id it trusts, then
+ * fetches the module as a blob (from peers first) and checks it hashes to `module`.
+ */
+export interface DescribedMessage {
+  v: number
+  kind: typeof MessageKind.Described
+  task: string
+  /** The manifest as JSON text (UTF-8), exactly the bytes signed. */
+  manifest: Uint8Array
+  /** The module's blob name (`bafkrei…`). */
+  module: string
+  /** The peer id whose key signed it. */
+  signer: string
+  signature: Uint8Array
+}
+
 /** The answer to a request that was not understood or not allowed; the requester throws it. */
 export interface ErrorMessage {
   v: number
@@ -329,5 +357,6 @@ export type StreamMessage =
   | TransferMessage | TransferredMessage
   | LocateMessage | LocatedMessage
   | FetchMessage | PieceMessage
+  | DescribeMessage | DescribedMessage
   | ErrorMessage
 export type Message = GossipMessage | StreamMessage

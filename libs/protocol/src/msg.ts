@@ -2,7 +2,7 @@ import { toWireError } from './errors.js'
 import { MessageKind, PROTOCOL_VERSION } from './messages.js'
 import type {
   AssignedMessage, AssignMessage, BlobSource, CancelledMessage, CancelMessage, Capacity, ChunkResult, ErrorMessage,
-  FetchMessage, Lease, LeaseCheckpoint, LocatedMessage, LocateMessage, OfferMessage, PieceMessage, PullMessage, ReleasedMessage, ReleaseMessage, RenewedMessage, RenewMessage,
+  DescribedMessage, DescribeMessage, FetchMessage, Lease, LeaseCheckpoint, LocatedMessage, LocateMessage, OfferMessage, PieceMessage, PullMessage, ReleasedMessage, ReleaseMessage, RenewedMessage, RenewMessage,
   ReportedMessage, ReportMessage, TakenMessage, Transfer, TransferMessage, TransferredMessage, WorkMessage
 } from './messages.js'
 
@@ -56,6 +56,10 @@ export const msg = {
     ({ v, kind: MessageKind.Fetch, blob, pieces }),
   piece: (index: number, bytes: Uint8Array, have: Uint8Array): PieceMessage =>
     ({ v, kind: MessageKind.Piece, index, bytes, have }),
+  describe: (task: string): DescribeMessage =>
+    ({ v, kind: MessageKind.Describe, task }),
+  described: (record: Omit<DescribedMessage, 'v' | 'kind'>): DescribedMessage =>
+    ({ v, kind: MessageKind.Described, task: record.task, manifest: record.manifest, module: record.module, signer: record.signer, signature: record.signature }),
   /** The answer to a request that failed: anything thrown becomes `{ name, message }`. */
   error: (err: unknown): ErrorMessage =>
     ({ v, kind: MessageKind.Error, ...toWireError(err) }),

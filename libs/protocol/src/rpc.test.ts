@@ -30,10 +30,10 @@ describe('stream protocol declarations', () => {
     expect(handoffRpc.protocol).toBe(PROTOCOL_HANDOFF)
     expect(answerKinds(handoffRpc)).toEqual({ offer: 'taken' })
     expect(blobRpc.protocol).toBe(PROTOCOL_BLOB)
-    expect(answerKinds(blobRpc)).toEqual({ locate: 'located', fetch: 'piece' })
+    expect(answerKinds(blobRpc)).toEqual({ locate: 'located', fetch: 'piece', describe: 'described' })
     expect(ResponseKind).toEqual({
       report: 'reported', renew: 'renewed', release: 'released', transfer: 'transferred', assign: 'assigned', cancel: 'cancelled', offer: 'taken',
-      locate: 'located', fetch: 'piece'
+      locate: 'located', fetch: 'piece', describe: 'described'
     })
   })
 

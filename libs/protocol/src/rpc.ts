@@ -103,8 +103,9 @@ export const handoffRpc = defineRpc(PROTOCOL_HANDOFF, {
   [MessageKind.Offer]: MessageKind.Taken
 })
 
-/** What any peer asks of another that may hold a blob, on streams it opens to it. */
+/** What any peer asks of another for content: blobs, and the signed records of custom tasks. */
 export const blobRpc = defineRpc(PROTOCOL_BLOB, {
   [MessageKind.Locate]: MessageKind.Located,
-  [MessageKind.Fetch]: MessageKind.Piece
+  [MessageKind.Fetch]: MessageKind.Piece,
+  [MessageKind.Describe]: MessageKind.Described
 })

@@ -1,4 +1,4 @@
-import { MAX_BITFIELD_BYTES, MAX_BLOB_PEERS, MAX_FETCH_CANDIDATES, MAX_MANIFEST_BYTES, MAX_PIECE_BYTES, type DecodeLimits } from './constants.js'
+import { MAX_BITFIELD_BYTES, MAX_BLOB_PEERS, MAX_FETCH_CANDIDATES, MAX_MANIFEST_BYTES, MAX_PIECE_BYTES, MAX_TASK_MANIFEST_BYTES, MAX_TASK_NAME_LENGTH, type DecodeLimits } from './constants.js'
 import { InvalidFieldError } from './errors.js'
 import { MessageKind } from './messages.js'
 import type { Message } from './messages.js'
@@ -150,8 +150,8 @@ function checkBytes (value: unknown, min: number, max: number, path: string): vo
 }
 
 /** A blob's name: the blobs lib checks that it is a CID where it is used. */
-function checkBlobName (value: unknown, limits: DecodeLimits): void {
-  checkString(value, 1, limits.maxIdLength, 'blob')
+function checkBlobName (value: unknown, limits: DecodeLimits, path = 'blob'): void {
+  checkString(value, 1, limits.maxIdLength, path)
 }
 
 function checkSources (value: unknown): void {
@@ -258,6 +258,16 @@ const checks: Record<Message['kind'], Check> = {
     checkInteger(m.index, 0, 65_535, 'index')
     checkBytes(m.bytes, 1, MAX_PIECE_BYTES, 'bytes')
     checkBytes(m.have, 1, MAX_BITFIELD_BYTES, 'have')
+  },
+  [MessageKind.Describe]: (m) => {
+    checkString(m.task, 1, MAX_TASK_NAME_LENGTH, 'task')
+  },
+  [MessageKind.Described]: (m, limits) => {
+    checkString(m.task, 1, MAX_TASK_NAME_LENGTH, 'task')
+    checkBytes(m.manifest, 1, MAX_TASK_MANIFEST_BYTES, 'manifest')
+    checkBlobName(m.module, limits, 'module')
+    checkString(m.signer, 1, MAX_ADDR_LENGTH, 'signer')
+    checkBytes(m.signature, 1, 512, 'signature')
   },
   [MessageKind.Error]: (m, limits) => {
     checkString(m.name, 1, limits.maxErrorNameLength, 'name')

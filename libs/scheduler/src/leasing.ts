@@ -1,5 +1,6 @@
 import type { Lease, LeaseCheckpoint } from '@cycleshare/protocol'
 import { keepCheckpoints } from './checkpoints.js'
+import { taskCapability } from '@cycleshare/tasks'
 import { decode } from './codec.js'
 import type { ActiveJob, SchedulerContext } from './context.js'
 import { describeError } from './errors.js'
@@ -49,7 +50,7 @@ export class Leasing {
     const candidates: Candidate[] = []
     const waitingFor = new Map<number, number[]>()
     for (const job of this.ctx.active.values()) {
-      if (only !== undefined && !only.has(job.task.name)) continue
+      if (only !== undefined && !only.has(taskCapability(job.task.name))) continue
       const waiting = job.waiting > 0
         ? store.eligibleWaiting(job.seq, worker, now - options.sameWorkerRetryMs, slots)
         : []

@@ -123,7 +123,7 @@ export class Quorum {
     const groups = groupVotes(votes, (a, b) => same(job, a, b))
     if (chunk.results >= job.maxAttempts) {
       const error = chunk.quorum === 1 || votes.length === 0
-        ? `chunk ${index} of ${job.task.name} failed ${chunk.failures} times: ${lastFailure ?? failed.at(-1)?.reason ?? 'unknown error'}`
+        ? `chunk ${index} of ${job.task.name} failed ${chunk.failures === 1 ? 'once' : `${chunk.failures} times`}: ${lastFailure ?? failed.at(-1)?.reason ?? 'unknown error'}`
         : describeConflict(index, job.task.name, chunk.quorum, chunk.results, groups, failed)
       this.ctx.end(job, { status: 'failed', finishedAt: this.ctx.now(), error })
       return

@@ -1,3 +1,4 @@
+import { taskCapability } from '@cycleshare/tasks'
 import type { ActiveJob, SchedulerContext } from './context.js'
 
 export type StragglersContext = Pick<SchedulerContext, 'store' | 'options' | 'active'>
@@ -27,7 +28,7 @@ export function findStragglers (ctx: StragglersContext, worker: string, limit: n
   for (const lease of ctx.store.liveLeases(now - backupMinMs)) {
     const job = ctx.active.get(lease.jobSeq)
     if (job === undefined || job.replication !== 1 || lease.worker === worker) continue
-    if (only !== undefined && !only.has(job.task.name)) continue
+    if (only !== undefined && !only.has(taskCapability(job.task.name))) continue
     if (now - lease.leasedAt <= Math.max(backupMinMs, backupFactor * job.durations.median())) continue
     const ballot = ctx.store.ballot(lease.jobSeq, lease.index)
     if (ballot === undefined) continue

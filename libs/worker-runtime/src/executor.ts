@@ -4,7 +4,7 @@
  * alone goes on from its lease's resume state and hands on the checkpoints it takes.
  */
 import { toWireError, type ChunkResult, type Lease } from '@cycleshare/protocol'
-import type { TaskPool } from '@cycleshare/tasks'
+import type { TaskPool, WasmCode } from '@cycleshare/tasks'
 import { BATCH_BELOW_MS, BATCH_MAX, BATCH_TARGET_MS } from './constants.js'
 import { TaskTimeoutError } from './errors.js'
 import type { Logger } from './logger.js'
@@ -52,7 +52,7 @@ export interface Executor {
    * lease run alone hands each checkpoint its run takes to `checkpoint`, and gets the blob bytes
    * its task reads from `inputs` before it runs (a failure there fails the chunk); a batch takes neither.
    */
-  run(leases: Lease[], ended: (end: RunEnd) => void, checkpoint?: (leaseId: string, state: unknown) => void, inputs?: () => Promise<Uint8Array[]>): Run
+  run(leases: Lease[], ended: (end: RunEnd) => void, checkpoint?: (leaseId: string, state: unknown) => void, inputs?: () => Promise<Uint8Array[]>, code?: () => Promise<WasmCode>): Run
   /** Aborts every run and rests no more. */
   stop(): void
 }
@@ -106,7 +106,7 @@ class PoolExecutor implements Executor {
     return this.stopped ? 0 : this.init.threads - this.busy - this.resting
   }
 
-  run (leases: Lease[], ended: (end: RunEnd) => void, checkpoint?: (leaseId: string, state: unknown) => void, inputs?: () => Promise<Uint8Array[]>): Run {
+  run (leases: Lease[], ended: (end: RunEnd) => void, checkpoint?: (leaseId: string, state: unknown) => void, inputs?: () => Promise<Uint8Array[]>, code?: () => Promise<WasmCode>): Run {
     const abort = new AbortController()
     this.active.add(abort)
     this.busy++
@@ -121,8 +121,9 @@ class PoolExecutor implements Executor {
       ended({ results, occupiedMs: ranMs + this.restMs(ranMs), paced })
       this.rest(ranMs)
     }
-    if (leases.length === 1) this.runOne(leases[0], abort, end, ran, checkpoint, inputs)
-    else this.runBatch(leases, abort, end, ran)
+    // A custom task runs its verified module (`code`); a built-in is run by name.
+    if (leases.length === 1) this.runOne(leases[0], code, abort, end, ran, checkpoint, inputs)
+    else this.runBatch(leases, code, abort, end, ran)
     return { batched: leases.length > 1, abort: () => { abort.abort() } }
   }
 
@@ -131,8 +132,12 @@ class PoolExecutor implements Executor {
     for (const abort of this.active) abort.abort()
   }
 
-  private runBatch (leases: Lease[], abort: AbortController, end: (results?: ChunkResult[]) => void, ran: (ms: number) => void): void {
-    this.pool.runBatch(leases[0].task, leases.map(l => l.input), abort.signal, ran).then(
+  private runBatch (leases: Lease[], code: (() => Promise<WasmCode>) | undefined, abort: AbortController, end: (results?: ChunkResult[]) => void, ran: (ms: number) => void): void {
+    const inputs = leases.map(l => l.input)
+    const running = code === undefined
+      ? this.pool.runBatch(leases[0].task, inputs, abort.signal, ran)
+      : code().then(async (module) => await this.pool.runBatch(module, inputs, abort.signal, ran))
+    running.then(
       (outcomes) => {
         end(outcomes.map((o, i) => o.ok
           ? { leaseId: leases[i].leaseId, ok: true, output: o.output }
@@ -147,7 +152,7 @@ class PoolExecutor implements Executor {
   }
 
   private runOne (
-    lease: Lease, abort: AbortController, end: (results?: ChunkResult[], paced?: boolean) => void,
+    lease: Lease, code: (() => Promise<WasmCode>) | undefined, abort: AbortController, end: (results?: ChunkResult[], paced?: boolean) => void,
     ran: (ms: number) => void, checkpoint?: (leaseId: string, state: unknown) => void, inputs?: () => Promise<Uint8Array[]>
   ): void {
     // The job's time limit: past it the thread is stopped and the chunk reported failed.
@@ -158,9 +163,10 @@ class PoolExecutor implements Executor {
     const onCheckpoint = checkpoint === undefined ? undefined : (state: unknown) => { checkpoint(lease.leaseId, state) }
     const attempt = async (resume: unknown): Promise<unknown> => {
       try {
+        const task = code === undefined ? lease.task : await code()
         const blobs = inputs === undefined ? undefined : await inputs()
         abort.signal.throwIfAborted()
-        return await this.pool.run(lease.task, lease.input, { signal: abort.signal, resume, onCheckpoint, onRan: ran, blobs })
+        return await this.pool.run(task, lease.input, { signal: abort.signal, resume, onCheckpoint, onRan: ran, blobs })
       } catch (err) {
         // A state the task refuses (it came from another peer) costs only the work it would have
         // saved: the chunk runs again from the beginning.

@@ -7,6 +7,7 @@
  */
 import type { Peer } from '@cycleshare/peer'
 import { transferStatement, type Lease, type LeaseCheckpoint, type Transfer } from '@cycleshare/protocol'
+import { taskCapability } from '@cycleshare/tasks'
 import type { HungryPeer } from './hungry-peers.js'
 import { offerLeases, type Link, type LinkPeer } from './link.js'
 import type { Logger } from './logger.js'
@@ -119,7 +120,7 @@ export function planOffers (
     const picked: Lease[] = []
     const kept: Lease[] = []
     for (const lease of left) {
-      if (slots > 0 && tasks.has(lease.task) && offered.get(lease.leaseId)?.has(peer.peerId) !== true) {
+      if (slots > 0 && tasks.has(taskCapability(lease.task)) && offered.get(lease.leaseId)?.has(peer.peerId) !== true) {
         picked.push(lease)
         slots--
       } else {

@@ -12,8 +12,9 @@
  */
 import type { Peer } from '@cycleshare/peer'
 import type { Lease, OfferMessage } from '@cycleshare/protocol'
-import { createTaskPool, taskNames, type TaskPool } from '@cycleshare/tasks'
+import { createTaskPool, taskCapability, taskNames, WASM_CAPABILITY, type TaskPool } from '@cycleshare/tasks'
 import { createBlobInputs, type BlobInputs } from './blob-inputs.js'
+import { createCustomTasks, isCustomTask, type CustomTasks } from './custom-tasks.js'
 import { NotAnAccumulationPointError } from './errors.js'
 import { createExecutor, pickBatch, type Executor, type Run, type RunEnd } from './executor.js'
 import { giveBack, handOff, takeOut } from './handoff-giver.js'
@@ -47,7 +48,8 @@ class Runtime implements WorkerRuntime {
   private readonly executor: Executor
   private readonly pacing: Pacing
   private readonly inputs: BlobInputs
-  /** The tasks this worker runs (those that read blobs only with a blob store). */
+  private readonly custom: CustomTasks
+  /** What this worker runs, as pulls name it: built-ins (those that read blobs only with a blob store) and `wasm/1` with one. */
   private readonly tasks: string[]
   private readonly canRun: Set<string>
   private readonly links = new Map<string, Link>()
@@ -77,8 +79,9 @@ class Runtime implements WorkerRuntime {
     this.pool = components.pool ?? createTaskPool({ threads: options.threads, maxMemoryMb: options.maxMemoryMb })
     this.pacing = createPacing({ threads: options.threads, prefetch: options.prefetch })
     this.executor = createExecutor({ pool: this.pool, log: this.log, threadFree: () => { this.pump() } }, options)
-    this.inputs = createBlobInputs({ peer: this.peer, store: components.blobs, log: this.log })
-    this.tasks = taskNames().filter(task => this.inputs.canRun(task))
+    this.custom = createCustomTasks({ peer: this.peer, store: components.blobs, log: this.log })
+    this.inputs = createBlobInputs({ peer: this.peer, store: components.blobs, custom: this.custom, log: this.log })
+    this.tasks = [...taskNames(), WASM_CAPABILITY].filter(task => this.inputs.canRun(task))
     this.canRun = new Set(this.tasks)
     for (const peerId of options.accumulationPoints) this.addLink(peerId)
   }
@@ -98,9 +101,7 @@ class Runtime implements WorkerRuntime {
   }
 
   get held (): number {
-    let held = 0
-    for (const link of this.order) held += link.book.held
-    return held
+    return this.order.reduce((held, link) => held + link.book.held, 0)
   }
 
   get paused (): boolean {
@@ -228,7 +229,7 @@ class Runtime implements WorkerRuntime {
         accepted.push(lease.leaseId) // an assign sent again: we hold it already
         continue
       }
-      if (mayTake && held < capacity && this.canRun.has(lease.task)) {
+      if (mayTake && held < capacity && this.canRun.has(taskCapability(lease.task))) {
         link.book.accept(lease)
         held++
         accepted.push(lease.leaseId)
@@ -254,16 +255,16 @@ class Runtime implements WorkerRuntime {
       if (next === undefined) return
       const link = next.link
       this.turn = next.turn
-      const leases = pickBatch(link.book.waiting(), link.book.queued, (lease) => this.pacing.chunkMs(jobKey(link, lease.jobId)), this.options.threads, l => this.inputs.reads(l))
+      const leases = pickBatch(link.book.waiting(), link.book.queued, (lease) => this.pacing.chunkMs(jobKey(link, lease.jobId)), this.options.threads, l => this.inputs.reads(l, link.peerId))
       // A checkpoint that arrives once its lease has left this run (cancelled, lost, given back) is nobody's.
       const checkpoint = (leaseId: string, state: unknown): void => { if (link.book.runOf(leaseId) === run) link.book.checkpoint(leaseId, state) }
-      const inputs = this.inputs.reads(leases[0]) ? async () => await this.inputs.read(leases[0], link.peerId) : undefined
+      const inputs = this.inputs.reads(leases[0], link.peerId) ? async () => await this.inputs.read(leases[0], link.peerId) : undefined
+      const code = isCustomTask(leases[0].task) ? async () => (await this.custom.resolve(leases[0].task, link.peerId)).code : undefined
       const run: Run = this.executor.run(leases, (end) => { this.ended(link, leases, run, end) },
-        this.pacing.checkpointed(jobKey(link, leases[0].jobId)) ? checkpoint : undefined, inputs)
+        this.pacing.checkpointed(jobKey(link, leases[0].jobId)) ? checkpoint : undefined, inputs, code)
       for (const lease of leases) link.book.start(lease.leaseId, run)
     }
   }
-
 
   /**
    * A run ended (its thread is already free, so the outbox sees how much more is coming): the
@@ -387,7 +388,7 @@ class Runtime implements WorkerRuntime {
       log: this.log,
       linkToTake: (coordinator) => this.mayTake() ? this.links.get(coordinator) : undefined,
       room: () => this.capacity - this.held - this.incoming,
-      canRun: (task) => this.canRun.has(task),
+      canRun: (task) => this.canRun.has(taskCapability(task)),
       promise: (n) => { this.incoming += n },
       took: (link, leaseIds) => {
         // Ours now, whatever happened meanwhile: if we may no longer run them, they go back.

@@ -33,6 +33,8 @@ export interface CoordinatorConfig {
   blobStoreBytes: number
   /** The largest upload `POST /api/blobs` takes; more is refused with 413. */
   maxUploadBytes: number
+  /** Reading the API (GET) needs an API token too; by default only writes do. */
+  privateReads: boolean
   /** Log level for pino. */
   logLevel: LogLevel
 }
@@ -54,6 +56,7 @@ const schema = z.object({
   maxAttempts: integerFlag('--max-attempts', 1, 100),
   excludeAfter: integerFlag('--exclude-after', 1, 1_000_000),
   stragglerBackups: z.boolean(),
+  privateReads: z.boolean(),
   blobStoreMb: integerFlag('--blob-store-mb', 1, 16_777_216),
   maxUploadMb: integerFlag('--max-upload-mb', 1, 16_777_216),
   logLevel: logLevelFlag
@@ -66,6 +69,7 @@ const schema = z.object({
 export function parseCoordinatorConfig (argv: string[], env: NodeJS.ProcessEnv = process.env): CoordinatorConfig {
   const program = new Command('cycleshare-coordinator')
     .description('Runs a cycleshare coordinator: HTTP API, WebSocket events, scheduler and libp2p node.')
+    .addHelpText('after', '\nCommands:\n  token [--data-dir <dir>] [--label <text>]   make another API token and print it once')
     .option('--port <port>', 'HTTP port (0 picks a free one)', env.CYCLESHARE_PORT ?? '8080')
     .option('--host <host>', 'HTTP bind address', env.CYCLESHARE_HOST ?? '0.0.0.0')
     .option('--data-dir <dir>', 'folder for the SQLite store and the peer identity', env.CYCLESHARE_DATA_DIR ?? './data/coordinator')
@@ -80,6 +84,7 @@ export function parseCoordinatorConfig (argv: string[], env: NodeJS.ProcessEnv =
     .option('--no-straggler-backups', 'never give slow chunks backup copies')
     .option('--blob-store-mb <MiB>', 'the most MiB of blobs kept in <data dir>/blobs', env.CYCLESHARE_BLOB_STORE_MB ?? '10240')
     .option('--max-upload-mb <MiB>', 'the largest blob upload taken, in MiB', env.CYCLESHARE_MAX_UPLOAD_MB ?? '4096')
+    .option('--private-reads', 'reading the API needs an API token too (writes always do)', env.CYCLESHARE_PRIVATE_READS === '1')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent', env.CYCLESHARE_LOG_LEVEL ?? 'info')
 
   const config = parseFlags(program, argv, schema, (o) => ({
@@ -95,6 +100,7 @@ export function parseCoordinatorConfig (argv: string[], env: NodeJS.ProcessEnv =
     maxAttempts: o.maxAttempts,
     excludeAfter: o.excludeAfter,
     stragglerBackups: o.stragglerBackups !== false && env.CYCLESHARE_STRAGGLER_BACKUPS !== '0',
+    privateReads: o.privateReads === true,
     blobStoreMb: o.blobStoreMb,
     maxUploadMb: o.maxUploadMb,
     logLevel: o.logLevel

@@ -17,7 +17,11 @@ const statusByName: Record<string, number> = {
   EmptyBlobError: 400,
   UnknownBlobError: 404,
   BlobTooLargeError: 413,
-  BlobStoreFullError: 507
+  BlobStoreFullError: 507,
+  // Custom tasks (@cycleshare/tasks, @cycleshare/accumulation-point)
+  InvalidManifestError: 400,
+  InvalidModuleError: 400,
+  TaskConflictError: 409
 }
 
 /** The part of the platform's response object this filter uses. */

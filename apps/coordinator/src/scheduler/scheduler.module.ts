@@ -2,11 +2,12 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { Global, Inject, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common'
 import type { BlobStore } from '@cycleshare/blobs'
-import { builtinTasks } from '@cycleshare/tasks'
+import type { TaskCatalog } from '@cycleshare/accumulation-point'
 import { createScheduler, type Scheduler } from '@cycleshare/scheduler'
 import { openSqliteStore } from '@cycleshare/scheduler/sqlite'
 import { BLOB_STORE } from '../blobs/blob-store.token.js'
 import { CONFIG, type CoordinatorConfig } from '../config/coordinator-config.js'
+import { TASK_CATALOG } from '../tasks/task-catalog.token.js'
 
 export const SCHEDULER = Symbol('Scheduler')
 
@@ -15,13 +16,14 @@ export const SCHEDULER = Symbol('Scheduler')
 @Module({
   providers: [{
     provide: SCHEDULER,
-    inject: [CONFIG, BLOB_STORE],
-    useFactory: (config: CoordinatorConfig, blobs: BlobStore): Scheduler => {
+    inject: [CONFIG, BLOB_STORE, TASK_CATALOG],
+    useFactory: (config: CoordinatorConfig, blobs: BlobStore, catalog: TaskCatalog): Scheduler => {
       mkdirSync(config.dataDir, { recursive: true })
       const store = openSqliteStore(join(config.dataDir, 'cycleshare.db'))
       // Jobs may name blobs held whole; the blobs that running jobs name are never evicted.
       const blobSize = (name: string): number | undefined => { const info = blobs.info(name); return info?.complete === true ? info.size : undefined }
-      const scheduler = createScheduler({ store, tasks: builtinTasks, paramsContext: { blobSize } }, {
+      // The catalog's map grows as tasks are registered: a job may name a task registered after start.
+      const scheduler = createScheduler({ store, tasks: catalog.tasks, paramsContext: { blobSize } }, {
         leaseTtlMs: config.leaseTtlMs,
         maxAttempts: config.maxAttempts,
         excludeAfterInvalid: config.excludeAfter,

@@ -34,6 +34,10 @@ export const locate = { v: 1, kind: 'locate', blob: 'bafkreiexample', addrs: ['/
 export const located = { v: 1, kind: 'located', manifest: new Uint8Array(48), have: Uint8Array.of(0x80), peers: [{ peerId: '12D3KooWTaker', addrs: [] }] }
 export const fetchPieces = { v: 1, kind: 'fetch', blob: 'bafkreiexample', pieces: [0, 1] }
 export const piece = { v: 1, kind: 'piece', index: 0, bytes: new Uint8Array(10), have: Uint8Array.of(0x80) }
+export const describe = { v: 1, kind: 'describe', task: 'sieve@1.0.0' }
+export const described = {
+  v: 1, kind: 'described', task: 'sieve@1.0.0', manifest: new TextEncoder().encode('{"name":"sieve"}'), module: 'bafkreiexample', signer: '12D3KooWexample', signature: new Uint8Array(64)
+}
 
 /**
  * `{ v: 1, kind: 'report', results: [{ leaseId, ok: true, output: <map 32 of `keys` keys k000000…: 0> }] }`, 9 bytes a key,

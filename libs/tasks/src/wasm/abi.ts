@@ -52,6 +52,8 @@ export function decodeDoc (encoding: WasmManifest['encoding'], bytes: Uint8Array
  */
 export function callModule (code: WasmCode, fn: 'run' | 'reduce', regions: [Uint8Array, Uint8Array], onCheckpoint?: (state: Uint8Array) => void): Uint8Array {
   const { limits } = code.manifest
+  // A run's output is one chunk's; a reduce's is the whole accumulator so far.
+  const [maxOutput, limitName] = fn === 'run' ? [limits.outputBytes, 'limits.outputBytes'] : [limits.resultBytes, 'limits.resultBytes']
   const maxPages = Math.min(code.memory.maxPages ?? 65_536, limits.memoryMb * (1024 * 1024 / WASM_PAGE))
   const memory = new WebAssembly.Memory({ initial: code.memory.minPages, maximum: maxPages })
   const output: Uint8Array[] = []
@@ -74,8 +76,8 @@ export function callModule (code: WasmCode, fn: 'run' | 'reduce', regions: [Uint
     cycleshare: {
       output (ptr: number, len: number): void {
         outputBytes += len >>> 0
-        if (outputBytes > limits.outputBytes) {
-          throw new WasmTaskError(`the module output more than ${limits.outputBytes} bytes (its manifest's limits.outputBytes)`)
+        if (outputBytes > maxOutput) {
+          throw new WasmTaskError(`the module output more than ${maxOutput} bytes (its manifest's ${limitName})`)
         }
         output.push(read(ptr >>> 0, len >>> 0, 'output'))
       },

@@ -14,6 +14,7 @@ import type { Combine, WasmManifest } from './manifest.js'
 
 export type WasmAcc =
   | { kind: 'sum', partials: number[] }
+  /** Keys are kept prefixed (`k:name`): an output's key `__proto__` must stay a key like any other. */
   | { kind: 'sum-by-key', keys: Record<string, number[]>, count: number }
   | { kind: 'min' | 'max', best?: { value: number, index: number, output: unknown } }
   | { kind: 'concat', parts: Record<string, unknown[]>, bytes: number }
@@ -76,7 +77,8 @@ export function reduce (combine: Combine, manifest: WasmManifest, acc: WasmAcc, 
       addExact(acc.partials, output as number)
       return acc
     case 'sum-by-key':
-      for (const [key, value] of Object.entries(output as Record<string, number>)) {
+      for (const [name, value] of Object.entries(output as Record<string, number>)) {
+        const key = `k:${name}`
         let partials = Object.hasOwn(acc.keys, key) ? acc.keys[key] : undefined
         if (partials === undefined) {
           if (++acc.count > MAX_KEYS) throw new Error(`the result would hold more than ${MAX_KEYS} keys`)
@@ -113,11 +115,9 @@ export function finalize (manifest: WasmManifest, acc: WasmAcc, count: number): 
   switch (acc.kind) {
     case 'sum':
       return checked(exactSum(acc.partials))
-    case 'sum-by-key': {
-      const result: Record<string, number> = {}
-      for (const key of Object.keys(acc.keys).sort()) result[key] = checked(exactSum(acc.keys[key]))
-      return result
-    }
+    case 'sum-by-key':
+      // fromEntries defines each key as its own, `__proto__` included.
+      return Object.fromEntries(Object.keys(acc.keys).sort().map(key => [key.slice(2), checked(exactSum(acc.keys[key]))]))
     case 'min':
     case 'max':
       return acc.best?.output ?? null

@@ -29,7 +29,7 @@ export type Combine =
   | { kind: 'min' | 'max', by?: string }
   /** Outputs are lists; the result is them joined in chunk order. */
   | { kind: 'concat' }
-  /** The module's own `reduce` export folds each output into the result, in the same sandbox. */
+  /** The module's own `reduce` export folds each output into the result, on the coordinator, in a sandbox of its own (reduce-sandbox.ts). */
   | { kind: 'reduce' }
 
 export interface Limits {
@@ -41,7 +41,7 @@ export interface Limits {
   chunkTimeoutMs: number
   /** How long one call of the module's `reduce` may take on the coordinator, in milliseconds. */
   reduceMs: number
-  /** The most bytes the combined result may take while it is built (concat, sum-by-key, reduce). */
+  /** The most bytes the combined result may take while it is built (concat; reduce's accumulator). */
   resultBytes: number
 }
 
@@ -61,7 +61,7 @@ export interface WasmManifest {
 export const TASK_NAME = /^[a-z][a-z0-9-]{0,39}$/
 export const TASK_VERSION = /^(0|[1-9]\d{0,5})\.(0|[1-9]\d{0,5})\.(0|[1-9]\d{0,5})$/
 /** A custom task's name on the wire and in job requests: `name@version`. Built-in names hold no `@`. */
-export const WASM_TASK_ID = /^[a-z][a-z0-9-]{0,39}@\d{1,6}\.\d{1,6}\.\d{1,6}$/
+export const WASM_TASK_ID = /^[a-z][a-z0-9-]{0,39}@(0|[1-9]\d{0,5})\.(0|[1-9]\d{0,5})\.(0|[1-9]\d{0,5})$/
 
 export const LIMIT_BOUNDS: { [K in keyof Limits]: { min: number, max: number, fallback: number } } = {
   memoryMb: { min: 1, max: 4096, fallback: 64 },

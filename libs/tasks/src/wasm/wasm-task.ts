@@ -69,7 +69,14 @@ export function createWasmTask (code: WasmCode, reducer?: Reducer): WasmTask {
             const now = performance.now()
             if (now - posted < CHECKPOINT_EVERY_MS) return
             posted = now
-            ctx.checkpoint(decodeDoc(encoding, state, 'checkpoint'))
+            // A checkpoint that does not parse is dropped, not the run: it is only ever a hint.
+            let decoded: unknown
+            try {
+              decoded = decodeDoc(encoding, state, 'checkpoint')
+            } catch {
+              return
+            }
+            ctx.checkpoint(decoded)
           }
       const out = callModule(code, 'run', [encodeDoc(encoding, full), data], onCheckpoint)
       return combine.kind === 'reduce' ? out : decodeDoc(encoding, out, 'output')
