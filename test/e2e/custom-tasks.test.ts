@@ -8,6 +8,7 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { checkModule, createWasmTask, parseManifest, type AnyTask } from '@cycleshare/tasks'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import WebSocket from 'ws'
 import { authHeaders, cleanup, http, isDone, startCoordinator, startWorker, submit, tempDir, waitForJob } from './harness.js'
 import { startLiar } from './liar.js'
 import { startTaskForger, type Forgery } from './task-forger.js'
@@ -107,6 +108,27 @@ describe('custom WebAssembly tasks', () => {
     const kept = readFileSync(join(coordinator.dataDir, 'api-tokens.json'), 'utf8')
     expect(kept).not.toContain(more)
     expect(kept).not.toContain(coordinator.token)
+  })
+
+  it('with --private-reads, reading needs the token too (the event stream included), but not the health check', async () => {
+    const coordinator = await startCoordinator({ args: ['--private-reads'] })
+    const read = await fetch(`${coordinator.api}/jobs`)
+    expect(read.status).toBe(401)
+    expect((await read.json()).message).toMatch(/^GET \/api\/jobs needs an API token/)
+    expect((await http(coordinator.api, 'GET', '/jobs')).status).toBe(200)
+    expect((await fetch(`${coordinator.api}/health`)).status).toBe(200)
+    const closed = await new Promise<number>((resolve) => {
+      const ws = new WebSocket(`${coordinator.api.replace(/^http/, 'ws')}/events`)
+      ws.on('close', (code) => { resolve(code) })
+    })
+    expect(closed).toBe(4401)
+    const opened = new WebSocket(`${coordinator.api.replace(/^http/, 'ws')}/events?token=${coordinator.token}`)
+    await new Promise<void>((resolve, reject) => { opened.on('open', () => { resolve() }); opened.on('close', (code) => { reject(new Error(`closed ${code}`)) }) })
+    // Open, and not closed once the server has looked at it: a job's events come through.
+    const event = new Promise<unknown>((resolve) => { opened.on('message', (data) => { resolve(JSON.parse(String(data))) }) })
+    await submit(coordinator.api, { task: 'probe', params: {}, chunks: 1 })
+    expect(await event).toMatchObject({ event: 'job', data: { task: 'probe' } })
+    opened.close()
   })
 
   it('registers a module and its manifest signed by the coordinator, and refuses what breaks the ABI', async () => {

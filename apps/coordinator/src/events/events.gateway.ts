@@ -1,8 +1,12 @@
+import type { IncomingMessage } from 'node:http'
 import { Inject, Module, type OnModuleDestroy } from '@nestjs/common'
-import { WebSocketGateway, WebSocketServer, type OnGatewayInit } from '@nestjs/websockets'
+import { WebSocketGateway, WebSocketServer, type OnGatewayConnection, type OnGatewayInit } from '@nestjs/websockets'
 import type { WorkerView } from '@cycleshare/accumulation-point'
 import type { JobView, Scheduler } from '@cycleshare/scheduler'
 import { WebSocket, type WebSocketServer as Server } from 'ws'
+import type { ApiTokens } from '../auth/api-tokens.js'
+import { API_TOKENS } from '../auth/auth.guard.js'
+import { CONFIG, type CoordinatorConfig } from '../config/coordinator-config.js'
 import { SCHEDULER } from '../scheduler/scheduler.module.js'
 import { WorkersService } from '../workers/workers.service.js'
 
@@ -14,10 +18,12 @@ const PROGRESS_INTERVAL_MS = 100
 
 /**
  * `ws://host:port/api/events`: a stream of `{ "event": "job", "data": JobView }` and
- * `{ "event": "worker", "data": WorkerView }` frames, JSON, to every connected client.
+ * `{ "event": "worker", "data": WorkerView }` frames, JSON, to every connected client. With
+ * `--private-reads` a client needs an API token, as `Authorization: Bearer …` or `?token=…`
+ * (browsers cannot set headers on a WebSocket); without one it is closed with code 4401.
  */
 @WebSocketGateway({ path: '/api/events' })
-export class EventsGateway implements OnGatewayInit, OnModuleDestroy {
+export class EventsGateway implements OnGatewayInit, OnGatewayConnection, OnModuleDestroy {
   @WebSocketServer() server!: Server
   private readonly unsubscribe: Array<() => void> = []
   private readonly lastSent = new Map<string, { status: string; at: number }>()
@@ -29,8 +35,19 @@ export class EventsGateway implements OnGatewayInit, OnModuleDestroy {
 
   constructor (
     @Inject(SCHEDULER) private readonly scheduler: Scheduler,
-    private readonly workers: WorkersService
+    private readonly workers: WorkersService,
+    @Inject(CONFIG) private readonly config: CoordinatorConfig,
+    @Inject(API_TOKENS) private readonly tokens: ApiTokens
   ) {}
+
+  handleConnection (client: WebSocket, req: IncomingMessage): void {
+    if (!this.config.privateReads) return
+    const header = req.headers.authorization
+    const token = typeof header === 'string' && /^Bearer\s+/i.test(header)
+      ? header.replace(/^Bearer\s+/i, '').trim()
+      : new URL(req.url ?? '/', 'http://localhost').searchParams.get('token') ?? ''
+    if (!this.tokens.valid(token)) client.close(4401, 'this coordinator needs an API token to read: send Authorization: Bearer <token> or ?token=<token>')
+  }
 
   afterInit (): void {
     this.unsubscribe.push(
