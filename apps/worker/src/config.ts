@@ -75,7 +75,7 @@ export function parseWorkerConfig (argv: string[], env: NodeJS.ProcessEnv = proc
     .option('--max-load <percent>', 'idle while the rest of the machine uses less CPU than this; 100 = always', env.CYCLESHARE_MAX_LOAD ?? '30')
     .option('--allow-battery', 'also work on battery power', env.CYCLESHARE_ALLOW_BATTERY === '1')
     .option('--max-cpu <percent>', 'keep each thread busy at most this share of the time', env.CYCLESHARE_MAX_CPU ?? '100')
-    .option('--memory-mb <mb>', 'heap cap of each task thread', env.CYCLESHARE_MEMORY_MB ?? '512')
+    .option('--memory-mb <mb>', 'heap cap of each task thread, and the most memory a custom task module may have', env.CYCLESHARE_MEMORY_MB ?? '512')
     .option('--blob-cache-mb <MiB>', 'the most MiB of blobs (inputs chunks read) kept in <data dir>/blobs and served to peers', env.CYCLESHARE_BLOB_CACHE_MB ?? '4096')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent', env.CYCLESHARE_LOG_LEVEL ?? 'info')
     .addHelpText('after', SIGNALS_HELP)

@@ -18,6 +18,11 @@ export class UntrustedTaskError extends Error {
   override readonly name = 'UntrustedTaskError'
 }
 
+/** A custom task needs more than this worker lends. */
+export class TaskTooLargeError extends Error {
+  override readonly name = 'TaskTooLargeError'
+}
+
 export interface CustomTasks {
   /** Custom task `task` as accumulation point `from` registered it, verified; its `code` is what the pool runs. */
   resolve(task: string, from: string): Promise<WasmTask>
@@ -31,7 +36,11 @@ export const isCustomTask = (task: string): boolean => WASM_TASK_ID.test(task)
 /** A refused record is asked for again only after this long: a chunk failing on it fails at once. */
 const REFUSED_FOR_MS = 30_000
 
-export function createCustomTasks ({ peer, store, log }: { peer: FetchPeer & Pick<Peer, 'call'>, store?: BlobStore, log: Logger }): CustomTasks {
+/**
+ * `maxMemoryMb` is what this worker lends a thread: a task whose manifest lets its module's memory
+ * grow past it is refused rather than let loose on the volunteer's machine.
+ */
+export function createCustomTasks ({ peer, store, maxMemoryMb, log }: { peer: FetchPeer & Pick<Peer, 'call'>, store?: BlobStore, maxMemoryMb: number, log: Logger }): CustomTasks {
   const resolving = new Map<string, Promise<WasmTask>>()
   const tasks = new Map<string, WasmTask>()
 
@@ -50,6 +59,9 @@ export function createCustomTasks ({ peer, store, log }: { peer: FetchPeer & Pic
     }
     const manifest = parseManifest(JSON.parse(new TextDecoder().decode(record.manifest)))
     if (taskId(manifest) !== task) throw new UntrustedTaskError(`the manifest signed for ${task} is of ${taskId(manifest)}`)
+    if (manifest.limits.memoryMb > maxMemoryMb) {
+      throw new TaskTooLargeError(`task ${task} may use ${manifest.limits.memoryMb} MiB of memory, more than the ${maxMemoryMb} MiB this worker lends a thread (--memory-mb)`)
+    }
     // Every piece is checked against the manifest named by the signed blob name: the module is exactly what was signed.
     await fetchBlob({ peer, store, log: (level, message, fields) => { log[level](fields, message) } }, record.module, { seeds: [from] })
     const size = store.info(record.module)!.size

@@ -79,7 +79,7 @@ class Runtime implements WorkerRuntime {
     this.pool = components.pool ?? createTaskPool({ threads: options.threads, maxMemoryMb: options.maxMemoryMb })
     this.pacing = createPacing({ threads: options.threads, prefetch: options.prefetch })
     this.executor = createExecutor({ pool: this.pool, log: this.log, threadFree: () => { this.pump() } }, options)
-    this.custom = createCustomTasks({ peer: this.peer, store: components.blobs, log: this.log })
+    this.custom = createCustomTasks({ peer: this.peer, store: components.blobs, maxMemoryMb: options.maxMemoryMb, log: this.log })
     this.inputs = createBlobInputs({ peer: this.peer, store: components.blobs, custom: this.custom, log: this.log })
     this.tasks = [...taskNames(), WASM_CAPABILITY].filter(task => this.inputs.canRun(task))
     this.canRun = new Set(this.tasks)
