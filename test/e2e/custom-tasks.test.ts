@@ -209,6 +209,15 @@ export function run (ptr: usize, len: i32, data: usize, dataLen: i32): void { ou
     expect((await http(coordinator.api, 'GET', `/jobs/${beside}/result`)).body.result).toBe(5_761_455)
   })
 
+  it('a worker refuses a task whose module may use more memory than it lends a thread', async () => {
+    const coordinator = await startCoordinator()
+    expect((await register(coordinator.api, hostile)).status).toBe(201)
+    await startWorker(coordinator.multiaddr, { args: ['--memory-mb', '16'] })
+    const id = await submit(coordinator.api, { task: 'hostile@1.0.0', params: { what: 'none', n: [1] }, chunks: 1, maxAttempts: 1 })
+    const failed = await waitForJob(() => coordinator.api, id, j => j.status === 'failed')
+    expect(failed.error).toBe('chunk 0 of hostile@1.0.0 failed once: TaskTooLargeError: task hostile@1.0.0 may use 32 MiB of memory, more than the 16 MiB this worker lends a thread (--memory-mb)')
+  })
+
   it('a replicated job with a lying worker is still exact', async () => {
     const coordinator = await startCoordinator()
     expect((await register(coordinator.api, sieve)).status).toBe(201)

@@ -33,7 +33,8 @@ async function main (): Promise<void> {
     // Two addresses of one coordinator are one accumulation point.
     accumulationPoints: [...new Set(config.coordinators.map(peerIdOf))],
     prefetch: config.prefetch,
-    maxCpu: config.maxCpu
+    maxCpu: config.maxCpu,
+    maxMemoryMb: config.memoryMb
   })
 
   // Started in this order, stopped in the reverse one: the runtime last up and first down, so

@@ -10,7 +10,7 @@ export interface WorkerRuntimeInit {
   prefetch?: number
   /** Each thread is busy at most this share of the time (percent, 1 to 100). @defaultValue 100 */
   maxCpu?: number
-  /** Heap cap of each task thread in MiB, when the runtime creates its own pool. @defaultValue 512 */
+  /** Heap cap of each task thread in MiB (when the runtime creates its own pool), and the most memory a custom task's module may have. @defaultValue 512 */
   maxMemoryMb?: number
   /** How long stopping waits for leases to be taken back and results delivered. @defaultValue 5_000 */
   shutdownGraceMs?: number
