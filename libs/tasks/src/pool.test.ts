@@ -88,7 +88,7 @@ describe('TaskPool', () => {
     expect(outputs.reduce<number>((sum, output) => sum + (output as { count: number }).count, 0)).toBe(664_579)
   })
 
-  it('moves image bands back whole', async () => {
+  it('sends image bands back whole', async () => {
     const pool = await startedPool(1)
     const params = mandelbrot.parseParams({ width: 120, height: 90 }, 3)
     const input = mandelbrot.chunk(params, 3, 1)

@@ -6,8 +6,6 @@ import { readFileSync } from 'node:fs'
 import { getPriority, setPriority } from 'node:os'
 import { isMainThread, type MessagePort } from 'node:worker_threads'
 
-import { move, transferableSymbol, valueSymbol } from 'piscina'
-
 import { InvalidCheckpointError, InvalidInputError } from './errors.js'
 import { getTask } from './registry.js'
 import type { AnyTask, RunContext } from './task.js'
@@ -94,7 +92,7 @@ export default async function runChunk (request: WorkerRequest): Promise<unknown
       return { outcomes, ranMs: performance.now() - started } satisfies BatchAnswer
     }
     const output = await task.run(request.input, runContext(task, request.input, request.resume, request.checkpoints, request.blobs))
-    return transferable(output, request.timed === true ? performance.now() - started : undefined)
+    return answerOf(output, request.timed === true ? performance.now() - started : undefined)
   } catch (error) {
     throw toThreadError(error)
   }
@@ -125,22 +123,14 @@ function runContext (task: AnyTask, input: unknown, resume: unknown, port: Messa
 }
 
 /**
- * The answer to a chunk: its output, or with `ranMs` a TimedAnswer. Moves (rather than copies)
- * the output's byte arrays to the pool thread, when the array owns its whole buffer: transferring
- * a shared or pooled buffer would detach unrelated data.
+ * The answer to a chunk: its output, or with `ranMs` a TimedAnswer. Its byte arrays are copied
+ * back, never moved: moving (transferring) a buffer detaches it, and the first detach in an
+ * isolate makes V8 check every typed-array access in optimized code from then on — the `primes`
+ * sieve ran 40 % slower in a thread for good after one (docs/PERFORMANCE.md). A copy of even a
+ * whole mandelbrot band costs a few milliseconds.
  */
-function transferable (output: unknown, ranMs: number | undefined): unknown {
-  const answer = ranMs === undefined ? output : { output, ranMs } satisfies TimedAnswer
-  if (output === null || typeof output !== 'object') return answer
-  const buffers: ArrayBuffer[] = []
-  for (const value of Object.values(output)) {
-    if (value instanceof Uint8Array && value.buffer instanceof ArrayBuffer &&
-        value.byteOffset === 0 && value.byteLength === value.buffer.byteLength && !buffers.includes(value.buffer)) {
-      buffers.push(value.buffer)
-    }
-  }
-  if (buffers.length === 0) return answer
-  return move({ [transferableSymbol]: buffers, [valueSymbol]: answer } as never)
+function answerOf (output: unknown, ranMs: number | undefined): unknown {
+  return ranMs === undefined ? output : { output, ranMs } satisfies TimedAnswer
 }
 
 /**
