@@ -26,7 +26,8 @@ export interface WasmCode {
 export const MAX_CHECKPOINT_BYTES = 4096
 const MAX_MESSAGE = 1000
 
-const packr = new Packr({ useRecords: false, mapsAsObjects: true })
+// 64-bit integers a module writes come back as numbers, as JSON's do (exact up to 2^53).
+const packr = new Packr({ useRecords: false, mapsAsObjects: true, int64AsType: 'number' })
 const utf8 = new TextDecoder()
 const utf16 = new TextDecoder('utf-16le')
 

@@ -177,3 +177,19 @@ import { output } from './cycleshare'`
     expect(failure(() => run('silent'))).toBe('run returned without calling cycleshare.output')
   })
 })
+
+describe('a task in MessagePack', () => {
+  it('reads the 64-bit integers a module writes as numbers', async () => {
+    const source = `import { output } from './cycleshare'
+export { alloc } from './cycleshare'
+export function run (ptr: usize, len: i32, data: usize, dataLen: i32): void {
+  // MessagePack int 64 of 5.
+  const bytes = new Uint8Array(9)
+  bytes[0] = 0xd3; bytes[8] = 5
+  output(changetype<usize>(bytes.buffer), 9)
+}`
+    const task = createWasmTask(codeOf(await compile(source), manifestWith({ encoding: 'msgpack' })))
+    const input = task.chunk(task.parseParams({ from: 0, to: 1 }, 1), 1, 0)
+    expect(task.parseOutput(task.run(input), input)).toBe(5)
+  })
+})
