@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url'
 import { checkModule, createWasmTask, parseManifest, type AnyTask } from '@cycleshare/tasks'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
-import { authHeaders, cleanup, http, isDone, startCoordinator, startWorker, submit, tempDir, waitForJob } from './harness.js'
+import { authHeaders, cleanup, http, isDone, startCoordinator, startWorker, submit, tempDir, waitForJob, waitForWorker } from './harness.js'
 import { startLiar } from './liar.js'
 import { startTaskForger, type Forgery } from './task-forger.js'
 
@@ -167,12 +167,14 @@ export function run (ptr: usize, len: i32, data: usize, dataLen: i32): void { ou
     expect((await register(coordinator.api, sieve)).status).toBe(201)
     expect((await register(coordinator.api, csv)).status).toBe(201)
     const workers = await Promise.all([startWorker(coordinator.multiaddr), startWorker(coordinator.multiaddr)])
+    // Both pulling before the job comes: a few seconds of chunks, so that both take some.
+    for (const w of workers) await waitForWorker(coordinator.api, w.peerId, v => v.state === 'idle')
 
-    const params = { from: 0, to: 300_000_000 }
+    const params = { from: 0, to: 2_000_000_000 }
     const id = await submit(coordinator.api, { task: 'sieve@1.0.0', params, chunks: 48 })
     await waitForJob(() => coordinator.api, id, isDone)
     const { result } = (await http(coordinator.api, 'GET', `/jobs/${id}/result`)).body
-    expect(result).toBe(16_252_325)
+    expect(result).toBe(98_222_287)
     expect(result).toBe(inProcess(sieve, params, 48))
     const done = (await http<Array<{ peerId: string, chunksDone: number }>>(coordinator.api, 'GET', '/workers')).body
     for (const w of workers) expect(done.find(d => d.peerId === w.peerId)?.chunksDone).toBeGreaterThan(0)
