@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { groupTopics } from '@cycleshare/protocol'
 import { createAccumulationPoint } from './accumulation-point.js'
 import { defaultAccumulationPointInit } from './constants.js'
 import { FakePeer } from './testing/fake-peer.js'
@@ -40,6 +41,18 @@ describe('createAccumulationPoint', () => {
     expect(await peer.renew('w1', [])).toMatchObject({ kind: 'renewed' })
     await point.stop()
     expect([start.mock.calls.length, stop.mock.calls.length]).toEqual([0, 0])
+    scheduler.close()
+  })
+
+  it('listens for pulls on a peer group\'s own topic when given one, and on nothing else', async () => {
+    const { scheduler } = harness()
+    const peer = new FakePeer()
+    const point = createAccumulationPoint({ scheduler, peer }, { topics: groupTopics('lab') })
+    await point.start()
+    expect(peer.subscribers('cycleshare/1/group/lab/pull')).toBe(1)
+    expect(peer.subscribers('cycleshare/1/pull')).toBe(0)
+    await point.stop()
+    expect(() => createAccumulationPoint({ scheduler, peer }, { topics: { work: 'x', pull: 'x' } })).toThrow('options.topics must name two different gossip topics, work and pull')
     scheduler.close()
   })
 })

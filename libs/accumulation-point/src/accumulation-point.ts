@@ -40,7 +40,7 @@ class DefaultAccumulationPoint implements AccumulationPoint {
   constructor (private readonly components: AccumulationPointComponents, options: Required<AccumulationPointInit>) {
     const { scheduler, peer } = components
     const log = components.log ?? silent
-    this.wire = createWire(peer, log)
+    this.wire = createWire(peer, log, options.topics)
     const clock = components.clock ?? Date.now
     this.budgets = new PeerBudgets(options, clock, (peerId, reason) => {
       if (reason !== undefined) log('warn', 'peer held back', { worker: peerId, reason })

@@ -1,7 +1,14 @@
+import { DEFAULT_TOPICS, type GossipTopics } from '@cycleshare/protocol'
+
 /**
  * Accumulation point defaults, merged as `{ ...defaultAccumulationPointInit, ...init }`.
  */
 export const defaultAccumulationPointInit = {
+  /**
+   * The gossip topics: the open network's.
+   * @defaultValue `DEFAULT_TOPICS`
+   */
+  topics: DEFAULT_TOPICS as GossipTopics,
   /**
    * How often pending work is announced on gossip while any is pending (work that arrives is
    * announced at once as well).

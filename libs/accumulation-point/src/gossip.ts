@@ -6,7 +6,7 @@
  * nothing but the connection. Pass it as the peer's `gossipTopics`.
  */
 import type { GossipTopicInit } from '@cycleshare/peer'
-import { MessageKind, TOPIC_PULL, decodeGossip } from '@cycleshare/protocol'
+import { DEFAULT_TOPICS, MessageKind, decodeGossip, type GossipTopics } from '@cycleshare/protocol'
 import { defaultAccumulationPointInit } from './constants.js'
 
 /**
@@ -15,10 +15,10 @@ import { defaultAccumulationPointInit } from './constants.js'
  */
 const GOSSIP_RATE_FACTOR = 2
 
-export function accumulationPointGossip (init: { pullsPerSecond?: number } = {}): Record<string, GossipTopicInit> {
+export function accumulationPointGossip (init: { pullsPerSecond?: number, topics?: GossipTopics } = {}): Record<string, GossipTopicInit> {
   const pullsPerSecond = init.pullsPerSecond ?? defaultAccumulationPointInit.pullsPerSecond
   return {
-    [TOPIC_PULL]: {
+    [(init.topics ?? DEFAULT_TOPICS).pull]: {
       maxMessagesPerSecond: GOSSIP_RATE_FACTOR * pullsPerSecond,
       validate: (data) => {
         try {

@@ -1,3 +1,4 @@
+import type { GossipTopics } from '@cycleshare/protocol'
 import { defaultAccumulationPointInit } from './constants.js'
 import type { AccumulationPointComponents, AccumulationPointInit } from './types.js'
 
@@ -15,6 +16,10 @@ export function accumulationPointOptions (init: AccumulationPointInit = {}): Acc
   for (const key of POSITIVE_INTEGERS) {
     const value = options[key]
     if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`options.${key} must be a positive integer`)
+  }
+  const { work, pull } = (options.topics ?? {}) as Partial<GossipTopics>
+  if (typeof work !== 'string' || typeof pull !== 'string' || work === '' || pull === '' || work === pull) {
+    throw new TypeError('options.topics must name two different gossip topics, work and pull')
   }
   if (options.maxRefusalBackoffMs < options.refusalBackoffMs) {
     throw new RangeError('options.maxRefusalBackoffMs must be at least options.refusalBackoffMs')

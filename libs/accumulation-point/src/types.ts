@@ -4,6 +4,7 @@
  */
 import type { Startable } from '@cycleshare/lifecycle'
 import type { Peer } from '@cycleshare/peer'
+import type { GossipTopics } from '@cycleshare/protocol'
 import type { Scheduler } from '@cycleshare/scheduler'
 
 export type AccumulationPointLogLevel = 'debug' | 'info' | 'warn' | 'error'
@@ -26,6 +27,12 @@ export interface AccumulationPointComponents {
 }
 
 export interface AccumulationPointInit {
+  /**
+   * The gossip topics it announces work on and hears pulls on: the open network's, or a peer
+   * group's own (`groupTopics`).
+   * @defaultValue `DEFAULT_TOPICS`
+   */
+  topics?: GossipTopics
   /**
    * How often pending work is announced on gossip while any is pending.
    * @defaultValue 2_000

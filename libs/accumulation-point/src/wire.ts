@@ -6,9 +6,9 @@
  */
 import type { Peer } from '@cycleshare/peer'
 import {
-  MessageKind, TOPIC_PULL, TOPIC_WORK, coordinatorRpc, decodeGossip, encode, msg, workerRpc,
+  MessageKind, coordinatorRpc, decodeGossip, encode, msg, workerRpc,
   type AssignedMessage, type CancelledMessage, type Lease, type PullMessage, type ReleasedMessage,
-  type ReleaseMessage, type RenewedMessage, type RenewMessage, type ReportedMessage, type ReportMessage,
+  type ReleaseMessage, type RenewedMessage, type RenewMessage, type ReportedMessage, type ReportMessage, type GossipTopics,
   type TransferMessage, type TransferredMessage
 } from '@cycleshare/protocol'
 import { AccumulationPointStoppedError } from './errors.js'
@@ -57,7 +57,7 @@ export interface Wire {
   cancel: (worker: string, leaseIds: string[]) => Promise<CancelledMessage>
 }
 
-export function createWire (peer: Peer, log: AccumulationPointLog): Wire {
+export function createWire (peer: Peer, log: AccumulationPointLog, topics: GossipTopics): Wire {
   let serving: RequestHandlers | undefined
   const current = (): RequestHandlers => {
     if (serving === undefined) throw new AccumulationPointStoppedError()
@@ -78,7 +78,7 @@ export function createWire (peer: Peer, log: AccumulationPointLog): Wire {
 
   return {
     onPull (listener, admit) {
-      return peer.subscribe(TOPIC_PULL, (data, from) => {
+      return peer.subscribe(topics.pull, (data, from) => {
         if (!admit(from)) return
         let pull: PullMessage
         try {
@@ -120,7 +120,7 @@ export function createWire (peer: Peer, log: AccumulationPointLog): Wire {
     },
 
     async announce ({ pending, tasks }) {
-      await peer.publish(TOPIC_WORK, encode(msg.work({ pending, tasks })))
+      await peer.publish(topics.work, encode(msg.work({ pending, tasks })))
     },
 
     async assign (worker, leases) {

@@ -62,6 +62,7 @@ import './polyfill.js'
 
 export { createPeer } from './peer.js'
 export { verifySignature } from './signature.js'
+export { groupNetworkKey, MIN_GROUP_SECRET_BYTES, swarmKey } from './private-network.js'
 export type {
   CallOptions, FrameHandler, GossipTopicInit, GossipValidator, GossipVerdict, InboundUsage, Peer, PeerInit, PeerLog,
   PeerLogLevel, PeerEventName, TopicHandler

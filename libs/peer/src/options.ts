@@ -23,6 +23,8 @@ export interface PeerOptions {
   maxInboundBytesPerPeer: number
   inboundConnectionsPerHost: number
   gossipTopics: Map<string, GossipTopicOptions>
+  privateNetwork?: Uint8Array
+  mdns?: { serviceTag: string, intervalMs: number }
   log?: PeerLog
 }
 
@@ -77,6 +79,8 @@ export function peerOptions (init: PeerInit = {}): PeerOptions {
     maxInboundBytesPerPeer,
     inboundConnectionsPerHost: positiveInteger(merged.inboundConnectionsPerHost, 'inboundConnectionsPerHost'),
     gossipTopics: gossipTopics(merged.gossipTopics),
+    privateNetwork: privateNetwork(merged.privateNetwork),
+    mdns: mdnsOptions(merged.mdns),
     log: merged.log
   }
 }
@@ -141,4 +145,20 @@ function positiveInteger (value: unknown, option: string, max = Number.MAX_SAFE_
 // `{ listen: undefined }` means "use the default", as it would with a spread of a missing key.
 function stripUndefined<T extends object> (init: T): Partial<T> {
   return Object.fromEntries(Object.entries(init).filter(([, v]) => v !== undefined)) as Partial<T>
+}
+
+function privateNetwork (value: unknown): Uint8Array | undefined {
+  if (value === undefined) return undefined
+  if (!(value instanceof Uint8Array) || value.length !== 32) throw new TypeError('options.privateNetwork must be a 32-byte key')
+  return value
+}
+
+/** mDNS service tags are DNS labels: the group's own tag keeps other groups' peers from being dialled at all. */
+function mdnsOptions (value: unknown): PeerOptions['mdns'] {
+  if (value === undefined) return undefined
+  const { serviceTag, intervalMs = 2_000 } = (value ?? {}) as { serviceTag?: unknown, intervalMs?: unknown }
+  if (typeof serviceTag !== 'string' || !/^[a-z0-9][a-z0-9-]{0,62}$/.test(serviceTag)) {
+    throw new TypeError('options.mdns.serviceTag must be 1 to 63 lowercase letters, digits and dashes')
+  }
+  return { serviceTag, intervalMs: positiveInteger(intervalMs, 'mdns.intervalMs') }
 }

@@ -2,6 +2,8 @@ import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { gossipsub, type GossipSub } from '@libp2p/gossipsub'
 import { identify } from '@libp2p/identify'
+import { mdns } from '@libp2p/mdns'
+import { preSharedKey } from '@libp2p/pnet'
 import type { Libp2p, PeerId, PrivateKey } from '@libp2p/interface'
 import { defaultLogger } from '@libp2p/logger'
 import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
@@ -18,6 +20,7 @@ import { FrameTooLargeError, InvalidPeerAddressError, PeerNotStartedError, Reque
 import { loadOrCreateIdentity } from './identity.js'
 import { scoreParams, topicValidator } from './gossip-scoring.js'
 import { peerOptions, type PeerOptions } from './options.js'
+import { swarmKey } from './private-network.js'
 import { reclaimer } from './reclaim.js'
 import { Channel } from './channel.js'
 import { sendRequest, serveStream, type ServeComponents } from './request-response.js'
@@ -80,6 +83,9 @@ class CyclesharePeer implements Peer {
         maxIncomingPendingConnections: MAX_PENDING_INBOUND_CONNECTIONS
       },
       transports: [tcp()],
+      // A private network's key wraps every connection before Noise: without it, no handshake.
+      ...(this.options.privateNetwork === undefined ? {} : { connectionProtector: preSharedKey({ psk: swarmKey(this.options.privateNetwork) }) }),
+      peerDiscovery: this.options.mdns === undefined ? [] : [mdns({ serviceTag: this.options.mdns.serviceTag, interval: this.options.mdns.intervalMs })],
       connectionEncrypters: [noise()],
       streamMuxers: [yamux()],
       services: {
@@ -98,6 +104,13 @@ class CyclesharePeer implements Peer {
     })
     node.addEventListener('peer:connect', evt => { this.emit('peer:connect', evt.detail.toString()) })
     node.addEventListener('peer:disconnect', evt => { this.emit('peer:disconnect', evt.detail.toString()) })
+    // Peers found on the local network are dialled once each time they are heard of and not
+    // connected; a peer outside the private network fails the handshake and is forgotten.
+    node.addEventListener('peer:discovery', evt => {
+      const found = evt.detail.id
+      if (found.equals(node.peerId) || node.getConnections(found).length > 0) return
+      node.dial(found).catch((err: Error) => { this.log('debug', `dialling ${found.toString()}, found by mDNS, failed: ${err.message}`) })
+    })
     node.services.pubsub.addEventListener('subscription-change', evt => {
       this.emit('subscription-change', evt.detail.peerId.toString())
     })

@@ -49,6 +49,16 @@ export interface PeerInit {
    * @defaultValue `{}`
    */
   gossipTopics?: Record<string, GossipTopicInit>
+  /**
+   * A private network's 32-byte key (a group's, from `groupNetworkKey`): every connection is
+   * encrypted with it first, so only peers holding it can connect at all. @defaultValue none
+   */
+  privateNetwork?: Uint8Array
+  /**
+   * Find peers on the local network by mDNS under this service tag, and dial them. Multicast
+   * goes out on every interface: use it only where that is wanted. @defaultValue none
+   */
+  mdns?: { serviceTag: string, intervalMs?: number }
   /** Log hook; see {@link PeerLog}. */
   log?: PeerLog
 }

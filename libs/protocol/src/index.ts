@@ -44,6 +44,7 @@ export { encode, decode, decodeGossip, decodeRequest, decodeResponse, ResponseKi
 export type { BlobRequest, CoordinatorRequest, HandoffRequest, WorkerRequest, RequestMessage, ResponseMessage, MessageOf } from './codec.js'
 export { blobRpc, coordinatorRpc, handoffRpc, workerRpc, defineRpc } from './rpc.js'
 export { taskStatement } from './task-statement.js'
+export { DEFAULT_TOPICS, groupTopics, type GossipTopics } from './topics.js'
 export { transferStatement } from './transfer.js'
 export type { AnswerKinds, StreamCall, StreamCalls, StreamRpc } from './rpc.js'
 export { msg } from './msg.js'

@@ -7,7 +7,7 @@
  * graylisted and its messages are dropped unread. Pass it as the peer's `gossipTopics`.
  */
 import type { GossipTopicInit } from '@cycleshare/peer'
-import { MessageKind, TOPIC_PULL, TOPIC_WORK, decodeGossip, type GossipMessage } from '@cycleshare/protocol'
+import { DEFAULT_TOPICS, MessageKind, decodeGossip, type GossipMessage, type GossipTopics } from '@cycleshare/protocol'
 
 /**
  * Announcements one peer may send per second. An accumulation point announces when work arrives
@@ -33,9 +33,9 @@ function only (kind: GossipMessage['kind']): (data: Uint8Array) => 'accept' | 'r
   }
 }
 
-export function workerGossip (): Record<string, GossipTopicInit> {
+export function workerGossip (topics: GossipTopics = DEFAULT_TOPICS): Record<string, GossipTopicInit> {
   return {
-    [TOPIC_WORK]: { maxMessagesPerSecond: WORK_ANNOUNCEMENTS_PER_SECOND, validate: only(MessageKind.Work) },
-    [TOPIC_PULL]: { maxMessagesPerSecond: PULLS_PER_SECOND, validate: only(MessageKind.Pull) }
+    [topics.work]: { maxMessagesPerSecond: WORK_ANNOUNCEMENTS_PER_SECOND, validate: only(MessageKind.Work) },
+    [topics.pull]: { maxMessagesPerSecond: PULLS_PER_SECOND, validate: only(MessageKind.Pull) }
   }
 }

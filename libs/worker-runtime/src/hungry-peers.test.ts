@@ -27,7 +27,7 @@ function setup (connected: string[]) {
       return () => { listeners.set(event, (listeners.get(event) ?? []).filter(l => l !== listener)) }
     }
   }
-  const hungry = createHungryPeers({ peer, log, now: () => clock.ms })
+  const hungry = createHungryPeers({ peer, topic: TOPIC_PULL, log, now: () => clock.ms })
   return {
     hungry,
     clock,

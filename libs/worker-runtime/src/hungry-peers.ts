@@ -7,7 +7,7 @@
  * hungry peer is only ever offered leases: everything it answers is checked.
  */
 import type { Peer } from '@cycleshare/peer'
-import { MessageKind, TOPIC_PULL, decodeGossip } from '@cycleshare/protocol'
+import { MessageKind, decodeGossip } from '@cycleshare/protocol'
 import { HUNGRY_FRESH_MS, HUNGRY_MAX } from './constants.js'
 import type { Logger } from './logger.js'
 
@@ -26,6 +26,8 @@ export interface HungryPeer {
 
 export interface HungryPeersComponents {
   peer: Pick<Peer, 'peerId' | 'subscribe' | 'on' | 'connectedPeers'>
+  /** The pull topic to listen on. */
+  topic: string
   log: Logger
   /** Milliseconds on a monotonic clock. @defaultValue `performance.now` */
   now?: () => number
@@ -64,7 +66,7 @@ class PullListener implements HungryPeers {
         this.connected.delete(peerId)
         this.heard.delete(peerId)
       }),
-      peer.subscribe(TOPIC_PULL, (data, from) => { this.pulled(data, from) })
+      peer.subscribe(this.components.topic, (data, from) => { this.pulled(data, from) })
     )
     // Connections made before we listened announce themselves no more.
     for (const peerId of peer.connectedPeers()) this.connected.add(peerId)

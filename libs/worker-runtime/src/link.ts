@@ -7,7 +7,7 @@
  */
 import type { Peer } from '@cycleshare/peer'
 import {
-  MessageKind, TOPIC_PULL, TOPIC_WORK, coordinatorRpc, decodeGossip, encode, handoffRpc, isProtocolError, msg, workerRpc,
+  MessageKind, coordinatorRpc, decodeGossip, encode, handoffRpc, isProtocolError, msg, workerRpc,
   type ChunkResult, type Lease, type LeaseCheckpoint, type OfferMessage, type Transfer
 } from '@cycleshare/protocol'
 import { defaultLinkInit, MAX_PULL_ADDRS } from './constants.js'
@@ -238,8 +238,8 @@ export async function serveWorkerRequests (peer: LinkPeer, handlers: WorkerReque
  * for; gossip from anyone else is ignored unread, and gossip that does not decode is dropped.
  * Returns a function that stops listening.
  */
-export function listenForWork (peer: LinkPeer, worksFor: (peerId: string) => boolean, heard: (from: string) => void, log: Logger): () => void {
-  return peer.subscribe(TOPIC_WORK, (data, from) => {
+export function listenForWork (peer: LinkPeer, topic: string, worksFor: (peerId: string) => boolean, heard: (from: string) => void, log: Logger): () => void {
+  return peer.subscribe(topic, (data, from) => {
     if (!worksFor(from)) return
     try {
       if (decodeGossip(data).kind !== MessageKind.Work) return
@@ -252,17 +252,17 @@ export function listenForWork (peer: LinkPeer, worksFor: (peerId: string) => boo
 }
 
 /** Peers that would hear a pull now: those subscribed to the pull topic. */
-export function pullListeners (peer: LinkPeer): Set<string> {
-  return new Set(peer.topicPeers(TOPIC_PULL))
+export function pullListeners (peer: LinkPeer, topic: string): Set<string> {
+  return new Set(peer.topicPeers(topic))
 }
 
 /**
  * Publishes a pull: gossip, so every accumulation point on the topic hears the same one, and so do
  * the other workers, which may hand this one leases at the addresses it names.
  */
-export function publishPull (peer: LinkPeer, slots: number, tasks: string[], threads: number, log: Logger): void {
+export function publishPull (peer: LinkPeer, topic: string, slots: number, tasks: string[], threads: number, log: Logger): void {
   const addrs = peer.multiaddrs().slice(0, MAX_PULL_ADDRS)
-  peer.publish(TOPIC_PULL, encode(msg.pull({ slots, tasks, capacity: { threads }, addrs }))).catch((err: Error) => {
+  peer.publish(topic, encode(msg.pull({ slots, tasks, capacity: { threads }, addrs }))).catch((err: Error) => {
     log.warn({ err: err.message }, 'could not publish a pull')
   })
 }

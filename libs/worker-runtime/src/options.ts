@@ -1,3 +1,4 @@
+import { DEFAULT_TOPICS, type GossipTopics } from '@cycleshare/protocol'
 import type { TaskPool } from '@cycleshare/tasks'
 import { defaultWorkerRuntimeInit } from './constants.js'
 
@@ -16,6 +17,8 @@ export interface WorkerRuntimeInit {
   shutdownGraceMs?: number
   /** How long stepping back waits for a peer to answer an offer of leases. @defaultValue 1_000 */
   handoffTimeoutMs?: number
+  /** The gossip topics work is heard and pulls are sent on: the open network's, or a peer group's (`groupTopics`). @defaultValue `DEFAULT_TOPICS` */
+  topics?: GossipTopics
 }
 
 /** `WorkerRuntimeInit` with defaults applied and every value checked. */
@@ -27,6 +30,7 @@ export interface WorkerRuntimeOptions {
   maxMemoryMb: number
   shutdownGraceMs: number
   handoffTimeoutMs: number
+  topics: GossipTopics
 }
 
 /** Merges `init` over the defaults and validates it, throwing TypeError/RangeError naming the option. */
@@ -49,8 +53,18 @@ export function workerRuntimeOptions (init: WorkerRuntimeInit = {}, pool?: TaskP
     maxCpu: integer(init.maxCpu ?? d.maxCpu, 'maxCpu', 1, 100),
     maxMemoryMb: integer(init.maxMemoryMb ?? d.maxMemoryMb, 'maxMemoryMb', 16, 65536),
     shutdownGraceMs: integer(init.shutdownGraceMs ?? d.shutdownGraceMs, 'shutdownGraceMs', 0, 600_000),
-    handoffTimeoutMs: integer(init.handoffTimeoutMs ?? d.handoffTimeoutMs, 'handoffTimeoutMs', 1, 60_000)
+    handoffTimeoutMs: integer(init.handoffTimeoutMs ?? d.handoffTimeoutMs, 'handoffTimeoutMs', 1, 60_000),
+    topics: topics(init.topics)
   }
+}
+
+function topics (value: GossipTopics | undefined): GossipTopics {
+  if (value === undefined) return { ...DEFAULT_TOPICS }
+  const { work, pull } = (value ?? {}) as Partial<GossipTopics>
+  if (typeof work !== 'string' || typeof pull !== 'string' || work === '' || pull === '' || work === pull) {
+    throw new TypeError('options.topics must name two different gossip topics, work and pull')
+  }
+  return { work, pull }
 }
 
 /** A libp2p peer id as text (base58btc, like `12D3KooW…`). */

@@ -5,7 +5,7 @@
 import { describe, expect, it, vi } from 'vitest'
 import { createResponder, type FrameHandler, type Peer, type RpcCalls, type RpcHandlers, type RpcProtocol, type ServeOptions, type TopicHandler } from '@cycleshare/peer'
 import {
-  PROTOCOL_WORKER, TOPIC_WORK, decode, decodeResponse, encode, msg,
+  groupTopics, PROTOCOL_WORKER, TOPIC_WORK, decode, decodeResponse, encode, msg,
   type AssignedMessage, type Lease, type Message
 } from '@cycleshare/protocol'
 import { getTask, taskNames } from '@cycleshare/tasks'
@@ -23,11 +23,12 @@ const lease = (leaseId: string, index = 0): Lease =>
 
 interface Sent { to: string, message: Message }
 
-function fakePeer (): { peer: Peer, sent: Sent[], pulls: Message[], order: string[], ask: (from: string, m: Message) => Promise<Message>, gossip: (topic: string, from: string, m: Message) => void } {
+function fakePeer (): { peer: Peer, sent: Sent[], pulls: Message[], pullTopics: string[], subscribed: () => string[], order: string[], ask: (from: string, m: Message) => Promise<Message>, gossip: (topic: string, from: string, m: Message) => void } {
   const served = new Map<string, FrameHandler>()
   const topics = new Map<string, TopicHandler>()
   const sent: Sent[] = []
   const pulls: Message[] = []
+  const pullTopics: string[] = []
   /** Pulls and reports in the order they left: `pull`, or `report a1 a2`. */
   const order: string[] = []
   const peer = {
@@ -37,7 +38,7 @@ function fakePeer (): { peer: Peer, sent: Sent[], pulls: Message[], order: strin
       served.set(rpc.protocol, createResponder(rpc, handlers, options))
     },
     subscribe: (topic: string, handler: TopicHandler) => { topics.set(topic, handler); return () => { topics.delete(topic) } },
-    publish: async (_topic: string, data: Uint8Array) => { pulls.push(decode(data)); order.push('pull') },
+    publish: async (topic: string, data: Uint8Array) => { pulls.push(decode(data)); pullTopics.push(topic); order.push('pull') },
     topicPeers: () => [A, B],
     on: () => () => {},
     connectedPeers: () => [A, B],
@@ -61,6 +62,8 @@ function fakePeer (): { peer: Peer, sent: Sent[], pulls: Message[], order: strin
     peer: peer as unknown as Peer,
     sent,
     pulls,
+    pullTopics,
+    subscribed: () => [...topics.keys()].sort(),
     order,
     ask: async (from, m) => decode(await served.get(PROTOCOL_WORKER)!(encode(m), from)),
     gossip: (topic, from, m) => { topics.get(topic)?.(encode(m), from) }
@@ -98,6 +101,17 @@ describe('worker runtime with two accumulation points', () => {
     expect(assigned(await net.ask(A, msg.assign([lease('a1')])))).toMatchObject({ accepted: ['a1'], refused: [] })
     expect(runtime.held).toBe(5)
     await runtime.stop()
+  })
+
+  it('hears work and pulls on a peer group\'s own topics when given them', async () => {
+    const net = fakePeer()
+    const runtime = createWorkerRuntime({ peer: net.peer, pool: manualPool(1), idle: alwaysIdle, log: recordingLog() }, { accumulationPoints: [A], topics: groupTopics('lab') })
+    await runtime.start()
+    expect(net.subscribed()).toEqual(['cycleshare/1/group/lab/pull', 'cycleshare/1/group/lab/work'])
+    expect(net.pullTopics).toEqual(['cycleshare/1/group/lab/pull'])
+    await runtime.stop()
+    expect(() => createWorkerRuntime({ peer: net.peer, pool: manualPool(1), idle: alwaysIdle, log: recordingLog() }, { topics: { work: 'w', pull: '' } }))
+      .toThrow('options.topics must name two different gossip topics, work and pull')
   })
 
   it('refuses a chunk that reads a blob when it keeps no blobs', async () => {

@@ -74,7 +74,7 @@ class Runtime implements WorkerRuntime {
     this.peer = components.peer
     this.idle = components.idle
     this.log = components.log
-    this.hungry = createHungryPeers({ peer: this.peer, log: this.log, heard: (hungry) => { this.heardPull(hungry) } })
+    this.hungry = createHungryPeers({ peer: this.peer, topic: options.topics.pull, log: this.log, heard: (hungry) => { this.heardPull(hungry) } })
     this.ownPool = components.pool === undefined
     this.pool = components.pool ?? createTaskPool({ threads: options.threads, maxMemoryMb: options.maxMemoryMb })
     this.pacing = createPacing({ threads: options.threads, prefetch: options.prefetch })
@@ -122,7 +122,7 @@ class Runtime implements WorkerRuntime {
     this.hungry.start()
     this.unsubscribe.push(
       () => { this.hungry.stop() },
-      listenForWork(this.peer, worksFor, (from) => {
+      listenForWork(this.peer, this.options.topics.work, worksFor, (from) => {
         // Work is pending and we may have free slots: our last pull may have been lost.
         this.links.get(from)?.pullAnswered()
         this.maybePull()
@@ -318,7 +318,7 @@ class Runtime implements WorkerRuntime {
     const held = this.held
     const capacity = this.capacity
     if (this.pacing.slotsToPull(held, capacity) === 0) return
-    const listening = pullListeners(this.peer)
+    const listening = pullListeners(this.peer, this.options.topics.pull)
     // Results first: an accumulation point counts a finished chunk as held until its result
     // arrives, and deals a worker no more than its share of a job, so a pull that overtook a waiting
     // report could come back short, or empty. Any that hears the pull may answer it, due one or not.
@@ -332,7 +332,7 @@ class Runtime implements WorkerRuntime {
     const slots = this.pacing.slotsToPull(held, capacity, hearing.length)
     const due = hearing.filter(link => !link.pullPending)
     for (const link of due) link.pullSent(() => { this.maybePull() }, slots)
-    if (due.length > 0) publishPull(this.peer, slots, this.tasks, this.options.threads, this.log)
+    if (due.length > 0) publishPull(this.peer, this.options.topics.pull, slots, this.tasks, this.options.threads, this.log)
   }
 
   /** A peer pulled: it is offered queued chunks it could run now, if any are spare (sharing.ts). */
