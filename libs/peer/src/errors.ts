@@ -104,3 +104,8 @@ export class UnreadBytesError extends Error {
     super(message, options)
   }
 }
+
+/** A call to this peer itself, on a protocol it does not serve. */
+export class PeerNotServingError extends Error {
+  override readonly name = 'PeerNotServingError'
+}

@@ -73,7 +73,7 @@ export type {
 } from './rpc.js'
 export {
   DialFailedError, FrameTooLargeError, InboundBudgetExceededError, InvalidFrameError, InvalidIdentityError, InvalidPeerAddressError,
-  PeerNotStartedError, ProtocolNotSupportedError, RequestAbortedError, RequestTimeoutError, StreamClosedError, UnreadBytesError
+  PeerNotServingError, PeerNotStartedError, ProtocolNotSupportedError, RequestAbortedError, RequestTimeoutError, StreamClosedError, UnreadBytesError
 } from './errors.js'
 export {
   DEFAULT_BOOTSTRAP, DEFAULT_INBOUND_FRAMES_PER_PEER, DEFAULT_LISTEN, DEFAULT_MAX_FRAME_BYTES, DEFAULT_REDIAL_INTERVAL_MS,

@@ -25,6 +25,7 @@ export interface PeerOptions {
   gossipTopics: Map<string, GossipTopicOptions>
   privateNetwork?: Uint8Array
   mdns?: { serviceTag: string, intervalMs: number }
+  hearsItself: boolean
   log?: PeerLog
 }
 
@@ -81,6 +82,7 @@ export function peerOptions (init: PeerInit = {}): PeerOptions {
     gossipTopics: gossipTopics(merged.gossipTopics),
     privateNetwork: privateNetwork(merged.privateNetwork),
     mdns: mdnsOptions(merged.mdns),
+    hearsItself: booleanOption(merged.hearsItself, 'hearsItself'),
     log: merged.log
   }
 }
@@ -161,4 +163,10 @@ function mdnsOptions (value: unknown): PeerOptions['mdns'] {
     throw new TypeError('options.mdns.serviceTag must be 1 to 63 lowercase letters, digits and dashes')
   }
   return { serviceTag, intervalMs: positiveInteger(intervalMs, 'mdns.intervalMs') }
+}
+
+function booleanOption (value: unknown, option: string): boolean {
+  if (value === undefined) return false
+  if (typeof value !== 'boolean') throw new TypeError(`options.${option} must be true or false`)
+  return value
 }

@@ -71,6 +71,19 @@ describe('two peers', () => {
     expect(atB).toEqual([['from a', a.peerId]])
   })
 
+  it('hears its own gossip only when told to', async () => {
+    const member = createPeer({ listen: LOCAL, hearsItself: true })
+    await member.start()
+    try {
+      const heard = new Promise<string>((resolve) => { member.subscribe('self-test', (data, from) => { resolve(`${str(data)} from ${from}`) }) })
+      await member.publish('self-test', bytes('hello'))
+      expect(await heard).toBe(`hello from ${member.peerId}`)
+    } finally {
+      await member.stop()
+    }
+    expect(() => createPeer({ hearsItself: 'yes' as never })).toThrow('options.hearsItself must be true or false')
+  })
+
   it('keeps delivering to other handlers when a topic handler throws', async () => {
     const topic = 'test/throwing-subscriber/1'
     const failed = aLog.next(/handler for topic test\/throwing-subscriber\/1 failed: subscriber broke/)

@@ -16,7 +16,7 @@ import {
   GOSSIP_ENVELOPE_BYTES, GOSSIP_HEARTBEAT_MS, GOSSIP_SCORE_THRESHOLDS, MAX_INBOUND_STREAMS, MAX_OUTBOUND_STREAMS,
   MAX_PENDING_INBOUND_CONNECTIONS
 } from './constants.js'
-import { FrameTooLargeError, InvalidPeerAddressError, PeerNotStartedError, RequestAbortedError } from './errors.js'
+import { FrameTooLargeError, InvalidPeerAddressError, PeerNotServingError, PeerNotStartedError, RequestAbortedError } from './errors.js'
 import { loadOrCreateIdentity } from './identity.js'
 import { scoreParams, topicValidator } from './gossip-scoring.js'
 import { peerOptions, type PeerOptions } from './options.js'
@@ -193,6 +193,9 @@ class CyclesharePeer implements Peer {
       throw new FrameTooLargeError(`gossip message of ${data.byteLength} bytes exceeds maxFrameBytes (${this.options.maxFrameBytes})`)
     }
     await this.started().services.pubsub.publish(topic, data)
+    // With `hearsItself`, delivered here too, as if from the network: a process that both pulls and
+    // deals (a group member's worker and its own accumulation point) hears itself like any other peer.
+    if (this.options.hearsItself && this.topicHandlers.has(topic)) setImmediate(() => { this.deliver(topic, data, this.peerId) })
   }
 
   topicPeers (topic: string): string[] {
@@ -229,6 +232,14 @@ class CyclesharePeer implements Peer {
   private async exchange (peer: string, protocol: string, data: Uint8Array, options: CallOptions): Promise<Uint8Array> {
     const node = this.started()
     if (!(data instanceof Uint8Array)) throw new TypeError('data must be a Uint8Array')
+    if (peer === this.peerId) {
+      // A call to oneself (a group member's worker and its own accumulation point share a peer):
+      // no connection, the same handler, the same encoding and checks as from any other peer.
+      const handler = this.requestHandlers.get(protocol)
+      if (handler === undefined) throw new PeerNotServingError(`this peer serves no ${protocol}`)
+      if (options.signal?.aborted === true) throw new RequestAbortedError(`${protocol} request aborted`, { cause: options.signal.reason })
+      return await handler(data, this.peerId)
+    }
     // Channels are keyed by the peer id as given, so a request on an open one parses nothing.
     const key = `${peer} ${protocol}`
     if (!this.channels.has(key)) {

@@ -121,6 +121,12 @@ describe('call and serve between two peers', () => {
     expect(echoed).toEqual({ kind: 'echoed', text: 'client:hi' })
   })
 
+  it('calls itself with no connection, through the same handlers', async () => {
+    expect(await server.call(server.peerId, mathRpc, { kind: 'add', a: 20, b: 22 })).toEqual({ kind: 'sum', sum: 42 })
+    await expect(server.call(server.peerId, mathRpc, { kind: 'boom' })).rejects.toMatchObject({ name: 'AnsweredError', remoteName: 'RangeError', message: 'the handler broke' })
+    await expect(client.call(client.peerId, mathRpc, { kind: 'add', a: 1, b: 2 })).rejects.toMatchObject({ name: 'PeerNotServingError', message: 'this peer serves no /test/math/1' })
+  })
+
   it('calls a peer by multiaddr as well as by id', async () => {
     expect(await client.call(server.multiaddrs()[0]!, mathRpc, { kind: 'add', a: 1, b: 1 })).toEqual({ kind: 'sum', sum: 2 })
   })

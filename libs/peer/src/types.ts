@@ -59,6 +59,11 @@ export interface PeerInit {
    * goes out on every interface: use it only where that is wanted. @defaultValue none
    */
   mdns?: { serviceTag: string, intervalMs?: number }
+  /**
+   * Deliver what this peer publishes to its own subscribers too, as if from another peer: for a
+   * process that is both a worker and an accumulation point on one peer. @defaultValue false
+   */
+  hearsItself?: boolean
   /** Log hook; see {@link PeerLog}. */
   log?: PeerLog
 }
