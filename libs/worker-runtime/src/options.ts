@@ -17,6 +17,8 @@ export interface WorkerRuntimeInit {
   shutdownGraceMs?: number
   /** How long stepping back waits for a peer to answer an offer of leases. @defaultValue 1_000 */
   handoffTimeoutMs?: number
+  /** Work for every peer that announces work on the topics, as it is heard: for a peer group, where only members can connect. @defaultValue false */
+  workForAnnouncers?: boolean
   /** The gossip topics work is heard and pulls are sent on: the open network's, or a peer group's (`groupTopics`). @defaultValue `DEFAULT_TOPICS` */
   topics?: GossipTopics
 }
@@ -31,6 +33,7 @@ export interface WorkerRuntimeOptions {
   shutdownGraceMs: number
   handoffTimeoutMs: number
   topics: GossipTopics
+  workForAnnouncers: boolean
 }
 
 /** Merges `init` over the defaults and validates it, throwing TypeError/RangeError naming the option. */
@@ -54,8 +57,15 @@ export function workerRuntimeOptions (init: WorkerRuntimeInit = {}, pool?: TaskP
     maxMemoryMb: integer(init.maxMemoryMb ?? d.maxMemoryMb, 'maxMemoryMb', 16, 65536),
     shutdownGraceMs: integer(init.shutdownGraceMs ?? d.shutdownGraceMs, 'shutdownGraceMs', 0, 600_000),
     handoffTimeoutMs: integer(init.handoffTimeoutMs ?? d.handoffTimeoutMs, 'handoffTimeoutMs', 1, 60_000),
-    topics: topics(init.topics)
+    topics: topics(init.topics),
+    workForAnnouncers: flag(init.workForAnnouncers, 'workForAnnouncers')
   }
+}
+
+function flag (value: unknown, name: string): boolean {
+  if (value === undefined) return false
+  if (typeof value !== 'boolean') throw new TypeError(`options.${name} must be true or false`)
+  return value
 }
 
 function topics (value: GossipTopics | undefined): GossipTopics {

@@ -15,6 +15,7 @@ import type { WorkerRuntime } from './types.js'
 
 const A = '12D3KooWEKFUNYdKndRtqxasUsCDXuTCSQvea3TWeWdfQcW2b45K'
 const B = '12D3KooWJWoaqZhDaoEFshF7Rh1bpY9ohihFhzcW6d69Lr2NASuq'
+const C = '12D3KooWCsb17z8AhM5QyxfaBy3hSRbe9KLoqcH3hJK1pHH3NUqF'
 const stranger = '12D3KooWRBy97UB99e3J6hiPesre1MZeuNQvfan4gBziswrRJsNK'
 
 // Chunks of 50 ms or more (the first guess) run one at a time.
@@ -109,7 +110,19 @@ describe('worker runtime with two accumulation points', () => {
     await runtime.start()
     expect(net.subscribed()).toEqual(['cycleshare/1/group/lab/pull', 'cycleshare/1/group/lab/work'])
     expect(net.pullTopics).toEqual(['cycleshare/1/group/lab/pull'])
+    // Not told to work for whoever announces work: a stranger's announcement changes nothing.
+    net.gossip('cycleshare/1/group/lab/work', C, msg.work({ pending: 3, tasks: ['primes'] }))
+    expect(runtime.accumulationPoints).toEqual([A])
     await runtime.stop()
+
+    const member = fakePeer()
+    const groupRuntime = createWorkerRuntime({ peer: member.peer, pool: manualPool(1), idle: alwaysIdle, log: recordingLog() }, { topics: groupTopics('lab'), workForAnnouncers: true })
+    await groupRuntime.start()
+    member.gossip('cycleshare/1/group/lab/work', C, msg.work({ pending: 3, tasks: ['primes'] }))
+    expect(groupRuntime.accumulationPoints).toEqual([C])
+    // An assign from it is now taken.
+    expect(assigned(await member.ask(C, msg.assign([lease('c1')])))).toMatchObject({ accepted: ['c1'] })
+    await groupRuntime.stop()
     expect(() => createWorkerRuntime({ peer: net.peer, pool: manualPool(1), idle: alwaysIdle, log: recordingLog() }, { topics: { work: 'w', pull: '' } }))
       .toThrow('options.topics must name two different gossip topics, work and pull')
   })

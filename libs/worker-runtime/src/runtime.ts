@@ -104,9 +104,7 @@ class Runtime implements WorkerRuntime {
     return this.order.reduce((held, link) => held + link.book.held, 0)
   }
 
-  get paused (): boolean {
-    return this.pausedByVolunteer
-  }
+  get paused (): boolean { return this.pausedByVolunteer }
 
   async start (): Promise<void> {
     if (this.started) return
@@ -122,7 +120,9 @@ class Runtime implements WorkerRuntime {
     this.hungry.start()
     this.unsubscribe.push(
       () => { this.hungry.stop() },
-      listenForWork(this.peer, this.options.topics.work, worksFor, (from) => {
+      // In a peer group, whoever announces work (only members can connect) is worked for.
+      listenForWork(this.peer, this.options.topics.work, this.options.workForAnnouncers ? () => true : worksFor, (from) => {
+        if (this.options.workForAnnouncers) this.addAccumulationPoint(from)
         // Work is pending and we may have free slots: our last pull may have been lost.
         this.links.get(from)?.pullAnswered()
         this.maybePull()
