@@ -45,7 +45,9 @@ const forbidden: Record<string, RegExp[]> = {
   // The worker program is wiring: the runtime holds the policy, and it never reaches the coordinator's parts.
   'scope:worker': [/^@cycleshare\/(scheduler|coordinator)$/, /^@nestjs\//],
   // The coordinator serves workers; it never runs their side.
-  'scope:coordinator': [/^@cycleshare\/(worker|worker-runtime)$/]
+  'scope:coordinator': [/^@cycleshare\/(worker|worker-runtime)$/],
+  // A group peer is a worker and an accumulation point wired together: libs only, and no web framework.
+  'scope:group-peer': [/^@cycleshare\/(coordinator|worker)$/, /^@nestjs\//, /^libp2p$/, /^@libp2p\//, /^@chainsafe\//]
 }
 
 function sources (dir: string): string[] {
@@ -64,7 +66,7 @@ function imports (file: string): string[] {
 describe('project boundaries', () => {
   it('knows every project and its tags', () => {
     expect(projects.map(p => p.name).sort()).toEqual([
-      '@cycleshare/accumulation-point', '@cycleshare/blobs', '@cycleshare/cli', '@cycleshare/coordinator', '@cycleshare/lifecycle', '@cycleshare/peer', '@cycleshare/protocol', '@cycleshare/scheduler', '@cycleshare/tasks', '@cycleshare/worker',
+      '@cycleshare/accumulation-point', '@cycleshare/blobs', '@cycleshare/cli', '@cycleshare/coordinator', '@cycleshare/group-peer', '@cycleshare/lifecycle', '@cycleshare/peer', '@cycleshare/protocol', '@cycleshare/scheduler', '@cycleshare/tasks', '@cycleshare/worker',
       '@cycleshare/worker-runtime'
     ])
     for (const p of projects) expect(p.tags.length, p.name).toBeGreaterThan(0)

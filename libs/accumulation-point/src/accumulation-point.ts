@@ -66,6 +66,8 @@ class DefaultAccumulationPoint implements AccumulationPoint {
     // The dispatcher hears of new work before the announcer, so the hungry are served before
     // everyone else is told.
     for (const peerId of this.wire.connectedPeers()) this.connected.add(peerId)
+    // A worker on this very peer (a group member's own) pulls over no connection at all.
+    this.connected.add(this.components.peer.peerId)
     this.dispatcher.start()
     this.announcer.start()
     this.stops.push(

@@ -76,6 +76,7 @@ describe('two peers', () => {
     await member.start()
     try {
       const heard = new Promise<string>((resolve) => { member.subscribe('self-test', (data, from) => { resolve(`${str(data)} from ${from}`) }) })
+      expect(member.topicPeers('self-test')).toEqual([member.peerId])
       await member.publish('self-test', bytes('hello'))
       expect(await heard).toBe(`hello from ${member.peerId}`)
     } finally {

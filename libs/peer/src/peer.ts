@@ -199,7 +199,10 @@ class CyclesharePeer implements Peer {
   }
 
   topicPeers (topic: string): string[] {
-    return this.node?.services.pubsub.getSubscribers(topic).map(String) ?? []
+    const peers = this.node?.services.pubsub.getSubscribers(topic).map(String) ?? []
+    // A peer that hears itself is one of the topic's subscribers as soon as it listens there.
+    if (this.options.hearsItself && this.node !== undefined && this.topicHandlers.has(topic)) peers.push(this.peerId)
+    return peers
   }
 
   async call<Calls extends RpcCalls, const Request extends { kind: string }> (

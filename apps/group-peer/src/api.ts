@@ -1,0 +1,100 @@
+/**
+ * A group peer's local HTTP API, on 127.0.0.1 only: a member submits jobs to its own peer, which
+ * is their accumulation point, and reads their progress and results here. The same routes and
+ * answers as the coordinator's for jobs (README, "HTTP API"), without tokens: only this machine
+ * can reach it.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AccumulationPoint, TaskCatalog } from '@cycleshare/accumulation-point'
+import type { Peer } from '@cycleshare/peer'
+import type { JobRequest, Scheduler } from '@cycleshare/scheduler'
+
+export interface GroupApiComponents {
+  scheduler: Scheduler
+  point: AccumulationPoint
+  catalog: TaskCatalog
+  peer: Peer
+  group: string
+}
+
+/** Domain errors by name, as the libs throw them, and the status each answers with. */
+const STATUS: Record<string, number> = {
+  InvalidJobError: 400, UnknownTaskError: 400, RangeError: 400, TypeError: 400, BadRequestError: 400,
+  JobNotFoundError: 404, NotFoundError: 404, JobNotDoneError: 409, PayloadTooLargeError: 413
+}
+
+const MAX_BODY_BYTES = 1024 * 1024
+
+class BadRequestError extends Error { override name = 'BadRequestError' }
+class NotFoundError extends Error { override name = 'NotFoundError' }
+class PayloadTooLargeError extends Error { override name = 'PayloadTooLargeError' }
+
+/** Listens on 127.0.0.1:`port`; resolves with the server and the port it got. */
+export async function startGroupApi (components: GroupApiComponents, port: number): Promise<{ server: Server, port: number }> {
+  const server = createServer((req, res) => {
+    route(components, req).then(
+      (answer) => { send(res, answer.status ?? 200, answer.body, answer.type) },
+      (err: Error) => {
+        const status = STATUS[err.name] ?? 500
+        send(res, status, { statusCode: status, error: status === 500 ? 'InternalServerError' : err.name, message: status === 500 ? 'internal error' : err.message })
+      }
+    )
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, '127.0.0.1', () => { server.off('error', reject); resolve() })
+  })
+  const address = server.address()
+  return { server, port: typeof address === 'object' && address !== null ? address.port : port }
+}
+
+interface Answer { status?: number, body: unknown, type?: string }
+
+async function route ({ scheduler, point, catalog, peer, group }: GroupApiComponents, req: IncomingMessage): Promise<Answer> {
+  const url = new URL(req.url ?? '/', 'http://127.0.0.1')
+  const parts = url.pathname.split('/').filter(p => p !== '')
+  const method = req.method ?? 'GET'
+  if (parts[0] !== 'api') throw new NotFoundError(`no route ${method} ${url.pathname}`)
+  const [, resource, id, sub] = parts
+  if (resource === 'jobs') {
+    if (id === undefined && method === 'POST') return { status: 201, body: { id: scheduler.submit(await jsonBody(req) as JobRequest).id } }
+    if (id === undefined && method === 'GET') {
+      const limit = url.searchParams.get('limit')
+      return { body: scheduler.list({ limit: limit === null ? undefined : Number(limit), before: url.searchParams.get('before') ?? undefined }) }
+    }
+    if (id !== undefined && sub === undefined && method === 'GET') return { body: scheduler.get(id) }
+    if (id !== undefined && sub === undefined && method === 'DELETE') return { body: scheduler.cancel(id) }
+    if (id !== undefined && sub === 'result' && method === 'GET') {
+      const { type, value } = scheduler.result(id)
+      return type === 'application/json' ? { body: { result: value } } : { body: value, type }
+    }
+  }
+  if (method === 'GET' && id === undefined) {
+    if (resource === 'workers') return { body: point.workers() }
+    if (resource === 'tasks') return { body: catalog.list() }
+    if (resource === 'health') return { body: { status: 'ok', group, peerId: peer.peerId, multiaddrs: peer.multiaddrs(), members: peer.connectedPeers() } }
+  }
+  throw new NotFoundError(`no route ${method} ${url.pathname}`)
+}
+
+async function jsonBody (req: IncomingMessage): Promise<unknown> {
+  if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) throw new BadRequestError('send the job as JSON, with content-type application/json')
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length
+    if (size > MAX_BODY_BYTES) throw new PayloadTooLargeError(`the body is larger than ${MAX_BODY_BYTES} bytes`)
+    chunks.push(chunk)
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'))
+  } catch (err) {
+    throw new BadRequestError(`the body is not valid JSON: ${(err as Error).message}`)
+  }
+}
+
+function send (res: ServerResponse, status: number, body: unknown, type = 'application/json'): void {
+  const bytes = type === 'application/json' ? Buffer.from(JSON.stringify(body)) : Buffer.from(body as Uint8Array)
+  res.writeHead(status, { 'content-type': type === 'application/json' ? 'application/json; charset=utf-8' : type, 'content-length': bytes.length })
+  res.end(bytes)
+}
