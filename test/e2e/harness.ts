@@ -14,6 +14,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 // The bins, as a user starts them (the coordinator's tunes its allocator first).
 const coordinatorMain = join(root, 'apps/coordinator/bin/cycleshare-coordinator.js')
 const workerMain = join(root, 'apps/worker/bin/cycleshare-worker.js')
+const groupPeerMain = join(root, 'apps/group-peer/bin/cycleshare-peer.js')
 
 export interface LogLine {
   msg?: string
@@ -159,6 +160,41 @@ export async function startWorker (coordinator: string, opts: { threads?: number
   const ready = await proc.waitFor(l => l.msg === 'worker ready', 'worker ready')
   const multiaddrs = ready.multiaddrs as string[]
   return Object.assign(proc, { peerId: ready.peerId as string, multiaddr: multiaddrs[0] })
+}
+
+export interface GroupPeer extends Proc {
+  peerId: string
+  multiaddr: string
+  /** Its local HTTP API, `http://127.0.0.1:<port>/api`. */
+  api: string
+  dataDir: string
+}
+
+/**
+ * A group member on 127.0.0.1 (mDNS off: multicast stays inside the namespace tests), found by
+ * the others through `bootstrap`; `dataDir` again restarts the same member.
+ */
+export async function startGroupPeer (group: string, secretFile: string, opts: { bootstrap?: string[], dataDir?: string, threads?: number, args?: string[] } = {}): Promise<GroupPeer> {
+  const dataDir = opts.dataDir ?? tempDir('member')
+  const args = [
+    groupPeerMain,
+    '--group', group,
+    '--group-secret-file', secretFile,
+    '--no-mdns',
+    ...(opts.bootstrap ?? []).flatMap(b => ['--bootstrap', b]),
+    '--data-dir', dataDir,
+    '--listen', '/ip4/127.0.0.1/tcp/0',
+    '--api-port', '0',
+    '--threads', String(opts.threads ?? 1),
+    '--lease-ttl', '3000',
+    '--announce-interval', '500',
+    '--max-load', '100',
+    '--allow-battery',
+    ...(opts.args ?? [])
+  ]
+  const proc = track(new Proc('member', spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })))
+  const ready = await proc.waitFor(l => l.msg === 'peer ready', 'peer ready')
+  return Object.assign(proc, { peerId: ready.peerId as string, multiaddr: (ready.multiaddrs as string[])[0], api: ready.api as string, dataDir })
 }
 
 const started: Proc[] = []

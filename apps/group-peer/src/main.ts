@@ -55,7 +55,8 @@ async function main (): Promise<void> {
   })
   blobs.protect(name => scheduler.blobsNeeded().has(name))
   const point = createAccumulationPoint({ scheduler, peer, log: (level, message, fields) => { log[level](fields ?? {}, message) } }, {
-    topics, announceIntervalMs: config.announceIntervalMs
+    // Members reach each other through the pulls relayed to them: each dials back whom it hears.
+    topics, announceIntervalMs: config.announceIntervalMs, groupMember: true
   })
   await serveBlobs({ peer, store: blobs, describe: (task) => catalog.record(task) })
 

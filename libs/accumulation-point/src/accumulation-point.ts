@@ -8,6 +8,10 @@ import type {
   AccumulationPoint, AccumulationPointComponents, DispatchStats, AccumulationPointInit, AccumulationPointLog, WorkerChangeListener, WorkerView
 } from './types.js'
 import { createWire, type RequestHandlers, type Wire } from './wire.js'
+import type { PullMessage } from '@cycleshare/protocol'
+
+/** How often a peer group member dials a puller it is not connected to, at most. */
+const DIAL_PULLER_EVERY_MS = 5_000
 
 /**
  * Serves `components.scheduler` to the network through `components.peer`. Throws TypeError or
@@ -33,14 +37,16 @@ class DefaultAccumulationPoint implements AccumulationPoint {
    * we have no connection to (relayed by another) makes no worker record and gets no work.
    */
   private readonly connected = new Set<string>()
+  /** Pullers dialled lately (`groupMember`). */
+  private readonly dialled = new Set<string>()
   private started = false
   /** What `stop` undoes, in the order it was done. */
   private readonly stops: Array<() => void> = []
 
-  constructor (private readonly components: AccumulationPointComponents, options: Required<AccumulationPointInit>) {
+  constructor (private readonly components: AccumulationPointComponents, private readonly options: Required<AccumulationPointInit>) {
     const { scheduler, peer } = components
     const log = components.log ?? silent
-    this.wire = createWire(peer, log, options.topics)
+    this.wire = createWire(peer, log, options.topics, options.groupMember)
     const clock = components.clock ?? Date.now
     this.budgets = new PeerBudgets(options, clock, (peerId, reason) => {
       if (reason !== undefined) log('warn', 'peer held back', { worker: peerId, reason })
@@ -75,6 +81,10 @@ class DefaultAccumulationPoint implements AccumulationPoint {
       () => { this.announcer.stop() },
       this.registry.follow(),
       this.wire.onPull((pull, from) => {
+        if (!this.connected.has(from)) {
+          this.dialPuller(from, pull, log)
+          return
+        }
         this.registry.pulled(from, pull.capacity.threads, pull.tasks)
         this.dispatcher.pulled(from, pull)
       }, (from) => this.admitPull(from, log)),
@@ -92,12 +102,28 @@ class DefaultAccumulationPoint implements AccumulationPoint {
     )
   }
 
-  /** Whether a pull from `from` is heard at all: only from a connected peer within its budget. */
+  /**
+   * Whether a pull from `from` is heard at all: only from a connected peer within its budget; with
+   * `groupMember`, a pull relayed from a peer not connected is heard too, to dial it back.
+   */
   private admitPull (from: string, log: AccumulationPointLog): boolean {
-    if (!this.connected.has(from)) return false
+    if (!this.connected.has(from)) return this.options.groupMember && !this.dialled.has(from)
     const verdict = this.budgets.pull(from)
     if (verdict === 'disconnect') this.disconnect(from, 'peer kept pulling over its budget; disconnected', log)
     return verdict === 'serve'
+  }
+
+  /**
+   * In a peer group (`groupMember`), a member hears the pulls of members it is not connected to,
+   * relayed by the others: it dials the puller at an address its pull names, at most once every
+   * DIAL_PULLER_EVERY_MS, and serves its pulls once connected.
+   */
+  private dialPuller (from: string, pull: PullMessage, log: AccumulationPointLog): void {
+    const addr = pull.addrs?.find(a => a.endsWith(`/p2p/${from}`))
+    if (addr === undefined || this.dialled.has(from)) return
+    this.dialled.add(from)
+    setTimeout(() => { this.dialled.delete(from) }, DIAL_PULLER_EVERY_MS).unref()
+    this.wire.dial(addr).catch((err: Error) => { log('debug', 'could not dial a puller', { worker: from, err: err.message }) })
   }
 
   private disconnect (peerId: string, why: string, log: AccumulationPointLog): void {

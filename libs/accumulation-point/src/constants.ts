@@ -10,6 +10,11 @@ export const defaultAccumulationPointInit = {
    */
   topics: DEFAULT_TOPICS as GossipTopics,
   /**
+   * A peer group member's accumulation point: announces its addresses and dials back pullers.
+   * @defaultValue false
+   */
+  groupMember: false as boolean,
+  /**
    * How often pending work is announced on gossip while any is pending (work that arrives is
    * announced at once as well).
    * @defaultValue 2_000

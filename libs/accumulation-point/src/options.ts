@@ -21,6 +21,7 @@ export function accumulationPointOptions (init: AccumulationPointInit = {}): Acc
   if (typeof work !== 'string' || typeof pull !== 'string' || work === '' || pull === '' || work === pull) {
     throw new TypeError('options.topics must name two different gossip topics, work and pull')
   }
+  if (typeof options.groupMember !== 'boolean') throw new TypeError('options.groupMember must be true or false')
   if (options.maxRefusalBackoffMs < options.refusalBackoffMs) {
     throw new RangeError('options.maxRefusalBackoffMs must be at least options.refusalBackoffMs')
   }

@@ -34,6 +34,12 @@ export interface AccumulationPointInit {
    */
   topics?: GossipTopics
   /**
+   * A peer group member's accumulation point: it announces work with its addresses, so members
+   * that hear it relayed can dial it, and dials back a puller not connected here at an address
+   * its pull names. Only members can connect at all in a group. @defaultValue false
+   */
+  groupMember?: boolean
+  /**
    * How often pending work is announced on gossip while any is pending.
    * @defaultValue 2_000
    */

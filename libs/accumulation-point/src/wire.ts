@@ -34,6 +34,8 @@ export interface Wire {
    * away costs no more than the gossip validation that already ran (accumulationPointGossip).
    */
   onPull: (listener: (pull: PullMessage, from: string) => void, admit: (from: string) => boolean) => () => void
+  /** Connects to a peer at `addr` (ending in its /p2p/ id). */
+  dial: (addr: string) => Promise<void>
   /** Calls `listener` with the peer id of every peer a connection opened to. */
   onConnect: (listener: (peerId: string) => void) => () => void
   /** The peers connected now. */
@@ -57,7 +59,7 @@ export interface Wire {
   cancel: (worker: string, leaseIds: string[]) => Promise<CancelledMessage>
 }
 
-export function createWire (peer: Peer, log: AccumulationPointLog, topics: GossipTopics): Wire {
+export function createWire (peer: Peer, log: AccumulationPointLog, topics: GossipTopics, announceAddrs = false): Wire {
   let serving: RequestHandlers | undefined
   const current = (): RequestHandlers => {
     if (serving === undefined) throw new AccumulationPointStoppedError()
@@ -93,6 +95,10 @@ export function createWire (peer: Peer, log: AccumulationPointLog, topics: Gossi
       })
     },
 
+    async dial (addr) {
+      await peer.dial(addr)
+    },
+
     onDisconnect (listener) {
       return peer.on('peer:disconnect', listener)
     },
@@ -120,7 +126,7 @@ export function createWire (peer: Peer, log: AccumulationPointLog, topics: Gossi
     },
 
     async announce ({ pending, tasks }) {
-      await peer.publish(topics.work, encode(msg.work({ pending, tasks })))
+      await peer.publish(topics.work, encode(msg.work({ pending, tasks, addrs: announceAddrs ? peer.multiaddrs().slice(0, 8) : undefined })))
     },
 
     async assign (worker, leases) {

@@ -12,6 +12,7 @@ const transfer = { leaseId: 'L-1', epoch: 2, from: '12D3KooWGiver', to: '12D3Koo
 /** One valid message of every kind, built the way callers build them. */
 const everyKind: Message[] = [
   msg.work({ pending: 12, tasks: ['primes', 'pi'] }),
+  msg.work({ pending: 3, tasks: ['primes'], addrs: ['/ip4/127.0.0.1/tcp/4101/p2p/12D3KooWexample'] }),
   msg.pull({ slots: 4, tasks: ['primes', 'pi', 'mandelbrot'], capacity: { threads: 4 }, addrs: ['/ip4/127.0.0.1/tcp/4002/p2p/12D3KooWTaker'] }),
   msg.assign([lease, { ...lease, leaseId: 'L-2', index: 8, attempt: 3, resume: { next: 500, count: 95 } }]),
   msg.assigned(['L-1'], ['L-2']),

@@ -131,6 +131,8 @@ const invalidFields: Array<[string, Record<string, unknown>, string]> = [
   ['piece with bytes over 4 MiB', { ...piece, bytes: new Uint8Array(4 * 1024 * 1024 + 1) }, 'bytes'],
   ['piece with a fractional index', { ...piece, index: 0.5 }, 'index'],
   ['piece without have', { ...piece, have: undefined }, 'have'],
+  ['work with 9 addrs', { ...work, addrs: Array.from({ length: 9 }, () => '/ip4/1.2.3.4/tcp/1') }, 'addrs'],
+  ['work with a numeric addr', { ...work, addrs: [7] }, 'addrs[0]'],
   ['describe without task', { ...describeTask, task: undefined }, 'task'],
   ['describe with a 65-character task', { ...describeTask, task: s(65) }, 'task'],
   ['described without task', { ...described, task: undefined }, 'task'],

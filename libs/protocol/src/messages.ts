@@ -57,6 +57,12 @@ export interface WorkMessage {
   pending: number
   /** Task names that have pending chunks. */
   tasks: string[]
+  /**
+   * Multiaddrs (each ending in `/p2p/<its peer id>`) at which workers not connected to the
+   * announcer can dial it: a peer group's members, which hear each other's announcements relayed.
+   * Absent: dial it as configured.
+   */
+  addrs?: string[]
 }
 
 export interface PullMessage {

@@ -14,8 +14,8 @@ const v = PROTOCOL_VERSION
  * The builders do not validate: the receiver's `decode` does, and `encode` checks the size.
  */
 export const msg = {
-  work: ({ pending, tasks }: { pending: number, tasks: string[] }): WorkMessage =>
-    ({ v, kind: MessageKind.Work, pending, tasks }),
+  work: ({ pending, tasks, addrs }: { pending: number, tasks: string[], addrs?: string[] }): WorkMessage =>
+    addrs === undefined || addrs.length === 0 ? { v, kind: MessageKind.Work, pending, tasks } : { v, kind: MessageKind.Work, pending, tasks, addrs },
   pull: ({ slots, tasks, capacity, addrs }: { slots: number, tasks: string[], capacity: Capacity, addrs?: string[] }): PullMessage =>
     addrs === undefined || addrs.length === 0 ? { v, kind: MessageKind.Pull, slots, tasks, capacity } : { v, kind: MessageKind.Pull, slots, tasks, capacity, addrs },
   assign: (leases: Lease[]): AssignMessage =>

@@ -169,6 +169,7 @@ const checks: Record<Message['kind'], Check> = {
   [MessageKind.Work]: (m, limits) => {
     checkInteger(m.pending, 0, Number.MAX_SAFE_INTEGER, 'pending')
     checkStrings(m.tasks, limits.maxTasks, limits.maxTaskNameLength, 'tasks')
+    if (m.addrs != null) checkStrings(m.addrs, MAX_PULL_ADDRS, MAX_ADDR_LENGTH, 'addrs')
   },
   [MessageKind.Pull]: (m, limits) => {
     checkInteger(m.slots, 1, limits.maxSlots, 'slots')

@@ -19,7 +19,7 @@ import { createRenewals, type RenewAnswer, type Renewals } from './renewals.js'
 import { createResultOutbox, type ResultOutbox } from './result-outbox.js'
 
 /** The part of a peer node the runtime uses. */
-export type LinkPeer = Pick<Peer, 'call' | 'serve' | 'subscribe' | 'publish' | 'topicPeers' | 'multiaddrs'>
+export type LinkPeer = Pick<Peer, 'call' | 'serve' | 'subscribe' | 'publish' | 'topicPeers' | 'multiaddrs' | 'dial' | 'connectedPeers'>
 
 export interface LinkInit {
   /** The accumulation point's peer id. */
@@ -233,19 +233,36 @@ export async function serveWorkerRequests (peer: LinkPeer, handlers: WorkerReque
   })
 }
 
+/** How often a group member dials an announcer it is not connected to, at most. */
+const DIAL_ANNOUNCER_EVERY_MS = 5_000
+
 /**
  * Calls `heard(from)` for each `work` announcement from an accumulation point this worker works
  * for; gossip from anyone else is ignored unread, and gossip that does not decode is dropped.
+ * With `join` (a peer group, where only members can connect), work from any announcer is heard:
+ * `join(from)` first, and an announcer not connected here is dialled at the addresses it names.
  * Returns a function that stops listening.
  */
-export function listenForWork (peer: LinkPeer, topic: string, worksFor: (peerId: string) => boolean, heard: (from: string) => void, log: Logger): () => void {
+export function listenForWork (peer: LinkPeer, topic: string, worksFor: (peerId: string) => boolean, heard: (from: string) => void, log: Logger, join?: (from: string) => void): () => void {
+  const dialled = new Set<string>()
   return peer.subscribe(topic, (data, from) => {
-    if (!worksFor(from)) return
+    if (join === undefined && !worksFor(from)) return
+    let work
     try {
-      if (decodeGossip(data).kind !== MessageKind.Work) return
+      work = decodeGossip(data)
+      if (work.kind !== MessageKind.Work) return
     } catch (err) {
       log.warn({ from, err: (err as Error).message }, 'dropped a bad gossip message')
       return
+    }
+    if (join !== undefined) {
+      join(from)
+      const addr = work.addrs?.find(a => a.endsWith(`/p2p/${from}`))
+      if (addr !== undefined && !dialled.has(from) && !peer.connectedPeers().includes(from)) {
+        dialled.add(from)
+        setTimeout(() => { dialled.delete(from) }, DIAL_ANNOUNCER_EVERY_MS).unref()
+        peer.dial(addr).catch((err: Error) => { log.debug({ from, err: err.message }, 'could not dial an announcer') })
+      }
     }
     heard(from)
   })

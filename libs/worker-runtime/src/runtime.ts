@@ -120,13 +120,12 @@ class Runtime implements WorkerRuntime {
     this.hungry.start()
     this.unsubscribe.push(
       () => { this.hungry.stop() },
-      // In a peer group, whoever announces work (only members can connect) is worked for.
-      listenForWork(this.peer, this.options.topics.work, this.options.workForAnnouncers ? () => true : worksFor, (from) => {
-        if (this.options.workForAnnouncers) this.addAccumulationPoint(from)
+      listenForWork(this.peer, this.options.topics.work, worksFor, (from) => {
         // Work is pending and we may have free slots: our last pull may have been lost.
         this.links.get(from)?.pullAnswered()
         this.maybePull()
-      }, this.log),
+      // In a peer group, whoever announces work (only members can connect) is worked for.
+      }, this.log, this.options.workForAnnouncers ? (from) => { this.addAccumulationPoint(from) } : undefined),
       this.peer.on('subscription-change', () => { this.maybePull() }),
       this.peer.on('peer:connect', (peerId) => {
         const link = this.links.get(peerId)
