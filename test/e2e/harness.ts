@@ -174,16 +174,17 @@ export interface GroupPeer extends Proc {
  * A group member on 127.0.0.1 (mDNS off: multicast stays inside the namespace tests), found by
  * the others through `bootstrap`; `dataDir` again restarts the same member.
  */
-export async function startGroupPeer (group: string, secretFile: string, opts: { bootstrap?: string[], dataDir?: string, threads?: number, args?: string[] } = {}): Promise<GroupPeer> {
+export async function startGroupPeer (group: string, secretFile: string, opts: { bootstrap?: string[], dataDir?: string, threads?: number, args?: string[], netns?: string, listen?: string } = {}): Promise<GroupPeer> {
   const dataDir = opts.dataDir ?? tempDir('member')
   const args = [
     groupPeerMain,
     '--group', group,
     '--group-secret-file', secretFile,
-    '--no-mdns',
+    // mDNS only inside a network namespace a test made: multicast never leaves it.
+    ...(opts.netns === undefined ? ['--no-mdns'] : []),
     ...(opts.bootstrap ?? []).flatMap(b => ['--bootstrap', b]),
     '--data-dir', dataDir,
-    '--listen', '/ip4/127.0.0.1/tcp/0',
+    '--listen', opts.listen ?? '/ip4/127.0.0.1/tcp/0',
     '--api-port', '0',
     '--threads', String(opts.threads ?? 1),
     '--lease-ttl', '3000',
@@ -192,7 +193,11 @@ export async function startGroupPeer (group: string, secretFile: string, opts: {
     '--allow-battery',
     ...(opts.args ?? [])
   ]
-  const proc = track(new Proc('member', spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })))
+  // `ip netns exec` runs node in the namespace in its own place: the pid is node's.
+  const child = opts.netns === undefined
+    ? spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+    : spawn('ip', ['netns', 'exec', opts.netns, process.execPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const proc = track(new Proc('member', child))
   const ready = await proc.waitFor(l => l.msg === 'peer ready', 'peer ready')
   return Object.assign(proc, { peerId: ready.peerId as string, multiaddr: (ready.multiaddrs as string[])[0], api: ready.api as string, dataDir })
 }
