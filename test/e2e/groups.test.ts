@@ -14,6 +14,7 @@ afterEach(cleanup)
 const PI_1E9 = 50_847_534
 const PI_5E8 = 26_355_867
 const PI_2E9 = 98_222_287
+const PI_6E9 = 279_545_368
 
 function secretFile (secret = 'a group secret of more than sixteen bytes'): string {
   const file = join(tempDir('secret'), 'group.secret')
@@ -35,9 +36,10 @@ async function waitForMembers (member: GroupPeer, others: GroupPeer[], timeoutMs
 }
 
 /** Three members of group `lab`: the first, and two that bootstrap from it; all connected to each other. */
-async function threeMembers (secret = secretFile()): Promise<GroupPeer[]> {
-  const first = await startGroupPeer('lab', secret)
-  const rest = await Promise.all([0, 1].map(async () => await startGroupPeer('lab', secret, { bootstrap: [first.multiaddr] })))
+async function threeMembers (secret = secretFile(), { debug = false } = {}): Promise<GroupPeer[]> {
+  const args = debug ? ['--log-level', 'debug'] : []
+  const first = await startGroupPeer('lab', secret, { args })
+  const rest = await Promise.all([0, 1].map(async () => await startGroupPeer('lab', secret, { bootstrap: [first.multiaddr], args })))
   const members = [first, ...rest]
   for (const m of members) await waitForMembers(m, members.filter(o => o !== m))
   return members
@@ -105,6 +107,22 @@ describe('a peer group', () => {
     const done = await waitForJob(() => back.api, id, isDone)
     expect(done.progress).toEqual({ done: 64, total: 64 })
     expect((await result(back.api, id)).count).toBe(PI_2E9)
+  })
+})
+
+describe('a member that leaves', () => {
+  it('hands over the chunks it holds mid-run, and the job still finishes exactly', async () => {
+    const [submitter, , leaver] = await threeMembers(secretFile(), { debug: true })
+    // Six long chunks (about a second each) for three one-thread members.
+    const id = await submit(submitter.api, { task: 'primes', params: { from: 0, to: 6_000_000_000 }, chunks: 6 })
+    // It has taken chunks of the job (its `assigned` debug line): they run, or wait their turn.
+    await leaver.waitFor(l => l.msg === 'assigned' && l.from === submitter.peerId && (l.accepted as number) > 0, 'chunks taken')
+    leaver.child.kill('SIGTERM')
+    const stopped = await leaver.waitFor(l => l.msg === 'worker stopped', 'worker stopped')
+    expect((stopped.handedOff as number) + (stopped.released as number)).toBeGreaterThanOrEqual(1)
+    expect(await leaver.exited).toBe(0)
+    await waitForJob(() => submitter.api, id, isDone)
+    expect((await result(submitter.api, id)).count).toBe(PI_6E9)
   })
 })
 
