@@ -72,6 +72,13 @@ describe('a peer group', () => {
     expect((await result(b.api, jb)).count).toBe(PI_1E9 - PI_5E8)
     // Each job is its submitter's alone: the other knows nothing of it.
     expect((await http(b.api, 'GET', `/jobs/${ja}`)).status).toBe(404)
+    // The local API names what is wrong, as the coordinator's does.
+    expect(await http(a.api, 'POST', '/jobs', { task: 'primes', params: { from: 0, to: 10 }, chunks: 64 })).toMatchObject({
+      status: 400, body: { error: 'InvalidJobError', message: 'chunks must be at most 10 (one per number in the range), got 64' }
+    })
+    expect(await http(a.api, 'POST', '/jobs', undefined, '{"task":')).toMatchObject({ status: 400, body: { message: expect.stringMatching(/^the body is not valid JSON/) } })
+    expect(await http(a.api, 'DELETE', `/jobs/${ja}`)).toMatchObject({ status: 200, body: { id: ja, status: 'done' } })
+    expect((await http(a.api, 'GET', '/nowhere')).status).toBe(404)
   })
 
   it('a peer without the secret cannot connect, and so neither pulls nor sees any work', async () => {
