@@ -63,7 +63,7 @@ async function runOn (memberCount, job) {
   }
 }
 
-export async function groupsFigure ({ log, runs = 3, to = 3_000_000_000, chunks = 96 }) {
+export async function groupsFigure ({ log, runs = 3, to = 10_000_000_000, chunks = 192 }) {
   const job = { task: 'primes', params: { from: 0, to }, chunks }
   const three = []
   const one = []
