@@ -61,15 +61,20 @@ describe('a peer group', () => {
     expect(workers.reduce((sum, w) => sum + w.chunksDone, 0)).toBe(96)
   })
 
-  it('two members submit at once, and both jobs finish exactly', async () => {
+  it('two members submit at once (one job replicated), and both jobs finish exactly', async () => {
     const [a, b] = await threeMembers()
     const [ja, jb] = await Promise.all([
       submit(a.api, { task: 'primes', params: { from: 0, to: 500_000_000 }, chunks: 40 }),
-      submit(b.api, { task: 'primes', params: { from: 500_000_000, to: 1_000_000_000 }, chunks: 40 })
+      // With two copies of each chunk on two different members, agreeing, as with a coordinator.
+      submit(b.api, { task: 'primes', params: { from: 500_000_000, to: 1_000_000_000 }, chunks: 40, replication: 2 })
     ])
     await Promise.all([waitForJob(() => a.api, ja, isDone), waitForJob(() => b.api, jb, isDone)])
     expect((await result(a.api, ja)).count).toBe(PI_5E8)
     expect((await result(b.api, jb)).count).toBe(PI_1E9 - PI_5E8)
+    // Both copies of each of its 40 chunks counted, none outvoted.
+    const votes = (await http<Array<MemberView & { invalid: number }>>(b.api, 'GET', '/workers')).body
+    expect(votes.reduce((sum, w) => sum + w.chunksDone, 0)).toBe(80)
+    expect(votes.every(w => w.invalid === 0)).toBe(true)
     // Each job is its submitter's alone: the other knows nothing of it.
     expect((await http(b.api, 'GET', `/jobs/${ja}`)).status).toBe(404)
     // The local API names what is wrong, as the coordinator's does.
