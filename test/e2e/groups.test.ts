@@ -3,13 +3,16 @@
  * mDNS tests run inside network namespaces of their own), any member submits to its own peer and
  * is that job's accumulation point, and every member, itself included, works on it.
  */
-import { writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { createPeer } from '@cycleshare/peer'
 import { afterEach, describe, expect, it } from 'vitest'
 import { cleanup, http, isDone, startGroupPeer, submit, tempDir, waitForJob, type GroupPeer, type JobView } from './harness.js'
 
 afterEach(cleanup)
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 
 const PI_1E9 = 50_847_534
 const PI_5E8 = 26_355_867
@@ -119,6 +122,26 @@ describe('a peer group', () => {
     const done = await waitForJob(() => back.api, id, isDone)
     expect(done.progress).toEqual({ done: 64, total: 64 })
     expect((await result(back.api, id)).count).toBe(PI_2E9)
+  })
+})
+
+describe('custom code in a group', () => {
+  it('a member registers a WebAssembly task, signed with its key, and every member runs it', async () => {
+    const { buildExample } = await import(join(root, 'examples/build.js')) as { buildExample: (name: string) => Promise<string> }
+    const module = readFileSync(await buildExample('sieve'))
+    const members = await threeMembers()
+    const [submitter] = members
+    const upload = await fetch(`${submitter.api}/blobs`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: module })
+    expect(upload.status).toBe(201)
+    const { name } = await upload.json()
+    const manifest = JSON.parse(readFileSync(join(root, 'examples/sieve/manifest.json'), 'utf8'))
+    expect(await http(submitter.api, 'POST', '/tasks', { manifest, module: name })).toMatchObject({ status: 201, body: { name: 'sieve@1.0.0', signer: submitter.peerId } })
+    const id = await submit(submitter.api, { task: 'sieve@1.0.0', params: { to: 2_000_000_000 }, chunks: 48 })
+    await waitForJob(() => submitter.api, id, isDone)
+    expect(await result(submitter.api, id)).toBe(PI_2E9)
+    const workers = (await http<MemberView[]>(submitter.api, 'GET', '/workers')).body
+    for (const m of members) expect(workers.find(w => w.peerId === m.peerId)?.chunksDone).toBeGreaterThan(0)
+    for (const m of members) expect(m.lines.some(l => l.msg === 'custom task verified' && l.signer === submitter.peerId)).toBe(true)
   })
 })
 

@@ -1,26 +1,33 @@
 /**
  * A group peer's local HTTP API, on 127.0.0.1 only: a member submits jobs to its own peer, which
  * is their accumulation point, and reads their progress and results here. The same routes and
- * answers as the coordinator's for jobs (README, "HTTP API"), without tokens: only this machine
- * can reach it.
+ * answers as the coordinator's for jobs (README, "HTTP API"), and blob uploads and custom task
+ * registration (JSON naming an uploaded module), without tokens: only this machine can reach it.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AccumulationPoint, TaskCatalog } from '@cycleshare/accumulation-point'
+import { parseBlobName, type BlobStore } from '@cycleshare/blobs'
 import type { Peer } from '@cycleshare/peer'
+import { MAX_MODULE_BYTES } from '@cycleshare/tasks'
 import type { JobRequest, Scheduler } from '@cycleshare/scheduler'
 
 export interface GroupApiComponents {
   scheduler: Scheduler
   point: AccumulationPoint
   catalog: TaskCatalog
+  blobs: BlobStore
   peer: Peer
   group: string
+  /** The most bytes one blob upload may take. */
+  maxUploadBytes: number
 }
 
 /** Domain errors by name, as the libs throw them, and the status each answers with. */
 const STATUS: Record<string, number> = {
   InvalidJobError: 400, UnknownTaskError: 400, RangeError: 400, TypeError: 400, BadRequestError: 400,
-  JobNotFoundError: 404, NotFoundError: 404, JobNotDoneError: 409, PayloadTooLargeError: 413
+  InvalidManifestError: 400, InvalidModuleError: 400, InvalidBlobNameError: 400, EmptyBlobError: 400,
+  JobNotFoundError: 404, NotFoundError: 404, UnknownBlobError: 404, JobNotDoneError: 409, TaskConflictError: 409,
+  PayloadTooLargeError: 413, BlobTooLargeError: 413, BlobStoreFullError: 507
 }
 
 const MAX_BODY_BYTES = 1024 * 1024
@@ -50,7 +57,7 @@ export async function startGroupApi (components: GroupApiComponents, port: numbe
 
 interface Answer { status?: number, body: unknown, type?: string }
 
-async function route ({ scheduler, point, catalog, peer, group }: GroupApiComponents, req: IncomingMessage): Promise<Answer> {
+async function route ({ scheduler, point, catalog, blobs, peer, group, maxUploadBytes }: GroupApiComponents, req: IncomingMessage): Promise<Answer> {
   const url = new URL(req.url ?? '/', 'http://127.0.0.1')
   const parts = url.pathname.split('/').filter(p => p !== '')
   const method = req.method ?? 'GET'
@@ -68,6 +75,24 @@ async function route ({ scheduler, point, catalog, peer, group }: GroupApiCompon
       const { type, value } = scheduler.result(id)
       return type === 'application/json' ? { body: { result: value } } : { body: value, type }
     }
+  }
+  if (resource === 'blobs' && id === undefined && method === 'POST') {
+    // The file's bytes as the body, streamed to disk while hashed: the group's members fetch it from here and from each other.
+    if (/^(application\/json|application\/x-www-form-urlencoded)\b/i.test(req.headers['content-type'] ?? '')) throw new BadRequestError('send the file\'s bytes as the body, with content-type application/octet-stream')
+    if (Number(req.headers['content-length']) > maxUploadBytes) throw new PayloadTooLargeError(`the blob is larger than ${maxUploadBytes} bytes`)
+    const info = await blobs.add(req, { maxBytes: maxUploadBytes })
+    return { status: 201, body: { name: info.name, size: info.size, pieces: info.pieces, complete: info.complete } }
+  }
+  if (resource === 'tasks' && id === undefined && method === 'POST') {
+    // JSON { manifest, module: <blob name> }: the module uploaded first with POST /api/blobs. Signed by this member's key.
+    const body = await jsonBody(req) as { manifest?: unknown, module?: unknown }
+    if (typeof body?.module !== 'string') throw new BadRequestError('module must be the name of a blob uploaded with POST /api/blobs ("bafkrei…")')
+    const name = parseBlobName(body.module, 'module')
+    const info = blobs.info(name)
+    if (info?.complete !== true) throw new NotFoundError(`module names no blob held here (${name}): upload it first`)
+    if (info.size > MAX_MODULE_BYTES) throw new BadRequestError(`module is ${info.size} bytes, more than the ${MAX_MODULE_BYTES} a module may have`)
+    const { view, created } = await catalog.register(body.manifest, await blobs.readRange(name, 0, info.size), { peerId: peer.peerId, sign: async (data) => await peer.sign(data) })
+    return { status: created ? 201 : 200, body: view }
   }
   if (method === 'GET' && id === undefined) {
     if (resource === 'workers') return { body: point.workers() }

@@ -92,7 +92,7 @@ async function main (): Promise<void> {
   process.on('SIGINT', () => { shutdown('SIGINT') })
   process.on('SIGTERM', () => { shutdown('SIGTERM') })
   await starting
-  const api = await startGroupApi({ scheduler, point, catalog, peer, group: config.group }, config.apiPort)
+  const api = await startGroupApi({ scheduler, point, catalog, blobs, peer, group: config.group, maxUploadBytes: config.blobCacheMb * 1024 * 1024 }, config.apiPort)
   log.info({ group: config.group, peerId: peer.peerId, multiaddrs: peer.multiaddrs(), api: `http://127.0.0.1:${api.port}/api`, port: api.port }, 'peer ready')
 }
 
