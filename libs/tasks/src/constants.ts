@@ -1,5 +1,8 @@
 import { availableParallelism } from 'node:os'
 
+/** A running chunk hands on its latest checkpoint at most this often; the ones between are dropped. */
+export const CHECKPOINT_EVERY_MS = 100
+
 /** Defaults for `TaskPoolInit`. */
 export const defaultTaskPoolInit = {
   /**

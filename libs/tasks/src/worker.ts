@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs'
 import { getPriority, setPriority } from 'node:os'
 import { isMainThread, type MessagePort } from 'node:worker_threads'
 
+import { CHECKPOINT_EVERY_MS } from './constants.js'
 import { InvalidCheckpointError, InvalidInputError } from './errors.js'
 import { getTask } from './registry.js'
 import type { AnyTask, RunContext } from './task.js'
@@ -54,8 +55,7 @@ function taskOf (request: WorkerRequest): AnyTask {
   return task
 }
 
-/** A running chunk posts its latest checkpoint at most this often. */
-export const CHECKPOINT_EVERY_MS = 100
+export { CHECKPOINT_EVERY_MS }
 
 /**
  * The answer to a batch: one outcome per input, in order (a failing chunk does not stop the rest),

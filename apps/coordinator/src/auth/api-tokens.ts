@@ -15,6 +15,11 @@ export const TOKENS_FILE = 'api-tokens.json'
 
 const TOKEN = /^cs_[A-Za-z0-9_-]{43}$/
 
+/** The token of an `Authorization: Bearer <token>` header; undefined for any other header or none. */
+export function bearerToken (header: string | string[] | undefined): string | undefined {
+  return typeof header === 'string' && /^Bearer\s+/i.test(header) ? header.replace(/^Bearer\s+/i, '').trim() : undefined
+}
+
 const sha256 = (text: string): Buffer => createHash('sha256').update(text).digest()
 
 export class ApiTokens {

@@ -2,7 +2,7 @@ import { Global, Inject, Injectable, Module, UnauthorizedException, type CanActi
 import { APP_GUARD } from '@nestjs/core'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { CONFIG, type CoordinatorConfig } from '../config/coordinator-config.js'
-import { ApiTokens } from './api-tokens.js'
+import { ApiTokens, bearerToken } from './api-tokens.js'
 
 export const API_TOKENS = Symbol('ApiTokens')
 
@@ -25,8 +25,7 @@ export class ApiTokenGuard implements CanActivate {
     const req = context.switchToHttp().getRequest<IncomingMessage & { path?: string }>()
     const method = req.method ?? 'GET'
     if (req.path === '/api/health' || (READS.has(method) && !this.config.privateReads)) return true
-    const header = req.headers.authorization
-    const token = typeof header === 'string' && /^Bearer\s+/i.test(header) ? header.replace(/^Bearer\s+/i, '').trim() : undefined
+    const token = bearerToken(req.headers.authorization)
     if (token !== undefined && this.tokens.valid(token)) return true
     context.switchToHttp().getResponse<ServerResponse>().setHeader('www-authenticate', 'Bearer')
     throw new UnauthorizedException(token === undefined

@@ -4,7 +4,7 @@ import { WebSocketGateway, WebSocketServer, type OnGatewayConnection, type OnGat
 import type { WorkerView } from '@cycleshare/accumulation-point'
 import type { JobView, Scheduler } from '@cycleshare/scheduler'
 import { WebSocket, type WebSocketServer as Server } from 'ws'
-import type { ApiTokens } from '../auth/api-tokens.js'
+import { bearerToken, type ApiTokens } from '../auth/api-tokens.js'
 import { API_TOKENS } from '../auth/auth.guard.js'
 import { CONFIG, type CoordinatorConfig } from '../config/coordinator-config.js'
 import { SCHEDULER } from '../scheduler/scheduler.module.js'
@@ -42,10 +42,7 @@ export class EventsGateway implements OnGatewayInit, OnGatewayConnection, OnModu
 
   handleConnection (client: WebSocket, req: IncomingMessage): void {
     if (!this.config.privateReads) return
-    const header = req.headers.authorization
-    const token = typeof header === 'string' && /^Bearer\s+/i.test(header)
-      ? header.replace(/^Bearer\s+/i, '').trim()
-      : new URL(req.url ?? '/', 'http://localhost').searchParams.get('token') ?? ''
+    const token = bearerToken(req.headers.authorization) ?? new URL(req.url ?? '/', 'http://localhost').searchParams.get('token') ?? ''
     if (!this.tokens.valid(token)) client.close(4401, 'this coordinator needs an API token to read: send Authorization: Bearer <token> or ?token=<token>')
   }
 

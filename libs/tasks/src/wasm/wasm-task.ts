@@ -6,6 +6,7 @@
  */
 import { Packr } from 'msgpackr'
 
+import { CHECKPOINT_EVERY_MS } from '../constants.js'
 import { InvalidCheckpointError } from '../errors.js'
 import type { AnyTask, RunContext, Task } from '../task.js'
 import { callModule, decodeDoc, encodeDoc, MAX_CHECKPOINT_BYTES, type WasmCode } from './abi.js'
@@ -17,8 +18,6 @@ import { chunkInput, chunkReads, runArguments, splitParams, type WasmInput, type
 /** What a worker lists in a pull's `tasks` when it runs custom tasks of this ABI version. */
 export const WASM_CAPABILITY = 'wasm/1'
 
-/** A running module hands its checkpoints to the host at most this often (the rest are not even decoded). */
-const CHECKPOINT_EVERY_MS = 100
 
 const packr = new Packr({ useRecords: false })
 
@@ -66,6 +65,7 @@ export function createWasmTask (code: WasmCode, reducer?: Reducer): WasmTask {
       const onCheckpoint = ctx === undefined
         ? undefined
         : (state: Uint8Array) => {
+            // The ones in between are not even decoded.
             const now = performance.now()
             if (now - posted < CHECKPOINT_EVERY_MS) return
             posted = now
