@@ -6,10 +6,11 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AccumulationPoint, TaskCatalog } from '@cycleshare/accumulation-point'
+import { parseJobPage, parseJobRequest } from '@cycleshare/api'
 import { parseBlobName, type BlobStore } from '@cycleshare/blobs'
 import type { Peer } from '@cycleshare/peer'
 import { MAX_MODULE_BYTES } from '@cycleshare/tasks'
-import type { JobRequest, Scheduler } from '@cycleshare/scheduler'
+import type { Scheduler } from '@cycleshare/scheduler'
 
 export interface GroupApiComponents {
   scheduler: Scheduler
@@ -24,7 +25,7 @@ export interface GroupApiComponents {
 
 /** Domain errors by name, as the libs throw them, and the status each answers with. */
 const STATUS: Record<string, number> = {
-  InvalidJobError: 400, UnknownTaskError: 400, RangeError: 400, TypeError: 400, BadRequestError: 400,
+  InvalidJobError: 400, InvalidRequestError: 400, UnknownTaskError: 400, RangeError: 400, TypeError: 400, BadRequestError: 400,
   InvalidManifestError: 400, InvalidModuleError: 400, InvalidBlobNameError: 400, EmptyBlobError: 400,
   JobNotFoundError: 404, NotFoundError: 404, UnknownBlobError: 404, JobNotDoneError: 409, TaskConflictError: 409,
   PayloadTooLargeError: 413, BlobTooLargeError: 413, BlobStoreFullError: 507
@@ -64,11 +65,8 @@ async function route ({ scheduler, point, catalog, blobs, peer, group, maxUpload
   if (parts[0] !== 'api') throw new NotFoundError(`no route ${method} ${url.pathname}`)
   const [, resource, id, sub] = parts
   if (resource === 'jobs') {
-    if (id === undefined && method === 'POST') return { status: 201, body: { id: scheduler.submit(await jsonBody(req) as JobRequest).id } }
-    if (id === undefined && method === 'GET') {
-      const limit = url.searchParams.get('limit')
-      return { body: scheduler.list({ limit: limit === null ? undefined : Number(limit), before: url.searchParams.get('before') ?? undefined }) }
-    }
+    if (id === undefined && method === 'POST') return { status: 201, body: { id: scheduler.submit(parseJobRequest(await jsonBody(req))).id } }
+    if (id === undefined && method === 'GET') return { body: scheduler.list(parseJobPage(Object.fromEntries(url.searchParams))) }
     if (id !== undefined && sub === undefined && method === 'GET') return { body: scheduler.get(id) }
     if (id !== undefined && sub === undefined && method === 'DELETE') return { body: scheduler.cancel(id) }
     if (id !== undefined && sub === 'result' && method === 'GET') {

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdir, open, readdir, readFile, rename } from 'node:fs/promises'
 import { join } from 'node:path'
 
+import type { TaskView } from '@cycleshare/api'
 import type { BlobStore, TaskRecord } from '@cycleshare/blobs'
 import { MAX_TASK_MANIFEST_BYTES, taskStatement } from '@cycleshare/protocol'
 import {
@@ -21,19 +22,7 @@ export interface TaskSigner {
   sign(data: Uint8Array): Promise<Uint8Array>
 }
 
-/** A task as `GET /api/tasks` lists it. */
-export interface TaskView {
-  name: string
-  kind: 'built-in' | 'wasm'
-  description: string
-  resultType: string
-  exampleParams: unknown
-  /** Custom tasks: the version, the module's blob name, who signed it and when it was registered. */
-  version?: string
-  module?: string
-  signer?: string
-  registeredAt?: string
-}
+export type { TaskView } from '@cycleshare/api'
 
 /** A name@version registered before with other code or another manifest. */
 export class TaskConflictError extends Error {

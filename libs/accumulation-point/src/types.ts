@@ -2,6 +2,7 @@
  * The accumulation point's public shapes: what it is given, how it is tuned, and what it tells
  * about the workers it serves.
  */
+import type { DispatchStats, WorkerView } from '@cycleshare/api'
 import type { Startable } from '@cycleshare/lifecycle'
 import type { Peer } from '@cycleshare/peer'
 import type { GossipTopics } from '@cycleshare/protocol'
@@ -76,25 +77,7 @@ export interface AccumulationPointInit {
   maxRefusalBackoffMs?: number
 }
 
-export type WorkerState = 'idle' | 'working' | 'disconnected' | 'excluded'
-
-export interface WorkerView {
-  peerId: string
-  threads: number
-  tasks: string[]
-  state: WorkerState
-  /** Chunks whose results were accepted, over the scheduler's whole history. */
-  chunksDone: number
-  chunksFailed: number
-  /** Results outvoted by a quorum. */
-  invalid: number
-  /** Why the worker gets no more work, if it does not. */
-  excluded?: string
-  /** Why its pulls are being dropped for now (over its pull budget, or backed off after refusals), if they are. */
-  throttled?: string
-  /** ISO 8601 time of the last message from this worker. */
-  lastSeen: string
-}
+export type { WorkerState, WorkerView } from '@cycleshare/api'
 
 /**
  * Called when a worker changes, with a way to build its view: changes come with every lease
@@ -126,13 +109,4 @@ export interface AccumulationPoint extends Startable {
   dispatchStats(): DispatchStats
 }
 
-/** Counts since the accumulation point started. */
-export interface DispatchStats {
-  /** Pulls taken (from connected peers, within their budgets). */
-  pulls: number
-  /** Pulls that found nothing to lease (their workers are served when work arrives). */
-  emptyPulls: number
-  /** Assigns sent, and the leases they carried. */
-  assigns: number
-  leases: number
-}
+export type { DispatchStats } from '@cycleshare/api'

@@ -4,6 +4,7 @@
  * asker finds the swarm from whoever it asks first); `fetch` sends one of the pieces offered, the one sent least, so
  * that peers asking at once get different pieces to pass on to each other.
  */
+import type { BlobServerStats } from '@cycleshare/api'
 import type { Peer } from '@cycleshare/peer'
 import { blobRpc, msg, type BlobSource, type DescribedMessage } from '@cycleshare/protocol'
 import { UnknownBlobError, UnknownTaskRecordError } from './errors.js'
@@ -28,11 +29,7 @@ export interface BlobServerComponents {
 /** A custom task's signed record, as `described` carries it. */
 export type TaskRecord = Omit<DescribedMessage, 'v' | 'kind'>
 
-export interface BlobServerStats {
-  /** Pieces sent, and their bytes, since start. */
-  piecesServed: number
-  bytesServed: number
-}
+export type { BlobServerStats } from '@cycleshare/api'
 
 export interface BlobServer {
   readonly stats: Readonly<BlobServerStats>

@@ -69,7 +69,7 @@ export const JOB_LIMITS = {
 } as const
 
 /** Pages of `list()`: how many jobs when the caller does not say, and the most it may ask for. */
-export const JOB_PAGE = { defaultLimit: 50, maxLimit: 500 } as const
+export { JOB_PAGE } from '@cycleshare/api'
 
 /** Durations of finished chunks kept per job to estimate its median, for straggler backups. */
 export const DURATION_SAMPLES = 63

@@ -1,3 +1,4 @@
+import type { BlobView } from '@cycleshare/api'
 import { Controller, Get, HttpCode, Inject, Param, Post, Req, Res } from '@nestjs/common'
 import { BlobTooLargeError, parseBlobName, UnknownBlobError, type BlobInfo, type BlobStore } from '@cycleshare/blobs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
@@ -7,17 +8,6 @@ import { LOGGER, type Logger } from '../logger.js'
 import { UnsupportedMediaTypeError } from '../errors/domain-exception.filter.js'
 import { BLOB_STORE } from './blob-store.token.js'
 import { byteRange } from './byte-range.js'
-
-export interface BlobView {
-  name: string
-  size: number
-  pieces: number
-  /** False while it is still being fetched from peers. */
-  complete: boolean
-  /** Needed by a queued or running job (or being read): it is not evicted. */
-  inUse: boolean
-  lastUsed: string
-}
 
 const view = (info: BlobInfo): BlobView => ({
   name: info.name, size: info.size, pieces: info.pieces, complete: info.complete, inUse: info.inUse, lastUsed: new Date(info.lastUsed).toISOString()

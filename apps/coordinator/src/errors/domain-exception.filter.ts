@@ -1,6 +1,8 @@
 import { Catch, HttpException, Inject, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common'
 import { LOGGER, type Logger } from '../logger.js'
 
+export { InvalidRequestError } from '@cycleshare/api'
+
 /**
  * Domain errors are recognised by name (they are thrown by libs that know nothing of HTTP) and
  * turned into HTTP answers here, in one place.
@@ -50,11 +52,6 @@ export class DomainExceptionFilter implements ExceptionFilter {
     }
     res.status(status).json({ statusCode: status, error: e.name, message: e.message })
   }
-}
-
-/** A request body or path that does not make sense; the message names the field. */
-export class InvalidRequestError extends Error {
-  override name = 'InvalidRequestError'
 }
 
 /** A request body of a type the handler does not take; the message says which to send. */

@@ -1,6 +1,5 @@
 import { Controller, Get, Module } from '@nestjs/common'
-import type { DispatchStats } from '@cycleshare/accumulation-point'
-import type { BlobServerStats } from '@cycleshare/blobs'
+import type { HealthView } from '@cycleshare/api'
 import { NetworkService } from '../network/network.service.js'
 
 @Controller('api/health')
@@ -8,7 +7,7 @@ export class HealthController {
   constructor (private readonly network: NetworkService) {}
 
   @Get()
-  health (): { status: 'ok'; peerId: string; multiaddrs: string[]; dispatch: DispatchStats; blobs: BlobServerStats } {
+  health (): HealthView {
     return { status: 'ok', peerId: this.network.peerId, multiaddrs: this.network.multiaddrs(), dispatch: this.network.dispatchStats(), blobs: this.network.blobStats() }
   }
 }

@@ -1,8 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common'
 import type { JobResult, JobView, Scheduler } from '@cycleshare/scheduler'
 import { SCHEDULER } from '../scheduler/scheduler.module.js'
-import { parseJobPage } from './job-page.schema.js'
-import { parseJobRequest } from './job-request.schema.js'
+import { parseJobPage, parseJobRequest } from '@cycleshare/api'
 
 @Injectable()
 export class JobsService {

@@ -1,6 +1,6 @@
 import { z } from 'zod'
-import { JOB_PAGE, type JobPage } from '@cycleshare/scheduler'
-import { InvalidRequestError } from '../errors/domain-exception.filter.js'
+import { JOB_PAGE, type JobPage } from './jobs.js'
+import { InvalidRequestError } from './errors.js'
 
 const limitRule = `limit must be an integer from 1 to ${JOB_PAGE.maxLimit}`
 const beforeRule = 'before must be a job id'

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { InvalidRequestError } from '../errors/domain-exception.filter.js'
+import { InvalidRequestError } from './errors.js'
 
 /** The top-level shape of `POST /api/jobs`; the task itself validates `params` and `chunks` against them. */
 const jobRequestSchema = z.object({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { parseJobPage } from './job-page.schema.js'
+import { parseJobPage } from './job-page.js'
 
 describe('job list query', () => {
   it('accepts limit and before, both optional', () => {

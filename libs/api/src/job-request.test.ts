@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { parseJobRequest } from './job-request.schema.js'
+import { parseJobRequest } from './job-request.js'
 
 describe('job request body', () => {
   it('accepts the documented shape, with params defaulting to {}', () => {
