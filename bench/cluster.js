@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
-import { MMAP_THRESHOLD_TUNABLE } from '@cycleshare/cli/allocator'
+import { MMAP_THRESHOLD_TUNABLE } from '@cycleshare/program/allocator'
 import WebSocket from 'ws'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
-import { MMAP_THRESHOLD_TUNABLE } from '@cycleshare/cli/allocator'
+import { MMAP_THRESHOLD_TUNABLE } from '@cycleshare/program/allocator'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const env = typeof process.execve === 'function' ? process.env : { ...process.env, GLIBC_TUNABLES: MMAP_THRESHOLD_TUNABLE }

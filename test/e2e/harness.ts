@@ -312,3 +312,24 @@ export function tcpPort (multiaddr: string): number {
 }
 
 export const isDone = (j: JobView): boolean => j.status === 'done'
+
+const cliMain = join(root, 'apps/cli/bin/cycleshare.js')
+
+export interface CliRun { code: number, stdout: string, stderr: string }
+
+/**
+ * Runs the researcher's CLI (`cycleshare …`) as a user would, with only the environment given
+ * (plus PATH and HOME pointed at an empty config folder), and waits for it to exit.
+ */
+export async function cycleshare (args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  const child = spawn(process.execPath, [cliMain, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { PATH: process.env.PATH ?? '', XDG_CONFIG_HOME: join(tmpdir(), 'cycleshare-no-config'), ...env }
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
+  child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
+  const code = await new Promise<number>((resolve) => { child.on('close', c => { resolve(c ?? -1) }) })
+  return { code, stdout, stderr }
+}

@@ -1,7 +1,8 @@
 /**
  * The dependency rules between projects, keyed by their Nx tags (package.json "nx.tags"):
  * libs never import apps; lifecycle imports nothing of ours and anyone may import it; protocol,
- * tasks, peer and cli import lifecycle alone of ours; blobs builds on protocol and peer; the scheduler core stays free of NestJS and
+ * tasks, peer and program import lifecycle alone of ours; api (the HTTP API's shapes) imports nothing of ours, and client
+ * api alone, with nothing of Node's (it runs in browsers too); blobs builds on protocol and peer; the scheduler core stays free of NestJS and
  * libp2p (it may use the protocol's types); the accumulation point builds on protocol, peer and
  * scheduler alone, without NestJS or libp2p itself; nobody reaches into another package's files;
  * every package declares what its code imports.
@@ -32,15 +33,19 @@ const byName = new Map(projects.map(p => [p.name, p]))
 /** Tag → import specifiers it must not use. */
 const forbidden: Record<string, RegExp[]> = {
   'scope:lifecycle': [/^@cycleshare\//, /^@nestjs\//, /^libp2p$/, /^@libp2p\//, /^@chainsafe\//],
+  'scope:api': [/^@cycleshare\//, /^@nestjs\//, /^libp2p$/, /^@libp2p\//, /^@chainsafe\//, /^node:/],
+  'scope:client': [/^@cycleshare\/(?!api$)/, /^@nestjs\//, /^libp2p$/, /^@libp2p\//, /^@chainsafe\//, /^node:/],
+  // The researcher's CLI talks HTTP through the client; it never runs a peer or the scheduler.
+  'scope:cli': [/^@cycleshare\/(?!(client|api|program)$)/, /^@nestjs\//, /^libp2p$/, /^@libp2p\//, /^@chainsafe\//],
   'scope:protocol': [/^@cycleshare\/(?!lifecycle$)/],
   'scope:tasks': [/^@cycleshare\/(?!lifecycle$)/, /^@nestjs\//, /^libp2p$/, /^@libp2p\//, /^@chainsafe\//],
   // Blobs are bytes, names, files and the blob protocol: they reach peers only through the peer lib.
-  'scope:blobs': [/^@cycleshare\/(?!(protocol|peer|lifecycle)$)/, /^@nestjs\//, /^libp2p$/, /^@libp2p\//, /^@chainsafe\//],
+  'scope:blobs': [/^@cycleshare\/(?!(api|protocol|peer|lifecycle)$)/, /^@nestjs\//, /^libp2p$/, /^@libp2p\//, /^@chainsafe\//],
   // The scheduler speaks the protocol's types (a Lease, a ChunkResult), never the network.
   'scope:scheduler': [/^@nestjs\//, /^libp2p$/, /^@libp2p\//, /^@chainsafe\//, /^@cycleshare\/peer/],
   'scope:peer': [/^@cycleshare\/(?!lifecycle$)/, /^@nestjs\//],
-  'scope:accumulation-point': [/^@cycleshare\/(?!(protocol|peer|scheduler|tasks|blobs|lifecycle)(\/|$))/, /^@nestjs\//, /^libp2p$/, /^@libp2p\//, /^@chainsafe\//],
-  'scope:cli': [/^@cycleshare\/(?!lifecycle$)/, /^@nestjs\//, /^libp2p$/, /^@libp2p\//],
+  'scope:accumulation-point': [/^@cycleshare\/(?!(api|protocol|peer|scheduler|tasks|blobs|lifecycle)(\/|$))/, /^@nestjs\//, /^libp2p$/, /^@libp2p\//, /^@chainsafe\//],
+  'scope:program': [/^@cycleshare\/(?!lifecycle$)/, /^@nestjs\//, /^libp2p$/, /^@libp2p\//],
   'scope:worker-runtime': [/^@cycleshare\/(?!(protocol|peer|tasks|blobs|lifecycle)$)/, /^@nestjs\//, /^libp2p$/, /^@libp2p\//, /^@chainsafe\//],
   // The worker program is wiring: the runtime holds the policy, and it never reaches the coordinator's parts.
   'scope:worker': [/^@cycleshare\/(scheduler|coordinator)$/, /^@nestjs\//],
@@ -66,17 +71,17 @@ function imports (file: string): string[] {
 describe('project boundaries', () => {
   it('knows every project and its tags', () => {
     expect(projects.map(p => p.name).sort()).toEqual([
-      '@cycleshare/accumulation-point', '@cycleshare/blobs', '@cycleshare/cli', '@cycleshare/coordinator', '@cycleshare/group-peer', '@cycleshare/lifecycle', '@cycleshare/peer', '@cycleshare/protocol', '@cycleshare/scheduler', '@cycleshare/tasks', '@cycleshare/worker',
-      '@cycleshare/worker-runtime'
+      '@cycleshare/accumulation-point', '@cycleshare/api', '@cycleshare/blobs', '@cycleshare/cli', '@cycleshare/client', '@cycleshare/coordinator', '@cycleshare/group-peer',
+      '@cycleshare/lifecycle', '@cycleshare/peer', '@cycleshare/program', '@cycleshare/protocol', '@cycleshare/scheduler', '@cycleshare/tasks', '@cycleshare/worker', '@cycleshare/worker-runtime'
     ])
     for (const p of projects) expect(p.tags.length, p.name).toBeGreaterThan(0)
   })
 
-  it('lets every project but lifecycle itself import @cycleshare/lifecycle, and protocol, tasks, peer and cli no other of ours', () => {
+  it('lets every project but lifecycle itself and the API\'s contract, client and CLI import @cycleshare/lifecycle, and protocol, tasks, peer and program no other of ours', () => {
     const refusing = projects.filter(p => p.tags.some(t => forbidden[t]?.some(r => r.test('@cycleshare/lifecycle'))))
-    expect(refusing.map(p => p.name)).toEqual(['@cycleshare/lifecycle'])
+    expect(refusing.map(p => p.name).sort()).toEqual(['@cycleshare/api', '@cycleshare/cli', '@cycleshare/client', '@cycleshare/lifecycle'])
     const others = projects.map(p => p.name).filter(n => n !== '@cycleshare/lifecycle')
-    for (const scope of ['scope:protocol', 'scope:tasks', 'scope:peer', 'scope:cli']) {
+    for (const scope of ['scope:protocol', 'scope:tasks', 'scope:peer', 'scope:program']) {
       expect(others.filter(n => !forbidden[scope].some(r => r.test(n))), scope).toEqual([])
     }
   })

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { resolve } from 'node:path'
-import { ConfigError, integerFlag, logLevelFlag, multiaddrsFlag, parseFlags, type LogLevel } from '@cycleshare/cli'
+import { ConfigError, integerFlag, logLevelFlag, multiaddrsFlag, parseFlags, type LogLevel } from '@cycleshare/program'
 import { MIN_GROUP_SECRET_BYTES } from '@cycleshare/peer'
 import { Command } from 'commander'
 import { z } from 'zod'

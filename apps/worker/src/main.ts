@@ -1,6 +1,6 @@
 import '@cycleshare/peer/polyfill'
 import { join } from 'node:path'
-import { configOrExit } from '@cycleshare/cli'
+import { configOrExit } from '@cycleshare/program'
 import { startInOrder } from '@cycleshare/lifecycle'
 import { createPeer } from '@cycleshare/peer'
 import { BlobStore, serveBlobs } from '@cycleshare/blobs'
