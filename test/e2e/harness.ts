@@ -112,7 +112,7 @@ export async function startCoordinator (opts: CoordinatorOptions = {}): Promise<
   const dataDir = opts.dataDir ?? tempDir('coordinator')
   const args = [
     coordinatorMain,
-    '--host', '127.0.0.1',
+    // No --host: the API binds 127.0.0.1 by default (test/e2e/hostile-http.test.ts checks it).
     '--port', String(opts.httpPort ?? 0),
     '--data-dir', dataDir,
     '--listen', `/ip4/127.0.0.1/tcp/${opts.p2pPort ?? 0}`,

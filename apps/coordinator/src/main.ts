@@ -28,6 +28,8 @@ async function main (): Promise<void> {
   }
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, log), { logger: ['error', 'warn'], bodyParser: true })
   app.useBodyParser('json', { limit: '1mb' })
+  // Off unless origins are named: a page on another site must not drive this API with a visitor's token.
+  if (config.corsOrigins.length > 0) app.enableCors({ origin: config.corsOrigins, allowedHeaders: ['authorization', 'content-type'], methods: ['GET', 'POST', 'DELETE'] })
   app.useWebSocketAdapter(new WsAdapter(app))
   app.enableShutdownHooks(['SIGINT', 'SIGTERM'])
   await app.listen(config.port, config.host)

@@ -6,7 +6,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AccumulationPoint, TaskCatalog } from '@cycleshare/accumulation-point'
-import { parseJobPage, parseJobRequest } from '@cycleshare/api'
+import { parseJobId, parseJobPage, parseJobRequest } from '@cycleshare/api'
 import { parseBlobName, type BlobStore } from '@cycleshare/blobs'
 import type { Peer } from '@cycleshare/peer'
 import { MAX_MODULE_BYTES } from '@cycleshare/tasks'
@@ -67,10 +67,10 @@ async function route ({ scheduler, point, catalog, blobs, peer, group, maxUpload
   if (resource === 'jobs') {
     if (id === undefined && method === 'POST') return { status: 201, body: { id: scheduler.submit(parseJobRequest(await jsonBody(req))).id } }
     if (id === undefined && method === 'GET') return { body: scheduler.list(parseJobPage(Object.fromEntries(url.searchParams))) }
-    if (id !== undefined && sub === undefined && method === 'GET') return { body: scheduler.get(id) }
-    if (id !== undefined && sub === undefined && method === 'DELETE') return { body: scheduler.cancel(id) }
+    if (id !== undefined && sub === undefined && method === 'GET') return { body: scheduler.get(parseJobId(id)) }
+    if (id !== undefined && sub === undefined && method === 'DELETE') return { body: scheduler.cancel(parseJobId(id)) }
     if (id !== undefined && sub === 'result' && method === 'GET') {
-      const { type, value } = scheduler.result(id)
+      const { type, value } = scheduler.result(parseJobId(id))
       return type === 'application/json' ? { body: { result: value } } : { body: value, type }
     }
   }

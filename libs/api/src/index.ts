@@ -8,6 +8,7 @@ export type { BlobView } from './blobs.js'
 export { InvalidRequestError, type ErrorBody } from './errors.js'
 export { EVENTS_UNAUTHORIZED, type ApiEvent } from './events.js'
 export type { BlobServerStats, DispatchStats, HealthView } from './health.js'
+export { parseJobId } from './job-id.js'
 export { parseJobPage } from './job-page.js'
 export { parseJobRequest, type JobRequestBody } from './job-request.js'
 export {

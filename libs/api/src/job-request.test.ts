@@ -24,3 +24,12 @@ describe('job request body', () => {
     expect(() => parseJobRequest({ task: 'primes', chunks: 1, chunkTimeoutMs: '1s' })).toThrow('chunkTimeoutMs must be a number')
   })
 })
+
+describe('job request params', () => {
+  it('keeps an own "__proto__" key where the task\'s check sees it, and never as a prototype', () => {
+    const body = JSON.parse('{"task":"primes","params":{"__proto__":{"x":1},"from":0},"chunks":1}') as unknown
+    const params = parseJobRequest(body).params as Record<string, unknown>
+    expect(Object.keys(params)).toEqual(['__proto__', 'from'])
+    expect(Object.getPrototypeOf(params)).toBe(Object.prototype)
+  })
+})

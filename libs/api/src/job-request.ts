@@ -4,7 +4,8 @@ import { InvalidRequestError } from './errors.js'
 /** The top-level shape of `POST /api/jobs`; the task itself validates `params` and `chunks` against them. */
 const jobRequestSchema = z.object({
   task: z.string({ error: 'task must be a string naming a task (see GET /api/tasks)' }).min(1, { error: 'task must not be empty' }).max(64, { error: 'task must be at most 64 characters' }),
-  params: z.record(z.string(), z.unknown(), { error: 'params must be an object' }).default({}),
+  // Checked, not copied: a copy would turn an own "__proto__" key into a prototype, hiding it from the task's check.
+  params: z.custom<Record<string, unknown>>(isPlainObject, { error: 'params must be an object' }).default({}),
   chunks: z.number({ error: 'chunks must be a number' }).int({ error: 'chunks must be an integer' }).min(1, { error: 'chunks must be at least 1' }),
   // Ranges are the scheduler's to check (it names the field too); here only the types.
   replication: z.union([z.number().int(), z.literal('adaptive')], { error: 'replication must be an integer or "adaptive"' }).optional(),
@@ -13,6 +14,10 @@ const jobRequestSchema = z.object({
   chunkTimeoutMs: z.number({ error: 'chunkTimeoutMs must be a number' }).int({ error: 'chunkTimeoutMs must be an integer' }).optional(),
   priority: z.number({ error: 'priority must be a number' }).int({ error: 'priority must be an integer' }).optional()
 }).strict()
+
+function isPlainObject (value: unknown): boolean {
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+}
 
 export type JobRequestBody = z.infer<typeof jobRequestSchema>
 

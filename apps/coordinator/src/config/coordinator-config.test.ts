@@ -14,6 +14,14 @@ describe('coordinator config', () => {
     expect(c.dataDir).toMatch(/data\/coordinator$/)
   })
 
+  it('serves the API on 127.0.0.1 with CORS off unless told otherwise', () => {
+    expect(parseCoordinatorConfig([], {})).toMatchObject({ host: '127.0.0.1', corsOrigins: [] })
+    expect(parseCoordinatorConfig(['--host', '0.0.0.0', '--cors', 'https://lab.example.org', 'http://127.0.0.1:5173'], {}))
+      .toMatchObject({ host: '0.0.0.0', corsOrigins: ['https://lab.example.org', 'http://127.0.0.1:5173'] })
+    expect(parseCoordinatorConfig([], { CYCLESHARE_CORS: 'https://a.example,https://b.example' })).toMatchObject({ corsOrigins: ['https://a.example', 'https://b.example'] })
+    expect(() => parseCoordinatorConfig(['--cors', '*'], {})).toThrow('--cors must be origins such as https://lab.example.org (scheme and host, no path) (got "*")')
+  })
+
   it('reads the per-peer pull budget', () => {
     expect(parseCoordinatorConfig([], {})).toMatchObject({ pullRate: 200, pullBurst: 200, refusalsBeforeBackoff: 3 })
     expect(parseCoordinatorConfig(['--pull-rate', '50', '--pull-burst', '10'], { CYCLESHARE_REFUSALS_BEFORE_BACKOFF: '5' }))

@@ -7,8 +7,10 @@ import { z } from 'zod'
 export interface CoordinatorConfig {
   /** HTTP port of the API and the WebSocket gateway; 0 picks a free one. */
   port: number
-  /** Address the HTTP server binds to. */
+  /** Address the HTTP server binds to: 127.0.0.1 unless told otherwise (README, "What to expose"). */
   host: string
+  /** Origins a browser may call the API from (CORS); none unless configured. */
+  corsOrigins: string[]
   /** Folder that holds the SQLite store and the peer identity. */
   dataDir: string
   /** libp2p listen multiaddrs. */
@@ -46,6 +48,7 @@ const MiB = 1024 * 1024
 const schema = z.object({
   port: integerFlag('--port', 0, 65535),
   host: z.string().min(1, { error: '--host must not be empty' }),
+  corsOrigins: z.array(z.string().regex(/^https?:\/\/[^/\s]+$/, { error: '--cors must be origins such as https://lab.example.org (scheme and host, no path)' })),
   dataDir: z.string().min(1, { error: '--data-dir must not be empty' }),
   listen: multiaddrsFlag('--listen', '/ip4/0.0.0.0/tcp/4001'),
   leaseTtlMs: integerFlag('--lease-ttl', 1_000, 3_600_000),
@@ -71,7 +74,8 @@ export function parseCoordinatorConfig (argv: string[], env: NodeJS.ProcessEnv =
     .description('Runs a cycleshare coordinator: HTTP API, WebSocket events, scheduler and libp2p node.')
     .addHelpText('after', '\nCommands:\n  token [--data-dir <dir>] [--label <text>]   make another API token and print it once')
     .option('--port <port>', 'HTTP port (0 picks a free one)', env.CYCLESHARE_PORT ?? '8080')
-    .option('--host <host>', 'HTTP bind address', env.CYCLESHARE_HOST ?? '0.0.0.0')
+    .option('--host <host>', 'HTTP bind address (0.0.0.0 to reach the API from other machines)', env.CYCLESHARE_HOST ?? '127.0.0.1')
+    .option('--cors <origin...>', 'let browsers on these origins call the API (CORS is off unless given)', env.CYCLESHARE_CORS?.split(',') ?? [])
     .option('--data-dir <dir>', 'folder for the SQLite store and the peer identity', env.CYCLESHARE_DATA_DIR ?? './data/coordinator')
     .option('--listen <multiaddr...>', 'libp2p listen address(es)', env.CYCLESHARE_LISTEN?.split(',') ?? ['/ip4/0.0.0.0/tcp/4001'])
     .option('--lease-ttl <ms>', 'lease lifetime without renewal, in ms', env.CYCLESHARE_LEASE_TTL_MS ?? '30000')
@@ -90,6 +94,7 @@ export function parseCoordinatorConfig (argv: string[], env: NodeJS.ProcessEnv =
   const config = parseFlags(program, argv, schema, (o) => ({
     port: o.port,
     host: o.host,
+    corsOrigins: o.cors,
     dataDir: o.dataDir,
     listen: o.listen,
     leaseTtlMs: o.leaseTtl,

@@ -22,7 +22,8 @@ const PROGRESS_INTERVAL_MS = 100
  * `--private-reads` a client needs an API token, as `Authorization: Bearer …` or `?token=…`
  * (browsers cannot set headers on a WebSocket); without one it is closed with code 4401.
  */
-@WebSocketGateway({ path: '/api/events' })
+// Clients only listen: a frame from one is never more than a few bytes, so ws need not buffer 100 MiB of it.
+@WebSocketGateway({ path: '/api/events', maxPayload: 4096 })
 export class EventsGateway implements OnGatewayInit, OnGatewayConnection, OnModuleDestroy {
   @WebSocketServer() server!: Server
   private readonly unsubscribe: Array<() => void> = []

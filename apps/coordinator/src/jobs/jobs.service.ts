@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common'
 import type { JobResult, JobView, Scheduler } from '@cycleshare/scheduler'
 import { SCHEDULER } from '../scheduler/scheduler.module.js'
-import { parseJobPage, parseJobRequest } from '@cycleshare/api'
+import { parseJobId, parseJobPage, parseJobRequest } from '@cycleshare/api'
 
 @Injectable()
 export class JobsService {
@@ -17,14 +17,14 @@ export class JobsService {
   }
 
   get (id: string): JobView {
-    return this.scheduler.get(id)
+    return this.scheduler.get(parseJobId(id))
   }
 
   result (id: string): JobResult {
-    return this.scheduler.result(id)
+    return this.scheduler.result(parseJobId(id))
   }
 
   cancel (id: string): JobView {
-    return this.scheduler.cancel(id)
+    return this.scheduler.cancel(parseJobId(id))
   }
 }
