@@ -46,7 +46,7 @@ function start (script, args, readyMsg, children) {
  * `workers` is a list of extra-argument arrays, one per worker (each worker has 1 thread unless
  * its arguments say otherwise).
  */
-export async function startCluster ({ workers, coordinatorArgs = [] }) {
+export async function startCluster ({ workers, coordinatorArgs = [], workerReadyMsg = 'worker ready' }) {
   const children = []
   const dirs = []
   const temp = (p) => { const d = mkdtempSync(join(tmpdir(), `cycleshare-bench-${p}-`)); dirs.push(d); return d }
@@ -54,7 +54,7 @@ export async function startCluster ({ workers, coordinatorArgs = [] }) {
     ['--host', '127.0.0.1', '--port', '0', '--data-dir', temp('c'), '--listen', '/ip4/127.0.0.1/tcp/0', ...coordinatorArgs], 'coordinator ready', children)
   const addr = ready.multiaddrs[0]
   const workerReady = await Promise.all(workers.map(args => start('apps/worker/bin/cycleshare-worker.js',
-    ['--coordinator', addr, '--threads', '1', '--data-dir', temp('w'), '--listen', '/ip4/127.0.0.1/tcp/0', '--max-load', '100', '--allow-battery', ...args], 'worker ready', children)))
+    ['--coordinator', addr, '--threads', '1', '--data-dir', temp('w'), '--listen', '/ip4/127.0.0.1/tcp/0', '--max-load', '100', '--allow-battery', ...args], workerReadyMsg, children)))
   return {
     api: ready.api,
     multiaddr: addr,

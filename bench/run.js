@@ -18,6 +18,7 @@ import { handoffFigure } from './handoff.js'
 import { manyPeersFigure } from './many-peers.js'
 import { wasmFigure } from './wasm.js'
 import { groupsFigure } from './groups.js'
+import { idleFigure } from './idle.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const quick = process.argv.includes('--quick')
@@ -302,7 +303,7 @@ async function heldStreams () {
 const machine = { cores: availableParallelism(), cpu: cpus()[0]?.model, memoryGb: round(totalmem() / 2 ** 30, 1), node: process.version, quick }
 log(`machine: ${machine.cores} cores (${machine.cpu}), ${machine.memoryGb} GiB, Node ${machine.node}${quick ? ', --quick' : ''}`)
 if (only !== undefined) {
-  const figures = { dispatch, efficiency, latency, memory, tail, flood, heldStreams, handoff: async () => await handoffFigure({ runs: quick ? 2 : 6, log }), balance: async () => await balanceFigure({ log }), manyPeers: async () => await manyPeersFigure({ log, ...(quick ? { peers: 40, chunks: 800 } : {}) }), blobs: async () => await blobsFigure({ log, ...(quick ? { sizeMb: 16, runs: 1 } : {}) }), wasm: async () => await wasmFigure({ log, ...(quick ? { runs: 1, to: 2_000_000_000 } : {}) }), groups: async () => await groupsFigure({ log, ...(quick ? { runs: 1, to: 1_000_000_000 } : {}) }) }
+  const figures = { dispatch, efficiency, latency, memory, tail, flood, heldStreams, handoff: async () => await handoffFigure({ runs: quick ? 2 : 6, log }), balance: async () => await balanceFigure({ log }), manyPeers: async () => await manyPeersFigure({ log, ...(quick ? { peers: 40, chunks: 800 } : {}) }), blobs: async () => await blobsFigure({ log, ...(quick ? { sizeMb: 16, runs: 1 } : {}) }), wasm: async () => await wasmFigure({ log, ...(quick ? { runs: 1, to: 2_000_000_000 } : {}) }), groups: async () => await groupsFigure({ log, ...(quick ? { runs: 1, to: 1_000_000_000 } : {}) }), idle: async () => await idleFigure({ log, runs: quick ? 1 : 3 }) }
   if (figures[only] === undefined) throw new Error(`--only must name one of ${Object.keys(figures).join(', ')}`)
   console.log(JSON.stringify(await figures[only](), null, 2))
   process.exit(0)
@@ -320,8 +321,9 @@ log('many peers…'); const manyPeersResult = await manyPeersFigure({ log, ...(q
 log('blobs…'); const blobsResult = await blobsFigure({ log, ...(quick ? { sizeMb: 16, runs: 1 } : {}) })
 log('wasm…'); const wasmResult = await wasmFigure({ log, ...(quick ? { runs: 1, to: 2_000_000_000 } : {}) })
 log('groups…'); const groupsResult = await groupsFigure({ log, ...(quick ? { runs: 1, to: 1_000_000_000 } : {}) })
+log('idle…'); const idleResult = await idleFigure({ log, runs: quick ? 1 : 3 })
 
-const results = { machine, date: new Date().toISOString(), dispatch: dispatchResult, efficiency: efficiencyResult, latency: latencyResult, memory: memoryResult, tail: tailResult, flood: floodResult, heldStreams: heldStreamsResult, handoff: handoffResult, balance: balanceResult, manyPeers: manyPeersResult, blobs: blobsResult, wasm: wasmResult, groups: groupsResult, seconds: round((Date.now() - started) / 1000) }
+const results = { machine, date: new Date().toISOString(), dispatch: dispatchResult, efficiency: efficiencyResult, latency: latencyResult, memory: memoryResult, tail: tailResult, flood: floodResult, heldStreams: heldStreamsResult, handoff: handoffResult, balance: balanceResult, manyPeers: manyPeersResult, blobs: blobsResult, wasm: wasmResult, groups: groupsResult, idle: idleResult, seconds: round((Date.now() - started) / 1000) }
 writeFileSync(join(here, 'results.json'), JSON.stringify(results, null, 2) + '\n')
 
 const rows = [
@@ -338,6 +340,7 @@ const rows = [
   ['blobs', `a ${blobsResult.sizeMb} MiB blob needed by ${blobsResult.peers} peers (libp2p nodes, ${blobsResult.hosts} processes), from each other with the coordinator last`, `coordinator sent ${blobsResult.swarm.egressBlobs}× the blob; all have it in ${blobsResult.swarm.ms} ms`, `each peer from the coordinator alone: ${blobsResult.naive.egressBlobs}× the blob, ${blobsResult.naive.ms} ms`, 'egress ≤ 2× the blob; time ≤ naive'],
   ['wasm', `the efficiency job as the custom WebAssembly task examples/sieve (AssemblyScript), 2 workers × 1 thread, alternated with the built-in`, `${wasmResult.wasmMs.median} ms (${wasmResult.ratio}× the built-in)`, `built-in primes, same cluster: ${wasmResult.builtInMs.median} ms`, '≤ 1.1× the built-in'],
   ['groups', `primes [0, ${groupsResult.job.params.to.toExponential(1)}) in ${groupsResult.job.chunks} chunks submitted to a peer group member, three members × 1 thread (no coordinator)`, `${groupsResult.threeMembersMs.median} ms (${groupsResult.speedup}× one member)`, `the same job on one member alone: ${groupsResult.oneMemberMs.median} ms`, ''],
+  ['idle', 'primes [0, 4e9) in 64 chunks, two 1-thread workers and the coordinator on one machine, workers at default settings (owner < 30 % CPU)', `${idleResult.defaultsMs.median} ms (${idleResult.ratio}× lent always)`, `the same workers with --max-load 100: ${idleResult.alwaysMs.median} ms`, '≤ 1.1×'],
   ['handoff', `a worker running a ${handoffResult.chunkMs} ms primes chunk is paused while another is idle: until the chunk runs there, and the share done twice (${handoffResult.handoff.elsewhereMs.runs.length} runs)`, `handed off: p50 ${handoffResult.handoff.elsewhereMs.p50} ms, p99 ${handoffResult.handoff.elsewhereMs.p99} ms, ${handoffResult.handoff.redonePercent.p50}% redone (at most ${handoffResult.handoff.redonePercent.max}%)`, `released and reissued with its checkpoint: p50 ${handoffResult.release.elsewhereMs.p50} ms, p99 ${handoffResult.release.elsewhereMs.p99} ms, ${handoffResult.release.redonePercent.p50}% redone; restarted from zero: ${handoffResult.handoff.fromZeroPercent}% redone`, '≤ 500 ms; < 10% redone']
 ]
 const md = ['| figure | what | measured (median) | baseline, same run | goal |', '|---|---|---|---|---|', ...rows.map(r => `| ${r.join(' | ')} |`)].join('\n')

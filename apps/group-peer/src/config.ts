@@ -73,7 +73,7 @@ export function parseGroupPeerConfig (argv: string[], env: NodeJS.ProcessEnv = p
     .option('--api-port <port>', 'port of the local HTTP API (127.0.0.1 only; 0 picks a free one)', env.CYCLESHARE_API_PORT ?? '7070')
     .option('--threads <n>', 'task threads', env.CYCLESHARE_THREADS ?? threads)
     .option('--prefetch <n>', 'chunks held beyond the running ones (default: 2 × threads)')
-    .option('--max-load <percent>', 'idle while the rest of the machine uses less CPU than this; 100 = always', env.CYCLESHARE_MAX_LOAD ?? '30')
+    .option('--max-load <percent>', 'idle while the owner\'s programs (CPU at normal priority, not niced volunteer work) use less than this; 100 = always', env.CYCLESHARE_MAX_LOAD ?? '30')
     .option('--allow-battery', 'also work on battery power', env.CYCLESHARE_ALLOW_BATTERY === '1')
     .option('--max-cpu <percent>', 'keep each thread busy at most this share of the time', env.CYCLESHARE_MAX_CPU ?? '100')
     .option('--memory-mb <mb>', 'heap cap of each task thread, and the most memory a custom task module may have', env.CYCLESHARE_MEMORY_MB ?? '512')

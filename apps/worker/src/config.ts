@@ -72,7 +72,7 @@ export function parseWorkerConfig (argv: string[], env: NodeJS.ProcessEnv = proc
     .option('--prefetch <n>', 'chunks held beyond the running ones (default: 2 × threads)')
     .option('--data-dir <dir>', 'folder for the peer identity and the blob cache', env.CYCLESHARE_DATA_DIR ?? './data/worker')
     .option('--listen <multiaddr...>', 'libp2p listen address(es)', env.CYCLESHARE_LISTEN?.split(',') ?? ['/ip4/0.0.0.0/tcp/0'])
-    .option('--max-load <percent>', 'idle while the rest of the machine uses less CPU than this; 100 = always', env.CYCLESHARE_MAX_LOAD ?? '30')
+    .option('--max-load <percent>', 'idle while the owner\'s programs (CPU at normal priority, not niced volunteer work) use less than this; 100 = always', env.CYCLESHARE_MAX_LOAD ?? '30')
     .option('--allow-battery', 'also work on battery power', env.CYCLESHARE_ALLOW_BATTERY === '1')
     .option('--max-cpu <percent>', 'keep each thread busy at most this share of the time', env.CYCLESHARE_MAX_CPU ?? '100')
     .option('--memory-mb <mb>', 'heap cap of each task thread, and the most memory a custom task module may have', env.CYCLESHARE_MEMORY_MB ?? '512')

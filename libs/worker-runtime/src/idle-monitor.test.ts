@@ -2,32 +2,26 @@ import { describe, expect, it } from 'vitest'
 import { createIdleMonitor } from './idle-monitor.js'
 
 function fakeMachine () {
-  const m = { load: 0, ownMicros: 0, now: 0, battery: false }
+  const m = { load: 0, battery: false }
   return {
     m,
     components: {
-      machineLoad: async () => m.load,
-      ownCpuMicros: () => m.ownMicros,
-      onBattery: async () => m.battery,
-      cores: 2,
-      now: () => m.now
+      ownerLoad: async () => m.load,
+      onBattery: async () => m.battery
     }
   }
 }
 
 describe('idle monitor', () => {
-  it('subtracts its own CPU from the machine load', async () => {
+  it('is idle under the limit and says why not over it', async () => {
     const { m, components } = fakeMachine()
     const idle = createIdleMonitor({ maxLoad: 30 }, components)
     await idle.start()
-    // Over one second: the machine was 60% busy, of which this process used one full core (50% of two).
-    m.now += 1000
-    m.ownMicros += 1_000_000
-    m.load = 60
-    const s = await idle.sample()
-    expect(s.otherLoad).toBeCloseTo(10, 5)
-    expect(s.idle).toBe(true)
-    idle.stop()
+    m.load = 29
+    expect(await idle.sample()).toEqual({ idle: true, otherLoad: 29, onBattery: false, reason: 'idle' })
+    m.load = 55
+    expect(await idle.sample()).toEqual({ idle: false, otherLoad: 55, onBattery: false, reason: 'the owner is using the machine: 55% CPU at normal priority (limit 30%)' })
+    await idle.stop()
   })
 
   it('flips to busy when others use the CPU, and back, telling listeners once per flip', async () => {
@@ -38,7 +32,6 @@ describe('idle monitor', () => {
     await idle.start()
     expect(idle.state.idle).toBe(false) // unknown until an interval is measured
     for (const load of [5, 5, 80, 90, 10]) {
-      m.now += 1000
       m.load = load
       await idle.sample()
     }

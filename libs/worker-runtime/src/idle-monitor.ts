@@ -1,23 +1,23 @@
 /**
- * Whether the machine's owner can spare it now. `systeminformation` gives whole-machine load and
- * AC power, not user idle time, so the machine counts as idle while everything but this process
- * stays under `maxLoad` and it is on AC power unless `allowBattery`.
+ * Whether the machine's owner can spare it now: idle while the owner's programs (CPU at normal
+ * priority, by anyone but this worker: owner-load.ts) stay under `maxLoad`, and on AC power
+ * unless `allowBattery` (`systeminformation`).
  */
-import { availableParallelism } from 'node:os'
 import type { Startable } from '@cycleshare/lifecycle'
 import si from 'systeminformation'
+import { systemOwnerLoad, type OwnerLoad } from './owner-load.js'
 
 /** Whether the machine's owner can spare it now, and why not if not. */
 export interface IdleState {
   idle: boolean
-  /** CPU used by everything but this worker, percent of all cores, at the last sample. */
+  /** CPU the owner used (normal priority, not this worker), percent of all cores, at the last sample. */
   otherLoad: number
   onBattery: boolean
   reason: string
 }
 
 export interface IdleMonitorInit {
-  /** Idle while everything but this process uses less CPU than this (percent of all cores); 100 means always idle. @defaultValue 30 */
+  /** Idle while the owner's programs use less CPU than this (percent of all cores); 100 means always idle. @defaultValue 30 */
   maxLoad?: number
   /** Work on battery power too. @defaultValue false */
   allowBattery?: boolean
@@ -25,15 +25,11 @@ export interface IdleMonitorInit {
   sampleIntervalMs?: number
 }
 
-/** Where samples come from; systeminformation by default, fakes in unit tests. */
+/** Where samples come from; /proc and systeminformation by default, fakes in unit tests. */
 export interface IdleMonitorComponents {
-  /** Whole-machine CPU load since the previous call, percent of all cores. */
-  machineLoad?: () => Promise<number>
-  /** CPU time this process used, in microseconds, over all its threads. */
-  ownCpuMicros?: () => number
+  /** The owner's CPU since the previous call, percent of all cores. */
+  ownerLoad?: OwnerLoad
   onBattery?: () => Promise<boolean>
-  cores?: number
-  now?: () => number
 }
 
 /** What the runtime takes as its `idle` component: it reads `state` and listens for flips. */
@@ -58,22 +54,12 @@ class SystemIdleMonitor implements IdleMonitor {
   private current: IdleState
   private timer?: NodeJS.Timeout
   private readonly listeners = new Set<(s: IdleState) => void>()
-  private lastOwn: number
-  private lastAt: number
-  private readonly machineLoad: () => Promise<number>
-  private readonly ownCpuMicros: () => number
+  private readonly ownerLoad: OwnerLoad
   private readonly onBattery: () => Promise<boolean>
-  private readonly cores: number
-  private readonly now: () => number
 
   constructor (private readonly options: Required<IdleMonitorInit>, components: IdleMonitorComponents) {
-    this.machineLoad = components.machineLoad ?? (async () => (await si.currentLoad()).currentLoad)
-    this.ownCpuMicros = components.ownCpuMicros ?? (() => { const u = process.cpuUsage(); return u.user + u.system })
+    this.ownerLoad = components.ownerLoad ?? (options.maxLoad < 100 ? systemOwnerLoad() : async () => 0)
     this.onBattery = components.onBattery ?? (async () => { const b = await si.battery(); return b.hasBattery && !b.acConnected })
-    this.cores = components.cores ?? availableParallelism()
-    this.now = components.now ?? Date.now
-    this.lastOwn = this.ownCpuMicros()
-    this.lastAt = this.now()
     // Until the first interval has been measured we do not know: stay out of the way.
     this.current = options.maxLoad >= 100
       ? { idle: true, otherLoad: 0, onBattery: false, reason: 'always idle (max load 100%)' }
@@ -86,9 +72,7 @@ class SystemIdleMonitor implements IdleMonitor {
 
   async start (): Promise<void> {
     if (this.options.maxLoad < 100) {
-      await this.machineLoad() // primes systeminformation's delta counters
-      this.lastOwn = this.ownCpuMicros()
-      this.lastAt = this.now()
+      await this.ownerLoad() // starts the interval the first sample measures
     } else if (this.options.allowBattery) {
       return // nothing can make us busy: no need to sample at all
     }
@@ -108,20 +92,14 @@ class SystemIdleMonitor implements IdleMonitor {
 
   async sample (): Promise<IdleState> {
     const [load, battery] = await Promise.all([
-      this.options.maxLoad < 100 ? this.machineLoad() : Promise.resolve(0),
+      this.options.maxLoad < 100 ? this.ownerLoad() : Promise.resolve(0),
       this.options.allowBattery ? Promise.resolve(false) : this.onBattery().catch(() => false)
     ])
-    const own = this.ownCpuMicros()
-    const at = this.now()
-    const elapsedMicros = Math.max(1, (at - this.lastAt) * 1000)
-    const ownPercent = (100 * (own - this.lastOwn)) / (elapsedMicros * this.cores)
-    this.lastOwn = own
-    this.lastAt = at
-    const otherLoad = this.options.maxLoad < 100 ? Math.max(0, load - ownPercent) : 0
+    const otherLoad = load
     const next: IdleState = battery
       ? { idle: false, otherLoad, onBattery: true, reason: 'on battery power' }
       : this.options.maxLoad < 100 && otherLoad >= this.options.maxLoad
-        ? { idle: false, otherLoad, onBattery: false, reason: `the machine is busy: ${otherLoad.toFixed(0)}% CPU used by others (limit ${this.options.maxLoad}%)` }
+        ? { idle: false, otherLoad, onBattery: false, reason: `the owner is using the machine: ${otherLoad.toFixed(0)}% CPU at normal priority (limit ${this.options.maxLoad}%)` }
         : { idle: true, otherLoad, onBattery: false, reason: 'idle' }
     const flipped = next.idle !== this.current.idle
     this.current = next
