@@ -8,6 +8,7 @@ import { DomainExceptionFilter } from './errors/domain-exception.filter.js'
 import { EventsModule } from './events/events.gateway.js'
 import { HealthModule } from './health/health.controller.js'
 import { JobsModule } from './jobs/jobs.module.js'
+import { MetricsModule } from './metrics/metrics.module.js'
 import type { Logger } from './logger.js'
 import { NetworkModule } from './network/network.module.js'
 import { SchedulerModule } from './scheduler/scheduler.module.js'
@@ -23,7 +24,7 @@ export class AppModule {
   static forRoot (config: CoordinatorConfig, log: Logger): DynamicModule {
     return {
       module: AppModule,
-      imports: [CoreModule.forRoot(config, log), AuthModule, BlobsModule, TasksModule, SchedulerModule, NetworkModule, JobsModule, HealthModule, EventsModule],
+      imports: [CoreModule.forRoot(config, log), AuthModule, BlobsModule, TasksModule, SchedulerModule, NetworkModule, JobsModule, HealthModule, MetricsModule, EventsModule],
       providers: [{ provide: APP_FILTER, useClass: DomainExceptionFilter }]
     }
   }

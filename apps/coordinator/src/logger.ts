@@ -1,9 +1,9 @@
-import { pino, type Logger } from 'pino'
+import { createProgramLogger, type Logger } from '@cycleshare/program/logger'
 
 export type { Logger }
 export const LOGGER = Symbol('Logger')
 
-/** JSON lines on stdout: one record per event, easy to read by eye and by the tests. */
+/** JSON lines on stdout, or readable lines in a terminal (`@cycleshare/program/logger`). */
 export function createLogger (level: string): Logger {
-  return pino({ name: 'coordinator', level, base: { pid: process.pid } })
+  return createProgramLogger('coordinator', level)
 }

@@ -1,8 +1,8 @@
-import { pino, type Logger } from 'pino'
+import { createProgramLogger, type Logger } from '@cycleshare/program/logger'
 
 export type { Logger }
 
-/** JSON lines on stdout: one record per event, easy to read by eye and by the tests. */
+/** JSON lines on stdout, or readable lines in a terminal (`@cycleshare/program/logger`). */
 export function createLogger (level: string): Logger {
-  return pino({ name: 'worker', level, base: { pid: process.pid } })
+  return createProgramLogger('worker', level)
 }

@@ -11,6 +11,7 @@ import type { SchedulerOptions } from './init.js'
 import type { AttemptRef, Ballot, ChunkRow, JobEnd, LiveLease, SchedulerStore, TrustDelta } from './store.js'
 import type { JobStats, JobView, SchedulerEvents } from './types.js'
 import type { HeldLeases } from './held.js'
+import type { Stats } from './stats.js'
 
 /** A queued or running job, kept in memory so that leasing and reducing never decode it again. */
 export interface ActiveJob {
@@ -59,6 +60,8 @@ export interface SchedulerContext {
   hold(worker: string, jobSeq: number, delta: number): void
   /** Leases nobody needs any more: their holders' counts drop and each holder hears of its own. */
   revoke(leases: readonly LiveLease[]): void
+  /** Counts for metrics (stats.ts), kept only if the write commits. */
+  readonly stats: Pick<Stats, 'count' | 'latency'>
 
   // one policy's calls into another
   /** jobs: a job's counts of backups, resumed copies and transfers, since this process started. */

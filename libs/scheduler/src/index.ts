@@ -43,6 +43,7 @@ export type {
 } from './store.js'
 export type { LeaseRef } from './lease-ids.js'
 export { JOB_PAGE, defaultSchedulerInit } from './constants.js'
+export type { HistogramSnapshot, SchedulerStats } from './stats.js'
 export { InvalidJobError, JobNotDoneError, JobNotFoundError, UnknownTaskError } from './errors.js'
 export type {
   CompleteResult, JobOptions, JobPage, JobRequest, JobResult, JobStats, JobStatus, JobView, LeaseShare, LeaseTransfer, RenewResult, SchedulerEvents,

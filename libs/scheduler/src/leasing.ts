@@ -14,7 +14,7 @@ import type { Trust } from './trust.js'
 import type { LeaseShare } from './types.js'
 
 type LeasingContext = StragglersContext &
-  Pick<SchedulerContext, 'store' | 'options' | 'now' | 'active' | 'holding' | 'emit' | 'workAdded' | 'hold' | 'jobStats' | 'view' | 'end' | 'evaluate'>
+  Pick<SchedulerContext, 'store' | 'options' | 'now' | 'active' | 'holding' | 'emit' | 'workAdded' | 'hold' | 'stats' | 'jobStats' | 'view' | 'end' | 'evaluate'>
 
 /** What a pull gets, decided before anything is written. */
 export interface LeasePlan {
@@ -154,6 +154,7 @@ export class Leasing {
       const job = lease === undefined ? undefined : this.ctx.active.get(lease.jobSeq)
       if (lease === undefined || job === undefined || !store.loseLease(lease, worker)) continue
       this.ctx.hold(worker, job.seq, -1)
+      this.ctx.stats.count('reissued')
       this.ctx.evaluate(job, lease.index, store.ballot(job.seq, lease.index) as Ballot)
       released.push(leaseId)
     }

@@ -8,7 +8,7 @@ import type { CompleteResult } from './types.js'
 import { describeConflict, groupVotes, type FailedVote, type Vote } from './votes.js'
 
 type QuorumContext = Pick<SchedulerContext,
-  'store' | 'now' | 'active' | 'emit' | 'workAdded' | 'hold' | 'revoke' | 'jobStats' | 'view' | 'end' | 'finish' | 'exclusion' | 'countWorker'>
+  'store' | 'now' | 'active' | 'emit' | 'workAdded' | 'hold' | 'revoke' | 'stats' | 'jobStats' | 'view' | 'end' | 'finish' | 'exclusion' | 'countWorker'>
 
 /**
  * From a report to a decided chunk: each result is checked against its lease (issued, held by
@@ -83,7 +83,9 @@ export class Quorum {
         continue
       }
       if (copy.state === 'live') job.durations.add(this.ctx.now() - copy.leasedAt)
+      this.ctx.stats.latency(this.ctx.now() - copy.leasedAt)
       if (this.vote(job, lease, chunk, copy, output)) {
+        this.ctx.stats.count('completed')
         accepted.push(leaseId)
         touched.add(job)
       } else {
@@ -102,6 +104,7 @@ export class Quorum {
   /** A failed result (ok:false, unreadable, or past its timeout) of an open chunk's copy; `chunk` as read before it. */
   fail (job: ActiveJob, lease: AttemptRef, worker: string, reason: string, chunk: ChunkRow): void {
     const copies = this.ctx.store.recordFailure(lease, encode(reason))
+    this.ctx.stats.count('failed')
     this.ctx.countWorker(worker, { failed: 1 })
     this.evaluate(job, lease.index, { chunk: { ...chunk, results: chunk.results + 1, failures: chunk.failures + 1 }, copies }, reason)
   }

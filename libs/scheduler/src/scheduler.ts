@@ -15,11 +15,12 @@ import { Jobs } from './jobs.js'
 import { Leasing } from './leasing.js'
 import { formatLeaseId } from './lease-ids.js'
 import { Quorum } from './quorum.js'
+import { Stats, type SchedulerStats } from './stats.js'
 import type { SchedulerStore, WorkerStats } from './store.js'
 import { Transfers } from './transfers.js'
 import { Trust } from './trust.js'
 import type {
-  CompleteResult, JobPage, JobRequest, JobResult, JobView, LeaseShare, LeaseTransfer, RenewResult, SchedulerEvents, TransferResult
+  CompleteResult, JobPage, JobRequest, JobResult, JobStatus, JobView, LeaseShare, LeaseTransfer, RenewResult, SchedulerEvents, TransferResult
 } from './types.js'
 
 export type { SchedulerInit } from './init.js'
@@ -114,6 +115,10 @@ export interface Scheduler extends Startable {
   held(worker: string): number
   /** Returns a function that unsubscribes. */
   on<E extends keyof SchedulerEvents>(event: E, listener: SchedulerEvents[E]): () => void
+  /** What it has done since it started (leases, results, failures, reissues, transfers, latencies, store writes): for metrics. */
+  stats(): SchedulerStats
+  /** How many jobs are in each status, from the store. */
+  jobCounts(): Record<JobStatus, number>
   /** Stops and closes the store. */
   close(): void
 }
@@ -128,6 +133,7 @@ class DefaultScheduler implements Scheduler {
   private readonly options: SchedulerOptions
   private readonly emitter = new Emitter()
   private readonly holding = new HeldLeases()
+  private readonly counts = new Stats()
   private readonly jobs: Jobs
   private readonly trust: Trust
   private readonly quorum: Quorum
@@ -228,7 +234,9 @@ class DefaultScheduler implements Scheduler {
     const plan = this.leasing.plan(worker, slots, tasks, this.clock(), share)
     if (plan === undefined) return []
     // A lease lost in a power cut is reissued under another tag; its result is then refused.
-    return this.write(() => this.leasing.issue(plan), false)
+    const leases = this.write(() => this.leasing.issue(plan), false)
+    this.counts.leased(leases.length)
+    return leases
   }
 
   complete (worker: string, results: ChunkResult[]): CompleteResult {
@@ -292,6 +300,14 @@ class DefaultScheduler implements Scheduler {
     return this.holding.get(worker)
   }
 
+  stats (): SchedulerStats {
+    return this.counts.snapshot()
+  }
+
+  jobCounts (): Record<JobStatus, number> {
+    return { queued: 0, running: 0, done: 0, failed: 0, cancelled: 0, ...this.store.jobCounts() }
+  }
+
   // ── plumbing ───────────────────────────────────────────────────────────────────────────────
 
   /** What the policies see of the scheduler. */
@@ -307,6 +323,7 @@ class DefaultScheduler implements Scheduler {
       workAdded: () => { this.moreWork = true },
       hold: (worker, jobSeq, delta) => { this.holding.hold(worker, jobSeq, delta) },
       revoke: leases => { this.revoke(leases) },
+      stats: this.counts,
       jobStats: seq => this.jobs.jobStats(seq),
       view: job => this.jobs.view(job),
       end: (job, end) => this.jobs.end(job, end),
@@ -337,6 +354,7 @@ class DefaultScheduler implements Scheduler {
    */
   private write<T>(fn: () => T, durable = true): T {
     let result: T
+    const began = performance.now()
     try {
       result = this.store.transaction(() => {
         const value = fn()
@@ -344,6 +362,7 @@ class DefaultScheduler implements Scheduler {
         return value
       }, durable)
     } catch (err) {
+      this.counts.discard()
       this.trust.discard()
       this.store.transaction(() => { this.load() })
       this.queued = []
@@ -351,6 +370,8 @@ class DefaultScheduler implements Scheduler {
       this.holding.takeChanged()
       throw err
     }
+    this.counts.wrote(performance.now() - began)
+    this.counts.commit()
     const events = this.queued
     if (this.moreWork) events.push(['work', this.jobs.pending().pending])
     for (const worker of this.holding.takeChanged()) events.push(['held', worker, this.holding.get(worker)])

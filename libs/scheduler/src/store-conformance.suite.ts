@@ -96,6 +96,7 @@ export function storeConformance (name: string, open: () => SchedulerStore): voi
         expect(ids(store.listJobs({ limit: 10, beforeSeq: seqs[1] }))).toEqual(['a'])
         expect(store.listJobs({ limit: 10, beforeSeq: seqs[0] })).toEqual([])
         expect(store.listJobs({ limit: 1 })).toEqual([summaryOf(seqs[4], newJob('e'))])
+        expect(store.jobCounts()).toEqual({ queued: 5 })
       })
 
       it('keep queued and running jobs active, oldest first, with params, accumulator, cursor and waiting copies', () => {
@@ -103,6 +104,7 @@ export function storeConformance (name: string, open: () => SchedulerStore): voi
         const b = store.addJob(newJob('b', { params: blob(7), acc: blob(8) }))
         const c = store.addJob(newJob('c'))
         store.endJob(c, { status: 'cancelled', finishedAt: 3_000, done: 0 })
+        expect(store.jobCounts()).toEqual({ running: 1, queued: 1, cancelled: 1 })
         const active = store.activeJobs().map(j => ({ ...j, params: bytes(j.params), acc: bytes(j.acc) }))
         expect(active).toEqual([
           { ...summaryOf(a, newJob('a', { chunks: 2, replication: 3, quorum: 2 })), status: 'running', params: [1, 2], acc: [0], nextIndex: 2, waiting: 4 },

@@ -268,6 +268,8 @@ export interface SchedulerStore {
   jobStatus(seq: number): JobStatus | undefined
   /** Job summaries, newest first. */
   listJobs(query: JobPageQuery): JobSummary[]
+  /** How many jobs are in each status (statuses with none are left out). */
+  jobCounts(): Partial<Record<JobStatus, number>>
   /** Queued and running jobs, oldest first. */
   activeJobs(): ActiveJobRecord[]
   /** A job's reduced chunks and accumulator, after a batch of results. */

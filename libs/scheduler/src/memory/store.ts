@@ -61,6 +61,12 @@ class MemoryStore implements SchedulerStore {
     return this.data.jobs.get(seq)?.status
   }
 
+  jobCounts (): Partial<Record<JobStatus, number>> {
+    const counts: Partial<Record<JobStatus, number>> = {}
+    for (const job of this.data.jobs.values()) counts[job.status] = (counts[job.status] ?? 0) + 1
+    return counts
+  }
+
   listJobs ({ limit, beforeSeq }: JobPageQuery): JobSummary[] {
     const page: JobSummary[] = []
     const seqs = [...this.data.jobs.keys()].sort((a, b) => b - a)

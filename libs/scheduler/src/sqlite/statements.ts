@@ -26,6 +26,7 @@ export function prepareStatements (db: Database) {
     jobStatus: p('SELECT status FROM jobs WHERE seq = ?').pluck() as Statement,
     // seq is the rowid: a page is a walk down the table's own b-tree.
     listJobs: p(`SELECT ${SUMMARY_COLUMNS} FROM jobs ORDER BY seq DESC LIMIT ?`),
+    jobCounts: p('SELECT status, count(*) AS count FROM jobs GROUP BY status'),
     listJobsBefore: p(`SELECT ${SUMMARY_COLUMNS} FROM jobs WHERE seq < ? ORDER BY seq DESC LIMIT ?`),
     activeJobs: p(`SELECT ${SUMMARY_COLUMNS}, params, acc, next_index AS nextIndex FROM jobs
       WHERE status IN ('queued', 'running') ORDER BY seq`),

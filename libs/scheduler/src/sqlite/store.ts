@@ -88,6 +88,12 @@ class SqliteStore implements SchedulerStore {
     return this.stmt.jobStatus.get(seq) as JobStatus | undefined
   }
 
+  jobCounts (): Partial<Record<JobStatus, number>> {
+    const counts: Partial<Record<JobStatus, number>> = {}
+    for (const { status, count } of this.stmt.jobCounts.all() as Array<{ status: JobStatus, count: number }>) counts[status] = count
+    return counts
+  }
+
   listJobs ({ limit, beforeSeq }: JobPageQuery): JobSummary[] {
     const rows = beforeSeq === undefined ? this.stmt.listJobs.all(limit) : this.stmt.listJobsBefore.all(beforeSeq, limit)
     return rows as JobSummary[]

@@ -1,0 +1,55 @@
+/**
+ * `/metrics` on a real coordinator: Prometheus text whose counts follow what happened — a job
+ * done, chunks leased, counted and failed, a result latency per counted result, pulls, the
+ * connected worker.
+ */
+import { afterAll, describe, expect, it } from 'vitest'
+import { cleanup, isDone, startCoordinator, startWorker, submit, waitForJob } from './harness.js'
+
+afterAll(cleanup)
+
+/** `name{labels} value` lines of Prometheus text, by their name and labels as written. */
+function samples (text: string): Map<string, number> {
+  const out = new Map<string, number>()
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue
+    const at = line.lastIndexOf(' ')
+    out.set(line.slice(0, at), Number(line.slice(at + 1)))
+  }
+  return out
+}
+
+describe('metrics', () => {
+  it('counts jobs, chunks, failures, latencies, pulls and connected workers', async () => {
+    const coordinator = await startCoordinator()
+    const before = samples(await (await fetch(coordinator.api.replace(/\/api$/, '/metrics'))).text())
+    expect(before.get('cycleshare_jobs{state="done"}')).toBe(0)
+    expect(before.get('cycleshare_chunks_leased_total')).toBe(0)
+
+    await startWorker(coordinator.multiaddr, { threads: 2 })
+    // A probe chunk in failAt throws every time: with maxAttempts 2 the job fails after exactly two failed results of chunk 3.
+    const failing = await submit(coordinator.api, { task: 'probe', params: { failAt: [3] }, chunks: 4, maxAttempts: 2 })
+    await waitForJob(() => coordinator.api, failing, j => j.status === 'failed')
+    const ok = await submit(coordinator.api, { task: 'primes', params: { from: 0, to: 10_000_000 }, chunks: 16 })
+    await waitForJob(() => coordinator.api, ok, isDone)
+
+    const res = await fetch(coordinator.api.replace(/\/api$/, '/metrics'))
+    expect(res.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8')
+    const m = samples(await res.text())
+    expect(m.get('cycleshare_jobs{state="done"}')).toBe(1)
+    expect(m.get('cycleshare_jobs{state="failed"}')).toBe(1)
+    expect(m.get('cycleshare_jobs{state="running"}')).toBe(0)
+    expect(m.get('cycleshare_chunks_failed_total')).toBe(2)
+    // The failed job's other chunks may or may not have been counted before it failed: 16 to 19 in all.
+    const completed = m.get('cycleshare_chunks_completed_total') ?? -1
+    expect(completed >= 16 && completed <= 19).toBe(true)
+    expect(m.get('cycleshare_chunks_leased_total')).toBeGreaterThanOrEqual(completed + 2)
+    expect(m.get('cycleshare_result_latency_seconds_count')).toBe(completed)
+    expect(m.get('cycleshare_result_latency_seconds_bucket{le="+Inf"}')).toBe(completed)
+    expect(m.get('cycleshare_chunks_handed_over_total')).toBe(0)
+    expect(m.get('cycleshare_pulls_total')).toBeGreaterThan(0)
+    expect(m.get('cycleshare_workers_connected')).toBe(1)
+    expect(m.get('cycleshare_store_write_seconds_count')).toBeGreaterThan(before.get('cycleshare_store_write_seconds_count') ?? 0)
+    expect(m.get('cycleshare_coordinator_process_resident_memory_bytes')).toBeGreaterThan(10_000_000)
+  })
+})
