@@ -5,9 +5,13 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
-import { join } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cleanup, cycleshare, http, startCoordinator, startWorker, tempDir, type Coordinator } from './harness.js'
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
+const { buildExample } = await import(join(root, 'examples/build.js')) as { buildExample: (name: string) => Promise<string> }
 
 let coordinator: Coordinator
 let env: Record<string, string>
@@ -104,6 +108,21 @@ describe('cycleshare, the researcher\'s CLI', () => {
     const down = await cycleshare(['blobs', 'download', name, '--out', join(dir, 'out.bin')], env)
     expect(down.code).toBe(0)
     expect(readFileSync(join(dir, 'out.bin')).equals(bytes)).toBe(true)
+  })
+
+  it('registers a WebAssembly task from its files and runs a job of it', async () => {
+    const module = await buildExample('sieve')
+    const manifest = join(root, 'examples/sieve/manifest.json')
+    const first = await cycleshare(['tasks', 'register', manifest, module], env)
+    expect(first.stdout).toMatch(new RegExp(`^registered sieve@1\\.0\\.0: module bafkrei[a-z2-7]{52}, signed by ${coordinator.peerId}\n$`))
+    const again = await cycleshare(['tasks', 'register', manifest, module], env)
+    expect(again.stdout).toMatch(/^already registered \(same code\) sieve@1\.0\.0: /)
+    const listed = await cycleshare(['tasks'], env)
+    expect(listed.stdout).toMatch(/\nsieve@1\.0\.0\s+wasm\s+application\/json\s+Counts the primes/)
+    const run = await cycleshare(['submit', 'sieve@1.0.0', '-p', 'to=1e8', '-c', '8', '--watch'], env)
+    expect(JSON.parse(run.stdout)).toBe(5_761_455) // a sum-combined task's result is the sum itself
+    const missing = await cycleshare(['tasks', 'register', join(root, 'no-such.json'), module], env)
+    expect([missing.code, missing.stderr]).toEqual([2, `cycleshare: the manifest file ${join(root, 'no-such.json')} cannot be read: ENOENT: no such file or directory, open '${join(root, 'no-such.json')}'\n`])
   })
 
   it('finds the coordinator and token in a config file when no flag or variable names them', async () => {

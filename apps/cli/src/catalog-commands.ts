@@ -26,7 +26,7 @@ export function addCatalogCommands (program: Command, ctx: Context): void {
     .action(async () => {
       ctx.print(await ctx.client.tasks(), list => table(
         ['TASK', 'KIND', 'RESULT', 'DESCRIPTION'],
-        list.map(t => [t.version === undefined ? t.name : `${t.name}@${t.version}`, t.kind, t.resultType, t.description])
+        list.map(t => [t.name, t.kind, t.resultType, t.description])
       ))
     })
   tasks.command('register <manifest> <module>')
@@ -35,7 +35,7 @@ export function addCatalogCommands (program: Command, ctx: Context): void {
       const manifest = parseJsonFile(await readInput(manifestFile, 'manifest'), manifestFile)
       const module = await readInput(moduleFile, 'module')
       const { task, created } = await ctx.client.registerTask(manifest, module)
-      ctx.print({ ...task, created }, t => `${t.created ? 'registered' : 'already registered (same code)'} ${t.name}@${t.version ?? ''}: module ${t.module ?? ''}, signed by ${t.signer ?? ''}\n`)
+      ctx.print({ ...task, created }, t => `${t.created ? 'registered' : 'already registered (same code)'} ${t.name}: module ${t.module ?? ''}, signed by ${t.signer ?? ''}\n`)
     })
 
   const blobs = program.command('blobs').description('list, upload or download blobs (input files)')

@@ -11,6 +11,7 @@ import { tokenCommand } from './auth/token-command.js'
 import { parseCoordinatorConfig } from './config/coordinator-config.js'
 import { createLogger } from './logger.js'
 import { NetworkService } from './network/network.service.js'
+import { serveOpenApi } from './openapi/document.js'
 
 async function main (): Promise<void> {
   if (process.argv[2] === 'token') {
@@ -32,6 +33,7 @@ async function main (): Promise<void> {
   if (config.corsOrigins.length > 0) app.enableCors({ origin: config.corsOrigins, allowedHeaders: ['authorization', 'content-type'], methods: ['GET', 'POST', 'DELETE'] })
   app.useWebSocketAdapter(new WsAdapter(app))
   app.enableShutdownHooks(['SIGINT', 'SIGTERM'])
+  serveOpenApi(app)
   await app.listen(config.port, config.host)
 
   const address = app.getHttpServer().address()

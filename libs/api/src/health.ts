@@ -1,26 +1,26 @@
 /** What `GET /api/health` answers. */
+import { z } from 'zod'
 
 /** Counts since the accumulation point started. */
-export interface DispatchStats {
-  /** Pulls taken (from connected peers, within their budgets). */
-  pulls: number
-  /** Pulls that found nothing to lease (their workers are served when work arrives). */
-  emptyPulls: number
-  /** Assigns sent, and the leases they carried. */
-  assigns: number
-  leases: number
-}
+export const dispatchStatsSchema = z.object({
+  pulls: z.number().int().describe('Pulls taken (from connected peers, within their budgets).'),
+  emptyPulls: z.number().int().describe('Pulls that found nothing to lease.'),
+  assigns: z.number().int().describe('Assigns sent.'),
+  leases: z.number().int().describe('Leases the assigns carried.')
+})
+export type DispatchStats = z.infer<typeof dispatchStatsSchema>
 
-export interface BlobServerStats {
-  /** Pieces sent, and their bytes, since start. */
-  piecesServed: number
-  bytesServed: number
-}
+export const blobServerStatsSchema = z.object({
+  piecesServed: z.number().int().describe('Blob pieces sent to peers since start.'),
+  bytesServed: z.number().int()
+})
+export type BlobServerStats = z.infer<typeof blobServerStatsSchema>
 
-export interface HealthView {
-  status: 'ok'
-  peerId: string
-  multiaddrs: string[]
-  dispatch: DispatchStats
-  blobs: BlobServerStats
-}
+export const healthViewSchema = z.object({
+  status: z.literal('ok'),
+  peerId: z.string(),
+  multiaddrs: z.array(z.string()),
+  dispatch: dispatchStatsSchema,
+  blobs: blobServerStatsSchema
+})
+export type HealthView = z.infer<typeof healthViewSchema>

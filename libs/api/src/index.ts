@@ -1,18 +1,21 @@
 /**
- * @cycleshare/api — the HTTP API's contract, written once: the shapes its routes take and
- * answer, the event stream's frames, and the checks of request bodies and queries (each throws
- * `InvalidRequestError` naming the field). The coordinator and a group member's local API serve
- * these; `@cycleshare/client`, the CLI and the dashboard read them.
+ * @cycleshare/api — the HTTP API's contract, written once as zod schemas: the shapes its routes
+ * take and answer (the types are inferred from them, and the OpenAPI document at /api/docs is
+ * generated from them), the event stream's frames, and the checks of request bodies and queries
+ * (each throws `InvalidRequestError` naming the field). The coordinator and a group member's
+ * local API serve these; `@cycleshare/client`, the CLI and the dashboard read them.
  */
-export type { BlobView } from './blobs.js'
-export { InvalidRequestError, type ErrorBody } from './errors.js'
+export { blobViewSchema, type BlobView } from './blobs.js'
+export { errorBodySchema, InvalidRequestError, type ErrorBody } from './errors.js'
 export { EVENTS_UNAUTHORIZED, type ApiEvent } from './events.js'
-export type { BlobServerStats, DispatchStats, HealthView } from './health.js'
+export { blobServerStatsSchema, dispatchStatsSchema, healthViewSchema, type BlobServerStats, type DispatchStats, type HealthView } from './health.js'
 export { parseJobId } from './job-id.js'
 export { parseJobPage } from './job-page.js'
-export { parseJobRequest, type JobRequestBody } from './job-request.js'
+export { jobRequestSchema, parseJobRequest, type JobRequest } from './job-request.js'
 export {
-  FINISHED_STATUSES, isFinished, JOB_PAGE, type JobOptions, type JobPage, type JobRequest, type JobStats, type JobStatus, type JobView, type SubmittedJob
+  FINISHED_STATUSES, isFinished, JOB_PAGE, jobOptionsSchema, jobStatsSchema, jobStatusSchema, jobViewSchema, jsonResultSchema, submittedJobSchema,
+  type JobOptions, type JobPage, type JobStats, type JobStatus, type JobView, type SubmittedJob
 } from './jobs.js'
-export type { TaskView } from './tasks.js'
-export type { WorkerState, WorkerView } from './workers.js'
+export { openApiSchema } from './openapi.js'
+export { taskViewSchema, type TaskView } from './tasks.js'
+export { workerStateSchema, workerViewSchema, type WorkerState, type WorkerView } from './workers.js'

@@ -1,46 +1,50 @@
-/** Jobs as the HTTP API takes and shows them (`/api/jobs`), and as the scheduler keeps them. */
+/** Jobs as the HTTP API shows them (`/api/jobs`) and the scheduler keeps them: schemas, and the types they give. */
+import { z } from 'zod'
 
-export type JobStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled'
+export const jobStatusSchema = z.enum(['queued', 'running', 'done', 'failed', 'cancelled'])
+export type JobStatus = z.infer<typeof jobStatusSchema>
 
 /** Statuses a job never leaves. */
 export const FINISHED_STATUSES: readonly JobStatus[] = ['done', 'failed', 'cancelled']
 
 export const isFinished = (status: JobStatus): boolean => FINISHED_STATUSES.includes(status)
 
-export interface JobRequest extends Partial<JobOptions> {
-  task: string
-  params: unknown
-  chunks: number
-}
-
 /** How a job's chunks are run and checked. Every field is optional in a request. */
-export interface JobOptions {
-  /**
-   * Copies of each chunk, run on different workers: an integer from 1 to 10, or `"adaptive"`
-   * (two copies for new or once-wrong workers, one spot-checked copy for trusted ones). Default 1.
-   */
-  replication: number | 'adaptive'
-  /** Agreeing results that decide a chunk: 1 to `replication`; default `replication` (2 for adaptive). */
-  quorum: number
-  /** The most results (ok, failed or disagreeing) a chunk may collect before it fails: 1 to 100. */
-  maxAttempts: number
-  /** How long a worker may run one chunk before aborting it (100 ms to 24 h); none by default. */
-  chunkTimeoutMs?: number
-  /** Share of the workers against other jobs: 1 to 100, default 1 (priority 2 gets twice the chunks). */
-  priority: number
-}
+export const jobOptionsSchema = z.object({
+  replication: z.union([z.number().int(), z.literal('adaptive')]).describe(
+    'Copies of each chunk, run on different workers: 1 to 10, or "adaptive" (two copies for new or once-wrong workers, one spot-checked copy for trusted ones). Default 1.'),
+  quorum: z.number().int().describe('Agreeing results that decide a chunk: 1 to replication; default replication (2 for adaptive).'),
+  maxAttempts: z.number().int().describe('The most results (ok, failed or disagreeing) a chunk may collect before it fails: 1 to 100.'),
+  chunkTimeoutMs: z.number().int().optional().describe('How long a worker may run one chunk before aborting it (100 ms to 24 h); none by default.'),
+  priority: z.number().int().describe('Share of the workers against other jobs: 1 to 100, default 1 (priority 2 gets twice the chunks).')
+})
+export type JobOptions = z.infer<typeof jobOptionsSchema>
 
-/** Copies of a job issued to speed it up, counted since this scheduler started. */
-export interface JobStats {
-  /** Backup copies issued for slow chunks. */
-  backups: number
-  /** Chunks decided by their backup copy. */
-  backupWins: number
-  /** Copies issued to go on from the checkpoint of a lost copy, rather than from the beginning. */
-  resumed: number
-  /** Leases moved from their worker to another by a transfer (a handoff), each counted once. */
-  transfers: number
-}
+/** Copies of a job issued to speed it up, counted since the scheduler started. */
+export const jobStatsSchema = z.object({
+  backups: z.number().int().describe('Backup copies issued for slow chunks.'),
+  backupWins: z.number().int().describe('Chunks decided by their backup copy.'),
+  resumed: z.number().int().describe('Copies issued to go on from the checkpoint of a lost copy, rather than from the beginning.'),
+  transfers: z.number().int().describe('Leases moved from their worker to another by a transfer (a handoff), each counted once.')
+})
+export type JobStats = z.infer<typeof jobStatsSchema>
+
+export const jobViewSchema = z.object({
+  id: z.string(),
+  task: z.string(),
+  status: jobStatusSchema,
+  progress: z.object({ done: z.number().int(), total: z.number().int() }).describe('Chunks decided, of all.'),
+  options: jobOptionsSchema,
+  stats: jobStatsSchema,
+  createdAt: z.string().describe('ISO 8601.'),
+  finishedAt: z.string().optional().describe('ISO 8601, once it ended.'),
+  error: z.string().optional().describe('Why it failed.')
+})
+export type JobView = z.infer<typeof jobViewSchema>
+
+/** `POST /api/jobs` answers with the new job's id (201). */
+export const submittedJobSchema = z.object({ id: z.string() })
+export type SubmittedJob = z.infer<typeof submittedJobSchema>
 
 /** Limits of one page of `GET /api/jobs`. */
 export const JOB_PAGE = { defaultLimit: 50, maxLimit: 500 } as const
@@ -53,18 +57,5 @@ export interface JobPage {
   before?: string
 }
 
-export interface JobView {
-  id: string
-  task: string
-  status: JobStatus
-  progress: { done: number; total: number }
-  options: JobOptions
-  stats: JobStats
-  /** ISO 8601. */
-  createdAt: string
-  finishedAt?: string
-  error?: string
-}
-
-/** `POST /api/jobs` answers with the new job's id (201). */
-export interface SubmittedJob { id: string }
+/** `GET /api/jobs/:id/result` of a job with a JSON result. */
+export const jsonResultSchema = z.object({ result: z.unknown().describe('The task\'s result (GET /api/tasks names each task\'s result type).') })

@@ -1,30 +1,59 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, StreamableFile } from '@nestjs/common'
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger'
 import type { JobView } from '@cycleshare/scheduler'
+import { errorResponse, schemas } from '../openapi/schemas.js'
 import { JobsService } from './jobs.service.js'
 
+const jobId = ApiParam({ name: 'id', description: 'A job id, as POST /api/jobs answered it.' })
+
+@ApiTags('jobs')
 @Controller('api/jobs')
 export class JobsController {
   constructor (private readonly jobs: JobsService) {}
 
   @Post()
   @HttpCode(201)
+  @ApiOperation({ summary: 'Submit a job: a task, its params, how many chunks, and how they are run and checked.' })
+  @ApiBearerAuth()
+  @ApiBody({ schema: schemas.jobRequest })
+  @ApiResponse({ status: 201, description: 'Queued.', schema: schemas.submittedJob })
+  @ApiResponse(errorResponse(400, 'A field is wrong (the message names it), or the task is unknown.'))
+  @ApiResponse(errorResponse(401, 'No API token, or a wrong one.'))
+  @ApiResponse(errorResponse(413, 'The body is over 1 MiB.'))
   submit (@Body() body: unknown): { id: string } {
     return { id: this.jobs.submit(body).id }
   }
 
   /** `?limit=` (1 to 500, default 50) and `?before=<job id>`: newest first. */
   @Get()
+  @ApiOperation({ summary: 'List jobs, newest first, a page at a time.' })
+  @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 500, default: 50 } })
+  @ApiQuery({ name: 'before', required: false, description: 'A job id: only jobs submitted before it.', schema: { type: 'string' } })
+  @ApiResponse({ status: 200, description: 'Newest first.', schema: schemas.jobList })
+  @ApiResponse(errorResponse(400, 'A query parameter is wrong.'))
+  @ApiResponse(errorResponse(404, '`before` names no job.'))
   list (@Query() query: unknown): JobView[] {
     return this.jobs.list(query)
   }
 
   @Get(':id')
+  @ApiOperation({ summary: 'One job: status, progress, options, copies.' })
+  @jobId
+  @ApiResponse({ status: 200, description: 'The job.', schema: schemas.jobView })
+  @ApiResponse(errorResponse(400, 'Not a job id.'))
+  @ApiResponse(errorResponse(404, 'No such job.'))
   get (@Param('id') id: string): JobView {
     return this.jobs.get(id)
   }
 
   /** JSON results come as `{ result }`; binary ones (a PNG) as they are, with their media type. */
   @Get(':id/result')
+  @ApiOperation({ summary: 'A done job\'s result: JSON as { result }, binary results (a PNG) as they are, with their media type.' })
+  @jobId
+  @ApiProduces('application/json', 'image/png')
+  @ApiResponse({ status: 200, description: 'The result.', content: { 'application/json': { schema: schemas.jsonResult }, 'image/png': { schema: schemas.binary } } })
+  @ApiResponse(errorResponse(404, 'No such job.'))
+  @ApiResponse(errorResponse(409, 'The job is not done (the message says its status).'))
   result (@Param('id') id: string): { result: unknown } | StreamableFile {
     const { type, value } = this.jobs.result(id)
     if (type === 'application/json') return { result: value }
@@ -32,6 +61,12 @@ export class JobsController {
   }
 
   @Delete(':id')
+  @ApiOperation({ summary: 'Cancel a queued or running job; a finished job is answered as it is.' })
+  @ApiBearerAuth()
+  @jobId
+  @ApiResponse({ status: 200, description: 'The job afterwards.', schema: schemas.jobView })
+  @ApiResponse(errorResponse(401, 'No API token, or a wrong one.'))
+  @ApiResponse(errorResponse(404, 'No such job.'))
   cancel (@Param('id') id: string): JobView {
     return this.jobs.cancel(id)
   }

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, Inject, Post, Req, Res, UseInterceptors, UploadedFiles } from '@nestjs/common'
 import { FileFieldsInterceptor } from '@nestjs/platform-express'
+import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { TaskCatalog, TaskView } from '@cycleshare/accumulation-point'
 import { parseBlobName, UnknownBlobError, type BlobStore } from '@cycleshare/blobs'
@@ -8,6 +9,7 @@ import { BLOB_STORE } from '../blobs/blob-store.token.js'
 import { InvalidRequestError } from '../errors/domain-exception.filter.js'
 import { LOGGER, type Logger } from '../logger.js'
 import { NetworkService } from '../network/network.service.js'
+import { errorResponse, schemas } from '../openapi/schemas.js'
 import { TASK_CATALOG } from './task-catalog.token.js'
 
 /** A part of a multipart upload, as multer keeps it in memory. */
@@ -19,6 +21,7 @@ type Parts = { manifest?: UploadedPart[], module?: UploadedPart[] } | undefined
  * WebAssembly module with its manifest: as multipart parts `manifest` (JSON) and `module` (the
  * .wasm file), or as JSON `{ manifest, module }` naming a module uploaded before as a blob.
  */
+@ApiTags('tasks')
 @Controller('api/tasks')
 export class TasksController {
   constructor (
@@ -29,11 +32,31 @@ export class TasksController {
   ) {}
 
   @Get()
+  @ApiOperation({ summary: 'The built-in tasks and the registered WebAssembly ones, with each one\'s example params and result type.' })
+  @ApiResponse({ status: 200, description: 'Built-ins first.', schema: schemas.taskList })
   list (): TaskView[] {
     return this.catalog.list()
   }
 
   @Post()
+  @ApiOperation({ summary: 'Register a WebAssembly task (docs/TASKS.md): its manifest and module, checked, kept, and signed with this coordinator\'s key.' })
+  @ApiBearerAuth()
+  @ApiConsumes('multipart/form-data', 'application/json')
+  @ApiBody({
+    description: 'multipart/form-data with parts manifest (JSON) and module (.wasm); or JSON { manifest, module } naming a module uploaded with POST /api/blobs.',
+    schema: {
+      oneOf: [
+        { type: 'object', required: ['manifest', 'module'], properties: { manifest: schemas.binary, module: schemas.binary } },
+        { type: 'object', required: ['manifest', 'module'], properties: { manifest: { type: 'object' }, module: { type: 'string', description: 'A blob name ("bafkrei…").' } } }
+      ]
+    }
+  })
+  @ApiResponse({ status: 201, description: 'Registered.', schema: schemas.taskView })
+  @ApiResponse({ status: 200, description: 'The same code was registered under this name@version before.', schema: schemas.taskView })
+  @ApiResponse(errorResponse(400, 'The manifest or the module is refused (the message names the field, or the import).'))
+  @ApiResponse(errorResponse(401, 'No API token, or a wrong one.'))
+  @ApiResponse(errorResponse(404, 'The module names no blob held here.'))
+  @ApiResponse(errorResponse(409, 'Other code is registered under this name@version.'))
   @UseInterceptors(FileFieldsInterceptor([{ name: 'manifest', maxCount: 1 }, { name: 'module', maxCount: 1 }], {
     limits: { fileSize: MAX_MODULE_BYTES, files: 2, fields: 2, fieldSize: 65_536 }
   }))
