@@ -93,6 +93,7 @@ export class WorkerRegistry {
         : stats?.excluded != null ? 'excluded' : this.scheduler.held(peerId) > 0 ? 'working' : 'idle',
       chunksDone: stats?.chunksDone ?? 0,
       chunksFailed: stats?.chunksFailed ?? 0,
+      valid: stats?.valid ?? 0,
       invalid: stats?.invalid ?? 0,
       ...(stats?.excluded != null ? { excluded: stats.excluded } : {}),
       ...(throttled !== undefined ? { throttled } : {}),

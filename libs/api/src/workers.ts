@@ -11,6 +11,7 @@ export const workerViewSchema = z.object({
   state: workerStateSchema,
   chunksDone: z.number().int().describe('Chunks whose results were accepted, over the scheduler\'s whole history.'),
   chunksFailed: z.number().int(),
+  valid: z.number().int().describe('Of chunksDone: results a quorum of other workers\' results confirmed (its trust).'),
   invalid: z.number().int().describe('Results outvoted by a quorum.'),
   excluded: z.string().optional().describe('Why the worker gets no more work, if it does not.'),
   throttled: z.string().optional().describe('Why its pulls are being dropped for now (over its pull budget, or backed off after refusals), if they are.'),

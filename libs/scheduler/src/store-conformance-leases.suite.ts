@@ -176,8 +176,8 @@ export function leaseConformance (under: StoreUnderTest): void {
       store.countWorker('a0', {})
       expect(store.trust('w1')).toEqual({ valid: 3, invalid: 1, excluded: null })
       expect(store.workerStats()).toEqual([
-        { worker: 'a0', chunksDone: 0, chunksFailed: 0, invalid: 0 },
-        { worker: 'w1', chunksDone: 5, chunksFailed: 1, invalid: 1 }
+        { worker: 'a0', chunksDone: 0, chunksFailed: 0, valid: 0, invalid: 0 },
+        { worker: 'w1', chunksDone: 5, chunksFailed: 1, valid: 3, invalid: 1 }
       ])
     })
 
@@ -190,10 +190,10 @@ export function leaseConformance (under: StoreUnderTest): void {
       expect(store.trust('liar')).toEqual({ valid: 0, invalid: 3, excluded: 'outvoted 3 times' })
       expect(store.countWorker('liar', { invalid: 1 })).toEqual({ valid: 0, invalid: 4, excluded: 'outvoted 3 times' })
       expect(store.workerStats()).toEqual([
-        { worker: 'honest', chunksDone: 1, chunksFailed: 0, invalid: 0 },
-        { worker: 'liar', chunksDone: 0, chunksFailed: 0, invalid: 4, excluded: 'outvoted 3 times' }
+        { worker: 'honest', chunksDone: 1, chunksFailed: 0, valid: 1, invalid: 0 },
+        { worker: 'liar', chunksDone: 0, chunksFailed: 0, valid: 0, invalid: 4, excluded: 'outvoted 3 times' }
       ])
-      expect(store.workerStats('liar')).toEqual([{ worker: 'liar', chunksDone: 0, chunksFailed: 0, invalid: 4, excluded: 'outvoted 3 times' }])
+      expect(store.workerStats('liar')).toEqual([{ worker: 'liar', chunksDone: 0, chunksFailed: 0, valid: 0, invalid: 4, excluded: 'outvoted 3 times' }])
       expect(store.workerStats('nobody')).toEqual([])
     })
   })

@@ -241,6 +241,8 @@ export interface WorkerStats {
   /** Results accepted and counted toward a decided chunk: agreed with a quorum, or single copies. */
   chunksDone: number
   chunksFailed: number
+  /** Of chunksDone: results a quorum of other workers' results confirmed. */
+  valid: number
   /** Results outvoted by the decided result. */
   invalid: number
   /** Why the worker is excluded, if it is. */

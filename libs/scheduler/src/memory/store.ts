@@ -345,7 +345,7 @@ class MemoryStore implements SchedulerStore {
 
   workerStats (only?: string): WorkerStats[] {
     return this.workers().filter(([worker]) => only === undefined || worker === only).map(([worker, r]) => {
-      const stats: WorkerStats = { worker, chunksDone: r.accepted + r.valid, chunksFailed: r.failed, invalid: r.invalid }
+      const stats: WorkerStats = { worker, chunksDone: r.accepted + r.valid, chunksFailed: r.failed, valid: r.valid, invalid: r.invalid }
       if (r.excluded !== null) stats.excluded = r.excluded
       return stats
     })

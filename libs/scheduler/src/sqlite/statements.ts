@@ -105,9 +105,9 @@ export function prepareStatements (db: Database) {
     trust: p('SELECT valid, invalid, excluded FROM workers WHERE worker = ?'),
     exclude: p('UPDATE workers SET excluded = ? WHERE worker = ?'),
     exclusions: p('SELECT worker, excluded AS reason FROM workers WHERE excluded IS NOT NULL'),
-    workerStats: p(`SELECT worker, chunks_done + valid AS chunksDone, chunks_failed AS chunksFailed, invalid, excluded
+    workerStats: p(`SELECT worker, chunks_done + valid AS chunksDone, chunks_failed AS chunksFailed, valid, invalid, excluded
       FROM workers ORDER BY worker`),
-    workerStatsOf: p(`SELECT worker, chunks_done + valid AS chunksDone, chunks_failed AS chunksFailed, invalid, excluded
+    workerStatsOf: p(`SELECT worker, chunks_done + valid AS chunksDone, chunks_failed AS chunksFailed, valid, invalid, excluded
       FROM workers WHERE worker = ?`)
   }
 }

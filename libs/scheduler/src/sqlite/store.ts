@@ -291,6 +291,7 @@ class SqliteStore implements SchedulerStore {
         worker: r.worker as string,
         chunksDone: r.chunksDone as number,
         chunksFailed: r.chunksFailed as number,
+        valid: r.valid as number,
         invalid: r.invalid as number
       }
       if (r.excluded !== null) stats.excluded = r.excluded as string
