@@ -67,7 +67,8 @@ describe('the OpenAPI document', () => {
     expect(spec.openapi).toMatch(/^3\.0\./)
     const operations = Object.entries(spec.paths).flatMap(([path, ops]) => Object.keys(ops).map(m => `${m.toUpperCase()} ${path}`)).sort()
     expect(operations).toEqual([
-      'DELETE /api/jobs/{id}', 'GET /api/blobs', 'GET /api/blobs/{name}', 'GET /api/health', 'GET /api/jobs', 'GET /api/jobs/{id}', 'GET /api/jobs/{id}/result',
+      'DELETE /api/jobs/{id}', 'GET /api/blobs', 'GET /api/blobs/{name}', 'GET /api/failures', 'GET /api/health', 'GET /api/jobs', 'GET /api/jobs/{id}',
+      'GET /api/jobs/{id}/failures', 'GET /api/jobs/{id}/result',
       'GET /api/tasks', 'GET /api/workers', 'GET /metrics', 'POST /api/blobs', 'POST /api/jobs', 'POST /api/tasks'
     ])
   })
@@ -89,6 +90,14 @@ describe('the OpenAPI document', () => {
     const png = await submit(coordinator.api, { task: 'mandelbrot', params: { width: 64, height: 48 }, chunks: 2 })
     await waitForJob(() => coordinator.api, png, isDone)
     expect((await call('get', '/api/jobs/{id}/result', { params: { id: png } })).type).toBe('image/png')
+    const failing = await submit(coordinator.api, { task: 'probe', params: { failAt: [1] }, chunks: 2, maxAttempts: 1 })
+    await waitForJob(() => coordinator.api, failing, j => j.status === 'failed')
+    const failures = await call('get', '/api/jobs/{id}/failures', { params: { id: failing } })
+    expect(failures.body).toEqual([expect.objectContaining({ jobId: failing, index: 1, attempt: 1, error: expect.stringMatching(/^ProbeFailure/) })])
+    expect((await call('get', '/api/jobs/{id}/failures', { params: { id: 'nosuchjob' } })).status).toBe(404)
+    expect((await call('get', '/api/jobs/{id}/failures', { params: { id: failing }, query: '?limit=501' })).status).toBe(400)
+    expect((await call('get', '/api/failures')).body).toEqual(failures.body)
+    expect((await call('get', '/api/failures', { query: '?since=1' })).status).toBe(400)
     const hanging = await submit(coordinator.api, { task: 'probe', params: { hangAt: [0] }, chunks: 1 })
     expect((await call('get', '/api/jobs/{id}/result', { params: { id: hanging } })).status).toBe(409)
     expect((await call('get', '/api/jobs/{id}/result', { params: { id: 'nosuchjob' } })).status).toBe(404)

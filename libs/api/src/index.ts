@@ -10,11 +10,11 @@ export { errorBodySchema, InvalidRequestError, type ErrorBody } from './errors.j
 export { EVENTS_UNAUTHORIZED, type ApiEvent } from './events.js'
 export { blobServerStatsSchema, dispatchStatsSchema, healthViewSchema, type BlobServerStats, type DispatchStats, type HealthView } from './health.js'
 export { parseJobId } from './job-id.js'
-export { parseJobPage } from './job-page.js'
+export { parseJobPage, parseLimit } from './job-page.js'
 export { jobRequestSchema, parseJobRequest, type JobRequest } from './job-request.js'
 export {
-  FINISHED_STATUSES, isFinished, JOB_PAGE, jobOptionsSchema, jobStatsSchema, jobStatusSchema, jobViewSchema, jsonResultSchema, submittedJobSchema,
-  type JobOptions, type JobPage, type JobStats, type JobStatus, type JobView, type SubmittedJob
+  failureViewSchema, FINISHED_STATUSES, isFinished, JOB_PAGE, jobOptionsSchema, jobStatsSchema, jobStatusSchema, jobViewSchema, jsonResultSchema, submittedJobSchema,
+  type FailureView, type JobOptions, type JobPage, type JobStats, type JobStatus, type JobView, type SubmittedJob
 } from './jobs.js'
 export { openApiSchema } from './openapi.js'
 export { taskViewSchema, type TaskView } from './tasks.js'

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { parseJobPage } from './job-page.js'
+import { parseJobPage, parseLimit } from './job-page.js'
 
 describe('job list query', () => {
   it('accepts limit and before, both optional', () => {
@@ -20,5 +20,14 @@ describe('job list query', () => {
     expect(() => parseJobPage({ before: ['a', 'b'] })).toThrow('before must be a job id')
     expect(() => parseJobPage({ before: 'x'.repeat(65) })).toThrow('before must be at most 64 characters')
     expect(() => parseJobPage({ page: '2' })).toThrow('unknown query parameter "page"')
+  })
+})
+
+describe('limit-only query', () => {
+  it('takes ?limit= and nothing else', () => {
+    expect(parseLimit({})).toEqual({})
+    expect(parseLimit({ limit: '7' })).toEqual({ limit: 7 })
+    expect(() => parseLimit({ limit: '0' })).toThrow('limit must be an integer from 1 to 500')
+    expect(() => parseLimit({ before: 'x' })).toThrow('unknown query parameter "before"')
   })
 })

@@ -34,6 +34,13 @@ export const jobViewSchema = z.object({
   task: z.string(),
   status: jobStatusSchema,
   progress: z.object({ done: z.number().int(), total: z.number().int() }).describe('Chunks decided, of all.'),
+  chunks: z.object({
+    waiting: z.number().int().describe('Copies waiting to be leased (chunks not yet started included).'),
+    running: z.number().int().describe('Copies leased to workers and not answered yet.'),
+    verifying: z.number().int().describe('Chunks with an ok result waiting for more to reach their quorum.'),
+    done: z.number().int().describe('Chunks decided.'),
+    failed: z.number().int().describe('Failed results over the job\'s life (GET /api/jobs/{id}/failures lists them).')
+  }).describe('Where the job\'s chunks are.'),
   options: jobOptionsSchema,
   stats: jobStatsSchema,
   createdAt: z.string().describe('ISO 8601.'),
@@ -41,6 +48,17 @@ export const jobViewSchema = z.object({
   error: z.string().optional().describe('Why it failed.')
 })
 export type JobView = z.infer<typeof jobViewSchema>
+
+/** A failed result of a chunk's copy: `GET /api/jobs/{id}/failures` and `GET /api/failures`. */
+export const failureViewSchema = z.object({
+  jobId: z.string(),
+  index: z.number().int().describe('The chunk.'),
+  attempt: z.number().int().describe('Which copy of the chunk (1 for the first).'),
+  worker: z.string().describe('The peer id of the worker that ran it.'),
+  error: z.string().describe('What failed: the error\'s name and message, or why the output was refused.'),
+  at: z.string().describe('ISO 8601.')
+})
+export type FailureView = z.infer<typeof failureViewSchema>
 
 /** `POST /api/jobs` answers with the new job's id (201). */
 export const submittedJobSchema = z.object({ id: z.string() })

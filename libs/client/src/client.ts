@@ -1,5 +1,5 @@
 import {
-  isFinished, type BlobView, type ErrorBody, type HealthView, type JobPage, type JobRequest, type JobView, type SubmittedJob, type TaskView, type WorkerView
+  isFinished, type BlobView, type ErrorBody, type FailureView, type HealthView, type JobPage, type JobRequest, type JobView, type SubmittedJob, type TaskView, type WorkerView
 } from '@cycleshare/api'
 import { ApiError, UnreachableError } from './errors.js'
 import { openEventStream, type EventStream, type EventStreamHandlers, type SocketConstructor } from './event-stream.js'
@@ -52,6 +52,12 @@ export class CycleshareClient {
     if (page.before !== undefined) query.set('before', page.before)
     const q = query.toString()
     return await this.#json('GET', `/api/jobs${q === '' ? '' : `?${q}`}`)
+  }
+
+  /** Failed results, newest first: of one job, or of every job. */
+  async failures (jobId?: string, limit?: number): Promise<FailureView[]> {
+    const q = limit === undefined ? '' : `?limit=${limit}`
+    return await this.#json('GET', jobId === undefined ? `/api/failures${q}` : `/api/jobs/${encodeURIComponent(jobId)}/failures${q}`)
   }
 
   async cancel (id: string): Promise<JobView> {

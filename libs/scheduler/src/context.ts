@@ -24,6 +24,10 @@ export interface ActiveJob {
   done: number
   /** Copies waiting to be issued, over all its open chunks. */
   waiting: number
+  /** Open chunks with an ok result that wait for more to reach their quorum. */
+  verifying: number
+  /** Failed results of its chunks, over its whole life (the failure log's count). */
+  failures: number
   status: 'queued' | 'running'
   acc: unknown
   createdAt: number

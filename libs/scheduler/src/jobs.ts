@@ -9,7 +9,7 @@ import { optionsView, parseJobOptions, resolveMaxAttempts } from './job-options.
 import type { JobEnd, JobSummary } from './store.js'
 import type { JobPage, JobRequest, JobResult, JobStats, JobView } from './types.js'
 
-type JobsContext = Pick<SchedulerContext, 'store' | 'options' | 'now' | 'emit' | 'workAdded' | 'revoke'>
+type JobsContext = Pick<SchedulerContext, 'store' | 'options' | 'now' | 'holding' | 'emit' | 'workAdded' | 'revoke'>
 
 /**
  * Job lifecycle: a request checked into a job, stored, viewed, listed, finished, cancelled or
@@ -56,6 +56,8 @@ export class Jobs {
       nextIndex: 0,
       done: 0,
       waiting: 0,
+      verifying: 0,
+      failures: 0,
       status: 'queued',
       acc,
       createdAt: this.ctx.now(),
@@ -101,7 +103,11 @@ export class Jobs {
     }
     if (before !== undefined && (typeof before !== 'string' || before === '')) throw new TypeError('before must be a job id')
     const beforeSeq = before === undefined ? undefined : this.summary(before).seq
-    return this.ctx.store.listJobs({ limit, beforeSeq }).map(row => this.summaryView(row))
+    // Active jobs as `get` shows them: where their chunks are is known only in memory.
+    return this.ctx.store.listJobs({ limit, beforeSeq }).map(row => {
+      const active = this.active.get(row.seq)
+      return active === undefined ? this.summaryView(row) : this.view(active)
+    })
   }
 
   /** Throws `JobNotFoundError`, or `JobNotDoneError` saying the job's status. */
@@ -128,7 +134,13 @@ export class Jobs {
   end (job: ActiveJob, end: Omit<JobEnd, 'done'>): JobView {
     const live = this.ctx.store.endJob(job.seq, { ...end, done: job.done })
     this.untrack(job)
-    const view: JobView = { ...this.view(job), status: end.status, finishedAt: new Date(end.finishedAt).toISOString() }
+    // As `get` shows a finished job from its summary: nothing waits or runs any more.
+    const view: JobView = {
+      ...this.view(job),
+      chunks: { waiting: 0, running: 0, verifying: 0, done: job.done, failed: job.failures },
+      status: end.status,
+      finishedAt: new Date(end.finishedAt).toISOString()
+    }
     if (end.error !== undefined) view.error = end.error
     this.ctx.emit('job', view)
     this.ctx.revoke(live)
@@ -157,6 +169,8 @@ export class Jobs {
         nextIndex: row.nextIndex,
         done: row.done,
         waiting: row.waiting,
+        verifying: row.verifying,
+        failures: row.failures,
         status: row.status as ActiveJob['status'],
         acc: row.acc === null ? undefined : decode(row.acc),
         createdAt: row.createdAt,
@@ -207,6 +221,13 @@ export class Jobs {
       task: job.task.name,
       status: job.status,
       progress: { done: job.done, total: job.chunks },
+      chunks: {
+        waiting: job.waiting + job.chunks - job.nextIndex,
+        running: this.ctx.holding.job(job.seq),
+        verifying: job.verifying,
+        done: job.done,
+        failed: job.failures
+      },
       options: optionsView({ ...job, maxAttempts: job.maxAttempts }, this.ctx.options.maxAttempts),
       stats: { ...(this.stats.get(job.seq) ?? noStats()) },
       createdAt: new Date(job.createdAt).toISOString()
@@ -219,6 +240,7 @@ export class Jobs {
       task: row.task,
       status: row.status,
       progress: { done: row.done, total: row.chunks },
+      chunks: { waiting: 0, running: 0, verifying: 0, done: row.done, failed: row.failures },
       options: optionsView(row, this.ctx.options.maxAttempts),
       stats: { ...(this.stats.get(row.seq) ?? noStats()) },
       createdAt: new Date(row.createdAt).toISOString()
@@ -226,6 +248,11 @@ export class Jobs {
     if (row.finishedAt !== null) view.finishedAt = new Date(row.finishedAt).toISOString()
     if (row.error !== null) view.error = row.error
     return view
+  }
+
+  /** A job's seq by id; throws `JobNotFoundError`. */
+  seqOf (id: string): number {
+    return this.find(id)?.seq ?? this.summary(id).seq
   }
 
   private summary (id: string): JobSummary {

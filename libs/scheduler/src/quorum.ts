@@ -104,6 +104,8 @@ export class Quorum {
   /** A failed result (ok:false, unreadable, or past its timeout) of an open chunk's copy; `chunk` as read before it. */
   fail (job: ActiveJob, lease: AttemptRef, worker: string, reason: string, chunk: ChunkRow): void {
     const copies = this.ctx.store.recordFailure(lease, encode(reason))
+    this.ctx.store.logFailure({ jobSeq: job.seq, index: lease.index, attempt: lease.attempt, worker, error: reason, at: this.ctx.now() })
+    job.failures++
     this.ctx.stats.count('failed')
     this.ctx.countWorker(worker, { failed: 1 })
     this.evaluate(job, lease.index, { chunk: { ...chunk, results: chunk.results + 1, failures: chunk.failures + 1 }, copies }, reason)
@@ -158,6 +160,7 @@ export class Quorum {
     }
     const agreeing = 1 + others.filter(o => same(job, output, o.output)).length
     if (agreeing >= chunk.quorum) return this.decide(job, lease.index, chunk, copy, output, others)
+    if (others.length === 0) job.verifying++ // its first ok result: the chunk now waits for agreement
     this.evaluate(job, lease.index, { chunk: { ...chunk, results }, copies })
     return true
   }
@@ -181,6 +184,7 @@ export class Quorum {
     const agreed = chunk.attempt === 1 ? undefined : encode(output)
     this.ctx.revoke(store.decide(job.seq, index, winner.attempt, agreed))
     job.waiting -= chunk.needed
+    if (others.length > 0) job.verifying-- // it had ok results waiting for this one
     job.done++
     if (winner.backup === 1) this.ctx.jobStats(job.seq).backupWins++
 

@@ -14,13 +14,14 @@ import { validateInit, type SchedulerInit, type SchedulerOptions } from './init.
 import { Jobs } from './jobs.js'
 import { Leasing } from './leasing.js'
 import { formatLeaseId } from './lease-ids.js'
+import { JOB_PAGE } from './constants.js'
 import { Quorum } from './quorum.js'
 import { Stats, type SchedulerStats } from './stats.js'
 import type { SchedulerStore, WorkerStats } from './store.js'
 import { Transfers } from './transfers.js'
 import { Trust } from './trust.js'
 import type {
-  CompleteResult, JobPage, JobRequest, JobResult, JobStatus, JobView, LeaseShare, LeaseTransfer, RenewResult, SchedulerEvents, TransferResult
+  CompleteResult, FailureView, JobPage, JobRequest, JobResult, JobStatus, JobView, LeaseShare, LeaseTransfer, RenewResult, SchedulerEvents, TransferResult
 } from './types.js'
 
 export type { SchedulerInit } from './init.js'
@@ -119,6 +120,11 @@ export interface Scheduler extends Startable {
   stats(): SchedulerStats
   /** How many jobs are in each status, from the store. */
   jobCounts(): Record<JobStatus, number>
+  /**
+   * Failed results, newest first: of one job (`JobNotFoundError` if there is none), or of every
+   * job; `limit` 1 to 500, default 100.
+   */
+  failures(query?: { jobId?: string, limit?: number }): FailureView[]
   /** Stops and closes the store. */
   close(): void
 }
@@ -302,6 +308,12 @@ class DefaultScheduler implements Scheduler {
 
   stats (): SchedulerStats {
     return this.counts.snapshot()
+  }
+
+  failures ({ jobId, limit = 100 }: { jobId?: string, limit?: number } = {}): FailureView[] {
+    if (!Number.isSafeInteger(limit) || limit < 1 || limit > JOB_PAGE.maxLimit) throw new RangeError(`limit must be an integer from 1 to ${JOB_PAGE.maxLimit}`)
+    const jobSeq = jobId === undefined ? undefined : this.jobs.seqOf(jobId)
+    return this.store.failures({ jobSeq, limit }).map(f => ({ jobId: f.jobId, index: f.index, attempt: f.attempt, worker: f.worker, error: f.error, at: new Date(f.at).toISOString() }))
   }
 
   jobCounts (): Record<JobStatus, number> {

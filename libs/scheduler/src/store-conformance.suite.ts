@@ -100,19 +100,42 @@ export function storeConformance (name: string, open: () => SchedulerStore): voi
       })
 
       it('keep queued and running jobs active, oldest first, with params, accumulator, cursor and waiting copies', () => {
-        const { seq: a } = opened(2, { target: 3, quorum: 2, id: 'a' })
+        const { seq: a, leases: leasesOfA } = opened(2, { target: 3, quorum: 2, id: 'a' })
         const b = store.addJob(newJob('b', { params: blob(7), acc: blob(8) }))
         const c = store.addJob(newJob('c'))
         store.endJob(c, { status: 'cancelled', finishedAt: 3_000, done: 0 })
         expect(store.jobCounts()).toEqual({ running: 1, queued: 1, cancelled: 1 })
         const active = store.activeJobs().map(j => ({ ...j, params: bytes(j.params), acc: bytes(j.acc) }))
         expect(active).toEqual([
-          { ...summaryOf(a, newJob('a', { chunks: 2, replication: 3, quorum: 2 })), status: 'running', params: [1, 2], acc: [0], nextIndex: 2, waiting: 4 },
-          { ...summaryOf(b, newJob('b')), params: [7], acc: [8], nextIndex: 0, waiting: 0 }
+          { ...summaryOf(a, newJob('a', { chunks: 2, replication: 3, quorum: 2 })), status: 'running', params: [1, 2], acc: [0], nextIndex: 2, waiting: 4, verifying: 0 },
+          { ...summaryOf(b, newJob('b')), params: [7], acc: [8], nextIndex: 0, waiting: 0, verifying: 0 }
         ])
+        // A chunk with an ok result short of its quorum is verifying.
+        store.recordVote(leasesOfA[1], blob(5))
+        expect(store.activeJobs()[0].verifying).toBe(1)
         store.saveProgress(b, 3, blob(9, 9))
         expect(store.job('b')?.done).toBe(3)
         expect(bytes(store.activeJobs()[1].acc)).toEqual([9, 9])
+      })
+
+      it('log failures, count them on their job, and read them back newest first', () => {
+        const { seq: a } = opened(2, { id: 'a' })
+        const { seq: b } = opened(1, { id: 'b' })
+        store.logFailure({ jobSeq: a, index: 0, attempt: 1, worker: 'w1', error: 'RangeError: boom', at: 5_000 })
+        store.logFailure({ jobSeq: b, index: 0, attempt: 1, worker: 'w2', error: 'TaskTimeoutError: too slow', at: 6_000 })
+        store.logFailure({ jobSeq: a, index: 1, attempt: 2, worker: 'w3', error: 'Error: x', at: 7_000 })
+        store.logFailure({ jobSeq: a, index: 1, attempt: 2, worker: 'w3', error: 'Error: x', at: 7_000 }) // the same copy again: once
+        expect(store.job('a')?.failures).toBe(2)
+        expect(store.job('b')?.failures).toBe(1)
+        expect(store.failures({ limit: 10 })).toEqual([
+          { jobSeq: a, jobId: 'a', index: 1, attempt: 2, worker: 'w3', error: 'Error: x', at: 7_000 },
+          { jobSeq: b, jobId: 'b', index: 0, attempt: 1, worker: 'w2', error: 'TaskTimeoutError: too slow', at: 6_000 },
+          { jobSeq: a, jobId: 'a', index: 0, attempt: 1, worker: 'w1', error: 'RangeError: boom', at: 5_000 }
+        ])
+        expect(store.failures({ jobSeq: a, limit: 1 })).toEqual([{ jobSeq: a, jobId: 'a', index: 1, attempt: 2, worker: 'w3', error: 'Error: x', at: 7_000 }])
+        // Kept once the job has ended.
+        store.endJob(a, { status: 'failed', finishedAt: 8_000, done: 0, error: 'chunk 1 failed' })
+        expect(store.failures({ jobSeq: a, limit: 10 }).map(f => f.index)).toEqual([1, 0])
       })
 
       it('end a job: open chunks dropped, copies forgotten, accumulator cleared, live leases returned', () => {

@@ -45,6 +45,8 @@ export interface JobSummary extends JobOptionsRow {
   task: string
   chunks: number
   done: number
+  /** Failed results of its chunks, over its whole life. */
+  failures: number
   status: JobStatus
   error: string | null
   createdAt: number
@@ -59,6 +61,24 @@ export interface ActiveJobRecord extends JobSummary {
   nextIndex: number
   /** Copies waiting to be issued, over all its open chunks. */
   waiting: number
+  /** Open chunks with at least one ok result, waiting for more to reach their quorum. */
+  verifying: number
+}
+
+/** A failed result of a chunk's copy, as the failure log keeps it. */
+export interface FailureRecord {
+  jobSeq: number
+  index: number
+  attempt: number
+  worker: string
+  error: string
+  /** Milliseconds since the epoch. */
+  at: number
+}
+
+/** A failure with its job's id, as read back. */
+export interface FailureRow extends FailureRecord {
+  jobId: string
 }
 
 /** A job's status and, once it is done, its result. */
@@ -357,6 +377,10 @@ export interface SchedulerStore {
    * no checkpoint. Returns the chunk's copies afterwards.
    */
   recordFailure(lease: AttemptRef, reason: Uint8Array | null): CopyRow[]
+  /** Logs a failed result (kept after its chunk is decided) and counts it on its job. */
+  logFailure(failure: FailureRecord): void
+  /** Logged failures, newest first: of one job, or of every job. */
+  failures(query: { jobSeq?: number, limit: number }): FailureRow[]
   /** Forgets a revoked copy: its late result was judged, or its deadline passed. */
   forgetRevoked(lease: AttemptRef): void
   /** Stores an open chunk's counts after an answer that decided nothing, or a lost copy. */

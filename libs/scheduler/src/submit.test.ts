@@ -16,6 +16,7 @@ describe('submit', () => {
       task: 'sum',
       status: 'queued',
       progress: { done: 0, total: 10 },
+      chunks: { waiting: 10, running: 0, verifying: 0, done: 0, failed: 0 },
       options: { replication: 1, quorum: 1, maxAttempts: 5, priority: 1 },
       stats: { backups: 0, backupWins: 0, resumed: 0, transfers: 0 },
       createdAt: new Date(1_700_000_000_000).toISOString()

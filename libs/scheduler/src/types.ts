@@ -7,7 +7,7 @@
 import type { Lease, Transfer } from '@cycleshare/protocol'
 import type { JobView } from '@cycleshare/api'
 
-export type { JobOptions, JobPage, JobRequest, JobStats, JobStatus, JobView } from '@cycleshare/api'
+export type { FailureView, JobOptions, JobPage, JobRequest, JobStats, JobStatus, JobView } from '@cycleshare/api'
 
 export interface CompleteResult {
   /** Durable now, or already durable (a duplicate): the worker may forget these. */

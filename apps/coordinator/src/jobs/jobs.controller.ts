@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, StreamableFile } from '@nestjs/common'
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger'
-import type { JobView } from '@cycleshare/scheduler'
+import type { FailureView, JobView } from '@cycleshare/api'
 import { errorResponse, schemas } from '../openapi/schemas.js'
 import { JobsService } from './jobs.service.js'
 
@@ -60,6 +60,17 @@ export class JobsController {
     return new StreamableFile(value as Uint8Array, { type })
   }
 
+  @Get(':id/failures')
+  @ApiOperation({ summary: 'A job\'s failed results, newest first: which chunk and copy, on which worker, what failed, when.' })
+  @jobId
+  @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 500, default: 100 } })
+  @ApiResponse({ status: 200, description: 'Newest first.', schema: schemas.failureList })
+  @ApiResponse(errorResponse(400, 'Not a job id, or a bad limit.'))
+  @ApiResponse(errorResponse(404, 'No such job.'))
+  failures (@Param('id') id: string, @Query() query: unknown): FailureView[] {
+    return this.jobs.failures(id, query)
+  }
+
   @Delete(':id')
   @ApiOperation({ summary: 'Cancel a queued or running job; a finished job is answered as it is.' })
   @ApiBearerAuth()
@@ -69,5 +80,21 @@ export class JobsController {
   @ApiResponse(errorResponse(404, 'No such job.'))
   cancel (@Param('id') id: string): JobView {
     return this.jobs.cancel(id)
+  }
+}
+
+/** `GET /api/failures`: the failed results of every job, newest first. */
+@ApiTags('jobs')
+@Controller('api/failures')
+export class FailuresController {
+  constructor (private readonly jobs: JobsService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Failed results of every job, newest first.' })
+  @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 500, default: 100 } })
+  @ApiResponse({ status: 200, description: 'Newest first.', schema: schemas.failureList })
+  @ApiResponse(errorResponse(400, 'A bad limit.'))
+  list (@Query() query: unknown): FailureView[] {
+    return this.jobs.failures(undefined, query)
   }
 }

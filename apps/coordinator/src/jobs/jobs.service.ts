@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common'
 import type { JobResult, JobView, Scheduler } from '@cycleshare/scheduler'
 import { SCHEDULER } from '../scheduler/scheduler.module.js'
-import { parseJobId, parseJobPage, parseJobRequest } from '@cycleshare/api'
+import { parseJobId, parseJobPage, parseJobRequest, parseLimit, type FailureView } from '@cycleshare/api'
 
 @Injectable()
 export class JobsService {
@@ -22,6 +22,12 @@ export class JobsService {
 
   result (id: string): JobResult {
     return this.scheduler.result(parseJobId(id))
+  }
+
+  /** A job's failed results, newest first, from `?limit=` (default 100); or every job's when `id` is undefined. */
+  failures (id: string | undefined, query: unknown): FailureView[] {
+    const { limit } = parseLimit(query)
+    return this.scheduler.failures({ jobId: id === undefined ? undefined : parseJobId(id), limit })
   }
 
   cancel (id: string): JobView {

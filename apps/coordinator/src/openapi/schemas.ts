@@ -3,7 +3,7 @@
  * the same one that checks the request, or that types the answer.
  */
 import {
-  blobViewSchema, errorBodySchema, healthViewSchema, jobRequestSchema, jobViewSchema, jsonResultSchema, openApiSchema, submittedJobSchema, taskViewSchema, workerViewSchema
+  blobViewSchema, errorBodySchema, failureViewSchema, healthViewSchema, jobRequestSchema, jobViewSchema, jsonResultSchema, openApiSchema, submittedJobSchema, taskViewSchema, workerViewSchema
 } from '@cycleshare/api'
 import type { z } from 'zod'
 
@@ -14,6 +14,7 @@ export const schemas = {
   submittedJob: openApiSchema(submittedJobSchema),
   jobView: openApiSchema(jobViewSchema),
   jobList: list(jobViewSchema),
+  failureList: list(failureViewSchema),
   jsonResult: openApiSchema(jsonResultSchema),
   workerList: list(workerViewSchema),
   taskView: openApiSchema(taskViewSchema),

@@ -1,4 +1,5 @@
 /** What the memory store keeps, and the small conversions between its records and the store's rows. */
+import type { FailureRecord } from '../store.js'
 import type { AttemptRef, ChunkRow, CopyRow, JobSummary, LiveLease } from '../store.js'
 
 export interface JobRecord extends JobSummary {
@@ -29,6 +30,8 @@ export interface Data {
   /** Copies by `seq.index`, in attempt order. */
   copies: Map<string, StoredCopy[]>
   workers: Map<string, WorkerRecord>
+  /** The failure log, oldest first. */
+  failures: FailureRecord[]
 }
 
 export const key = (jobSeq: number, index: number): string => `${jobSeq}.${index}`
@@ -37,6 +40,6 @@ export const byChunk = (a: AttemptRef, b: AttemptRef): number => a.jobSeq - b.jo
 export const copyRow = ({ jobSeq, index, ...row }: StoredCopy): CopyRow => row
 
 export function summary (job: JobRecord): JobSummary {
-  const { seq, id, task, chunks, done, status, error, createdAt, finishedAt, replication, quorum, maxAttempts, chunkTimeoutMs, priority } = job
-  return { seq, id, task, chunks, done, status, error, createdAt, finishedAt, replication, quorum, maxAttempts, chunkTimeoutMs, priority }
+  const { seq, id, task, chunks, done, failures, status, error, createdAt, finishedAt, replication, quorum, maxAttempts, chunkTimeoutMs, priority } = job
+  return { seq, id, task, chunks, done, failures, status, error, createdAt, finishedAt, replication, quorum, maxAttempts, chunkTimeoutMs, priority }
 }

@@ -1,6 +1,6 @@
 import type { LeaseRef } from '../lease-ids.js'
 import {
-  FIRST_EPOCH, type ActiveJobRecord, type AgedLease, type AttemptRef, type Ballot, type ChunkCounts, type ChunkRow, type CopyRow,
+  FIRST_EPOCH, type ActiveJobRecord, type FailureRecord, type FailureRow, type AgedLease, type AttemptRef, type Ballot, type ChunkCounts, type ChunkRow, type CopyRow,
   type DueLease, type FirstLease, type IssuedCopy, type JobEnd, type JobPageQuery, type JobSummary, type LeaseBatch, type LeaseState,
   type LiveLease, type NewCopy, type NewJob, type SchedulerStore, type StoredResult, type TrustDelta, type WorkerStats, type WorkerTrust
 } from '../store.js'
@@ -17,7 +17,7 @@ export function createMemoryStore (): SchedulerStore {
 }
 
 class MemoryStore implements SchedulerStore {
-  private data: Data = { lastSeq: 0, jobs: new Map(), chunks: new Map(), copies: new Map(), workers: new Map() }
+  private data: Data = { lastSeq: 0, jobs: new Map(), chunks: new Map(), copies: new Map(), workers: new Map(), failures: [] }
   private depth = 0
 
   transaction<T>(fn: () => T, _durable = true): T {
@@ -40,7 +40,7 @@ class MemoryStore implements SchedulerStore {
     const seq = ++this.data.lastSeq
     const { id, task, params, chunks, acc, createdAt, replication, quorum, maxAttempts, chunkTimeoutMs, priority } = job
     this.data.jobs.set(seq, {
-      seq, id, task, chunks, done: 0, status: 'queued', error: null, createdAt, finishedAt: null,
+      seq, id, task, chunks, done: 0, failures: 0, status: 'queued', error: null, createdAt, finishedAt: null,
       replication, quorum, maxAttempts, chunkTimeoutMs, priority,
       params, acc, result: null, resultType: null, nextIndex: 0
     })
@@ -83,7 +83,11 @@ class MemoryStore implements SchedulerStore {
       if (job.status !== 'queued' && job.status !== 'running') continue
       let waiting = 0
       for (const chunk of this.data.chunks.get(job.seq)?.values() ?? []) waiting += chunk.needed
-      active.push({ ...summary(job), params: job.params, acc: job.acc, nextIndex: job.nextIndex, waiting })
+      let verifying = 0
+      for (const chunk of this.data.chunks.get(job.seq)?.keys() ?? []) {
+        if (this.data.copies.get(key(job.seq, chunk))?.some(c => c.state === 'ok') === true) verifying++
+      }
+      active.push({ ...summary(job), params: job.params, acc: job.acc, nextIndex: job.nextIndex, waiting, verifying })
     }
     return active
   }
@@ -267,6 +271,24 @@ class MemoryStore implements SchedulerStore {
   recordVote (lease: AttemptRef, output: Uint8Array): CopyRow[] {
     this.answer(lease, 'ok', output)
     return this.copiesOf(lease.jobSeq, lease.index)
+  }
+
+  logFailure (failure: FailureRecord): void {
+    const { failures } = this.data
+    if (failures.some(f => f.jobSeq === failure.jobSeq && f.index === failure.index && f.attempt === failure.attempt)) return
+    failures.push({ ...failure })
+    const job = this.data.jobs.get(failure.jobSeq)
+    if (job !== undefined) job.failures++
+  }
+
+  failures ({ jobSeq, limit }: { jobSeq?: number, limit: number }): FailureRow[] {
+    const rows: FailureRow[] = []
+    const newestFirst = [...this.data.failures].sort((a, b) => b.at - a.at || b.jobSeq - a.jobSeq || b.index - a.index || b.attempt - a.attempt)
+    for (const f of newestFirst) {
+      if (rows.length === limit) break
+      if (jobSeq === undefined || f.jobSeq === jobSeq) rows.push({ ...f, jobId: this.data.jobs.get(f.jobSeq)?.id ?? '' })
+    }
+    return rows
   }
 
   recordFailure (lease: AttemptRef, reason: Uint8Array | null): CopyRow[] {

@@ -124,5 +124,20 @@ export const migrations: readonly string[] = [
   // Answered and revoked copies keep none.
   `
   ALTER TABLE copies ADD COLUMN checkpoint BLOB;
+  `,
+  // Failed results outlive their copies (deleted once the chunk is decided): what failed, where,
+  // and when, for the dashboard's failures page; each job counts its own.
+  `
+  CREATE TABLE failures (
+    job_seq INTEGER NOT NULL,
+    idx INTEGER NOT NULL,
+    attempt INTEGER NOT NULL,
+    worker TEXT NOT NULL,
+    error TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    PRIMARY KEY (job_seq, idx, attempt)
+  ) WITHOUT ROWID;
+  CREATE INDEX failures_by_time ON failures (at);
+  ALTER TABLE jobs ADD COLUMN failures INTEGER NOT NULL DEFAULT 0;
   `
 ]

@@ -2,7 +2,7 @@
 import type { Database, Statement } from './driver.js'
 
 /** What a job's view needs: never the params, accumulator or result blobs. */
-const SUMMARY_COLUMNS = `seq, id, task, chunks, done, status, error, created_at AS createdAt, finished_at AS finishedAt,
+const SUMMARY_COLUMNS = `seq, id, task, chunks, done, failures, status, error, created_at AS createdAt, finished_at AS finishedAt,
   replication, quorum, max_attempts AS maxAttempts, chunk_timeout_ms AS chunkTimeoutMs, priority`
 
 const CHUNK_COLUMNS = `state, attempt, tags, target, quorum, needed, results, failures,
@@ -31,6 +31,13 @@ export function prepareStatements (db: Database) {
     activeJobs: p(`SELECT ${SUMMARY_COLUMNS}, params, acc, next_index AS nextIndex FROM jobs
       WHERE status IN ('queued', 'running') ORDER BY seq`),
     waitingCounts: p(`SELECT job_seq AS jobSeq, sum(needed) AS count FROM chunks WHERE needed > 0 GROUP BY job_seq`),
+    verifyingCounts: p(`SELECT job_seq AS jobSeq, count(DISTINCT idx) AS count FROM copies WHERE state = 'ok' GROUP BY job_seq`),
+    logFailure: p('INSERT OR IGNORE INTO failures (job_seq, idx, attempt, worker, error, at) VALUES (?, ?, ?, ?, ?, ?)'),
+    countFailure: p('UPDATE jobs SET failures = failures + 1 WHERE seq = ?'),
+    failuresOfJob: p(`SELECT f.job_seq AS jobSeq, j.id AS jobId, f.idx AS "index", f.attempt, f.worker, f.error, f.at
+      FROM failures f JOIN jobs j ON j.seq = f.job_seq WHERE f.job_seq = ? ORDER BY f.at DESC, f.idx DESC, f.attempt DESC LIMIT ?`),
+    recentFailures: p(`SELECT f.job_seq AS jobSeq, j.id AS jobId, f.idx AS "index", f.attempt, f.worker, f.error, f.at
+      FROM failures f JOIN jobs j ON j.seq = f.job_seq ORDER BY f.at DESC, f.job_seq DESC, f.idx DESC, f.attempt DESC LIMIT ?`),
     advanceCursor: p(`UPDATE jobs SET next_index = ?, status = 'running' WHERE seq = ?`),
     saveProgress: p('UPDATE jobs SET done = ?, acc = ? WHERE seq = ?'),
     endJob: p(`UPDATE jobs SET status = @status, done = @done, finished_at = @finishedAt, result = @result,

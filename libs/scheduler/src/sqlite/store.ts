@@ -2,7 +2,7 @@ import { Database, type Statement, type Transaction } from './driver.js'
 import { SQLITE_BUSY_TIMEOUT_MS } from '../constants.js'
 import type { LeaseRef } from '../lease-ids.js'
 import type {
-  ActiveJobRecord, AgedLease, AttemptRef, Ballot, ChunkCounts, ChunkRow, ChunkState, CopyRow, CopyState, DueLease, FirstLease,
+  ActiveJobRecord, AgedLease, FailureRecord, FailureRow, AttemptRef, Ballot, ChunkCounts, ChunkRow, ChunkState, CopyRow, CopyState, DueLease, FirstLease,
   IssuedCopy, JobEnd, JobPageQuery, JobSummary, LeaseBatch, LeaseState, LiveLease, NewCopy, NewJob, SchedulerStore, StoredResult,
   TrustDelta, WorkerStats, WorkerTrust
 } from '../store.js'
@@ -101,8 +101,12 @@ class SqliteStore implements SchedulerStore {
 
   activeJobs (): ActiveJobRecord[] {
     const waiting = new Map((this.stmt.waitingCounts.all() as Array<{ jobSeq: number, count: number }>).map(r => [r.jobSeq, r.count]))
+    const verifying = new Map((this.stmt.verifyingCounts.all() as Array<{ jobSeq: number, count: number }>).map(r => [r.jobSeq, r.count]))
     const rows = this.stmt.activeJobs.all() as ActiveJobRecord[]
-    for (const row of rows) row.waiting = waiting.get(row.seq) ?? 0
+    for (const row of rows) {
+      row.waiting = waiting.get(row.seq) ?? 0
+      row.verifying = verifying.get(row.seq) ?? 0
+    }
     return rows
   }
 
@@ -236,6 +240,14 @@ class SqliteStore implements SchedulerStore {
   recordVote ({ jobSeq, index, attempt }: AttemptRef, output: Uint8Array): CopyRow[] {
     this.stmt.answer.run('ok', output, jobSeq, index, attempt)
     return this.stmt.copies.all(jobSeq, index) as CopyRow[]
+  }
+
+  logFailure ({ jobSeq, index, attempt, worker, error, at }: FailureRecord): void {
+    if (this.stmt.logFailure.run(jobSeq, index, attempt, worker, error, at).changes === 1) this.stmt.countFailure.run(jobSeq)
+  }
+
+  failures ({ jobSeq, limit }: { jobSeq?: number, limit: number }): FailureRow[] {
+    return (jobSeq === undefined ? this.stmt.recentFailures.all(limit) : this.stmt.failuresOfJob.all(jobSeq, limit)) as FailureRow[]
   }
 
   recordFailure ({ jobSeq, index, attempt }: AttemptRef, reason: Uint8Array | null): CopyRow[] {

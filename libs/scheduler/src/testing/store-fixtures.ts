@@ -28,7 +28,7 @@ export function newJob (id: string, over: Partial<NewJob> = {}): NewJob {
 
 export function summaryOf (seq: number, job: NewJob): JobSummary {
   return {
-    seq, id: job.id, task: job.task, chunks: job.chunks, done: 0, status: 'queued', error: null, createdAt: job.createdAt,
+    seq, id: job.id, task: job.task, chunks: job.chunks, done: 0, failures: 0, status: 'queued', error: null, createdAt: job.createdAt,
     finishedAt: null, replication: job.replication, quorum: job.quorum, maxAttempts: job.maxAttempts,
     chunkTimeoutMs: job.chunkTimeoutMs, priority: job.priority
   }
