@@ -7,7 +7,9 @@
  */
 export { blobViewSchema, type BlobView } from './blobs.js'
 export { errorBodySchema, InvalidRequestError, type ErrorBody } from './errors.js'
-export { EVENTS_UNAUTHORIZED, type ApiEvent } from './events.js'
+export {
+  chunkEventKindSchema, chunkEventSchema, EVENTS_UNAUTHORIZED, MAX_CHUNK_EVENTS_PER_FRAME, type ApiEvent, type ChunkEvent, type ChunkEventKind
+} from './events.js'
 export { blobServerStatsSchema, dispatchStatsSchema, healthViewSchema, type BlobServerStats, type DispatchStats, type HealthView } from './health.js'
 export { parseJobId } from './job-id.js'
 export { parseJobPage, parseLimit } from './job-page.js'

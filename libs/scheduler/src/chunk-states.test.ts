@@ -31,3 +31,29 @@ describe('where a job\'s chunks are', () => {
     expect(() => scheduler.failures({ limit: 0 })).toThrow('limit must be an integer from 1 to 500')
   })
 })
+
+describe('chunk events', () => {
+  it('tell a listener what happened to each copy, one batch per write, in order', () => {
+    const { scheduler, clock } = harness({ leaseTtlMs: 1_000 })
+    const batches: Array<Array<[string, number, number, string, string?]>> = []
+    const off = scheduler.on('chunks', events => { batches.push(events.map(e => e.error === undefined ? [e.kind, e.index, e.attempt, e.worker] : [e.kind, e.index, e.attempt, e.worker, e.error])) })
+    const job = scheduler.submit({ task: 'sum', params: { n: 100 }, chunks: 4 })
+    const [a, b, c, d] = scheduler.lease('w1', 4)
+    scheduler.complete('w1', [ok(a), fail(b, 'nope')])
+    scheduler.release('w1', [c.leaseId])
+    scheduler.transfer('w2', [{ leaseId: d.leaseId, epoch: 1, from: 'w1', to: 'w2' }])
+    clock.now += 5_000
+    scheduler.expire()
+    expect(batches).toEqual([
+      [['leased', 0, 1, 'w1'], ['leased', 1, 1, 'w1'], ['leased', 2, 1, 'w1'], ['leased', 3, 1, 'w1']],
+      [['ok', 0, 1, 'w1'], ['failed', 1, 1, 'w1', 'RangeError: nope']],
+      [['lost', 2, 1, 'w1']],
+      [['moved', 3, 1, 'w1'], ['leased', 3, 1, 'w2']],
+      [['lost', 3, 1, 'w2']]
+    ])
+    off()
+    scheduler.lease('w3', 1)
+    expect(batches).toHaveLength(5) // nobody listens: nothing collected
+    expect(scheduler.get(job.id).chunks.running).toBe(1)
+  })
+})

@@ -9,7 +9,7 @@ import type { AnyTask } from '@cycleshare/tasks'
 import type { Durations } from './durations.js'
 import type { SchedulerOptions } from './init.js'
 import type { AttemptRef, Ballot, ChunkRow, JobEnd, LiveLease, SchedulerStore, TrustDelta } from './store.js'
-import type { JobStats, JobView, SchedulerEvents } from './types.js'
+import type { ChunkEventKind, JobStats, JobView, SchedulerEvents } from './types.js'
 import type { HeldLeases } from './held.js'
 import type { Stats } from './stats.js'
 
@@ -64,6 +64,8 @@ export interface SchedulerContext {
   hold(worker: string, jobSeq: number, delta: number): void
   /** Leases nobody needs any more: their holders' counts drop and each holder hears of its own. */
   revoke(leases: readonly LiveLease[]): void
+  /** Records what happened to a copy for the `chunks` event (a no-op while nobody listens). */
+  trace(kind: ChunkEventKind, job: { id: string }, copy: { index: number, attempt: number }, worker: string, error?: string): void
   /** Counts for metrics (stats.ts), kept only if the write commits. */
   readonly stats: Pick<Stats, 'count' | 'latency'>
 

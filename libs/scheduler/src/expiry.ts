@@ -5,7 +5,7 @@ import { parseLeaseId, type LeaseRef } from './lease-ids.js'
 import type { Ballot } from './store.js'
 import type { RenewResult } from './types.js'
 
-type ExpiryContext = Pick<SchedulerContext, 'store' | 'options' | 'active' | 'hold' | 'stats' | 'fail' | 'evaluate'>
+type ExpiryContext = Pick<SchedulerContext, 'store' | 'options' | 'active' | 'hold' | 'trace' | 'stats' | 'fail' | 'evaluate'>
 
 /**
  * Lease deadlines: renewals by their holders (and the checkpoints they carry), expiry of the
@@ -66,6 +66,7 @@ export class Expiry {
         this.ctx.fail(job, due, due.worker, reason, chunk)
       } else {
         store.loseLease(due)
+        this.ctx.trace('lost', job, due, due.worker)
         this.ctx.stats.count('reissued')
         this.ctx.evaluate(job, due.index, store.ballot(due.jobSeq, due.index) as Ballot)
       }

@@ -46,6 +46,6 @@ export { JOB_PAGE, defaultSchedulerInit } from './constants.js'
 export type { HistogramSnapshot, SchedulerStats } from './stats.js'
 export { InvalidJobError, JobNotDoneError, JobNotFoundError, UnknownTaskError } from './errors.js'
 export type {
-  CompleteResult, FailureView, JobOptions, JobPage, JobRequest, JobResult, JobStats, JobStatus, JobView, LeaseShare, LeaseTransfer, RenewResult, SchedulerEvents,
+  ChunkEvent, ChunkEventKind, CompleteResult, FailureView, JobOptions, JobPage, JobRequest, JobResult, JobStats, JobStatus, JobView, LeaseShare, LeaseTransfer, RenewResult, SchedulerEvents,
   TransferResult
 } from './types.js'

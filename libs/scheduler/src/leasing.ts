@@ -14,7 +14,7 @@ import type { Trust } from './trust.js'
 import type { LeaseShare } from './types.js'
 
 type LeasingContext = StragglersContext &
-  Pick<SchedulerContext, 'store' | 'options' | 'now' | 'active' | 'holding' | 'emit' | 'workAdded' | 'hold' | 'stats' | 'jobStats' | 'view' | 'end' | 'evaluate'>
+  Pick<SchedulerContext, 'store' | 'options' | 'now' | 'active' | 'holding' | 'emit' | 'workAdded' | 'hold' | 'trace' | 'stats' | 'jobStats' | 'view' | 'end' | 'evaluate'>
 
 /** What a pull gets, decided before anything is written. */
 export interface LeasePlan {
@@ -111,7 +111,10 @@ export class Leasing {
       }
       store.openChunks(this.batch(job, worker, now), firsts)
       this.ctx.hold(worker, job.seq, firsts.length)
-      for (let f = 0; f < firsts.length; f++) leases.push(this.lease(job, firsts[f].index, 1, firsts[f].tag, inputs[i + f]))
+      for (let f = 0; f < firsts.length; f++) {
+        this.ctx.trace('leased', job, { index: firsts[f].index, attempt: 1 }, worker)
+        leases.push(this.lease(job, firsts[f].index, 1, firsts[f].tag, inputs[i + f]))
+      }
       job.nextIndex += fresh
       const started = job.status === 'queued'
       job.status = 'running'
@@ -154,6 +157,7 @@ export class Leasing {
       const job = lease === undefined ? undefined : this.ctx.active.get(lease.jobSeq)
       if (lease === undefined || job === undefined || !store.loseLease(lease, worker)) continue
       this.ctx.hold(worker, job.seq, -1)
+      this.ctx.trace('lost', job, lease, worker)
       this.ctx.stats.count('reissued')
       this.ctx.evaluate(job, lease.index, store.ballot(job.seq, lease.index) as Ballot)
       released.push(leaseId)
@@ -174,6 +178,7 @@ export class Leasing {
     const tag = newId()
     const { attempt, checkpoint } = this.ctx.store.issueCopy({ ...this.batch(job, worker, now), index, tag, backup })
     this.ctx.hold(worker, job.seq, 1)
+    this.ctx.trace('leased', job, { index, attempt }, worker)
     const lease = this.lease(job, index, attempt, tag, input)
     if (checkpoint !== null) {
       lease.resume = decode(checkpoint)

@@ -8,7 +8,7 @@ import type { CompleteResult } from './types.js'
 import { describeConflict, groupVotes, type FailedVote, type Vote } from './votes.js'
 
 type QuorumContext = Pick<SchedulerContext,
-  'store' | 'now' | 'active' | 'emit' | 'workAdded' | 'hold' | 'revoke' | 'stats' | 'jobStats' | 'view' | 'end' | 'finish' | 'exclusion' | 'countWorker'>
+  'store' | 'now' | 'active' | 'emit' | 'workAdded' | 'hold' | 'revoke' | 'trace' | 'stats' | 'jobStats' | 'view' | 'end' | 'finish' | 'exclusion' | 'countWorker'>
 
 /**
  * From a report to a decided chunk: each result is checked against its lease (issued, held by
@@ -84,6 +84,7 @@ export class Quorum {
       }
       if (copy.state === 'live') job.durations.add(this.ctx.now() - copy.leasedAt)
       this.ctx.stats.latency(this.ctx.now() - copy.leasedAt)
+      this.ctx.trace('ok', job, lease, worker)
       if (this.vote(job, lease, chunk, copy, output)) {
         this.ctx.stats.count('completed')
         accepted.push(leaseId)
@@ -106,6 +107,7 @@ export class Quorum {
     const copies = this.ctx.store.recordFailure(lease, encode(reason))
     this.ctx.store.logFailure({ jobSeq: job.seq, index: lease.index, attempt: lease.attempt, worker, error: reason, at: this.ctx.now() })
     job.failures++
+    this.ctx.trace('failed', job, lease, worker, reason)
     this.ctx.stats.count('failed')
     this.ctx.countWorker(worker, { failed: 1 })
     this.evaluate(job, lease.index, { chunk: { ...chunk, results: chunk.results + 1, failures: chunk.failures + 1 }, copies }, reason)

@@ -21,7 +21,7 @@ import type { SchedulerStore, WorkerStats } from './store.js'
 import { Transfers } from './transfers.js'
 import { Trust } from './trust.js'
 import type {
-  CompleteResult, FailureView, JobPage, JobRequest, JobResult, JobStatus, JobView, LeaseShare, LeaseTransfer, RenewResult, SchedulerEvents, TransferResult
+  ChunkEvent, ChunkEventKind, CompleteResult, FailureView, JobPage, JobRequest, JobResult, JobStatus, JobView, LeaseShare, LeaseTransfer, RenewResult, SchedulerEvents, TransferResult
 } from './types.js'
 
 export type { SchedulerInit } from './init.js'
@@ -148,6 +148,8 @@ class DefaultScheduler implements Scheduler {
   private readonly transfers: Transfers
   /** Events of the write in progress, emitted once it has committed. */
   private queued: SchedulerEvent[] = []
+  /** Copies' events of the write in progress (only while someone listens for `chunks`). */
+  private traced: ChunkEvent[] = []
   /** Whether the write in progress made copies wait to be leased: one `work` event after it. */
   private moreWork = false
   private timer?: ReturnType<typeof setInterval>
@@ -336,6 +338,7 @@ class DefaultScheduler implements Scheduler {
       hold: (worker, jobSeq, delta) => { this.holding.hold(worker, jobSeq, delta) },
       revoke: leases => { this.revoke(leases) },
       stats: this.counts,
+      trace: (kind, job, copy, worker, error) => { this.trace(kind, job, copy, worker, error) },
       jobStats: seq => this.jobs.jobStats(seq),
       view: job => this.jobs.view(job),
       end: (job, end) => this.jobs.end(job, end),
@@ -347,11 +350,21 @@ class DefaultScheduler implements Scheduler {
     }
   }
 
+  /** Queues a copy's event for `chunks`, while someone listens. */
+  private trace (kind: ChunkEventKind, job: { id: string }, { index, attempt }: { index: number, attempt: number }, worker: string, error?: string): void {
+    if (!this.emitter.listened('chunks')) return
+    const event: ChunkEvent = { jobId: job.id, index, attempt, worker, kind, at: this.clock() }
+    if (error !== undefined) event.error = error
+    this.traced.push(event)
+  }
+
   /** Drops each lease from its holder's count and queues one `revoke` event per holder. */
   private revoke (leases: Parameters<SchedulerContext['revoke']>[0]): void {
     const byWorker = new Map<string, string[]>()
     for (const lease of leases) {
       this.holding.hold(lease.worker, lease.jobSeq, -1)
+      const job = this.jobs.active.get(lease.jobSeq)
+      if (job !== undefined) this.trace('revoked', job, lease, lease.worker)
       const ids = byWorker.get(lease.worker)
       if (ids === undefined) byWorker.set(lease.worker, [formatLeaseId(lease)])
       else ids.push(formatLeaseId(lease))
@@ -378,6 +391,7 @@ class DefaultScheduler implements Scheduler {
       this.trust.discard()
       this.store.transaction(() => { this.load() })
       this.queued = []
+      this.traced = []
       this.moreWork = false
       this.holding.takeChanged()
       throw err
@@ -387,6 +401,8 @@ class DefaultScheduler implements Scheduler {
     const events = this.queued
     if (this.moreWork) events.push(['work', this.jobs.pending().pending])
     for (const worker of this.holding.takeChanged()) events.push(['held', worker, this.holding.get(worker)])
+    if (this.traced.length > 0) events.push(['chunks', this.traced])
+    this.traced = []
     this.queued = []
     this.moreWork = false
     for (const [event, ...args] of events) (this.emitter.emit as (e: string, ...a: unknown[]) => void)(event, ...args)

@@ -15,7 +15,7 @@ import { parseLeaseId, tagOf, type LeaseRef } from './lease-ids.js'
 import { leaseMessage } from './lease-message.js'
 import type { LeaseTransfer, TransferResult } from './types.js'
 
-type TransfersContext = Pick<SchedulerContext, 'store' | 'options' | 'active' | 'hold' | 'stats' | 'jobStats' | 'exclusion'>
+type TransfersContext = Pick<SchedulerContext, 'store' | 'options' | 'active' | 'hold' | 'trace' | 'stats' | 'jobStats' | 'exclusion'>
 
 /** A transfer's outcome: refused (why), or the lease held by its taker at `epoch`, moved by this call (`now`) or before it. */
 type Outcome = string | { job: ActiveJob, ref: LeaseRef, input: unknown, epoch: number, now: boolean }
@@ -99,6 +99,8 @@ export class Transfers {
     if (!store.moveLease(ref, from, epoch, to, now, now + this.ctx.options.leaseTtlMs)) return 'the lease is no longer live'
     this.ctx.hold(from, job.seq, -1)
     this.ctx.hold(to, job.seq, 1)
+    this.ctx.trace('moved', job, ref, from)
+    this.ctx.trace('leased', job, ref, to)
     this.ctx.jobStats(job.seq).transfers++
     this.ctx.stats.count('transferred')
     return { job, ref, input, epoch: epoch + 1, now: true }

@@ -5,7 +5,7 @@
  * a `Transfer`) is the protocol's own type.
  */
 import type { Lease, Transfer } from '@cycleshare/protocol'
-import type { JobView } from '@cycleshare/api'
+import type { ChunkEvent, JobView } from '@cycleshare/api'
 
 export type { FailureView, JobOptions, JobPage, JobRequest, JobStats, JobStatus, JobView } from '@cycleshare/api'
 
@@ -71,4 +71,12 @@ export interface SchedulerEvents {
    * new count, once per worker per change, after it is stored.
    */
   held: (worker: string, held: number) => void
+  /**
+   * What happened to chunk copies in one write, in order: leased to a worker, answered ok or
+   * failed, lost (expired or released), moved to another worker, or revoked (decided by another
+   * copy). Collected only while someone listens: a dashboard's task stream.
+   */
+  chunks: (events: ChunkEvent[]) => void
 }
+
+export type { ChunkEvent, ChunkEventKind } from '@cycleshare/api'

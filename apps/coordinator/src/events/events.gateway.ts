@@ -1,8 +1,8 @@
 import type { IncomingMessage } from 'node:http'
 import { Inject, Module, type OnModuleDestroy } from '@nestjs/common'
 import { WebSocketGateway, WebSocketServer, type OnGatewayConnection, type OnGatewayInit } from '@nestjs/websockets'
-import type { WorkerView } from '@cycleshare/accumulation-point'
-import type { JobView, Scheduler } from '@cycleshare/scheduler'
+import { MAX_CHUNK_EVENTS_PER_FRAME, type ChunkEvent, type JobView, type WorkerView } from '@cycleshare/api'
+import type { Scheduler } from '@cycleshare/scheduler'
 import { WebSocket, type WebSocketServer as Server } from 'ws'
 import { bearerToken, type ApiTokens } from '../auth/api-tokens.js'
 import { API_TOKENS } from '../auth/auth.guard.js'
@@ -17,8 +17,10 @@ import { WorkersService } from '../workers/workers.service.js'
 const PROGRESS_INTERVAL_MS = 100
 
 /**
- * `ws://host:port/api/events`: a stream of `{ "event": "job", "data": JobView }` and
- * `{ "event": "worker", "data": WorkerView }` frames, JSON, to every connected client. With
+ * `ws://host:port/api/events`: a stream of `{ "event": "job", "data": JobView }`,
+ * `{ "event": "worker", "data": WorkerView }` and `{ "event": "chunks", "data": { events, dropped } }`
+ * frames, JSON, to every connected client (`ApiEvent` in @cycleshare/api). Chunk events are
+ * collected by the scheduler only while someone is connected. With
  * `--private-reads` a client needs an API token, as `Authorization: Bearer …` or `?token=…`
  * (browsers cannot set headers on a WebSocket); without one it is closed with code 4401.
  */
@@ -33,6 +35,11 @@ export class EventsGateway implements OnGatewayInit, OnGatewayConnection, OnModu
   /** Workers whose view changed since it was last sent, by peer id: the view is built when sent. */
   private readonly pendingWorkers = new Map<string, () => WorkerView>()
   private workersTimer?: NodeJS.Timeout
+  /** Chunk events of the current window, and how many were dropped from it for being over the cap. */
+  private chunkWindow: ChunkEvent[] = []
+  private chunksDropped = 0
+  private chunksTimer?: NodeJS.Timeout
+  private stopFollowingChunks?: () => void
 
   constructor (
     @Inject(SCHEDULER) private readonly scheduler: Scheduler,
@@ -42,9 +49,14 @@ export class EventsGateway implements OnGatewayInit, OnGatewayConnection, OnModu
   ) {}
 
   handleConnection (client: WebSocket, req: IncomingMessage): void {
-    if (!this.config.privateReads) return
-    const token = bearerToken(req.headers.authorization) ?? new URL(req.url ?? '/', 'http://localhost').searchParams.get('token') ?? ''
-    if (!this.tokens.valid(token)) client.close(4401, 'this coordinator needs an API token to read: send Authorization: Bearer <token> or ?token=<token>')
+    if (this.config.privateReads) {
+      const token = bearerToken(req.headers.authorization) ?? new URL(req.url ?? '/', 'http://localhost').searchParams.get('token') ?? ''
+      if (!this.tokens.valid(token)) {
+        client.close(4401, 'this coordinator needs an API token to read: send Authorization: Bearer <token> or ?token=<token>')
+        return
+      }
+    }
+    this.stopFollowingChunks ??= this.scheduler.on('chunks', (events) => { this.onChunks(events) })
   }
 
   afterInit (): void {
@@ -56,8 +68,34 @@ export class EventsGateway implements OnGatewayInit, OnGatewayConnection, OnModu
 
   onModuleDestroy (): void {
     for (const u of this.unsubscribe) u()
+    this.stopFollowingChunks?.()
     clearTimeout(this.flushTimer)
     clearTimeout(this.workersTimer)
+    clearTimeout(this.chunksTimer)
+  }
+
+  private onChunks (events: ChunkEvent[]): void {
+    for (const e of events) this.chunkWindow.push(e)
+    if (this.chunkWindow.length > MAX_CHUNK_EVENTS_PER_FRAME) {
+      const over = this.chunkWindow.length - MAX_CHUNK_EVENTS_PER_FRAME
+      this.chunkWindow.splice(0, over)
+      this.chunksDropped += over
+    }
+    this.chunksTimer ??= setTimeout(() => { this.flushChunks() }, PROGRESS_INTERVAL_MS)
+  }
+
+  /** Sends the window's chunk events; with nobody connected any more, stops collecting them. */
+  private flushChunks (): void {
+    this.chunksTimer = undefined
+    const frame = { events: this.chunkWindow, dropped: this.chunksDropped }
+    this.chunkWindow = []
+    this.chunksDropped = 0
+    if (!this.hasClients()) {
+      this.stopFollowingChunks?.()
+      this.stopFollowingChunks = undefined
+      return
+    }
+    this.broadcast('chunks', frame)
   }
 
   private onWorker (view: () => WorkerView, peerId: string): void {
