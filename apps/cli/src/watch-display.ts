@@ -1,7 +1,6 @@
 import type { JobView } from '@cycleshare/api'
 import cliProgress from 'cli-progress'
-import { duration } from './format.js'
-import { Throughput } from './throughput.js'
+import { duration, Throughput } from '@cycleshare/client'
 
 /** How `watch` shows a job while it runs. */
 export interface WatchDisplay {

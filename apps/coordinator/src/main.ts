@@ -12,6 +12,7 @@ import { parseCoordinatorConfig } from './config/coordinator-config.js'
 import { createLogger } from './logger.js'
 import { NetworkService } from './network/network.service.js'
 import { serveOpenApi } from './openapi/document.js'
+import { serveDashboard } from './dashboard.js'
 
 async function main (): Promise<void> {
   if (process.argv[2] === 'token') {
@@ -34,6 +35,7 @@ async function main (): Promise<void> {
   app.useWebSocketAdapter(new WsAdapter(app))
   app.enableShutdownHooks(['SIGINT', 'SIGTERM'])
   serveOpenApi(app)
+  serveDashboard(app, log)
   await app.listen(config.port, config.host)
 
   const address = app.getHttpServer().address()

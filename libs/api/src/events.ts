@@ -20,9 +20,6 @@ export const chunkEventSchema = z.object({
 })
 export type ChunkEvent = z.infer<typeof chunkEventSchema>
 
-/** The most chunk events one frame carries: past it the oldest of the window are dropped (and counted). */
-export const MAX_CHUNK_EVENTS_PER_FRAME = 2_000
-
 /**
  * A frame of the event stream (`ws://host:port/api/events`), JSON: a job's view when its status
  * changes (at once) or its progress moves (at most every 100 ms); a worker's view when it changes
@@ -32,6 +29,3 @@ export type ApiEvent =
   | { event: 'job', data: JobView }
   | { event: 'worker', data: WorkerView }
   | { event: 'chunks', data: { events: ChunkEvent[], dropped: number } }
-
-/** The close code the stream uses when it needs an API token it was not given. */
-export const EVENTS_UNAUTHORIZED = 4401

@@ -7,15 +7,14 @@
  */
 export { blobViewSchema, type BlobView } from './blobs.js'
 export { errorBodySchema, InvalidRequestError, type ErrorBody } from './errors.js'
-export {
-  chunkEventKindSchema, chunkEventSchema, EVENTS_UNAUTHORIZED, MAX_CHUNK_EVENTS_PER_FRAME, type ApiEvent, type ChunkEvent, type ChunkEventKind
-} from './events.js'
+export { EVENTS_UNAUTHORIZED, FINISHED_STATUSES, isFinished, JOB_PAGE, MAX_CHUNK_EVENTS_PER_FRAME } from './constants.js'
+export { chunkEventKindSchema, chunkEventSchema, type ApiEvent, type ChunkEvent, type ChunkEventKind } from './events.js'
 export { blobServerStatsSchema, dispatchStatsSchema, healthViewSchema, type BlobServerStats, type DispatchStats, type HealthView } from './health.js'
 export { parseJobId } from './job-id.js'
 export { parseJobPage, parseLimit } from './job-page.js'
 export { jobRequestSchema, parseJobRequest, type JobRequest } from './job-request.js'
 export {
-  failureViewSchema, FINISHED_STATUSES, isFinished, JOB_PAGE, jobOptionsSchema, jobStatsSchema, jobStatusSchema, jobViewSchema, jsonResultSchema, submittedJobSchema,
+  failureViewSchema, jobOptionsSchema, jobStatsSchema, jobStatusSchema, jobViewSchema, jsonResultSchema, submittedJobSchema,
   type FailureView, type JobOptions, type JobPage, type JobStats, type JobStatus, type JobView, type SubmittedJob
 } from './jobs.js'
 export { openApiSchema } from './openapi.js'

@@ -1,5 +1,6 @@
 import { z } from 'zod'
-import { JOB_PAGE, type JobPage } from './jobs.js'
+import { JOB_PAGE } from './constants.js'
+import type { JobPage } from './jobs.js'
 import { InvalidRequestError } from './errors.js'
 
 const limitRule = `limit must be an integer from 1 to ${JOB_PAGE.maxLimit}`

@@ -4,11 +4,6 @@ import { z } from 'zod'
 export const jobStatusSchema = z.enum(['queued', 'running', 'done', 'failed', 'cancelled'])
 export type JobStatus = z.infer<typeof jobStatusSchema>
 
-/** Statuses a job never leaves. */
-export const FINISHED_STATUSES: readonly JobStatus[] = ['done', 'failed', 'cancelled']
-
-export const isFinished = (status: JobStatus): boolean => FINISHED_STATUSES.includes(status)
-
 /** How a job's chunks are run and checked. Every field is optional in a request. */
 export const jobOptionsSchema = z.object({
   replication: z.union([z.number().int(), z.literal('adaptive')]).describe(
@@ -63,9 +58,6 @@ export type FailureView = z.infer<typeof failureViewSchema>
 /** `POST /api/jobs` answers with the new job's id (201). */
 export const submittedJobSchema = z.object({ id: z.string() })
 export type SubmittedJob = z.infer<typeof submittedJobSchema>
-
-/** Limits of one page of `GET /api/jobs`. */
-export const JOB_PAGE = { defaultLimit: 50, maxLimit: 500 } as const
 
 /** One page of the job list, newest first. */
 export interface JobPage {

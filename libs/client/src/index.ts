@@ -15,5 +15,6 @@
  */
 export { CycleshareClient, type ClientOptions, type JobResultAnswer, type WatchHandlers } from './client.js'
 export { ApiError, UnreachableError } from './errors.js'
+export { duration, Throughput } from './throughput.js'
 export type { EventStream, EventStreamHandlers, SocketConstructor, SocketLike } from './event-stream.js'
 export * from '@cycleshare/api'

@@ -31,3 +31,14 @@ export class Throughput {
     return ((total - last.done) / rate) * 1000
   }
 }
+
+/** `850 ms`, `3.2 s`, `4 min 05 s`, `2 h 07 min`. */
+export function duration (ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return '?'
+  if (ms < 1000) return `${Math.round(ms)} ms`
+  const s = ms / 1000
+  if (s < 60) return `${s.toFixed(1)} s`
+  const whole = Math.round(s)
+  if (whole < 3600) return `${Math.floor(whole / 60)} min ${String(whole % 60).padStart(2, '0')} s`
+  return `${Math.floor(whole / 3600)} h ${String(Math.floor((whole % 3600) / 60)).padStart(2, '0')} min`
+}

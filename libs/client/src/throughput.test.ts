@@ -31,3 +31,10 @@ describe('throughput and ETA', () => {
     expect(t.rate()).toBeUndefined()
   })
 })
+
+describe('durations', () => {
+  it('reads at a glance', async () => {
+    const { duration } = await import('./throughput.js')
+    expect([850, 3_240, 245_000, 7_620_000, -1, Number.NaN].map(duration)).toEqual(['850 ms', '3.2 s', '4 min 05 s', '2 h 07 min', '?', '?'])
+  })
+})
