@@ -144,10 +144,11 @@ export interface Worker extends Proc {
   multiaddr: string
 }
 
-export async function startWorker (coordinator: string, opts: { threads?: number, dataDir?: string, args?: string[], whenIdle?: boolean } = {}): Promise<Worker> {
+export async function startWorker (coordinator: string | undefined, opts: { threads?: number, dataDir?: string, args?: string[], whenIdle?: boolean } = {}): Promise<Worker> {
   const args = [
     workerMain,
-    '--coordinator', coordinator,
+    // None: the arguments (a --config file) name it.
+    ...(coordinator === undefined ? [] : ['--coordinator', coordinator]),
     '--threads', String(opts.threads ?? 1),
     '--data-dir', opts.dataDir ?? tempDir('worker'),
     '--listen', '/ip4/127.0.0.1/tcp/0',
@@ -327,6 +328,17 @@ export async function cycleshare (args: string[], env: Record<string, string> = 
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { PATH: process.env.PATH ?? '', XDG_CONFIG_HOME: join(tmpdir(), 'cycleshare-no-config'), ...env }
   })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
+  child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
+  const code = await new Promise<number>((resolve) => { child.on('close', c => { resolve(c ?? -1) }) })
+  return { code, stdout, stderr }
+}
+
+/** Runs a `cycleshare-worker <command>` (status, pause, resume) to its exit. */
+export async function workerCommand (args: string[]): Promise<CliRun> {
+  const child = spawn(process.execPath, [workerMain, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''
   let stderr = ''
   child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })

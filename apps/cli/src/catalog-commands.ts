@@ -15,8 +15,8 @@ export function addCatalogCommands (program: Command, ctx: Context): void {
     .description('list the workers the coordinator knows, most recently seen first')
     .action(async () => {
       ctx.print(await ctx.client.workers(), list => list.length === 0 ? 'no workers\n' : table(
-        ['PEER', 'STATE', 'THREADS', 'DONE', 'FAILED', 'INVALID', 'LAST SEEN', 'NOTE'],
-        list.map(w => [w.peerId, w.state, String(w.threads), String(w.chunksDone), String(w.chunksFailed), String(w.invalid), localTime(w.lastSeen), note(w)])
+        ['PEER', 'STATE', 'THREADS', 'DONE', 'FAILED', 'INVALID', 'CREDIT (CPU-s)', 'LAST SEEN', 'NOTE'],
+        list.map(w => [w.peerId, w.state, String(w.threads), String(w.chunksDone), String(w.chunksFailed), String(w.invalid), w.credit.toFixed(1), localTime(w.lastSeen), note(w)])
       ))
     })
 

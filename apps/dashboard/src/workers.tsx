@@ -19,7 +19,7 @@ export function WorkersPage ({ live }: { live: Live }): preact.JSX.Element {
         ? <p class='empty'>No workers yet. Start one with <code>cycleshare-worker --coordinator &lt;multiaddr&gt;</code>.</p>
         : (
           <table class='workers'>
-            <thead><tr><th>Worker</th><th>State</th><th>Threads</th><th>Done</th><th>Valid</th><th>Invalid</th><th>Failed</th><th>Trust</th><th>Why not working</th><th>Last seen</th></tr></thead>
+            <thead><tr><th>Worker</th><th>State</th><th>Threads</th><th>Done</th><th>Valid</th><th>Invalid</th><th>Failed</th><th title='CPU-seconds of validated results'>Credit</th><th>Trust</th><th>Why not working</th><th>Last seen</th></tr></thead>
             <tbody>
               {workers.map(w => (
                 <tr key={w.peerId} data-peer-id={w.peerId} data-state={w.state}>
@@ -30,6 +30,7 @@ export function WorkersPage ({ live }: { live: Live }): preact.JSX.Element {
                   <td class='num'>{w.valid}</td>
                   <td class='num'>{w.invalid}</td>
                   <td class='num'>{w.chunksFailed}</td>
+                  <td class='num' data-credit>{w.credit.toFixed(1)}</td>
                   <td>{trust(w)}</td>
                   <td class='problem'>{w.excluded ?? w.throttled ?? ''}</td>
                   <td>{clock(w.lastSeen)}</td>

@@ -1,7 +1,9 @@
 import { availableParallelism } from 'node:os'
 import { resolve } from 'node:path'
 import { integerFlag, logLevelFlag, multiaddrsFlag, parseFlags, type LogLevel } from '@cycleshare/program'
+import { parseWorkHours, type WorkHours } from '@cycleshare/worker-runtime'
 import { Command } from 'commander'
+import { readWorkerConfigFile, type FileSettings } from './config-file.js'
 import { z } from 'zod'
 
 /** Everything a worker is told at start, validated once. */
@@ -19,8 +21,10 @@ export interface WorkerConfig {
   dataDir: string
   /** libp2p listen multiaddrs. */
   listen: string[]
-  /** The machine counts as idle while everything but this worker uses less CPU than this (percent of all cores); 100 means always idle. */
+  /** The machine counts as idle while its owner's programs (CPU at normal priority, not this worker) use less than this (percent of all cores); 100 means always idle. */
   maxLoad: number
+  /** Lend the machine only within these hours (local time); always when undefined. */
+  workHours?: WorkHours
   /** Work on battery power too. */
   allowBattery: boolean
   /** Each thread is busy at most this share of the time (percent), resting between chunks. */
@@ -34,6 +38,11 @@ export interface WorkerConfig {
 
 /** What the worker does on each signal, for `--help`. */
 const SIGNALS_HELP = `
+Commands (for a worker running on this machine, found by --data-dir):
+  status           what it is doing: working, waiting, owner busy, paused…, chunks done, credit
+  pause            stop taking chunks; the unfinished ones go to idle peers (or back)
+  resume           take chunks again
+
 Signals:
   SIGUSR1          pause: stop taking chunks and hand the unfinished ones to idle peers (or give
                    them back to the coordinator); send it again to resume
@@ -54,36 +63,50 @@ const schema = z.object({
   allowBattery: z.boolean(),
   maxCpu: integerFlag('--max-cpu', 1, 100),
   memoryMb: integerFlag('--memory-mb', 16, 65536),
+  workHours: z.string().optional().transform((text, ctx) => {
+    if (text === undefined) return undefined
+    try {
+      return parseWorkHours(text)
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message.replace(/^work hours/, '--work-hours') })
+      return z.NEVER
+    }
+  }),
   blobCacheMb: integerFlag('--blob-cache-mb', 1, 16_777_216),
   logLevel: logLevelFlag
 })
 
 /**
- * Reads flags, then `CYCLESHARE_*` environment variables, then defaults. Throws `ConfigError`
+ * Reads flags, then `CYCLESHARE_*` environment variables, then the config file, then defaults. Throws `ConfigError`
  * naming the first bad value; `--help` throws a CommanderError with exitCode 0.
  */
 export function parseWorkerConfig (argv: string[], env: NodeJS.ProcessEnv = process.env): WorkerConfig {
-  const threads = String(availableParallelism())
+  // Flags, then the environment, then the config file, then defaults.
+  const file = readWorkerConfigFile(argv, env)
+  const fromFile = (key: keyof FileSettings): string | undefined => typeof file[key] === 'string' ? file[key] : undefined
+  const threads = fromFile('threads') ?? String(availableParallelism())
   const program = new Command('cycleshare-worker')
     .description('Lends this machine to a cycleshare coordinator while it is idle.')
     .option('--coordinator <multiaddr>', 'a coordinator to work for (its printed multiaddr); repeat to work for several at once (env: comma-separated)',
       (value: string, previous: string[] | undefined) => [...(previous ?? []), value])
+    .option('--config <file>', 'a JSON file of these settings, in camelCase (env CYCLESHARE_CONFIG); flags and environment win over it')
     .option('--threads <n>', 'task threads', env.CYCLESHARE_THREADS ?? threads)
-    .option('--prefetch <n>', 'chunks held beyond the running ones (default: 2 × threads)')
-    .option('--data-dir <dir>', 'folder for the peer identity and the blob cache', env.CYCLESHARE_DATA_DIR ?? './data/worker')
-    .option('--listen <multiaddr...>', 'libp2p listen address(es)', env.CYCLESHARE_LISTEN?.split(',') ?? ['/ip4/0.0.0.0/tcp/0'])
-    .option('--max-load <percent>', 'idle while the owner\'s programs (CPU at normal priority, not niced volunteer work) use less than this; 100 = always', env.CYCLESHARE_MAX_LOAD ?? '30')
-    .option('--allow-battery', 'also work on battery power', env.CYCLESHARE_ALLOW_BATTERY === '1')
-    .option('--max-cpu <percent>', 'keep each thread busy at most this share of the time', env.CYCLESHARE_MAX_CPU ?? '100')
-    .option('--memory-mb <mb>', 'heap cap of each task thread, and the most memory a custom task module may have', env.CYCLESHARE_MEMORY_MB ?? '512')
-    .option('--blob-cache-mb <MiB>', 'the most MiB of blobs (inputs chunks read) kept in <data dir>/blobs and served to peers', env.CYCLESHARE_BLOB_CACHE_MB ?? '4096')
-    .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent', env.CYCLESHARE_LOG_LEVEL ?? 'info')
+    .option('--prefetch <n>', 'chunks held beyond the running ones (default: 2 × threads)', env.CYCLESHARE_PREFETCH ?? fromFile('prefetch'))
+    .option('--data-dir <dir>', 'folder for the peer identity and the blob cache', env.CYCLESHARE_DATA_DIR ?? fromFile('dataDir') ?? './data/worker')
+    .option('--listen <multiaddr...>', 'libp2p listen address(es)', env.CYCLESHARE_LISTEN?.split(',') ?? (file.listen as string[] | undefined) ?? ['/ip4/0.0.0.0/tcp/0'])
+    .option('--max-load <percent>', 'idle while the owner\'s programs (CPU at normal priority, not niced volunteer work) use less than this; 100 = always', env.CYCLESHARE_MAX_LOAD ?? fromFile('maxLoad') ?? '30')
+    .option('--allow-battery', 'also work on battery power', env.CYCLESHARE_ALLOW_BATTERY === '1' || file.allowBattery === true)
+    .option('--max-cpu <percent>', 'keep each thread busy at most this share of the time (its CPU share)', env.CYCLESHARE_MAX_CPU ?? fromFile('maxCpu') ?? '100')
+    .option('--memory-mb <mb>', 'heap cap of each task thread, and the most memory a custom task module may have', env.CYCLESHARE_MEMORY_MB ?? fromFile('memoryMb') ?? '512')
+    .option('--work-hours <ranges>', 'lend the machine only within these hours, local time, like 22:00-07:00 or 09:00-12:00,14:00-17:00', env.CYCLESHARE_WORK_HOURS ?? fromFile('workHours'))
+    .option('--blob-cache-mb <MiB>', 'the most MiB of blobs (inputs chunks read) kept in <data dir>/blobs and served to peers', env.CYCLESHARE_BLOB_CACHE_MB ?? fromFile('blobCacheMb') ?? '4096')
+    .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent', env.CYCLESHARE_LOG_LEVEL ?? fromFile('logLevel') ?? 'info')
     .addHelpText('after', SIGNALS_HELP)
 
-  const config = parseFlags(program, argv, schema, ({ coordinator, ...o }) => ({
+  const config = parseFlags(program, argv, schema, ({ coordinator, config: _file, ...o }) => ({
     ...o,
-    // Flags replace the environment's list rather than adding to it.
-    coordinators: coordinator ?? env.CYCLESHARE_COORDINATOR?.split(',').filter(a => a !== ''),
+    // Flags replace the environment's list, which replaces the file's, rather than adding to it.
+    coordinators: coordinator ?? env.CYCLESHARE_COORDINATOR?.split(',').filter(a => a !== '') ?? file.coordinator,
     prefetch: o.prefetch ?? (Number.isInteger(Number(o.threads)) ? String(2 * Number(o.threads)) : undefined)
   }))
   return { ...config, dataDir: resolve(config.dataDir) }

@@ -42,10 +42,11 @@ describe('the request handlers', () => {
     const ids = await leased()
     const grants = s.peer.assigns.items[0].leases
     expect(await s.peer.report('w2', [ok(grants[0])])).toEqual({
-      v: 1, kind: 'reported', accepted: [], rejected: [{ leaseId: ids[0], reason: 'not the holder of this lease' }]
+      v: 1, kind: 'reported', accepted: [], rejected: [{ leaseId: ids[0], reason: 'not the holder of this lease' }], credit: 0
     })
     expect(s.scheduler.held('w1')).toBe(3)
-    expect(await s.peer.report('w1', grants.slice(0, 2).map(l => ok(l)))).toEqual({ v: 1, kind: 'reported', accepted: ids.slice(0, 2), rejected: [] })
+    // Each claims 40 ms of CPU time, held to the 0 ms the fake clock moved since the lease: the answer carries the credit.
+    expect(await s.peer.report('w1', grants.slice(0, 2).map(l => ({ ...ok(l), cpuMs: 40 })))).toEqual({ v: 1, kind: 'reported', accepted: ids.slice(0, 2), rejected: [], credit: 0 })
     expect(s.scheduler.held('w1')).toBe(1)
   })
 

@@ -30,7 +30,8 @@ export function createRequestHandlers ({ scheduler, registry, log, coordinator }
     async report (from, { results }) {
       registry.seen(from)
       const { accepted, rejected } = await reports.complete(from, results)
-      return msg.reported(accepted, rejected)
+      // Its credit as this accumulation point keeps it: what the worker shows its volunteer.
+      return msg.reported(accepted, rejected, scheduler.workerStats(from)[0]?.creditMs ?? 0)
     },
     renew (from, { leaseIds, checkpoints = [] }) {
       registry.seen(from)

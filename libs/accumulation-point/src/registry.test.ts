@@ -23,7 +23,7 @@ describe('the worker registry', () => {
     s = await served()
     s.peer.pull('w1', 3, ['sum'], 4)
     expect(s.point.workers()).toEqual([{
-      peerId: 'w1', threads: 4, tasks: ['sum'], state: 'idle', chunksDone: 0, chunksFailed: 0, valid: 0, invalid: 0, lastSeen: T0
+      peerId: 'w1', threads: 4, tasks: ['sum'], state: 'idle', chunksDone: 0, chunksFailed: 0, valid: 0, invalid: 0, credit: 0, lastSeen: T0
     }])
 
     const seen = changes()
@@ -36,7 +36,7 @@ describe('the worker registry', () => {
     await s.peer.report('w1', assign.leases.map(l => ok(l)))
     expect(seen.map(v => v.state)).toEqual(['working', 'idle'])
     expect(s.point.workers()).toEqual([{
-      peerId: 'w1', threads: 4, tasks: ['sum'], state: 'idle', chunksDone: 3, chunksFailed: 0, valid: 0, invalid: 0, lastSeen: '2023-11-14T22:13:21.000Z'
+      peerId: 'w1', threads: 4, tasks: ['sum'], state: 'idle', chunksDone: 3, chunksFailed: 0, valid: 0, invalid: 0, credit: 0, lastSeen: '2023-11-14T22:13:21.000Z'
     }])
   })
 
@@ -71,7 +71,7 @@ describe('the worker registry', () => {
     await outvoteLiar(s)
     const views = new Map(s.point.workers().map(v => [v.peerId, v]))
     expect(views.get('liar')).toEqual({
-      peerId: 'liar', threads: 2, tasks: ['sum'], state: 'excluded', chunksDone: 0, chunksFailed: 0, valid: 0, invalid: 1, excluded: 'outvoted 1 times', lastSeen: T0
+      peerId: 'liar', threads: 2, tasks: ['sum'], state: 'excluded', chunksDone: 0, chunksFailed: 0, valid: 0, invalid: 1, credit: 0, excluded: 'outvoted 1 times', lastSeen: T0
     })
     expect(views.get('honest')).toMatchObject({ state: 'working', chunksDone: 1, invalid: 0 })
   })

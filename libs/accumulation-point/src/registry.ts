@@ -95,6 +95,7 @@ export class WorkerRegistry {
       chunksFailed: stats?.chunksFailed ?? 0,
       valid: stats?.valid ?? 0,
       invalid: stats?.invalid ?? 0,
+      credit: (stats?.creditMs ?? 0) / 1000,
       ...(stats?.excluded != null ? { excluded: stats.excluded } : {}),
       ...(throttled !== undefined ? { throttled } : {}),
       lastSeen: new Date(w?.lastSeen ?? 0).toISOString()

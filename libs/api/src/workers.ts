@@ -13,6 +13,7 @@ export const workerViewSchema = z.object({
   chunksFailed: z.number().int(),
   valid: z.number().int().describe('Of chunksDone: results a quorum of other workers\' results confirmed (its trust).'),
   invalid: z.number().int().describe('Results outvoted by a quorum.'),
+  credit: z.number().describe('CPU-seconds of its validated results (accepted single copies, and copies a quorum agreed with): its credit, as BOINC counts it.'),
   excluded: z.string().optional().describe('Why the worker gets no more work, if it does not.'),
   throttled: z.string().optional().describe('Why its pulls are being dropped for now (over its pull budget, or backed off after refusals), if they are.'),
   lastSeen: z.string().describe('ISO 8601 time of the last message from this worker.')

@@ -119,6 +119,9 @@ export interface DecodeLimits {
  */
 export const MAX_CHECKPOINT_BYTES = 4096
 
+/** The most CPU time one result may claim (`cpuMs`): a day, the longest a chunk may run. */
+export const MAX_RESULT_CPU_MS = 86_400_000
+
 export const defaultDecodeLimits: Readonly<DecodeLimits> = Object.freeze({
   maxMessageBytes: 16 * 1024 * 1024,
   maxEntries: 262_144,

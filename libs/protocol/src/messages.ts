@@ -147,8 +147,8 @@ export interface WireError {
  * validates it); a failure carries the error that stopped the run.
  */
 export type ChunkResult =
-  | { leaseId: string; ok: true; output: unknown }
-  | { leaseId: string; ok: false; error: WireError }
+  | { leaseId: string; ok: true; output: unknown; cpuMs?: number }
+  | { leaseId: string; ok: false; error: WireError; cpuMs?: number }
 
 export interface ReportMessage {
   v: number
@@ -163,6 +163,8 @@ export interface ReportedMessage {
   accepted: string[]
   /** Results the coordinator will never count (unknown lease, job gone): stop retrying them. */
   rejected: Array<{ leaseId: string; reason: string }>
+  /** The worker's credit here after this report: CPU milliseconds of its validated results, over its whole history. */
+  credit?: number
 }
 
 export interface RenewMessage {

@@ -24,8 +24,8 @@ export const msg = {
     ({ v, kind: MessageKind.Assigned, accepted, refused }),
   report: (results: ChunkResult[]): ReportMessage =>
     ({ v, kind: MessageKind.Report, results }),
-  reported: (accepted: string[], rejected: ReportedMessage['rejected']): ReportedMessage =>
-    ({ v, kind: MessageKind.Reported, accepted, rejected }),
+  reported: (accepted: string[], rejected: ReportedMessage['rejected'], credit?: number): ReportedMessage =>
+    credit === undefined ? { v, kind: MessageKind.Reported, accepted, rejected } : { v, kind: MessageKind.Reported, accepted, rejected, credit },
   /** Optional fields are left out when empty: a peer that does not know them sees the message it knows. */
   renew: (leaseIds: string[], checkpoints: LeaseCheckpoint[] = []): RenewMessage =>
     checkpoints.length === 0 ? { v, kind: MessageKind.Renew, leaseIds } : { v, kind: MessageKind.Renew, leaseIds, checkpoints },
@@ -64,8 +64,8 @@ export const msg = {
   error: (err: unknown): ErrorMessage =>
     ({ v, kind: MessageKind.Error, ...toWireError(err) }),
   /** A successful chunk result, for `report`. */
-  ok: (leaseId: string, output: unknown): ChunkResult =>
-    ({ leaseId, ok: true, output }),
+  ok: (leaseId: string, output: unknown, cpuMs?: number): ChunkResult =>
+    cpuMs === undefined ? { leaseId, ok: true, output } : { leaseId, ok: true, output, cpuMs },
   /** A failed chunk result, for `report`: anything thrown becomes `{ name, message }`. */
   failed: (leaseId: string, err: unknown): ChunkResult =>
     ({ leaseId, ok: false, error: toWireError(err) })

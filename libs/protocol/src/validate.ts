@@ -1,4 +1,4 @@
-import { MAX_BITFIELD_BYTES, MAX_BLOB_PEERS, MAX_FETCH_CANDIDATES, MAX_MANIFEST_BYTES, MAX_PIECE_BYTES, MAX_TASK_MANIFEST_BYTES, MAX_TASK_NAME_LENGTH, type DecodeLimits } from './constants.js'
+import { MAX_BITFIELD_BYTES, MAX_BLOB_PEERS, MAX_RESULT_CPU_MS, MAX_FETCH_CANDIDATES, MAX_MANIFEST_BYTES, MAX_PIECE_BYTES, MAX_TASK_MANIFEST_BYTES, MAX_TASK_NAME_LENGTH, type DecodeLimits } from './constants.js'
 import { InvalidFieldError } from './errors.js'
 import { MessageKind } from './messages.js'
 import type { Message } from './messages.js'
@@ -141,6 +141,7 @@ function checkResult (result: unknown, i: number, limits: DecodeLimits): void {
   } else {
     throw new InvalidFieldError(`results[${i}].ok`, 'true or false')
   }
+  if (result.cpuMs !== undefined) checkInteger(result.cpuMs, 0, MAX_RESULT_CPU_MS, `results[${i}].cpuMs`)
 }
 
 function checkBytes (value: unknown, min: number, max: number, path: string): void {
@@ -195,6 +196,7 @@ const checks: Record<Message['kind'], Check> = {
   [MessageKind.Reported]: (m, limits) => {
     checkIds(m, 'accepted', limits)
     checkReasons(m.rejected, 'rejected', limits)
+    if (m.credit !== undefined) checkInteger(m.credit, 0, Number.MAX_SAFE_INTEGER, 'credit')
   },
   [MessageKind.Renew]: (m, limits) => {
     checkIds(m, 'leaseIds', limits)

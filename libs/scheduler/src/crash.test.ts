@@ -33,7 +33,7 @@ describe('crash safety', () => {
     expect(scheduler.get(sum.id)).toMatchObject({ status: 'running', progress: { done: 2, total: 10 } })
     // 50 + 10 chunks, 20 leased, 1 of them given back
     expect(scheduler.pending()).toEqual({ pending: 41, tasks: ['tally', 'sum'] })
-    expect(scheduler.workerStats()).toEqual([{ worker: 'w1', chunksDone: 12, chunksFailed: 0, valid: 0, invalid: 0 }])
+    expect(scheduler.workerStats()).toEqual([{ worker: 'w1', chunksDone: 12, chunksFailed: 0, valid: 0, invalid: 0, creditMs: 0 }])
 
     scheduler.start()
     const live = grants.slice(13).map(g => g.leaseId)
@@ -49,8 +49,8 @@ describe('crash safety', () => {
     expect(scheduler.result(job.id).value).toEqual(new Array(50).fill(1))
     expect(scheduler.result(sum.id).value).toEqual({ sum: 500_500 })
     expect(scheduler.workerStats()).toEqual([
-      { worker: 'w1', chunksDone: 19, chunksFailed: 0, valid: 0, invalid: 0 },
-      { worker: 'w2', chunksDone: 41, chunksFailed: 0, valid: 0, invalid: 0 }
+      { worker: 'w1', chunksDone: 19, chunksFailed: 0, valid: 0, invalid: 0, creditMs: 0 },
+      { worker: 'w2', chunksDone: 41, chunksFailed: 0, valid: 0, invalid: 0, creditMs: 0 }
     ])
     scheduler.close()
     first.scheduler.close()
@@ -91,9 +91,9 @@ describe('crash safety', () => {
     scheduler.complete('w3', [ok(c1)])
     expect(scheduler.result(job.id).value).toEqual({ sum: 5050 })
     expect(scheduler.workerStats()).toEqual([
-      { worker: 'w1', chunksDone: 1, chunksFailed: 0, valid: 1, invalid: 1 },
-      { worker: 'w2', chunksDone: 2, chunksFailed: 0, valid: 2, invalid: 0 },
-      { worker: 'w3', chunksDone: 1, chunksFailed: 0, valid: 1, invalid: 0 }
+      { worker: 'w1', chunksDone: 1, chunksFailed: 0, valid: 1, invalid: 1, creditMs: 0 },
+      { worker: 'w2', chunksDone: 2, chunksFailed: 0, valid: 2, invalid: 0, creditMs: 0 },
+      { worker: 'w3', chunksDone: 1, chunksFailed: 0, valid: 1, invalid: 0, creditMs: 0 }
     ])
     scheduler.close()
     first.close()
@@ -116,7 +116,7 @@ describe('crash safety', () => {
     const { scheduler } = harness({ leaseTtlMs: 1_000 }, path, clock)
     expect(scheduler.get('oldjob000000')).toMatchObject({ status: 'running', progress: { done: 1, total: 4 }, options: { replication: 1, maxAttempts: 5 } })
     expect(scheduler.pending()).toEqual({ pending: 2, tasks: ['sum'] })
-    expect(scheduler.workerStats()).toEqual([{ worker: 'w1', chunksDone: 1, chunksFailed: 1, valid: 0, invalid: 0 }])
+    expect(scheduler.workerStats()).toEqual([{ worker: 'w1', chunksDone: 1, chunksFailed: 1, valid: 0, invalid: 0, creditMs: 0 }])
     const live = '1.1.2.cccccccccccc'
     expect(scheduler.renew('w1', [live]).renewed).toEqual([live])
     expect(scheduler.complete('w1', [{ leaseId: live, ok: true, output: sumOf({ from: 26, to: 50 }) }]).accepted).toEqual([live])

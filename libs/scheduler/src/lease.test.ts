@@ -44,7 +44,7 @@ describe('lease and complete', () => {
     expect(done.error).toBeUndefined()
     expect(scheduler.result(job.id)).toEqual({ type: 'application/json', value: { sum: 1_000_003 * 1_000_004 / 2 } })
     expect(scheduler.pending()).toEqual({ pending: 0, tasks: [] })
-    expect(scheduler.workerStats()).toEqual([{ worker: 'w1', chunksDone: 97, chunksFailed: 0, valid: 0, invalid: 0 }])
+    expect(scheduler.workerStats()).toEqual([{ worker: 'w1', chunksDone: 97, chunksFailed: 0, valid: 0, invalid: 0, creditMs: 0 }])
 
     // one event per status change and one per batch of progress
     expect(jobs.map(j => `${j.status}:${j.progress.done}`)).toEqual([
@@ -183,8 +183,8 @@ describe('expire', () => {
     expect(scheduler.complete('w2', second.map(g => ok(g))).accepted).toHaveLength(1_000)
     expect(scheduler.result(job.id).value).toEqual({ sum: 5_000_050_000 })
     expect(scheduler.workerStats()).toEqual([
-      { worker: 'w1', chunksDone: 300, chunksFailed: 0, valid: 0, invalid: 0 },
-      { worker: 'w2', chunksDone: 1_000, chunksFailed: 0, valid: 300, invalid: 0 } // 700 accepted, 300 agreeing late
+      { worker: 'w1', chunksDone: 300, chunksFailed: 0, valid: 0, invalid: 0, creditMs: 0 },
+      { worker: 'w2', chunksDone: 1_000, chunksFailed: 0, valid: 300, invalid: 0, creditMs: 0 } // 700 accepted, 300 agreeing late
     ])
   })
 

@@ -85,7 +85,9 @@ export class Quorum {
       if (copy.state === 'live') job.durations.add(this.ctx.now() - copy.leasedAt)
       this.ctx.stats.latency(this.ctx.now() - copy.leasedAt)
       this.ctx.trace('ok', job, lease, worker)
-      if (this.vote(job, lease, chunk, copy, output)) {
+      // The worker's word for its CPU time, held to the time it had the lease: credit if the result proves valid.
+      const claim = Math.min(result.cpuMs ?? 0, Math.max(0, this.ctx.now() - copy.leasedAt))
+      if (this.vote(job, lease, chunk, copy, output, claim)) {
         this.ctx.stats.count('completed')
         accepted.push(leaseId)
         touched.add(job)
@@ -150,18 +152,18 @@ export class Quorum {
    * issues more copies, or fails the job if the chunk has had all its results. Returns false if
    * the job failed reducing it.
    */
-  private vote (job: ActiveJob, lease: LeaseRef, chunk: ChunkRow, copy: CopyHead, output: unknown): boolean {
-    if (chunk.quorum === 1) return this.decide(job, lease.index, chunk, copy, output, [])
+  private vote (job: ActiveJob, lease: LeaseRef, chunk: ChunkRow, copy: CopyHead, output: unknown, claim: number): boolean {
+    if (chunk.quorum === 1) return this.decide(job, lease.index, chunk, copy, output, claim, [])
     const results = chunk.results + 1
-    const copies = this.ctx.store.recordVote(lease, encode(output))
-    const others: Array<Vote & { attempt: number }> = []
+    const copies = this.ctx.store.recordVote(lease, encode(output), claim)
+    const others: Array<Vote & { attempt: number, creditMs: number }> = []
     for (const other of copies) {
       if (other.state === 'ok' && other.attempt !== lease.attempt) {
-        others.push({ worker: other.worker, output: decode(other.result as Uint8Array), attempt: other.attempt })
+        others.push({ worker: other.worker, output: decode(other.result as Uint8Array), attempt: other.attempt, creditMs: other.creditMs ?? 0 })
       }
     }
     const agreeing = 1 + others.filter(o => same(job, output, o.output)).length
-    if (agreeing >= chunk.quorum) return this.decide(job, lease.index, chunk, copy, output, others)
+    if (agreeing >= chunk.quorum) return this.decide(job, lease.index, chunk, copy, output, claim, others)
     if (others.length === 0) job.verifying++ // its first ok result: the chunk now waits for agreement
     this.evaluate(job, lease.index, { chunk: { ...chunk, results }, copies })
     return true
@@ -171,7 +173,7 @@ export class Quorum {
    * Reduces the agreed output once, marks the chunk done in the same transaction, revokes its
    * copies still out, and counts each result for or against its worker.
    */
-  private decide (job: ActiveJob, index: number, chunk: ChunkRow, winner: CopyHead, output: unknown, others: Vote[]): boolean {
+  private decide (job: ActiveJob, index: number, chunk: ChunkRow, winner: CopyHead, output: unknown, claim: number, others: Array<Vote & { creditMs: number }>): boolean {
     const { store } = this.ctx
     try {
       job.acc = job.task.reduce(job.acc, output, index, job.params, job.chunks)
@@ -190,11 +192,12 @@ export class Quorum {
     job.done++
     if (winner.backup === 1) this.ctx.jobStats(job.seq).backupWins++
 
+    // Credit goes with a result that counted: a single copy accepted, or a copy the quorum agreed with.
     if (others.length === 0) {
-      this.ctx.countWorker(winner.worker, { accepted: 1 })
+      this.ctx.countWorker(winner.worker, { accepted: 1, creditMs: claim })
     } else {
-      this.ctx.countWorker(winner.worker, { valid: 1 })
-      for (const other of others) this.ctx.countWorker(other.worker, same(job, output, other.output) ? { valid: 1 } : { invalid: 1 })
+      this.ctx.countWorker(winner.worker, { valid: 1, creditMs: claim })
+      for (const other of others) this.ctx.countWorker(other.worker, same(job, output, other.output) ? { valid: 1, creditMs: other.creditMs } : { invalid: 1 })
     }
     // counting may have excluded a worker, and its lost copies failed this job
     if (this.ctx.active.has(job.seq) && job.done === job.chunks) this.ctx.finish(job)
@@ -215,7 +218,8 @@ export class Quorum {
       this.ctx.countWorker(copy.worker, { failed: 1 })
       return
     }
-    this.ctx.countWorker(copy.worker, same(job, decode(agreed), output) ? { valid: 1 } : { invalid: 1 })
+    const claim = Math.min(result.cpuMs ?? 0, Math.max(0, this.ctx.now() - copy.leasedAt))
+    this.ctx.countWorker(copy.worker, same(job, decode(agreed), output) ? { valid: 1, creditMs: claim } : { invalid: 1 })
   }
 }
 

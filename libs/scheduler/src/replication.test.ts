@@ -27,8 +27,8 @@ describe('replication and quorum', () => {
     expect(scheduler.complete('w2', second.map(g => ok(g, 1))).accepted).toEqual(second.map(g => g.leaseId))
     expect(scheduler.result(job.id).value).toEqual([1, 1]) // each chunk reduced once
     expect(scheduler.workerStats()).toEqual([
-      { worker: 'w1', chunksDone: 2, chunksFailed: 0, valid: 2, invalid: 0 },
-      { worker: 'w2', chunksDone: 2, chunksFailed: 0, valid: 2, invalid: 0 }
+      { worker: 'w1', chunksDone: 2, chunksFailed: 0, valid: 2, invalid: 0, creditMs: 0 },
+      { worker: 'w2', chunksDone: 2, chunksFailed: 0, valid: 2, invalid: 0, creditMs: 0 }
     ])
   })
 
@@ -50,9 +50,9 @@ describe('replication and quorum', () => {
     expect(scheduler.result(job.id).value).toEqual({ sum: 5050 })
     expect(revoked).toEqual([])
     expect(scheduler.workerStats()).toEqual([
-      { worker: 'liar', chunksDone: 0, chunksFailed: 0, valid: 0, invalid: 1 },
-      { worker: 'w1', chunksDone: 1, chunksFailed: 0, valid: 1, invalid: 0 },
-      { worker: 'w2', chunksDone: 1, chunksFailed: 0, valid: 1, invalid: 0 }
+      { worker: 'liar', chunksDone: 0, chunksFailed: 0, valid: 0, invalid: 1, creditMs: 0 },
+      { worker: 'w1', chunksDone: 1, chunksFailed: 0, valid: 1, invalid: 0, creditMs: 0 },
+      { worker: 'w2', chunksDone: 1, chunksFailed: 0, valid: 1, invalid: 0, creditMs: 0 }
     ])
   })
 
@@ -81,7 +81,7 @@ describe('replication and quorum', () => {
     scheduler.complete('w2', [ok(b)])
     expect(scheduler.complete('liar', [ok(c, 7), ok(c, 7)])).toEqual({ accepted: [c.leaseId, c.leaseId], rejected: [] })
     expect(scheduler.get(job.id).progress.done).toBe(1)
-    expect(scheduler.workerStats().find(s => s.worker === 'liar')).toEqual({ worker: 'liar', chunksDone: 0, chunksFailed: 0, valid: 0, invalid: 1 })
+    expect(scheduler.workerStats().find(s => s.worker === 'liar')).toEqual({ worker: 'liar', chunksDone: 0, chunksFailed: 0, valid: 0, invalid: 1, creditMs: 0 })
   })
 
   it('issues more copies when results disagree, until a quorum agrees', () => {

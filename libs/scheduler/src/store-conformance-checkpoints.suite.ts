@@ -38,7 +38,7 @@ export function checkpointConformance (under: StoreUnderTest): void {
       expect(kept(seq, 1)).toEqual([null])
       store.loseLease(b)
       expect(store.saveCheckpoint('w1', b, blob(3))).toBe(false) // lost: nobody holds it
-      store.recordVote(a, blob(9))
+      store.recordVote(a, blob(9), 0)
       expect(store.saveCheckpoint('w1', a, blob(4))).toBe(false) // answered
       expect(kept(seq, 0)).toEqual([null]) // an answered copy keeps none
       expect(kept(seq, 1)).toEqual([null])
@@ -92,8 +92,8 @@ export function checkpointConformance (under: StoreUnderTest): void {
       store.loseLease(copies[1])
       store.loseLease(copies[2])
       store.loseLease(copies[3])
-      store.recordVote(copies[3], blob(0)) // a late result of a lost copy: answered now
-      store.recordVote(copies[4], blob(0))
+      store.recordVote(copies[3], blob(0), 0) // a late result of a lost copy: answered now
+      store.recordVote(copies[4], blob(0), 0)
       store.recordFailure(copies[5], blob(0))
       expect(kept(seq, 0)).toEqual([[1], [2], [3], null, null, null])
       store.needCopies(seq, 0, { needed: 3, results: 3, failures: 1, waitingSince: 3_000 })
@@ -125,7 +125,7 @@ export function checkpointConformance (under: StoreUnderTest): void {
       store.saveCheckpoint('w2', second, blob(2))
       store.saveCheckpoint('w3', third, blob(3))
       store.loseLease(second)
-      store.recordVote(leases[0], blob(0))
+      store.recordVote(leases[0], blob(0), 0)
       expect(store.decide(seq, 0, 1, blob(0))).toEqual([{ jobSeq: seq, index: 0, attempt: 3, tag: tag('y'), worker: 'w3' }])
       expect(store.ballot(seq, 0)?.copies.map(c => [c.attempt, c.state, bytes(c.checkpoint)])).toEqual([[3, 'revoked', null]])
 

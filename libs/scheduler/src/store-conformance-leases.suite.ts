@@ -107,13 +107,13 @@ export function leaseConformance (under: StoreUnderTest): void {
       expect(store.recordFailure(second, blob(3)).map(c => [c.attempt, c.state, bytes(c.result)])).toEqual([
         [1, 'live', null], [2, 'failed', [3]], [3, 'live', null]
       ])
-      expect(store.recordVote(leases[0], blob(7, 7)).map(c => [c.attempt, c.worker, c.state, bytes(c.result)])).toEqual([
+      expect(store.recordVote(leases[0], blob(7, 7), 0).map(c => [c.attempt, c.worker, c.state, bytes(c.result)])).toEqual([
         [1, 'w1', 'ok', [7, 7]], [2, 'w2', 'failed', [3]], [3, 'w3', 'live', null]
       ])
       expect(store.leaseState(leases[0])?.copy?.state).toBe('ok')
       // a late result of a lost copy still counts
       store.loseLease({ ...second, attempt: 3, tag: tag('y') })
-      expect(store.recordVote({ ...second, attempt: 3 }, blob(8))[2]).toMatchObject({ state: 'ok', worker: 'w3' })
+      expect(store.recordVote({ ...second, attempt: 3 }, blob(8), 1_234)[2]).toMatchObject({ state: 'ok', worker: 'w3', creditMs: 1_234 })
     })
 
     it('store an open chunk\'s counts and the copies it waits for', () => {
@@ -135,15 +135,15 @@ export function leaseConformance (under: StoreUnderTest): void {
       const { seq, batch, leases } = opened(1, { target: 3, quorum: 2 })
       store.issueCopy({ ...batch, worker: 'w2', index: 0, tag: tag('x'), backup: false })
       store.issueCopy({ ...batch, worker: 'w3', index: 0, tag: tag('y'), backup: false })
-      store.recordVote(leases[0], blob(1))
-      store.recordVote({ jobSeq: seq, index: 0, attempt: 2 }, blob(1))
+      store.recordVote(leases[0], blob(1), 0)
+      store.recordVote({ jobSeq: seq, index: 0, attempt: 2 }, blob(1), 0)
       expect(store.decide(seq, 0, 2, blob(1))).toEqual([{ jobSeq: seq, index: 0, attempt: 3, tag: tag('y'), worker: 'w3' }])
       const ballot = store.ballot(seq, 0)
       expect(ballot?.chunk).toMatchObject({ state: 'done', needed: 0 })
       expect(bytes(ballot?.chunk.agreed)).toEqual([1])
       expect(ballot?.copies.map(plain)).toEqual([{
         attempt: 3, tag: tag('y'), worker: 'w3', state: 'revoked', epoch: 1, backup: 0, leasedAt: 1_000, deadline: 2_000, overrunAt: null, result: null,
-        checkpoint: null
+        checkpoint: null, creditMs: null
       }])
       expect(store.liveLeases()).toEqual([])
       expect(store.leaseState({ jobSeq: seq, index: 0, attempt: 3 })?.copy?.state).toBe('revoked')
@@ -155,7 +155,7 @@ export function leaseConformance (under: StoreUnderTest): void {
     it('keep no decided output when nothing was revoked', () => {
       const { seq, batch, leases } = opened(1, { target: 2, quorum: 2 })
       store.issueCopy({ ...batch, worker: 'w2', index: 0, tag: tag('x'), backup: false })
-      store.recordVote(leases[0], blob(1))
+      store.recordVote(leases[0], blob(1), 0)
       expect(store.decide(seq, 0, 2, blob(1))).toEqual([])
       expect(store.ballot(seq, 0)).toMatchObject({ chunk: { state: 'done', agreed: null }, copies: [] })
     })
@@ -171,13 +171,14 @@ export function leaseConformance (under: StoreUnderTest): void {
     it('count results into a record, returning its trust', () => {
       expect(store.trust('w1')).toBeUndefined()
       expect(store.countWorker('w1', { accepted: 2 })).toEqual({ valid: 0, invalid: 0, excluded: null })
-      expect(store.countWorker('w1', { valid: 3, failed: 1 })).toEqual({ valid: 3, invalid: 0, excluded: null })
+      expect(store.countWorker('w1', { valid: 3, failed: 1, creditMs: 1_500 })).toEqual({ valid: 3, invalid: 0, excluded: null })
       expect(store.countWorker('w1', { invalid: 1 })).toEqual({ valid: 3, invalid: 1, excluded: null })
+      store.countWorker('w1', { creditMs: 250 })
       store.countWorker('a0', {})
       expect(store.trust('w1')).toEqual({ valid: 3, invalid: 1, excluded: null })
       expect(store.workerStats()).toEqual([
-        { worker: 'a0', chunksDone: 0, chunksFailed: 0, valid: 0, invalid: 0 },
-        { worker: 'w1', chunksDone: 5, chunksFailed: 1, valid: 3, invalid: 1 }
+        { worker: 'a0', chunksDone: 0, chunksFailed: 0, valid: 0, invalid: 0, creditMs: 0 },
+        { worker: 'w1', chunksDone: 5, chunksFailed: 1, valid: 3, invalid: 1, creditMs: 1_750 }
       ])
     })
 
@@ -190,10 +191,10 @@ export function leaseConformance (under: StoreUnderTest): void {
       expect(store.trust('liar')).toEqual({ valid: 0, invalid: 3, excluded: 'outvoted 3 times' })
       expect(store.countWorker('liar', { invalid: 1 })).toEqual({ valid: 0, invalid: 4, excluded: 'outvoted 3 times' })
       expect(store.workerStats()).toEqual([
-        { worker: 'honest', chunksDone: 1, chunksFailed: 0, valid: 1, invalid: 0 },
-        { worker: 'liar', chunksDone: 0, chunksFailed: 0, valid: 0, invalid: 4, excluded: 'outvoted 3 times' }
+        { worker: 'honest', chunksDone: 1, chunksFailed: 0, valid: 1, invalid: 0, creditMs: 0 },
+        { worker: 'liar', chunksDone: 0, chunksFailed: 0, valid: 0, invalid: 4, creditMs: 0, excluded: 'outvoted 3 times' }
       ])
-      expect(store.workerStats('liar')).toEqual([{ worker: 'liar', chunksDone: 0, chunksFailed: 0, valid: 0, invalid: 4, excluded: 'outvoted 3 times' }])
+      expect(store.workerStats('liar')).toEqual([{ worker: 'liar', chunksDone: 0, chunksFailed: 0, valid: 0, invalid: 4, creditMs: 0, excluded: 'outvoted 3 times' }])
       expect(store.workerStats('nobody')).toEqual([])
     })
   })

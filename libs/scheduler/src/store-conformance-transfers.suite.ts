@@ -51,7 +51,7 @@ export function transferConformance (under: StoreUnderTest): void {
       expect(store.moveLease(a, 'w1', 1, 'w2', 2_000, 3_000)).toBe(false) // its deadline is now
       store.loseLease(b)
       expect(store.moveLease(b, 'w1', 1, 'w2', 1_500, 3_000)).toBe(false)
-      store.recordVote(c, blob(1))
+      store.recordVote(c, blob(1), 0)
       expect(store.moveLease(c, 'w1', 1, 'w2', 1_500, 3_000)).toBe(false)
       expect([0, 1, 2].map(i => holders(seq, i)[0])).toEqual([['w1', 1, 2_000, 'live'], ['w1', 1, 2_000, 'lost'], ['w1', 1, 2_000, 'ok']])
     })

@@ -111,7 +111,7 @@ export function storeConformance (name: string, open: () => SchedulerStore): voi
           { ...summaryOf(b, newJob('b')), params: [7], acc: [8], nextIndex: 0, waiting: 0, verifying: 0 }
         ])
         // A chunk with an ok result short of its quorum is verifying.
-        store.recordVote(leasesOfA[1], blob(5))
+        store.recordVote(leasesOfA[1], blob(5), 0)
         expect(store.activeJobs()[0].verifying).toBe(1)
         store.saveProgress(b, 3, blob(9, 9))
         expect(store.job('b')?.done).toBe(3)
@@ -173,7 +173,7 @@ export function storeConformance (name: string, open: () => SchedulerStore): voi
         })
         expect(store.ballot(seq, 1)?.copies.map(plain)).toEqual([{
           attempt: 1, tag: tag('b'), worker: 'w1', state: 'live', epoch: 1, backup: 0, leasedAt: 1_000, deadline: 2_000, overrunAt: 9_000, result: null,
-          checkpoint: null
+          checkpoint: null, creditMs: null
         }])
         expect(store.ballot(seq, 1)?.chunk).toMatchObject({ target: 3, quorum: 2, needed: 2 })
         expect(store.activeJobs()[0]).toMatchObject({ status: 'running', nextIndex: 2, waiting: 2 })
@@ -199,7 +199,7 @@ export function storeConformance (name: string, open: () => SchedulerStore): voi
         expect(chunk).toMatchObject({ attempt: 2, tags: tag('B') + tag('x'), needed: 1, backup: 0 })
         expect(copies.map(plain)[1]).toEqual({
           attempt: 2, tag: tag('x'), worker: 'w2', state: 'live', epoch: 1, backup: 0, leasedAt: 1_100, deadline: 2_100, overrunAt: null, result: null,
-          checkpoint: null
+          checkpoint: null, creditMs: null
         })
         expect(store.issueCopy({ ...batch, worker: 'w3', index: 0, tag: tag('y'), backup: true })).toEqual({ attempt: 2, checkpoint: null })
         expect(store.ballot(seq, 0)?.chunk).toMatchObject({ attempt: 2, needed: 2, backup: 1 })
@@ -222,7 +222,7 @@ export function storeConformance (name: string, open: () => SchedulerStore): voi
         store.issueCopy({ ...batch, worker: 'w2', index: 0, tag: tag('x'), backup: false })
         expect(store.eligibleWaiting(seq, 'w3', 0, 10)).toEqual([1, 2, 3]) // chunk 0 waits for nothing now
 
-        store.recordVote(leases[2], blob(1))
+        store.recordVote(leases[2], blob(1), 0)
         store.recordFailure(leases[3], blob(2))
         store.needCopies(seq, 3, { needed: 2, results: 1, failures: 1, waitingSince: 5_000 })
         expect(store.eligibleWaiting(seq, 'w1', 4_999, 10)).toEqual([]) // 2: answered ok; 3: failed, waited too little

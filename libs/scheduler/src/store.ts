@@ -169,6 +169,8 @@ export interface CopyRow {
    * lost goes on from. A copy issued from it keeps it as its own until it checkpoints further.
    */
   checkpoint: Uint8Array | null
+  /** An ok copy's credit claim: its worker's CPU milliseconds for it, at most the time from its lease to its answer. */
+  creditMs: number | null
 }
 
 /** The parts of a copy that a result needs. */
@@ -248,6 +250,8 @@ export interface TrustDelta {
   invalid?: number
   /** ok:false results, unreadable outputs and timeouts. */
   failed?: number
+  /** Credit earned: CPU milliseconds of its accepted or valid results. */
+  creditMs?: number
 }
 
 export interface WorkerTrust {
@@ -263,6 +267,8 @@ export interface WorkerStats {
   chunksFailed: number
   /** Of chunksDone: results a quorum of other workers' results confirmed. */
   valid: number
+  /** CPU milliseconds of its accepted and valid results (BOINC's credit). */
+  creditMs: number
   /** Results outvoted by the decided result. */
   invalid: number
   /** Why the worker is excluded, if it is. */
@@ -371,7 +377,7 @@ export interface SchedulerStore {
    * Records an ok result of a copy that has none (live, or lost: a late result still counts); an
    * answered copy keeps no checkpoint. Returns the chunk's copies afterwards, to count the votes.
    */
-  recordVote(lease: AttemptRef, output: Uint8Array): CopyRow[]
+  recordVote(lease: AttemptRef, output: Uint8Array, creditMs: number): CopyRow[]
   /**
    * Records a failed result of a copy that has none; `reason` (msgpack) names the error; it keeps
    * no checkpoint. Returns the chunk's copies afterwards.

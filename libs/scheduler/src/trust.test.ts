@@ -46,9 +46,9 @@ describe('trust', () => {
     }
     expect(scheduler.result(job.id).value).toEqual({ sum: 5050 })
     const stats = [
-      { worker: 'h1', chunksDone: 5, chunksFailed: 0, valid: 5, invalid: 0 },
-      { worker: 'h2', chunksDone: 5, chunksFailed: 0, valid: 5, invalid: 0 },
-      { worker: 'liar', chunksDone: 0, chunksFailed: 0, valid: 0, invalid: 3, excluded: 'outvoted 3 times' }
+      { worker: 'h1', chunksDone: 5, chunksFailed: 0, valid: 5, invalid: 0, creditMs: 0 },
+      { worker: 'h2', chunksDone: 5, chunksFailed: 0, valid: 5, invalid: 0, creditMs: 0 },
+      { worker: 'liar', chunksDone: 0, chunksFailed: 0, valid: 0, invalid: 3, creditMs: 0, excluded: 'outvoted 3 times' }
     ]
     expect(scheduler.workerStats()).toEqual(stats)
     scheduler.close()
@@ -73,8 +73,8 @@ describe('trust', () => {
     scheduler.complete('w2', [ok(c, 3), ok(d)])
     expect(scheduler.exclusion('w2')).toBe('outvoted 1 times')
     expect(scheduler.workerStats()).toEqual([
-      { worker: 'w1', chunksDone: 1, chunksFailed: 1, valid: 0, invalid: 0 },
-      { worker: 'w2', chunksDone: 0, chunksFailed: 0, valid: 0, invalid: 1, excluded: 'outvoted 1 times' }
+      { worker: 'w1', chunksDone: 1, chunksFailed: 1, valid: 0, invalid: 0, creditMs: 0 },
+      { worker: 'w2', chunksDone: 0, chunksFailed: 0, valid: 0, invalid: 1, creditMs: 0, excluded: 'outvoted 1 times' }
     ])
   })
 })

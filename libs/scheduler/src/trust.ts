@@ -31,6 +31,7 @@ export class Trust {
       sum.accepted = (sum.accepted ?? 0) + (delta.accepted ?? 0)
       sum.valid = (sum.valid ?? 0) + (delta.valid ?? 0)
       sum.failed = (sum.failed ?? 0) + (delta.failed ?? 0)
+      sum.creditMs = (sum.creditMs ?? 0) + (delta.creditMs ?? 0)
       this.deltas.set(worker, sum)
       return
     }

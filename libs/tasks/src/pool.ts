@@ -43,7 +43,8 @@ export interface RunOptions {
   /** Gets the chunk's checkpoints while it runs: the latest at most every `CHECKPOINT_EVERY_MS`. */
   onCheckpoint?: (state: unknown) => void
   /** Gets how long the chunk ran in its thread, in milliseconds: a thread's start and the queue's wait not counted. */
-  onRan?: (ms: number) => void
+  /** How long the run took in its thread, and the CPU time it used there where the system tells (Linux). */
+  onRan?: (ms: number, cpuMs?: number) => void
   /** The bytes of the blob ranges the task's `reads` names for this input, moved (not copied) to the thread. */
   blobs?: Uint8Array[]
 }
@@ -65,7 +66,7 @@ export interface TaskPool extends Startable {
    * stop the others), handing how long the batch ran in its thread to `onRan`; rejects as `run`
    * does when the batch as a whole is aborted or dies.
    */
-  runBatch(task: string | WasmCode, inputs: unknown[], signal?: AbortSignal, onRan?: (ms: number) => void): Promise<BatchOutcome[]>
+  runBatch(task: string | WasmCode, inputs: unknown[], signal?: AbortSignal, onRan?: (ms: number, cpuMs?: number) => void): Promise<BatchOutcome[]>
   /** Threads in the pool: at most this many chunks run at once, the rest wait in a queue. */
   readonly threads: number
   /** Chunks submitted and not yet settled (running or queued). */
@@ -150,8 +151,8 @@ class PiscinaTaskPool implements TaskPool {
       const transferList = [...(channel === undefined ? [] : [channel.port2]), ...ownBuffers(blobs)]
       const answer = await piscina.run(request, { signal: signal ?? null, transferList: transferList.length === 0 ? undefined : transferList })
       if (onRan === undefined) return answer
-      const { output, ranMs } = answer as TimedAnswer
-      onRan(ranMs)
+      const { output, ranMs, cpuMs } = answer as TimedAnswer
+      onRan(ranMs, cpuMs)
       return output
     } catch (error) {
       throw this.#explain(error, signal)
@@ -161,14 +162,14 @@ class PiscinaTaskPool implements TaskPool {
     }
   }
 
-  async runBatch (task: string | WasmCode, inputs: unknown[], signal?: AbortSignal, onRan?: (ms: number) => void): Promise<BatchOutcome[]> {
+  async runBatch (task: string | WasmCode, inputs: unknown[], signal?: AbortSignal, onRan?: (ms: number, cpuMs?: number) => void): Promise<BatchOutcome[]> {
     const piscina = this.#piscina
     if (piscina === undefined) throw new PoolNotRunningError()
     if (signal?.aborted === true) throw new TaskAbortedError()
     this.#running += inputs.length
     try {
       const answer = await piscina.run({ ...named(task), inputs }, { signal: signal ?? null }) as BatchAnswer
-      onRan?.(answer.ranMs)
+      onRan?.(answer.ranMs, answer.cpuMs)
       return answer.outcomes.map(o => o.ok ? o : { ok: false, error: reviveError(o.error) })
     } catch (error) {
       throw this.#explain(error, signal)

@@ -61,10 +61,13 @@ export { CHECKPOINT_EVERY_MS }
  * The answer to a batch: one outcome per input, in order (a failing chunk does not stop the rest),
  * and how long the batch ran in this thread, in milliseconds.
  */
-export interface BatchAnswer { outcomes: Array<{ ok: true, output: unknown } | { ok: false, error: SerializedError }>, ranMs: number }
+export interface BatchAnswer { outcomes: Array<{ ok: true, output: unknown } | { ok: false, error: SerializedError }>, ranMs: number, cpuMs?: number }
 
-/** The answer to a `timed` chunk: its output, and how long it ran in this thread, in milliseconds. */
-export interface TimedAnswer { output: unknown, ranMs: number }
+/**
+ * The answer to a `timed` chunk: its output, how long it ran in this thread, and the CPU time the
+ * thread used for it (where the system tells: Linux), in milliseconds.
+ */
+export interface TimedAnswer { output: unknown, ranMs: number, cpuMs?: number }
 
 /**
  * Runs one chunk and returns its output; errors are rethrown so their name survives cloning.
@@ -79,6 +82,7 @@ export default async function runChunk (request: WorkerRequest): Promise<unknown
     const task = taskOf(request)
     // Measured here, so that a thread's start and a queue's wait are not counted as the run's.
     const started = performance.now()
+    const cpuStarted = threadCpuMs()
     if ('inputs' in request) {
       if (!Array.isArray(request.inputs)) throw new InvalidInputError('request.inputs', 'must be an array')
       const outcomes: BatchAnswer['outcomes'] = []
@@ -89,10 +93,10 @@ export default async function runChunk (request: WorkerRequest): Promise<unknown
           outcomes.push({ ok: false, error: serializeError(error) })
         }
       }
-      return { outcomes, ranMs: performance.now() - started } satisfies BatchAnswer
+      return { outcomes, ranMs: performance.now() - started, cpuMs: cpuSince(cpuStarted) } satisfies BatchAnswer
     }
     const output = await task.run(request.input, runContext(task, request.input, request.resume, request.checkpoints, request.blobs))
-    return answerOf(output, request.timed === true ? performance.now() - started : undefined)
+    return answerOf(output, request.timed === true ? performance.now() - started : undefined, cpuSince(cpuStarted))
   } catch (error) {
     throw toThreadError(error)
   }
@@ -129,8 +133,25 @@ function runContext (task: AnyTask, input: unknown, resume: unknown, port: Messa
  * sieve ran 40 % slower in a thread for good after one (docs/PERFORMANCE.md). A copy of even a
  * whole mandelbrot band costs a few milliseconds.
  */
-function answerOf (output: unknown, ranMs: number | undefined): unknown {
-  return ranMs === undefined ? output : { output, ranMs } satisfies TimedAnswer
+function answerOf (output: unknown, ranMs: number | undefined, cpuMs: number | undefined): unknown {
+  return ranMs === undefined ? output : { output, ranMs, cpuMs } satisfies TimedAnswer
+}
+
+/**
+ * This thread's CPU time so far, in milliseconds, from /proc/thread-self/schedstat (nanoseconds on
+ * a CPU; Linux); undefined where there is none. What a result claims as credit.
+ */
+export function threadCpuMs (): number | undefined {
+  try {
+    return Number(readFileSync('/proc/thread-self/schedstat', 'latin1').split(' ', 1)[0]) / 1e6
+  } catch {
+    return undefined
+  }
+}
+
+function cpuSince (started: number | undefined): number | undefined {
+  const now = started === undefined ? undefined : threadCpuMs()
+  return now === undefined || started === undefined ? undefined : now - started
 }
 
 /**

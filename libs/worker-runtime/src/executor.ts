@@ -113,11 +113,17 @@ class PoolExecutor implements Executor {
     const started = performance.now()
     // The time the pool thread measured: a new thread's start is no part of the job's pace.
     let threadMs: number | undefined
-    const ran = (ms: number): void => { threadMs = ms }
+    let cpuMs: number | undefined
+    const ran = (ms: number, cpu?: number): void => { threadMs = ms; cpuMs = cpu }
     const end = (results?: ChunkResult[], paced = true): void => {
       this.busy--
       this.active.delete(abort)
       const ranMs = threadMs ?? performance.now() - started
+      // Each result claims its share of the CPU time its run used (its credit, once validated).
+      if (results !== undefined && cpuMs !== undefined) {
+        const each = Math.round(cpuMs / results.length)
+        for (const r of results) r.cpuMs = each
+      }
       ended({ results, occupiedMs: ranMs + this.restMs(ranMs), paced })
       this.rest(ranMs)
     }
@@ -132,7 +138,7 @@ class PoolExecutor implements Executor {
     for (const abort of this.active) abort.abort()
   }
 
-  private runBatch (leases: Lease[], code: (() => Promise<WasmCode>) | undefined, abort: AbortController, end: (results?: ChunkResult[]) => void, ran: (ms: number) => void): void {
+  private runBatch (leases: Lease[], code: (() => Promise<WasmCode>) | undefined, abort: AbortController, end: (results?: ChunkResult[]) => void, ran: (ms: number, cpuMs?: number) => void): void {
     const inputs = leases.map(l => l.input)
     const running = code === undefined
       ? this.pool.runBatch(leases[0].task, inputs, abort.signal, ran)
@@ -153,7 +159,7 @@ class PoolExecutor implements Executor {
 
   private runOne (
     lease: Lease, code: (() => Promise<WasmCode>) | undefined, abort: AbortController, end: (results?: ChunkResult[], paced?: boolean) => void,
-    ran: (ms: number) => void, checkpoint?: (leaseId: string, state: unknown) => void, inputs?: () => Promise<Uint8Array[]>
+    ran: (ms: number, cpuMs?: number) => void, checkpoint?: (leaseId: string, state: unknown) => void, inputs?: () => Promise<Uint8Array[]>
   ): void {
     // The job's time limit: past it the thread is stopped and the chunk reported failed.
     let timedOut = false

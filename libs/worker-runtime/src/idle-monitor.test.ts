@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { createIdleMonitor } from './idle-monitor.js'
+import { parseWorkHours } from './work-hours.js'
 
 function fakeMachine () {
   const m = { load: 0, battery: false }
@@ -46,6 +47,21 @@ describe('idle monitor', () => {
     expect((await strict.sample()).reason).toBe('on battery power')
     const lenient = createIdleMonitor({ maxLoad: 100, allowBattery: true }, components)
     expect((await lenient.sample()).idle).toBe(true)
+  })
+
+  it('steps back outside the volunteer\'s work hours, whatever the load, and comes back within them', async () => {
+    const { m, components } = fakeMachine()
+    let clock = new Date(2026, 10, 30, 21, 59)
+    const idle = createIdleMonitor({ maxLoad: 100, allowBattery: true, workHours: parseWorkHours('22:00-07:00') }, { ...components, now: () => clock })
+    expect(idle.state).toEqual({ idle: false, otherLoad: 0, onBattery: false, offHours: true, reason: 'outside work hours (22:00-07:00)' })
+    const flips: boolean[] = []
+    idle.onChange(s => flips.push(s.idle))
+    clock = new Date(2026, 10, 30, 22, 0)
+    expect((await idle.sample()).idle).toBe(true)
+    m.load = 99
+    clock = new Date(2026, 11, 1, 7, 0)
+    expect(await idle.sample()).toMatchObject({ idle: false, offHours: true })
+    expect(flips).toEqual([true, false])
   })
 
   it('rejects options out of range, naming them', () => {

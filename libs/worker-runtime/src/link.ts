@@ -53,6 +53,8 @@ export interface Link {
    * no more to deal us for now (a job's end, or our share of it held).
    */
   readonly pullsShort: boolean
+  /** This worker's credit at the accumulation point (CPU ms of validated results), as its last answer to a report said; undefined until one did. */
+  readonly credit: number | undefined
   /**
    * A pull offering it `slots` went out: if neither an assign nor a `work` announcement comes from
    * this accumulation point within the backoff, the next wait doubles and `retry` is called.
@@ -120,6 +122,8 @@ class AccumulationPointLink implements Link {
     })
   }
 
+  credit: number | undefined
+
   get pullPending (): boolean {
     return this.pullTimer !== undefined
   }
@@ -177,6 +181,7 @@ class AccumulationPointLink implements Link {
       return answered
     }
     for (const r of answer.rejected) this.log.warn({ leaseId: r.leaseId, reason: r.reason }, 'result rejected')
+    if (answer.credit !== undefined) this.credit = answer.credit
     return [...answer.accepted, ...answer.rejected.map(r => r.leaseId)]
   }
 

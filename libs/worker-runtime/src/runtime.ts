@@ -28,6 +28,7 @@ import type { Logger } from './logger.js'
 import { checkPeerId, workerRuntimeOptions, type WorkerRuntimeInit, type WorkerRuntimeOptions } from './options.js'
 import { createPacing, type Pacing } from './pacing.js'
 import { shareQueued, surplus, worthSharing } from './sharing.js'
+import { describeStatus, type WorkerStatus } from './status.js'
 import type { WorkerRuntime, WorkerRuntimeComponents } from './types.js'
 
 export function createWorkerRuntime (components: WorkerRuntimeComponents, init: WorkerRuntimeInit = {}): WorkerRuntime {
@@ -105,6 +106,14 @@ class Runtime implements WorkerRuntime {
   }
 
   get paused (): boolean { return this.pausedByVolunteer }
+
+  status (): WorkerStatus {
+    const tasks = this.order.flatMap(link => link.book.unfinished().map(id => link.book.lease(id)?.task ?? ''))
+    return describeStatus({
+      idle: this.idle.state, paused: this.pausedByVolunteer, stopping: this.stopping, threads: this.options.threads, held: this.held, chunksDone: this.chunksDone,
+      creditsMs: this.order.map(link => link.credit), tasks: tasks.filter(t => t !== ''), accumulationPoints: this.links.size
+    })
+  }
 
   async start (): Promise<void> {
     if (this.started) return

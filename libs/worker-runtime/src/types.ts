@@ -5,6 +5,7 @@ import type { Peer } from '@cycleshare/peer'
 import type { TaskPool } from '@cycleshare/tasks'
 import type { IdleMonitor } from './idle-monitor.js'
 import type { Logger } from './logger.js'
+import type { WorkerStatus } from './status.js'
 
 export interface WorkerRuntimeComponents {
   /** The libp2p node, started before the runtime (and stopped after it). */
@@ -44,4 +45,6 @@ export interface WorkerRuntime extends Startable {
   pause(): Promise<void>
   /** Resumes after `pause`: pulls again. A no-op when not paused. */
   resume(): void
+  /** What it is doing now, in a volunteer's words (status.ts). */
+  status(): WorkerStatus
 }

@@ -16,6 +16,7 @@ export interface WorkerRecord {
   valid: number
   invalid: number
   failed: number
+  creditMs: number
   excluded: string | null
 }
 

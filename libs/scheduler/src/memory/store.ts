@@ -137,7 +137,7 @@ class MemoryStore implements SchedulerStore {
       })
       this.data.copies.set(key(jobSeq, index), [{
         jobSeq, index, attempt: 1, tag, worker, state: 'live', epoch: FIRST_EPOCH, backup: 0, leasedAt, deadline, overrunAt, result: null,
-        checkpoint: null
+        checkpoint: null, creditMs: null
       }])
     }
     const job = this.data.jobs.get(jobSeq)
@@ -177,7 +177,7 @@ class MemoryStore implements SchedulerStore {
     if (from !== undefined && !copy.backup) from.checkpoint = null
     copies.push({
       jobSeq: copy.jobSeq, index: copy.index, attempt: chunk.attempt, tag: copy.tag, worker: copy.worker, state: 'live',
-      epoch: FIRST_EPOCH, backup, leasedAt: copy.leasedAt, deadline: copy.deadline, overrunAt: copy.overrunAt, result: null, checkpoint
+      epoch: FIRST_EPOCH, backup, leasedAt: copy.leasedAt, deadline: copy.deadline, overrunAt: copy.overrunAt, result: null, checkpoint, creditMs: null
     })
     this.data.copies.set(k, copies)
     return { attempt: chunk.attempt, checkpoint }
@@ -268,8 +268,10 @@ class MemoryStore implements SchedulerStore {
     return { chunk: { ...chunk }, copies: this.copiesOf(jobSeq, index) }
   }
 
-  recordVote (lease: AttemptRef, output: Uint8Array): CopyRow[] {
+  recordVote (lease: AttemptRef, output: Uint8Array, creditMs: number): CopyRow[] {
     this.answer(lease, 'ok', output)
+    const copy = this.copy(lease)
+    if (copy !== undefined) copy.creditMs = creditMs
     return this.copiesOf(lease.jobSeq, lease.index)
   }
 
@@ -341,13 +343,14 @@ class MemoryStore implements SchedulerStore {
   countWorker (worker: string, delta: TrustDelta): WorkerTrust {
     let record = this.data.workers.get(worker)
     if (record === undefined) {
-      record = { accepted: 0, valid: 0, invalid: 0, failed: 0, excluded: null }
+      record = { accepted: 0, valid: 0, invalid: 0, failed: 0, creditMs: 0, excluded: null }
       this.data.workers.set(worker, record)
     }
     record.accepted += delta.accepted ?? 0
     record.valid += delta.valid ?? 0
     record.invalid += delta.invalid ?? 0
     record.failed += delta.failed ?? 0
+    record.creditMs += delta.creditMs ?? 0
     return { valid: record.valid, invalid: record.invalid, excluded: record.excluded }
   }
 
@@ -367,7 +370,7 @@ class MemoryStore implements SchedulerStore {
 
   workerStats (only?: string): WorkerStats[] {
     return this.workers().filter(([worker]) => only === undefined || worker === only).map(([worker, r]) => {
-      const stats: WorkerStats = { worker, chunksDone: r.accepted + r.valid, chunksFailed: r.failed, valid: r.valid, invalid: r.invalid }
+      const stats: WorkerStats = { worker, chunksDone: r.accepted + r.valid, chunksFailed: r.failed, valid: r.valid, invalid: r.invalid, creditMs: r.creditMs }
       if (r.excluded !== null) stats.excluded = r.excluded
       return stats
     })

@@ -139,5 +139,11 @@ export const migrations: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX failures_by_time ON failures (at);
   ALTER TABLE jobs ADD COLUMN failures INTEGER NOT NULL DEFAULT 0;
+  `,
+  // Credit (CPU milliseconds of accepted and valid results) per worker, and each ok copy's claim
+  // until its chunk is decided and it is known to be valid.
+  `
+  ALTER TABLE copies ADD COLUMN credit_ms INTEGER;
+  ALTER TABLE workers ADD COLUMN credit_ms INTEGER NOT NULL DEFAULT 0;
   `
 ]

@@ -8,7 +8,7 @@ const SUMMARY_COLUMNS = `seq, id, task, chunks, done, failures, status, error, c
 const CHUNK_COLUMNS = `state, attempt, tags, target, quorum, needed, results, failures,
   waiting_since AS waitingSince, backup, agreed`
 
-const COPY_COLUMNS = `attempt, tag, worker, state, epoch, backup, leased_at AS leasedAt, deadline, overrun_at AS overrunAt, result,
+const COPY_COLUMNS = `attempt, tag, worker, state, epoch, backup, leased_at AS leasedAt, deadline, overrun_at AS overrunAt, result, credit_ms AS creditMs,
   checkpoint`
 
 const LEASE_COLUMNS = 'job_seq AS jobSeq, idx AS "index", attempt, tag, worker'
@@ -95,6 +95,7 @@ export function prepareStatements (db: Database) {
     chunk: p(`SELECT ${CHUNK_COLUMNS} FROM chunks WHERE job_seq = ? AND idx = ?`),
     copies: p(`SELECT ${COPY_COLUMNS} FROM copies WHERE job_seq = ? AND idx = ? ORDER BY attempt`),
     answer: p('UPDATE copies SET state = ?, result = ?, checkpoint = NULL WHERE job_seq = ? AND idx = ? AND attempt = ?'),
+    vote: p(`UPDATE copies SET state = 'ok', result = ?, credit_ms = ?, checkpoint = NULL WHERE job_seq = ? AND idx = ? AND attempt = ?`),
     forgetRevoked: p(`DELETE FROM copies WHERE job_seq = ? AND idx = ? AND attempt = ? AND state = 'revoked'`),
     deleteCopy: p('DELETE FROM copies WHERE job_seq = ? AND idx = ? AND attempt = ?'),
     needCopies: p(`UPDATE chunks SET needed = @needed, results = @results, failures = @failures, waiting_since = @waitingSince
@@ -105,16 +106,16 @@ export function prepareStatements (db: Database) {
       AND attempt != ? RETURNING ${LEASE_COLUMNS}`),
     forgetAnswered: p(`DELETE FROM copies WHERE job_seq = ? AND idx = ? AND state != 'revoked'`),
 
-    countWorker: p(`INSERT INTO workers (worker, chunks_done, valid, invalid, chunks_failed) VALUES (?, ?, ?, ?, ?)
+    countWorker: p(`INSERT INTO workers (worker, chunks_done, valid, invalid, chunks_failed, credit_ms) VALUES (?, ?, ?, ?, ?, ?)
       ON CONFLICT (worker) DO UPDATE SET chunks_done = chunks_done + excluded.chunks_done, valid = valid + excluded.valid,
-        invalid = invalid + excluded.invalid, chunks_failed = chunks_failed + excluded.chunks_failed
+        invalid = invalid + excluded.invalid, chunks_failed = chunks_failed + excluded.chunks_failed, credit_ms = credit_ms + excluded.credit_ms
       RETURNING valid, invalid, excluded`),
     trust: p('SELECT valid, invalid, excluded FROM workers WHERE worker = ?'),
     exclude: p('UPDATE workers SET excluded = ? WHERE worker = ?'),
     exclusions: p('SELECT worker, excluded AS reason FROM workers WHERE excluded IS NOT NULL'),
-    workerStats: p(`SELECT worker, chunks_done + valid AS chunksDone, chunks_failed AS chunksFailed, valid, invalid, excluded
+    workerStats: p(`SELECT worker, chunks_done + valid AS chunksDone, chunks_failed AS chunksFailed, valid, invalid, credit_ms AS creditMs, excluded
       FROM workers ORDER BY worker`),
-    workerStatsOf: p(`SELECT worker, chunks_done + valid AS chunksDone, chunks_failed AS chunksFailed, valid, invalid, excluded
+    workerStatsOf: p(`SELECT worker, chunks_done + valid AS chunksDone, chunks_failed AS chunksFailed, valid, invalid, credit_ms AS creditMs, excluded
       FROM workers WHERE worker = ?`)
   }
 }

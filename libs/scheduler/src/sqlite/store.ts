@@ -237,8 +237,8 @@ class SqliteStore implements SchedulerStore {
     return { chunk, copies: this.stmt.copies.all(jobSeq, index) as CopyRow[] }
   }
 
-  recordVote ({ jobSeq, index, attempt }: AttemptRef, output: Uint8Array): CopyRow[] {
-    this.stmt.answer.run('ok', output, jobSeq, index, attempt)
+  recordVote ({ jobSeq, index, attempt }: AttemptRef, output: Uint8Array, creditMs: number): CopyRow[] {
+    this.stmt.vote.run(output, creditMs, jobSeq, index, attempt)
     return this.stmt.copies.all(jobSeq, index) as CopyRow[]
   }
 
@@ -280,7 +280,7 @@ class SqliteStore implements SchedulerStore {
 
   countWorker (worker: string, delta: TrustDelta): WorkerTrust {
     return this.stmt.countWorker.get(
-      worker, delta.accepted ?? 0, delta.valid ?? 0, delta.invalid ?? 0, delta.failed ?? 0
+      worker, delta.accepted ?? 0, delta.valid ?? 0, delta.invalid ?? 0, delta.failed ?? 0, delta.creditMs ?? 0
     ) as WorkerTrust
   }
 
@@ -304,7 +304,8 @@ class SqliteStore implements SchedulerStore {
         chunksDone: r.chunksDone as number,
         chunksFailed: r.chunksFailed as number,
         valid: r.valid as number,
-        invalid: r.invalid as number
+        invalid: r.invalid as number,
+        creditMs: r.creditMs as number
       }
       if (r.excluded !== null) stats.excluded = r.excluded as string
       return stats
