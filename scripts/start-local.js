@@ -64,15 +64,15 @@ coordinator = start('coordinator', 'apps/coordinator/bin/cycleshare-coordinator.
         ['--coordinator', local, '--threads', '1', '--data-dir', join(data, `worker-${n}`), '--max-load', '100', '--allow-battery']))
     }
     console.log(`cycleshare is running.
-  API:        ${line.api}   (WebSocket events: ${line.api.replace(/^http/, 'ws')}/events)
+  dashboard:  ${line.api.replace(/\/api$/, '/')}
+  API:        ${line.api}   (OpenAPI: ${line.api}/docs; WebSocket events: ${line.api.replace(/^http/, 'ws')}/events)
   libp2p:     ${line.multiaddrs.join('\n              ')}
   workers:    2 local workers, 1 thread each
   logs:       ${logs}
 
 Try (writes need the API token, kept for this demo in ${tokenFile}):
-  curl -s -X POST ${line.api}/jobs -H 'content-type: application/json' -H "authorization: Bearer ${token}" \\
-       -d '{"task":"primes","params":{"from":0,"to":100000000},"chunks":64}'
-  curl -s ${line.api}/jobs/<id>/result
+  export CYCLESHARE_COORDINATOR=${line.api.replace(/\/api$/, '')} CYCLESHARE_TOKEN=${token}
+  npx cycleshare submit primes -p to=1e9 --chunks 64 --watch
 
 More workers, from any machine that can reach this one:
   npx cycleshare-worker --coordinator ${line.multiaddrs.find(a => !a.includes('/127.0.0.1/')) ?? local}

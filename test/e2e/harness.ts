@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
+import { CycleshareClient, type JobRequest, type JobView, type WorkerView } from '@cycleshare/client'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 // The bins, as a user starts them (the coordinator's tunes its allocator first).
@@ -243,18 +244,15 @@ export async function http<T = any> (api: string, method: string, path: string, 
   return { status: res.status, type, bytes, body: (type.includes('json') ? JSON.parse(text) : text) as T }
 }
 
-export interface JobView {
-  id: string
-  task: string
-  status: string
-  progress: { done: number, total: number }
-  error?: string
+export type { JobView } from '@cycleshare/client'
+
+/** The typed client of the API at `api` (`http://…/api`), with the token a coordinator started here printed. */
+export function client (api: string): CycleshareClient {
+  return new CycleshareClient({ url: api.replace(/\/api$/, ''), token: tokensByApi.get(api) })
 }
 
-export async function submit (api: string, job: unknown): Promise<string> {
-  const res = await http<{ id: string }>(api, 'POST', '/jobs', job)
-  if (res.status !== 201) throw new Error(`submit failed: ${res.status} ${JSON.stringify(res.body)}`)
-  return res.body.id
+export async function submit (api: string, job: JobRequest): Promise<string> {
+  return (await client(api).submit(job)).id
 }
 
 /** Polls the job until `until` holds (the HTTP API is the observable state), or fails after `timeoutMs`. */
@@ -263,34 +261,25 @@ export async function waitForJob (coordinator: () => string, id: string, until: 
   let last: JobView | undefined
   while (Date.now() < deadline) {
     try {
-      const res = await http<JobView>(coordinator(), 'GET', `/jobs/${id}`)
-      if (res.status === 200) {
-        last = res.body
-        if (until(last)) return last
-        if (['failed', 'cancelled'].includes(last.status) && !until(last)) throw new Error(`job ${id} ended ${last.status}: ${last.error ?? ''}`)
-      }
-    } catch (err) {
-      if ((err as Error).message.startsWith('job ')) throw err
-      // the coordinator is restarting: keep asking
+      last = await client(coordinator()).job(id)
+    } catch {
+      // the coordinator is restarting (unreachable, or not serving yet): keep asking
     }
+    if (last !== undefined && until(last)) return last
+    if (last !== undefined && ['failed', 'cancelled'].includes(last.status)) throw new Error(`job ${id} ended ${last.status}: ${last.error ?? ''}`)
     await new Promise(r => setTimeout(r, 25))
   }
   throw new Error(`job ${id} did not reach the expected state within ${timeoutMs} ms; last seen ${JSON.stringify(last)}`)
 }
 
-export interface WorkerView {
-  peerId: string
-  state: string
-  chunksDone: number
-  throttled?: string
-}
+export type { WorkerView } from '@cycleshare/client'
 
 /** Polls `GET /api/workers` until the worker's entry satisfies `until`. */
 export async function waitForWorker (api: string, peerId: string, until: (w: WorkerView) => boolean, timeoutMs = 60_000): Promise<WorkerView> {
   const deadline = Date.now() + timeoutMs
   let last: WorkerView | undefined
   while (Date.now() < deadline) {
-    last = (await http<WorkerView[]>(api, 'GET', '/workers')).body.find(w => w.peerId === peerId)
+    last = (await client(api).workers()).find(w => w.peerId === peerId)
     if (last !== undefined && until(last)) return last
     await new Promise(r => setTimeout(r, 25))
   }

@@ -17,6 +17,9 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 
 interface Project { name: string, dir: string, tags: string[], exports: string[], dependencies: string[] }
 
+/** Projects bundled at build time: what their code imports is inlined, so their devDependencies count. */
+const BUNDLED = 'scope:dashboard'
+
 const projects: Project[] = ['libs', 'apps'].flatMap(group =>
   readdirSync(join(root, group)).map((d) => {
     const pkg = JSON.parse(readFileSync(join(root, group, d, 'package.json'), 'utf8'))
@@ -25,7 +28,7 @@ const projects: Project[] = ['libs', 'apps'].flatMap(group =>
       dir: join(root, group, d),
       tags: pkg.nx?.tags ?? [],
       exports: Object.keys(pkg.exports ?? { '.': 1 }),
-      dependencies: Object.keys({ ...pkg.dependencies, ...pkg.peerDependencies })
+      dependencies: Object.keys({ ...pkg.dependencies, ...pkg.peerDependencies, ...((pkg.nx?.tags ?? []).includes(BUNDLED) ? pkg.devDependencies : {}) })
     }
   }))
 const byName = new Map(projects.map(p => [p.name, p]))
@@ -35,6 +38,8 @@ const forbidden: Record<string, RegExp[]> = {
   'scope:lifecycle': [/^@cycleshare\//, /^@nestjs\//, /^libp2p$/, /^@libp2p\//, /^@chainsafe\//],
   'scope:api': [/^@cycleshare\//, /^@nestjs\//, /^libp2p$/, /^@libp2p\//, /^@chainsafe\//, /^node:/],
   'scope:client': [/^@cycleshare\/(?!api$)/, /^@nestjs\//, /^libp2p$/, /^@libp2p\//, /^@chainsafe\//, /^node:/],
+  // The dashboard runs in a browser: the API's shapes and the client, nothing of Node's.
+  'scope:dashboard': [/^@cycleshare\/(?!(client|api)$)/, /^@nestjs\//, /^libp2p$/, /^@libp2p\//, /^@chainsafe\//, /^node:/],
   // The researcher's CLI talks HTTP through the client; it never runs a peer or the scheduler.
   'scope:cli': [/^@cycleshare\/(?!(client|api|program)$)/, /^@nestjs\//, /^libp2p$/, /^@libp2p\//, /^@chainsafe\//],
   'scope:protocol': [/^@cycleshare\/(?!lifecycle$)/],
@@ -58,7 +63,7 @@ const forbidden: Record<string, RegExp[]> = {
 function sources (dir: string): string[] {
   return readdirSync(dir).flatMap((f) => {
     const p = join(dir, f)
-    return statSync(p).isDirectory() ? sources(p) : p.endsWith('.ts') ? [p] : []
+    return statSync(p).isDirectory() ? sources(p) : p.endsWith('.ts') || p.endsWith('.tsx') ? [p] : []
   })
 }
 
@@ -71,7 +76,7 @@ function imports (file: string): string[] {
 describe('project boundaries', () => {
   it('knows every project and its tags', () => {
     expect(projects.map(p => p.name).sort()).toEqual([
-      '@cycleshare/accumulation-point', '@cycleshare/api', '@cycleshare/blobs', '@cycleshare/cli', '@cycleshare/client', '@cycleshare/coordinator', '@cycleshare/group-peer',
+      '@cycleshare/accumulation-point', '@cycleshare/api', '@cycleshare/blobs', '@cycleshare/cli', '@cycleshare/client', '@cycleshare/coordinator', '@cycleshare/dashboard', '@cycleshare/group-peer',
       '@cycleshare/lifecycle', '@cycleshare/peer', '@cycleshare/program', '@cycleshare/protocol', '@cycleshare/scheduler', '@cycleshare/tasks', '@cycleshare/worker', '@cycleshare/worker-runtime'
     ])
     for (const p of projects) expect(p.tags.length, p.name).toBeGreaterThan(0)
@@ -79,7 +84,7 @@ describe('project boundaries', () => {
 
   it('lets every project but lifecycle itself and the API\'s contract, client and CLI import @cycleshare/lifecycle, and protocol, tasks, peer and program no other of ours', () => {
     const refusing = projects.filter(p => p.tags.some(t => forbidden[t]?.some(r => r.test('@cycleshare/lifecycle'))))
-    expect(refusing.map(p => p.name).sort()).toEqual(['@cycleshare/api', '@cycleshare/cli', '@cycleshare/client', '@cycleshare/lifecycle'])
+    expect(refusing.map(p => p.name).sort()).toEqual(['@cycleshare/api', '@cycleshare/cli', '@cycleshare/client', '@cycleshare/dashboard', '@cycleshare/lifecycle'])
     const others = projects.map(p => p.name).filter(n => n !== '@cycleshare/lifecycle')
     for (const scope of ['scope:protocol', 'scope:tasks', 'scope:peer', 'scope:program']) {
       expect(others.filter(n => !forbidden[scope].some(r => r.test(n))), scope).toEqual([])
