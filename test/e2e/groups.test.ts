@@ -87,6 +87,13 @@ describe('a peer group', () => {
     expect(await http(a.api, 'POST', '/jobs', undefined, '{"task":')).toMatchObject({ status: 400, body: { message: expect.stringMatching(/^the body is not valid JSON/) } })
     expect(await http(a.api, 'DELETE', `/jobs/${ja}`)).toMatchObject({ status: 200, body: { id: ja, status: 'done' } })
     expect((await http(a.api, 'GET', '/nowhere')).status).toBe(404)
+    // A failed attempt is logged with its worker, as on a coordinator.
+    const failing = await submit(a.api, { task: 'probe', params: { failAt: [1] }, chunks: 3, maxAttempts: 1 })
+    await waitForJob(() => a.api, failing, j => j.status === 'failed')
+    const failures = (await http<Array<{ jobId: string, index: number, worker: string, error: string }>>(a.api, 'GET', `/jobs/${failing}/failures`)).body
+    expect(failures).toEqual([expect.objectContaining({ jobId: failing, index: 1, attempt: 1, error: 'ProbeFailureError: probe chunk 1 failed as asked (params.failAt)' })])
+    expect((await http(a.api, 'GET', '/failures?limit=1')).body).toEqual(failures)
+    expect((await http(a.api, 'GET', '/failures?limit=0')).status).toBe(400)
   })
 
   it('a peer without the secret cannot connect, and so neither pulls nor sees any work', async () => {

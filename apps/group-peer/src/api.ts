@@ -1,12 +1,12 @@
 /**
  * A group peer's local HTTP API, on 127.0.0.1 only: a member submits jobs to its own peer, which
  * is their accumulation point, and reads their progress and results here. The same routes and
- * answers as the coordinator's for jobs (README, "HTTP API"), and blob uploads and custom task
+ * answers as the coordinator's for jobs and their failures (README, "HTTP API"), and blob uploads and custom task
  * registration (JSON naming an uploaded module), without tokens: only this machine can reach it.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AccumulationPoint, TaskCatalog } from '@cycleshare/accumulation-point'
-import { parseJobId, parseJobPage, parseJobRequest } from '@cycleshare/api'
+import { parseJobId, parseJobPage, parseJobRequest, parseLimit } from '@cycleshare/api'
 import { parseBlobName, type BlobStore } from '@cycleshare/blobs'
 import type { Peer } from '@cycleshare/peer'
 import { MAX_MODULE_BYTES } from '@cycleshare/tasks'
@@ -69,6 +69,7 @@ async function route ({ scheduler, point, catalog, blobs, peer, group, maxUpload
     if (id === undefined && method === 'GET') return { body: scheduler.list(parseJobPage(Object.fromEntries(url.searchParams))) }
     if (id !== undefined && sub === undefined && method === 'GET') return { body: scheduler.get(parseJobId(id)) }
     if (id !== undefined && sub === undefined && method === 'DELETE') return { body: scheduler.cancel(parseJobId(id)) }
+    if (id !== undefined && sub === 'failures' && method === 'GET') return { body: scheduler.failures({ jobId: parseJobId(id), ...parseLimit(Object.fromEntries(url.searchParams)) }) }
     if (id !== undefined && sub === 'result' && method === 'GET') {
       const { type, value } = scheduler.result(parseJobId(id))
       return type === 'application/json' ? { body: { result: value } } : { body: value, type }
@@ -94,6 +95,7 @@ async function route ({ scheduler, point, catalog, blobs, peer, group, maxUpload
   }
   if (method === 'GET' && id === undefined) {
     if (resource === 'workers') return { body: point.workers() }
+    if (resource === 'failures') return { body: scheduler.failures(parseLimit(Object.fromEntries(url.searchParams))) }
     if (resource === 'tasks') return { body: catalog.list() }
     if (resource === 'health') return { body: { status: 'ok', group, peerId: peer.peerId, multiaddrs: peer.multiaddrs(), members: peer.connectedPeers() } }
   }

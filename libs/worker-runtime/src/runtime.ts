@@ -36,7 +36,7 @@ export function createWorkerRuntime (components: WorkerRuntimeComponents, init: 
 }
 
 type DropReason = 'cancelled' | 'lost' | 'handed off'
-type StepBackReason = 'busy' | 'on battery' | 'paused' | 'stopping' // why the worker steps back
+type StepBackReason = 'busy' | 'on battery' | 'outside work hours' | 'paused' | 'stopping' // why the worker steps back
 
 class Runtime implements WorkerRuntime {
   private readonly peer: Peer
@@ -356,7 +356,6 @@ class Runtime implements WorkerRuntime {
     }
   }
 
-
   private onIdleChange (state: IdleState): void {
     if (state.idle) {
       this.log.info({ idle: true, reason: state.reason }, this.pausedByVolunteer ? 'machine idle: paused, not pulling' : 'machine idle: pulling work')
@@ -366,7 +365,7 @@ class Runtime implements WorkerRuntime {
     }
     this.log.info({ idle: false, reason: state.reason }, 'machine busy: stepping back')
     // The owner wants the machine: what we hold goes to idle peers, or back.
-    void this.stepBack(state.onBattery ? 'on battery' : 'busy')
+    void this.stepBack(state.onBattery ? 'on battery' : state.offHours === true ? 'outside work hours' : 'busy')
   }
 
   /**
