@@ -4,6 +4,7 @@
  * connected worker.
  */
 import { afterAll, describe, expect, it } from 'vitest'
+import { WebSocket } from 'ws'
 import { cleanup, isDone, startCoordinator, startWorker, submit, waitForJob } from './harness.js'
 
 afterAll(cleanup)
@@ -51,5 +52,33 @@ describe('metrics', () => {
     expect(m.get('cycleshare_workers_connected')).toBe(1)
     expect(m.get('cycleshare_store_write_seconds_count')).toBeGreaterThan(before.get('cycleshare_store_write_seconds_count') ?? 0)
     expect(m.get('cycleshare_coordinator_process_resident_memory_bytes')).toBeGreaterThan(10_000_000)
+  })
+
+  it('the event stream tells what happened to each chunk copy to the clients that ask, and only to them', async () => {
+    const coordinator = await startCoordinator()
+    await startWorker(coordinator.multiaddr)
+    const url = coordinator.api.replace(/^http/, 'ws') + '/events'
+    const follow = async (query: string): Promise<{ frames: Array<{ event: string, data: any }>, socket: WebSocket }> => {
+      const socket = new WebSocket(url + query)
+      const frames: Array<{ event: string, data: any }> = []
+      socket.on('message', (d: Buffer) => { frames.push(JSON.parse(d.toString())) })
+      await new Promise(resolve => socket.once('open', resolve))
+      return { frames, socket }
+    }
+    const withChunks = await follow('?chunks=1')
+    const without = await follow('')
+    const id = await submit(coordinator.api, { task: 'primes', params: { from: 0, to: 1_000_000 }, chunks: 6 })
+    await waitForJob(() => coordinator.api, id, isDone)
+    // Every copy's lease and result, in frames of the 100 ms windows.
+    const seen = (): Array<{ kind: string, index: number }> => withChunks.frames.filter(f => f.event === 'chunks').flatMap(f => f.data.events).filter((e: any) => e.jobId === id)
+    const deadline = Date.now() + 5_000
+    while (seen().filter(e => e.kind === 'ok').length < 6 && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 20))
+    const events = seen()
+    expect(events.filter(e => e.kind === 'leased').map(e => e.index).sort()).toEqual([0, 1, 2, 3, 4, 5])
+    expect(events.filter(e => e.kind === 'ok').map(e => e.index).sort()).toEqual([0, 1, 2, 3, 4, 5])
+    expect(without.frames.some(f => f.event === 'chunks')).toBe(false)
+    expect(without.frames.some(f => f.event === 'job' && f.data.id === id && f.data.status === 'done')).toBe(true)
+    withChunks.socket.close()
+    without.socket.close()
   })
 })

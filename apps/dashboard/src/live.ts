@@ -74,7 +74,7 @@ export class Live {
         this.problem = err.message
         this.#changed()
       }
-    })
+    }, { chunks: true })
   }
 
   stop (): void {

@@ -112,12 +112,16 @@ export class CycleshareClient {
     return await this.#json('GET', '/api/health')
   }
 
-  /** Follows the event stream until closed, reconnecting when it drops. */
-  events (handlers: EventStreamHandlers): EventStream {
+  /**
+   * Follows the event stream until closed, reconnecting when it drops. `chunks`: also what happens
+   * to each chunk copy (a task stream's data; it costs the coordinator, so only when asked).
+   */
+  events (handlers: EventStreamHandlers, { chunks = false }: { chunks?: boolean } = {}): EventStream {
     if (this.#Socket === undefined) throw new Error('no WebSocket: pass one as the WebSocket option (in Node 20, the ws package\'s)')
     const url = new URL(`${this.url}/api/events`)
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:'
     if (this.#token !== undefined) url.searchParams.set('token', this.#token)
+    if (chunks) url.searchParams.set('chunks', '1')
     return openEventStream(url.toString(), this.#Socket, handlers)
   }
 

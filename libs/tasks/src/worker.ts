@@ -2,7 +2,7 @@
  * The Piscina worker module, loaded by file name in each pool thread: runs one chunk of a
  * built-in task. Import it as `@cycleshare/tasks/worker` only to hand its path to a pool.
  */
-import { readFileSync } from 'node:fs'
+import { openSync, readFileSync, readSync } from 'node:fs'
 import { getPriority, setPriority } from 'node:os'
 import { isMainThread, type MessagePort } from 'node:worker_threads'
 
@@ -82,7 +82,9 @@ export default async function runChunk (request: WorkerRequest): Promise<unknown
     const task = taskOf(request)
     // Measured here, so that a thread's start and a queue's wait are not counted as the run's.
     const started = performance.now()
-    const cpuStarted = threadCpuMs()
+    // Read only when the caller times runs (the worker runtime does): two /proc reads per run or batch.
+    const timed = 'inputs' in request || request.timed === true
+    const cpuStarted = timed ? threadCpuMs() : undefined
     if ('inputs' in request) {
       if (!Array.isArray(request.inputs)) throw new InvalidInputError('request.inputs', 'must be an array')
       const outcomes: BatchAnswer['outcomes'] = []
@@ -139,15 +141,26 @@ function answerOf (output: unknown, ranMs: number | undefined, cpuMs: number | u
 
 /**
  * This thread's CPU time so far, in milliseconds, from /proc/thread-self/schedstat (nanoseconds on
- * a CPU; Linux); undefined where there is none. What a result claims as credit.
+ * a CPU; Linux); undefined where there is none. What a result claims as credit. The file is opened
+ * once per thread and read again from its start (one system call, as a run may be a millisecond).
  */
 export function threadCpuMs (): number | undefined {
-  try {
-    return Number(readFileSync('/proc/thread-self/schedstat', 'latin1').split(' ', 1)[0]) / 1e6
-  } catch {
-    return undefined
+  if (schedstat === undefined) {
+    try {
+      schedstat = openSync('/proc/thread-self/schedstat', 'r')
+    } catch {
+      schedstat = null
+    }
   }
+  if (schedstat === null) return undefined
+  const n = readSync(schedstat, schedstatBuffer, 0, schedstatBuffer.length, 0)
+  const text = schedstatBuffer.toString('latin1', 0, n)
+  return Number(text.slice(0, text.indexOf(' '))) / 1e6
 }
+
+/** This thread's schedstat file: undefined until first read, null where there is none. */
+let schedstat: number | null | undefined
+const schedstatBuffer = Buffer.alloc(64)
 
 function cpuSince (started: number | undefined): number | undefined {
   const now = started === undefined ? undefined : threadCpuMs()

@@ -17,10 +17,11 @@ import { WorkersService } from '../workers/workers.service.js'
 const PROGRESS_INTERVAL_MS = 100
 
 /**
- * `ws://host:port/api/events`: a stream of `{ "event": "job", "data": JobView }`,
- * `{ "event": "worker", "data": WorkerView }` and `{ "event": "chunks", "data": { events, dropped } }`
- * frames, JSON, to every connected client (`ApiEvent` in @cycleshare/api). Chunk events are
- * collected by the scheduler only while someone is connected. With
+ * `ws://host:port/api/events`: a stream of `{ "event": "job", "data": JobView }` and
+ * `{ "event": "worker", "data": WorkerView }` frames, JSON, to every connected client, and
+ * `{ "event": "chunks", "data": { events, dropped } }` to those that connect with `?chunks=1`
+ * (`ApiEvent` in @cycleshare/api): the scheduler collects chunk events only while one of those is
+ * connected. With
  * `--private-reads` a client needs an API token, as `Authorization: Bearer …` or `?token=…`
  * (browsers cannot set headers on a WebSocket); without one it is closed with code 4401.
  */
@@ -40,6 +41,8 @@ export class EventsGateway implements OnGatewayInit, OnGatewayConnection, OnModu
   private chunksDropped = 0
   private chunksTimer?: NodeJS.Timeout
   private stopFollowingChunks?: () => void
+  /** Clients that asked for chunk events. */
+  private readonly chunkClients = new Set<WebSocket>()
 
   constructor (
     @Inject(SCHEDULER) private readonly scheduler: Scheduler,
@@ -49,14 +52,19 @@ export class EventsGateway implements OnGatewayInit, OnGatewayConnection, OnModu
   ) {}
 
   handleConnection (client: WebSocket, req: IncomingMessage): void {
+    const query = new URL(req.url ?? '/', 'http://localhost').searchParams
     if (this.config.privateReads) {
-      const token = bearerToken(req.headers.authorization) ?? new URL(req.url ?? '/', 'http://localhost').searchParams.get('token') ?? ''
+      const token = bearerToken(req.headers.authorization) ?? query.get('token') ?? ''
       if (!this.tokens.valid(token)) {
         client.close(4401, 'this coordinator needs an API token to read: send Authorization: Bearer <token> or ?token=<token>')
         return
       }
     }
-    this.stopFollowingChunks ??= this.scheduler.on('chunks', (events) => { this.onChunks(events) })
+    // Chunk events cost the scheduler an object per lease and per result: only for clients that ask (?chunks=1).
+    if (query.get('chunks') === '1') {
+      this.chunkClients.add(client)
+      this.stopFollowingChunks ??= this.scheduler.on('chunks', (events) => { this.onChunks(events) })
+    }
   }
 
   afterInit (): void {
@@ -90,12 +98,14 @@ export class EventsGateway implements OnGatewayInit, OnGatewayConnection, OnModu
     const frame = { events: this.chunkWindow, dropped: this.chunksDropped }
     this.chunkWindow = []
     this.chunksDropped = 0
-    if (!this.hasClients()) {
+    for (const client of this.chunkClients) if (client.readyState !== WebSocket.OPEN) this.chunkClients.delete(client)
+    if (this.chunkClients.size === 0) {
       this.stopFollowingChunks?.()
       this.stopFollowingChunks = undefined
       return
     }
-    this.broadcast('chunks', frame)
+    const text = JSON.stringify({ event: 'chunks', data: frame })
+    for (const client of this.chunkClients) client.send(text)
   }
 
   private onWorker (view: () => WorkerView, peerId: string): void {
