@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
-import { cleanup, http, isDone, startCoordinator, startWorker, submit, waitForJob, type Coordinator } from './harness.js'
+import { authHeaders, cleanup, http, isDone, startCoordinator, startWorker, submit, waitForJob, type Coordinator } from './harness.js'
 
 let coordinator: Coordinator
 
@@ -41,6 +41,7 @@ const hostile: Array<[string, string, string | undefined, number, RegExp]> = [
   ['POST', '/jobs', '{"task":"primes","params":[],"chunks":1}', 400, /^params must be an object$/],
   ['POST', '/jobs', '{"task":"primes","params":{"from":"0","to":100},"chunks":1}', 400, /^params\.from must be an integer$/],
   ['POST', '/jobs', '{"task":"primes","params":{"from":0,"to":100},"chunks":"4"}', 400, /^chunks must be a number$/],
+  ['POST', '/jobs', '{"task":"primes","params":{"from":0,"to":100},"chunk":4}', 400, /^unknown field "chunk" \(did you mean "chunks"\?\)$/],
   ['POST', '/jobs', '{"task":"primes","params":{"from":0,"to":100},"chunks":1,"replication":true}', 400, /^replication must be an integer or "adaptive"$/],
   ['POST', '/jobs', '"just a string"', 400, /not valid JSON/],
   ['POST', '/jobs', 'null', 400, /not valid JSON/],
@@ -71,6 +72,12 @@ describe('the HTTP API against hostile input', () => {
       const res = await http(coordinator.api, method, path, undefined, raw)
       expect({ method, path: path.slice(0, 60), raw: raw?.slice(0, 60), status: res.status }).toEqual({ method, path: path.slice(0, 60), raw: raw?.slice(0, 60), status })
       expect(res.body.message, `${method} ${path.slice(0, 60)}`).toMatch(message)
+    }
+    // A body that is not JSON is never read as one: the answer names the type to send.
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', undefined]) {
+      const res = await fetch(`${coordinator.api}/jobs`, { method: 'POST', headers: { ...authHeaders(coordinator.api), ...(type === undefined ? {} : { 'content-type': type }) }, body: type === undefined ? undefined : 'task=primes&chunks=4' })
+      expect({ type, status: res.status }).toEqual({ type, status: 415 })
+      expect(((await res.json()) as { message: string }).message).toBe(`send the job as JSON, with content-type application/json (got ${type ?? 'none'})`)
     }
     expect(coordinator.lines.some(l => l.msg === 'unhandled error in HTTP handler')).toBe(false)
     await waitForJob(() => coordinator.api, before, isDone)

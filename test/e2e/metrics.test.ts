@@ -52,6 +52,16 @@ describe('metrics', () => {
     expect(m.get('cycleshare_workers_connected')).toBe(1)
     expect(m.get('cycleshare_store_write_seconds_count')).toBeGreaterThan(before.get('cycleshare_store_write_seconds_count') ?? 0)
     expect(m.get('cycleshare_coordinator_process_resident_memory_bytes')).toBeGreaterThan(10_000_000)
+
+    // Each job's life is in the coordinator's log at info: submitted, then finished with its time or failed with why.
+    const about = (id: string): Array<Record<string, unknown>> => coordinator.lines.filter(l => l.job === id)
+    await coordinator.waitFor(l => l.job === ok && l.msg === 'job finished', 'the job finished line')
+    await coordinator.waitFor(l => l.job === failing && l.msg === 'job failed', 'the job failed line')
+    expect(about(failing).map(l => l.msg)).toEqual(['job submitted', 'job failed'])
+    expect(about(failing)[1]).toMatchObject({ level: 40, task: 'probe', error: expect.stringMatching(/^chunk 3 of probe failed 2 times: ProbeFailureError/) })
+    expect(about(ok).map(l => l.msg)).toEqual(['job submitted', 'job finished'])
+    expect(about(ok)[0]).toMatchObject({ level: 30, task: 'primes', chunks: 16 })
+    expect(about(ok)[1]).toMatchObject({ level: 30, chunks: 16, done: 16, ms: expect.any(Number) })
   })
 
   it('the event stream tells what happened to each chunk copy to the clients that ask, and only to them', async () => {

@@ -28,7 +28,7 @@ const STATUS: Record<string, number> = {
   InvalidJobError: 400, InvalidRequestError: 400, UnknownTaskError: 400, RangeError: 400, TypeError: 400, BadRequestError: 400,
   InvalidManifestError: 400, InvalidModuleError: 400, InvalidBlobNameError: 400, EmptyBlobError: 400,
   JobNotFoundError: 404, NotFoundError: 404, UnknownBlobError: 404, JobNotDoneError: 409, TaskConflictError: 409,
-  PayloadTooLargeError: 413, BlobTooLargeError: 413, BlobStoreFullError: 507
+  PayloadTooLargeError: 413, BlobTooLargeError: 413, UnsupportedMediaTypeError: 415, BlobStoreFullError: 507
 }
 
 const MAX_BODY_BYTES = 1024 * 1024
@@ -36,6 +36,7 @@ const MAX_BODY_BYTES = 1024 * 1024
 class BadRequestError extends Error { override name = 'BadRequestError' }
 class NotFoundError extends Error { override name = 'NotFoundError' }
 class PayloadTooLargeError extends Error { override name = 'PayloadTooLargeError' }
+class UnsupportedMediaTypeError extends Error { override name = 'UnsupportedMediaTypeError' }
 
 /** Listens on 127.0.0.1:`port`; resolves with the server and the port it got. */
 export async function startGroupApi (components: GroupApiComponents, port: number): Promise<{ server: Server, port: number }> {
@@ -103,7 +104,8 @@ async function route ({ scheduler, point, catalog, blobs, peer, group, maxUpload
 }
 
 async function jsonBody (req: IncomingMessage): Promise<unknown> {
-  if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) throw new BadRequestError('send the job as JSON, with content-type application/json')
+  const type = req.headers['content-type'] ?? ''
+  if (!/^application\/json\b/i.test(type)) throw new UnsupportedMediaTypeError(`send JSON, with content-type application/json (got ${type === '' ? 'none' : type})`)
   const chunks: Buffer[] = []
   let size = 0
   for await (const chunk of req as AsyncIterable<Buffer>) {

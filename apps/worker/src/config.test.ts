@@ -69,6 +69,11 @@ describe('worker config', () => {
       expect(() => parseWorkerConfig(['--help'], {})).toThrow(CommanderError)
       const help = out.mock.calls.map(([chunk]) => String(chunk)).join('')
       expect(help).toContain('Usage: cycleshare-worker [options]')
+      // Every flag names its environment variable.
+      for (const env of ['CYCLESHARE_COORDINATOR', 'CYCLESHARE_THREADS', 'CYCLESHARE_PREFETCH', 'CYCLESHARE_DATA_DIR', 'CYCLESHARE_LISTEN', 'CYCLESHARE_MAX_LOAD', 'CYCLESHARE_ALLOW_BATTERY',
+        'CYCLESHARE_MAX_CPU', 'CYCLESHARE_MEMORY_MB', 'CYCLESHARE_WORK_HOURS', 'CYCLESHARE_BLOB_CACHE_MB', 'CYCLESHARE_LOG_LEVEL', 'CYCLESHARE_CONFIG']) {
+        expect(help.replace(/\s+/g, ' '), env).toContain(`(env ${env}`)
+      }
       expect(help.endsWith([
         '  -h, --help                 display help for command',
         '',

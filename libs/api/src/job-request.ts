@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { InvalidRequestError } from './errors.js'
 import { jobOptionsSchema } from './jobs.js'
+import { unknownName } from './suggest.js'
 
 /**
  * The top-level shape of `POST /api/jobs`; the task itself validates `params` and `chunks`
@@ -33,6 +34,10 @@ export function parseJobRequest (body: unknown): JobRequest {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw new InvalidRequestError('body must be a JSON object like {"task":"primes","params":{"from":0,"to":1000000},"chunks":8}')
   }
+  // An unknown field first: a typo ("chunk") would otherwise be reported as the field it missed.
+  const known = Object.keys(jobRequestSchema.shape)
+  const unknown = Object.keys(body).find(key => !known.includes(key))
+  if (unknown !== undefined) throw new InvalidRequestError(unknownName('field', unknown, known))
   const parsed = jobRequestSchema.safeParse(body)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]

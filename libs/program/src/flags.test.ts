@@ -23,4 +23,16 @@ describe('parseFlags', () => {
     expect(() => parse(['--nope'])).toThrow("unknown option '--nope'")
     expect(() => parse(['extra'])).toThrow(ConfigError)
   })
+
+  it('suggests the flag meant, and leaves the printing to the caller (once)', () => {
+    const written: string[] = []
+    const write = process.stderr.write
+    process.stderr.write = ((chunk: string) => { written.push(String(chunk)); return true }) as typeof process.stderr.write
+    try {
+      expect(() => parse(['--prot', '1'])).toThrow("unknown option '--prot'\n(Did you mean --port?)")
+    } finally {
+      process.stderr.write = write
+    }
+    expect(written).toEqual([])
+  })
 })

@@ -36,7 +36,8 @@ export function parseFlags<T> (
   schema: z.ZodType<T>,
   values: (options: Record<string, any>) => Record<string, unknown>
 ): T {
-  program.exitOverride().allowExcessArguments(false)
+  // Errors are ours to print, once, naming the flag (commander's own would print them a second time).
+  program.exitOverride().allowExcessArguments(false).configureOutput({ outputError: () => {} })
   try {
     program.parse(argv, { from: 'user' })
   } catch (err) {

@@ -24,7 +24,7 @@ function controller (): { jobs: JobsController, asked: Array<JobPage | undefined
       return all.slice(from, from + (page?.limit ?? 50)).map(view)
     }
   } as unknown as Scheduler
-  return { jobs: new JobsController(new JobsService(scheduler)), asked }
+  return { jobs: new JobsController(new JobsService(scheduler, { info () {} } as unknown as Logger)), asked }
 }
 
 /** The HTTP answer the app's error filter gives for what `fn` throws. */

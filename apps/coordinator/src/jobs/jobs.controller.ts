@@ -1,6 +1,7 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, StreamableFile } from '@nestjs/common'
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Query, StreamableFile } from '@nestjs/common'
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger'
 import type { FailureView, JobView } from '@cycleshare/api'
+import { UnsupportedMediaTypeError } from '../errors/domain-exception.filter.js'
 import { errorResponse, schemas } from '../openapi/schemas.js'
 import { JobsService } from './jobs.service.js'
 
@@ -20,7 +21,10 @@ export class JobsController {
   @ApiResponse(errorResponse(400, 'A field is wrong (the message names it), or the task is unknown.'))
   @ApiResponse(errorResponse(401, 'No API token, or a wrong one.'))
   @ApiResponse(errorResponse(413, 'The body is over 1 MiB.'))
-  submit (@Body() body: unknown): { id: string } {
+  @ApiResponse(errorResponse(415, 'The body is not JSON (content-type application/json).'))
+  submit (@Body() body: unknown, @Headers('content-type') type: string | undefined): { id: string } {
+    // A body of another type is never parsed: say so, rather than that every field is missing.
+    if (!/^application\/json\b/i.test(type ?? '')) throw new UnsupportedMediaTypeError(`send the job as JSON, with content-type application/json (got ${type === undefined || type === '' ? 'none' : type})`)
     return { id: this.jobs.submit(body).id }
   }
 

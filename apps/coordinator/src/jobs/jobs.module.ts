@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common'
 import { FailuresController, JobsController } from './jobs.controller.js'
+import { JobLog } from './job-log.js'
 import { JobsService } from './jobs.service.js'
 
-@Module({ controllers: [JobsController, FailuresController], providers: [JobsService] })
+@Module({ controllers: [JobsController, FailuresController], providers: [JobsService, JobLog] })
 export class JobsModule {}

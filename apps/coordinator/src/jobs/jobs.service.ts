@@ -1,14 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common'
 import type { JobResult, JobView, Scheduler } from '@cycleshare/scheduler'
+import { LOGGER, type Logger } from '../logger.js'
 import { SCHEDULER } from '../scheduler/scheduler.module.js'
 import { parseJobId, parseJobPage, parseJobRequest, parseLimit, type FailureView } from '@cycleshare/api'
 
 @Injectable()
 export class JobsService {
-  constructor (@Inject(SCHEDULER) private readonly scheduler: Scheduler) {}
+  constructor (@Inject(SCHEDULER) private readonly scheduler: Scheduler, @Inject(LOGGER) private readonly log: Logger) {}
 
   submit (body: unknown): JobView {
-    return this.scheduler.submit(parseJobRequest(body))
+    const job = this.scheduler.submit(parseJobRequest(body))
+    this.log.info({ job: job.id, task: job.task, chunks: job.progress.total, options: job.options }, 'job submitted')
+    return job
   }
 
   /** A page of jobs, newest first, from `?limit=&before=`; 404 (`JobNotFoundError`) if `before` names no job. */
