@@ -96,7 +96,11 @@ describe('the dashboard', () => {
     await page.waitForSelector('tr[data-peer-id]')
     const workers = (await http<Array<{ peerId: string, chunksDone: number }>>(coordinator.api, 'GET', '/workers')).body
     expect(await page.locator('tr[data-peer-id]').count()).toBe(2)
-    for (const w of workers) expect(await textOf(`tr[data-peer-id="${w.peerId}"] td:nth-child(4)`)).toBe(String(w.chunksDone))
+    // The page shows what the API says, once the last worker frames (sent at most every 100 ms) are in.
+    for (const w of workers) {
+      await page.waitForFunction(([sel, n]) => document.querySelector(sel)?.textContent === n, [`tr[data-peer-id="${w.peerId}"] td:nth-child(4)`, String(w.chunksDone)], { timeout: 5_000 })
+      expect(await textOf(`tr[data-peer-id="${w.peerId}"] td:nth-child(4)`)).toBe(String(w.chunksDone))
+    }
     await page.screenshot({ path: join(artifacts, 'dashboard-workers.png') })
   })
 })

@@ -5,7 +5,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
-import { cleanup, isDone, startCoordinator, startWorker, submit, waitForJob } from './harness.js'
+import { cleanup, client, isDone, startCoordinator, startWorker, submit, waitForJob } from './harness.js'
 
 afterAll(cleanup)
 
@@ -66,7 +66,7 @@ describe('metrics', () => {
 
   it('the event stream tells what happened to each chunk copy to the clients that ask, and only to them', async () => {
     const coordinator = await startCoordinator()
-    await startWorker(coordinator.multiaddr)
+    await startWorker(coordinator.multiaddr, { threads: 2 }) // one thread stays free beside a hanging chunk
     const url = coordinator.api.replace(/^http/, 'ws') + '/events'
     const follow = async (query: string): Promise<{ frames: Array<{ event: string, data: any }>, socket: WebSocket }> => {
       const socket = new WebSocket(url + query)
@@ -90,5 +90,24 @@ describe('metrics', () => {
     expect(without.frames.some(f => f.event === 'job' && f.data.id === id && f.data.status === 'done')).toBe(true)
     withChunks.socket.close()
     without.socket.close()
+
+    // A client following one job hears that job and its chunks only.
+    const other = await submit(coordinator.api, { task: 'probe', params: { hangAt: [0] }, chunks: 1 })
+    const one = await follow(`?chunks=1&job=${other}`)
+    const all = await follow('')
+    const third = await submit(coordinator.api, { task: 'primes', params: { from: 0, to: 1_000_000 }, chunks: 4 })
+    await waitForJob(() => coordinator.api, third, isDone)
+    await client(coordinator.api).cancel(other)
+    await waitForJob(() => coordinator.api, other, j => j.status === 'cancelled')
+    const until = Date.now() + 5_000
+    while (!one.frames.some(f => f.event === 'job' && f.data.status === 'cancelled') && Date.now() < until) await new Promise(resolve => setTimeout(resolve, 20))
+    expect(one.frames.filter(f => f.event === 'job').every(f => f.data.id === other)).toBe(true)
+    expect(one.frames.some(f => f.event === 'job' && f.data.id === other && f.data.status === 'cancelled')).toBe(true)
+    expect(one.frames.filter(f => f.event === 'chunks').flatMap(f => f.data.events).every((e: any) => e.jobId === other)).toBe(true)
+    expect(all.frames.some(f => f.event === 'job' && f.data.id === third)).toBe(true)
+    const refused = new WebSocket(url + '?job=..%2Fx')
+    expect(await new Promise(resolve => refused.once('close', code => { resolve(code) }))).toBe(4400)
+    one.socket.close()
+    all.socket.close()
   })
 })

@@ -114,14 +114,17 @@ export class CycleshareClient {
 
   /**
    * Follows the event stream until closed, reconnecting when it drops. `chunks`: also what happens
-   * to each chunk copy (a task stream's data; it costs the coordinator, so only when asked).
+   * to each chunk copy (a task stream's data; it costs the coordinator, so only when asked). `job`:
+   * only that job's frames (and its workers' and chunks').
    */
-  events (handlers: EventStreamHandlers, { chunks = false }: { chunks?: boolean } = {}): EventStream {
+  events (handlers: EventStreamHandlers, { chunks = false, job }: { chunks?: boolean, job?: string } = {}): EventStream {
     if (this.#Socket === undefined) throw new Error('no WebSocket: pass one as the WebSocket option (in Node 20, the ws package\'s)')
     const url = new URL(`${this.url}/api/events`)
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:'
     if (this.#token !== undefined) url.searchParams.set('token', this.#token)
     if (chunks) url.searchParams.set('chunks', '1')
+    // One job only: its frames, and the workers holding its chunks.
+    if (job !== undefined) url.searchParams.set('job', job)
     return openEventStream(url.toString(), this.#Socket, handlers)
   }
 
@@ -152,7 +155,7 @@ export class CycleshareClient {
         open: () => { this.job(id).then(seen, (err: Error) => { settle(() => { reject(err) }) }) },
         lost: (reason, retryMs) => { handlers.lost?.(reason, retryMs) },
         failed: (err) => { settle(() => { reject(err) }) }
-      })
+      }, { job: id })
     })
   }
 

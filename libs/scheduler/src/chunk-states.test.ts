@@ -21,6 +21,7 @@ describe('where a job\'s chunks are', () => {
     scheduler.complete('w2', [ok(fromW2[0])]) // agrees with w1: chunk 0 is done
     expect(chunks()).toEqual({ waiting: 3, running: 1, verifying: 0, done: 1, failed: 1 })
     expect(scheduler.list()[0].chunks).toEqual(chunks())
+    expect([scheduler.holdsJob('w2', job.id), scheduler.holdsJob('w1', job.id), scheduler.holdsJob('w2', 'nope')]).toEqual([true, false, false])
     expect(scheduler.failures({ jobId: job.id })).toEqual([
       { jobId: job.id, index: 1, attempt: 1, worker: 'w1', error: 'RangeError: bad input', at: new Date(clock.now).toISOString() }
     ])

@@ -114,6 +114,8 @@ export interface Scheduler extends Startable {
    * with a `held` event, expiry and release included.
    */
   held(worker: string): number
+  /** Whether `worker` holds a live lease of job `jobId` now (from memory: cheap). */
+  holdsJob(worker: string, jobId: string): boolean
   /** Returns a function that unsubscribes. */
   on<E extends keyof SchedulerEvents>(event: E, listener: SchedulerEvents[E]): () => void
   /** What it has done since it started (leases, results, failures, reissues, transfers, latencies, store writes): for metrics. */
@@ -306,6 +308,11 @@ class DefaultScheduler implements Scheduler {
 
   held (worker: string): number {
     return this.holding.get(worker)
+  }
+
+  holdsJob (worker: string, jobId: string): boolean {
+    const job = this.jobs.find(jobId)
+    return job !== undefined && this.holding.ofJob(worker, job.seq) > 0
   }
 
   stats (): SchedulerStats {

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http'
 import { Inject, Module, type OnModuleDestroy } from '@nestjs/common'
 import { WebSocketGateway, WebSocketServer, type OnGatewayConnection, type OnGatewayInit } from '@nestjs/websockets'
-import { MAX_CHUNK_EVENTS_PER_FRAME, type ChunkEvent, type JobView, type WorkerView } from '@cycleshare/api'
+import { MAX_CHUNK_EVENTS_PER_FRAME, parseJobId, type ChunkEvent, type JobView, type WorkerView } from '@cycleshare/api'
 import type { Scheduler } from '@cycleshare/scheduler'
 import { WebSocket, type WebSocketServer as Server } from 'ws'
 import { bearerToken, type ApiTokens } from '../auth/api-tokens.js'
@@ -21,7 +21,8 @@ const PROGRESS_INTERVAL_MS = 100
  * `{ "event": "worker", "data": WorkerView }` frames, JSON, to every connected client, and
  * `{ "event": "chunks", "data": { events, dropped } }` to those that connect with `?chunks=1`
  * (`ApiEvent` in @cycleshare/api): the scheduler collects chunk events only while one of those is
- * connected. With
+ * connected. A client that connects with `?job=<id>` hears only that job, the workers holding its
+ * chunks, and its chunk events. With
  * `--private-reads` a client needs an API token, as `Authorization: Bearer …` or `?token=…`
  * (browsers cannot set headers on a WebSocket); without one it is closed with code 4401.
  */
@@ -43,6 +44,8 @@ export class EventsGateway implements OnGatewayInit, OnGatewayConnection, OnModu
   private stopFollowingChunks?: () => void
   /** Clients that asked for chunk events. */
   private readonly chunkClients = new Set<WebSocket>()
+  /** Clients that follow one job (`?job=<id>`): its frames, and those of the workers holding its chunks. */
+  private readonly following = new Map<WebSocket, string>()
 
   constructor (
     @Inject(SCHEDULER) private readonly scheduler: Scheduler,
@@ -59,6 +62,16 @@ export class EventsGateway implements OnGatewayInit, OnGatewayConnection, OnModu
         client.close(4401, 'this coordinator needs an API token to read: send Authorization: Bearer <token> or ?token=<token>')
         return
       }
+    }
+    const job = query.get('job')
+    if (job !== null) {
+      try {
+        this.following.set(client, parseJobId(job, 'job'))
+      } catch (err) {
+        client.close(4400, (err as Error).message)
+        return
+      }
+      client.once('close', () => { this.following.delete(client) })
     }
     // Chunk events cost the scheduler an object per lease and per result: only for clients that ask (?chunks=1).
     if (query.get('chunks') === '1') {
@@ -104,8 +117,15 @@ export class EventsGateway implements OnGatewayInit, OnGatewayConnection, OnModu
       this.stopFollowingChunks = undefined
       return
     }
-    const text = JSON.stringify({ event: 'chunks', data: frame })
-    for (const client of this.chunkClients) client.send(text)
+    let all: string | undefined
+    for (const client of this.chunkClients) {
+      const job = this.following.get(client)
+      if (job === undefined) client.send(all ??= JSON.stringify({ event: 'chunks', data: frame }))
+      else {
+        const events = frame.events.filter(e => e.jobId === job)
+        if (events.length > 0) client.send(JSON.stringify({ event: 'chunks', data: { events, dropped: frame.dropped } }))
+      }
+    }
   }
 
   private onWorker (view: () => WorkerView, peerId: string): void {
@@ -124,6 +144,15 @@ export class EventsGateway implements OnGatewayInit, OnGatewayConnection, OnModu
     this.pendingWorkers.clear()
     this.workersTimer = views.length === 0 ? undefined : setTimeout(() => { this.flushWorkers() }, PROGRESS_INTERVAL_MS)
     for (const view of views) this.broadcast('worker', view())
+  }
+
+  /** Whether `client` hears about `frame`: all of it, or what concerns the one job it follows. */
+  private hears (client: WebSocket, event: string, data: unknown): boolean {
+    const job = this.following.get(client)
+    if (job === undefined) return true
+    if (event === 'job') return (data as JobView).id === job
+    if (event === 'worker') return this.scheduler.holdsJob((data as WorkerView).peerId, job)
+    return false
   }
 
   private onJob (job: JobView): void {
@@ -157,7 +186,7 @@ export class EventsGateway implements OnGatewayInit, OnGatewayConnection, OnModu
     if (!this.hasClients()) return
     const frame = JSON.stringify({ event, data })
     for (const client of this.server.clients) {
-      if (client.readyState === WebSocket.OPEN) client.send(frame)
+      if (client.readyState === WebSocket.OPEN && this.hears(client, event, data)) client.send(frame)
     }
   }
 }
