@@ -313,21 +313,17 @@ export interface CliRun { code: number, stdout: string, stderr: string }
  * (plus PATH and HOME pointed at an empty config folder), and waits for it to exit.
  */
 export async function cycleshare (args: string[], env: Record<string, string> = {}): Promise<CliRun> {
-  const child = spawn(process.execPath, [cliMain, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { PATH: process.env.PATH ?? '', XDG_CONFIG_HOME: join(tmpdir(), 'cycleshare-no-config'), ...env }
-  })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
-  child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
-  const code = await new Promise<number>((resolve) => { child.on('close', c => { resolve(c ?? -1) }) })
-  return { code, stdout, stderr }
+  return await runToExit(cliMain, args, { PATH: process.env.PATH ?? '', XDG_CONFIG_HOME: join(tmpdir(), 'cycleshare-no-config'), ...env })
 }
 
 /** Runs a `cycleshare-worker <command>` (status, pause, resume) to its exit. */
 export async function workerCommand (args: string[]): Promise<CliRun> {
-  const child = spawn(process.execPath, [workerMain, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  return await runToExit(workerMain, args)
+}
+
+/** Runs a bin with `args` (and `env`, else this process's) until it exits, collecting what it printed. */
+async function runToExit (bin: string, args: string[], env?: NodeJS.ProcessEnv): Promise<CliRun> {
+  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env })
   let stdout = ''
   let stderr = ''
   child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })

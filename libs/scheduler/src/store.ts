@@ -10,6 +10,7 @@
  */
 import type { LeaseRef } from './lease-ids.js'
 import type { JobStatus } from './types.js'
+import type { FailureRecord, FailureRow, TrustDelta, WorkerStats, WorkerTrust } from './store-records.js'
 
 /** `open`: not decided yet; `done`: its agreed output is reduced; `dropped`: its job ended first. */
 export type ChunkState = 'open' | 'done' | 'dropped'
@@ -63,22 +64,6 @@ export interface ActiveJobRecord extends JobSummary {
   waiting: number
   /** Open chunks with at least one ok result, waiting for more to reach their quorum. */
   verifying: number
-}
-
-/** A failed result of a chunk's copy, as the failure log keeps it. */
-export interface FailureRecord {
-  jobSeq: number
-  index: number
-  attempt: number
-  worker: string
-  error: string
-  /** Milliseconds since the epoch. */
-  at: number
-}
-
-/** A failure with its job's id, as read back. */
-export interface FailureRow extends FailureRecord {
-  jobId: string
 }
 
 /** A job's status and, once it is done, its result. */
@@ -240,40 +225,7 @@ export interface AgedLease extends LiveLease {
   leasedAt: number
 }
 
-/** Counts to add to a worker's record. */
-export interface TrustDelta {
-  /** Single-copy results accepted (nobody to compare them with). */
-  accepted?: number
-  /** Results that agreed with the decided result. */
-  valid?: number
-  /** Results outvoted by the decided result. */
-  invalid?: number
-  /** ok:false results, unreadable outputs and timeouts. */
-  failed?: number
-  /** Credit earned: CPU milliseconds of its accepted or valid results. */
-  creditMs?: number
-}
-
-export interface WorkerTrust {
-  valid: number
-  invalid: number
-  excluded: string | null
-}
-
-export interface WorkerStats {
-  worker: string
-  /** Results accepted and counted toward a decided chunk: agreed with a quorum, or single copies. */
-  chunksDone: number
-  chunksFailed: number
-  /** Of chunksDone: results a quorum of other workers' results confirmed. */
-  valid: number
-  /** CPU milliseconds of its accepted and valid results (BOINC's credit). */
-  creditMs: number
-  /** Results outvoted by the decided result. */
-  invalid: number
-  /** Why the worker is excluded, if it is. */
-  excluded?: string
-}
+export type { FailureRecord, FailureRow, TrustDelta, WorkerStats, WorkerTrust } from './store-records.js'
 
 export interface SchedulerStore {
   /**

@@ -27,8 +27,8 @@ import { createLink, jobKey, listenForWork, nextWithWork, publishPull, pullListe
 import type { Logger } from './logger.js'
 import { checkPeerId, workerRuntimeOptions, type WorkerRuntimeInit, type WorkerRuntimeOptions } from './options.js'
 import { createPacing, type Pacing } from './pacing.js'
-import { shareQueued, surplus, worthSharing } from './sharing.js'
-import { describeStatus, type WorkerStatus } from './status.js'
+import { shareQueued, spareToShare } from './sharing.js'
+import { describeStatus, ofLinks, type WorkerStatus } from './status.js'
 import type { WorkerRuntime, WorkerRuntimeComponents } from './types.js'
 
 export function createWorkerRuntime (components: WorkerRuntimeComponents, init: WorkerRuntimeInit = {}): WorkerRuntime {
@@ -108,11 +108,7 @@ class Runtime implements WorkerRuntime {
   get paused (): boolean { return this.pausedByVolunteer }
 
   status (): WorkerStatus {
-    const tasks = this.order.flatMap(link => link.book.unfinished().map(id => link.book.lease(id)?.task ?? ''))
-    return describeStatus({
-      idle: this.idle.state, paused: this.pausedByVolunteer, stopping: this.stopping, threads: this.options.threads, held: this.held, chunksDone: this.chunksDone,
-      creditsMs: this.order.map(link => link.credit), tasks: tasks.filter(t => t !== ''), accumulationPoints: this.links.size
-    })
+    return describeStatus({ idle: this.idle.state, paused: this.pausedByVolunteer, stopping: this.stopping, threads: this.options.threads, chunksDone: this.chunksDone, ...ofLinks(this.order) })
   }
 
   async start (): Promise<void> {
@@ -346,14 +342,11 @@ class Runtime implements WorkerRuntime {
   /** A peer pulled: it is offered queued chunks it could run now, if any are spare (sharing.ts). */
   private heardPull (hungry: HungryPeer): void {
     if (!this.mayTake() || this.sharing) return
-    for (const link of this.order) {
-      const spare = link.pullsShort ? surplus(link, this.options.threads) : []
-      if (!worthSharing(spare, lease => this.pacing.chunkMs(jobKey(link, lease.jobId)))) continue
-      this.sharing = true
-      const shared = shareQueued({ peer: this.peer, log: this.log }, link, spare, hungry, this.options.handoffTimeoutMs)
-      void shared.then((taken) => { this.drop(link, taken, 'handed off') }).finally(() => { this.sharing = false })
-      return
-    }
+    const pick = spareToShare(this.order, this.options.threads, (link, jobId) => this.pacing.chunkMs(jobKey(link, jobId)))
+    if (pick === undefined) return
+    this.sharing = true
+    void shareQueued({ peer: this.peer, log: this.log }, pick.link, pick.spare, hungry, this.options.handoffTimeoutMs)
+      .then((taken) => { this.drop(pick.link, taken, 'handed off') }).finally(() => { this.sharing = false })
   }
 
   private onIdleChange (state: IdleState): void {

@@ -34,6 +34,18 @@ export function worthSharing (leases: Lease[], chunkMsOf: (lease: Lease) => numb
 }
 
 /**
+ * The first link whose accumulation point answered our pulls short and that holds spare queued
+ * chunks worth a peer's while (`surplus`, `worthSharing`), with those chunks; or none.
+ */
+export function spareToShare (links: readonly Link[], threads: number, chunkMsOf: (link: Link, jobId: string) => number): { link: Link, spare: Lease[] } | undefined {
+  for (const link of links) {
+    const spare = link.pullsShort ? surplus(link, threads) : []
+    if (worthSharing(spare, lease => chunkMsOf(link, lease.jobId))) return { link, spare }
+  }
+  return undefined
+}
+
+/**
  * Offers `hungry` the `spare` leases of `link` (as far as its pull named free slots, of tasks it
  * runs) and waits for its answer up to `timeoutMs`. Resolves with the ids it took; never rejects.
  */

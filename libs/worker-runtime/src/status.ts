@@ -3,6 +3,7 @@
  * `cycleshare-worker status` reads, and what it logs now and then.
  */
 import type { IdleState } from './idle-monitor.js'
+import type { Link } from './link.js'
 
 export type WorkerActivity = 'working' | 'waiting for work' | 'owner busy' | 'on battery' | 'outside work hours' | 'paused' | 'stopping'
 
@@ -35,6 +36,16 @@ export interface StatusParts {
   creditsMs: Array<number | undefined>
   tasks: Iterable<string>
   accumulationPoints: number
+}
+
+/** What the links say for a status: chunks held, credits, the tasks of the chunks held, how many. */
+export function ofLinks (links: readonly Link[]): Pick<StatusParts, 'held' | 'creditsMs' | 'tasks' | 'accumulationPoints'> {
+  return {
+    held: links.reduce((held, link) => held + link.book.held, 0),
+    creditsMs: links.map(link => link.credit),
+    tasks: links.flatMap(link => link.book.unfinished().map(id => link.book.lease(id)?.task ?? '').filter(task => task !== '')),
+    accumulationPoints: links.length
+  }
 }
 
 export function describeStatus (p: StatusParts, now = new Date()): WorkerStatus {

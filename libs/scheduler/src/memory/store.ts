@@ -5,6 +5,8 @@ import {
   type LiveLease, type NewCopy, type NewJob, type SchedulerStore, type StoredResult, type TrustDelta, type WorkerStats, type WorkerTrust
 } from '../store.js'
 import type { JobStatus } from '../types.js'
+import { countByStatus, verifyingChunks } from './counts.js'
+import { logFailure, readFailures } from './failure-log.js'
 import { byChunk, copyRow, key, leaseOf, summary, type Data, type JobRecord, type StoredCopy, type WorkerRecord } from './records.js'
 
 /**
@@ -62,9 +64,7 @@ class MemoryStore implements SchedulerStore {
   }
 
   jobCounts (): Partial<Record<JobStatus, number>> {
-    const counts: Partial<Record<JobStatus, number>> = {}
-    for (const job of this.data.jobs.values()) counts[job.status] = (counts[job.status] ?? 0) + 1
-    return counts
+    return countByStatus(this.data)
   }
 
   listJobs ({ limit, beforeSeq }: JobPageQuery): JobSummary[] {
@@ -83,11 +83,7 @@ class MemoryStore implements SchedulerStore {
       if (job.status !== 'queued' && job.status !== 'running') continue
       let waiting = 0
       for (const chunk of this.data.chunks.get(job.seq)?.values() ?? []) waiting += chunk.needed
-      let verifying = 0
-      for (const chunk of this.data.chunks.get(job.seq)?.keys() ?? []) {
-        if (this.data.copies.get(key(job.seq, chunk))?.some(c => c.state === 'ok') === true) verifying++
-      }
-      active.push({ ...summary(job), params: job.params, acc: job.acc, nextIndex: job.nextIndex, waiting, verifying })
+      active.push({ ...summary(job), params: job.params, acc: job.acc, nextIndex: job.nextIndex, waiting, verifying: verifyingChunks(this.data, job.seq) })
     }
     return active
   }
@@ -276,21 +272,11 @@ class MemoryStore implements SchedulerStore {
   }
 
   logFailure (failure: FailureRecord): void {
-    const { failures } = this.data
-    if (failures.some(f => f.jobSeq === failure.jobSeq && f.index === failure.index && f.attempt === failure.attempt)) return
-    failures.push({ ...failure })
-    const job = this.data.jobs.get(failure.jobSeq)
-    if (job !== undefined) job.failures++
+    logFailure(this.data, failure)
   }
 
-  failures ({ jobSeq, limit }: { jobSeq?: number, limit: number }): FailureRow[] {
-    const rows: FailureRow[] = []
-    const newestFirst = [...this.data.failures].sort((a, b) => b.at - a.at || b.jobSeq - a.jobSeq || b.index - a.index || b.attempt - a.attempt)
-    for (const f of newestFirst) {
-      if (rows.length === limit) break
-      if (jobSeq === undefined || f.jobSeq === jobSeq) rows.push({ ...f, jobId: this.data.jobs.get(f.jobSeq)?.id ?? '' })
-    }
-    return rows
+  failures (query: { jobSeq?: number, limit: number }): FailureRow[] {
+    return readFailures(this.data, query)
   }
 
   recordFailure (lease: AttemptRef, reason: Uint8Array | null): CopyRow[] {
