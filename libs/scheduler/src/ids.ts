@@ -19,3 +19,12 @@ export function newId (): string {
   const start = next++ * ID_BYTES
   return pool.toString('base64url', start, start + ID_BYTES)
 }
+
+/**
+ * A job's id: `newId` with no leading "-", which a command line would take for a flag
+ * (`cycleshare watch -x…`); the first character is drawn again from the other 63.
+ */
+export function newJobId (): string {
+  const id = newId()
+  return id.startsWith('-') ? `${'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_'[id.charCodeAt(1) % 63]}${id.slice(1)}` : id
+}

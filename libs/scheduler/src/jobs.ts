@@ -4,7 +4,7 @@ import { DURATION_SAMPLES, JOB_PAGE } from './constants.js'
 import type { ActiveJob, SchedulerContext } from './context.js'
 import { Durations } from './durations.js'
 import { InvalidJobError, JobNotDoneError, JobNotFoundError, UnknownTaskError, describeError } from './errors.js'
-import { newId } from './ids.js'
+import { newJobId } from './ids.js'
 import { optionsView, parseJobOptions, resolveMaxAttempts } from './job-options.js'
 import type { JobEnd, JobSummary } from './store.js'
 import type { JobPage, JobRequest, JobResult, JobStats, JobView } from './types.js'
@@ -49,7 +49,7 @@ export class Jobs {
     }
     return {
       seq: 0,
-      id: newId(),
+      id: newJobId(),
       task,
       params,
       chunks,
