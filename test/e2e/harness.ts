@@ -28,7 +28,8 @@ export class Proc {
   private readonly waiters = new Set<{ test: (l: LogLine) => boolean, resolve: (l: LogLine) => void }>()
   readonly exited: Promise<number | null>
 
-  constructor (readonly name: string, readonly child: ChildProcess) {
+  /** `group`: the child was spawned detached and leads a process group (npx and the shell it starts), signalled as one. */
+  constructor (readonly name: string, readonly child: ChildProcess, private readonly group = false) {
     createInterface({ input: child.stdout! }).on('line', (text) => {
       let line: LogLine
       try { line = JSON.parse(text) as LogLine } catch { line = { msg: text } }
@@ -63,15 +64,20 @@ export class Proc {
     })
   }
 
+  private signal (signal: NodeJS.Signals): void {
+    if (this.group && this.child.pid !== undefined) process.kill(-this.child.pid, signal)
+    else this.child.kill(signal)
+  }
+
   kill9 (): Promise<number | null> {
-    this.child.kill('SIGKILL')
+    this.signal('SIGKILL')
     return this.exited
   }
 
   async stop (): Promise<number | null> {
     if (!this.alive) return await this.exited
-    this.child.kill('SIGTERM')
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000)
+    this.signal('SIGTERM')
+    const timer = setTimeout(() => { this.signal('SIGKILL') }, 10_000)
     const code = await this.exited
     clearTimeout(timer)
     return code
@@ -208,7 +214,7 @@ export async function startGroupPeer (group: string, secretFile: string, opts: {
 const started: Proc[] = []
 const dirs: string[] = []
 
-function track<T extends Proc> (p: T): T {
+export function track<T extends Proc> (p: T): T {
   started.push(p)
   return p
 }
@@ -323,7 +329,12 @@ export async function workerCommand (args: string[]): Promise<CliRun> {
 
 /** Runs a bin with `args` (and `env`, else this process's) until it exits, collecting what it printed. */
 async function runToExit (bin: string, args: string[], env?: NodeJS.ProcessEnv): Promise<CliRun> {
-  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env })
+  return await runCommand(process.execPath, [bin, ...args], { env })
+}
+
+/** Runs `command` until it exits, collecting what it printed. */
+export async function runCommand (command: string, args: string[], opts: { env?: NodeJS.ProcessEnv, cwd?: string } = {}): Promise<CliRun> {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: opts.env, cwd: opts.cwd })
   let stdout = ''
   let stderr = ''
   child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
