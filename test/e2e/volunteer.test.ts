@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { cleanup, http, isDone, startCoordinator, startWorker, submit, tempDir, waitForJob, workerCommand } from './harness.js'
+import { cleanup, http, isDone, startCoordinator, startWorker, submit, tcpPort, tempDir, waitForJob, workerCommand } from './harness.js'
 
 afterAll(cleanup)
 
@@ -74,15 +74,44 @@ describe('a volunteer', () => {
     expect(worker.lines.find(l => l.msg === 'worker ready')?.idle).toBe(`outside work hours (${hours})`)
     const seen = await status(dataDir)
     expect(seen).toMatchObject({ activity: 'outside work hours', reason: `outside work hours (${hours})`, threads: 1 })
+    // It says so in its log too (again every minute while it lasts).
+    const waiting = await worker.waitFor(l => typeof l.msg === 'string' && l.msg.startsWith('waiting for the machine to be idle'), 'waiting for the machine')
+    expect(waiting).toMatchObject({ level: 30, msg: `waiting for the machine to be idle: outside work hours (${hours})`, activity: 'outside work hours', waitingSeconds: 0 })
 
     // The same file without the hours: the worker lends the machine and finishes a job.
     const open = tempDir('volunteer-config')
     writeFileSync(join(open, 'worker.json'), JSON.stringify({ coordinator: [coordinator.multiaddr], threads: 1 }))
-    await startWorker(undefined, { dataDir: open, args: ['--config', join(open, 'worker.json')] })
+    const lent = await startWorker(undefined, { dataDir: open, args: ['--config', join(open, 'worker.json')] })
     const id = await submit(coordinator.api, { task: 'primes', params: { from: 0, to: 1e8 }, chunks: 8 })
     await waitForJob(() => coordinator.api, id, isDone)
     expect((await http(coordinator.api, 'GET', `/jobs/${id}/result`)).body.result.count).toBe(5_761_455)
+    // One line when its part in the job is over: what it ran of it.
+    const finished = await lent.waitFor(l => l.msg === 'finished with a job' && l.job === id, 'finished with a job')
+    expect(finished).toMatchObject({ level: 30, accumulationPoint: coordinator.peerId, task: 'primes', chunks: 8, failed: 0 })
+    expect(finished.cpuSeconds).toBeGreaterThan(0)
     expect((await statusWhen(open, s => s.chunksDone === 8)).chunksDone).toBe(8)
     expect((await status(dataDir)).chunksDone).toBe(0)
+  })
+
+  it('says when it cannot reach its coordinator (the address, the next try), when it gets through, and when it loses it', async () => {
+    const dataDir = tempDir('coordinator-away')
+    const first = await startCoordinator({ dataDir })
+    const addr = first.multiaddr
+    await first.stop()
+    const worker = await startWorker(addr)
+    const unreachable = await worker.waitFor(l => typeof l.msg === 'string' && l.msg.includes('cannot reach'), 'cannot reach')
+    expect(unreachable.level).toBe(40)
+    expect(unreachable.msg).toMatch(new RegExp(`^peer: cannot reach coordinator ${addr}: .+; trying again in \\d+\\.\\d s$`))
+
+    const second = await startCoordinator({ dataDir, p2pPort: tcpPort(addr) })
+    expect(second.multiaddr).toBe(addr)
+    const through = await worker.waitFor(l => typeof l.msg === 'string' && l.msg.includes('connected to coordinator'), 'connected')
+    expect(through).toMatchObject({ level: 30 })
+    expect(through.msg).toMatch(new RegExp(`^peer: connected to coordinator ${addr} after \\d+ failed tr(y|ies) over \\d+\\.\\d s$`))
+
+    await second.stop()
+    const lost = await worker.waitFor(l => typeof l.msg === 'string' && l.msg.includes('lost the connection'), 'lost the connection')
+    expect(lost.level).toBe(40)
+    expect(lost.msg).toMatch(new RegExp(`^peer: lost the connection to coordinator ${addr}; redialling in \\d+\\.\\d s$`))
   })
 })

@@ -37,6 +37,7 @@ async function main (): Promise<void> {
     dataDir: config.dataDir,
     listen: config.listen,
     bootstrap: config.bootstrap,
+    bootstrapRole: 'group member',
     privateNetwork: network,
     // Named after the network key, not the group: a stranger on the LAN learns neither.
     mdns: config.mdns ? { serviceTag: `cs-${createHash('sha256').update(network).digest('hex').slice(0, 16)}` } : undefined,

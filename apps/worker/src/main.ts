@@ -35,6 +35,7 @@ async function main (): Promise<void> {
     dataDir: config.dataDir,
     listen: config.listen,
     bootstrap: config.coordinators,
+    bootstrapRole: 'coordinator',
     gossipTopics: workerGossip(),
     log: (level, message, err) => { log[level]({ err }, `peer: ${message}`) }
   })
@@ -80,7 +81,7 @@ async function main (): Promise<void> {
     }, () => {}).catch((err: unknown) => { log.error({ err }, 'could not pause') })
   })
   await starting
-  reporter = startStatusReporter(runtime, config.dataDir, peer.peerId, line)
+  reporter = startStatusReporter(runtime, config.dataDir, peer.peerId, log, line)
 }
 
 main().catch((err) => {

@@ -17,6 +17,7 @@ export interface PeerOptions {
   dataDir?: string
   listen: string[]
   bootstrap: Multiaddr[]
+  bootstrapRole: string
   maxFrameBytes: number
   requestTimeoutMs: number
   redialIntervalMs: number
@@ -37,6 +38,7 @@ export function peerOptions (init: PeerInit = {}): PeerOptions {
   const merged = {
     listen: [...DEFAULT_LISTEN],
     bootstrap: [...DEFAULT_BOOTSTRAP],
+    bootstrapRole: 'bootstrap peer',
     maxFrameBytes: DEFAULT_MAX_FRAME_BYTES,
     requestTimeoutMs: DEFAULT_REQUEST_TIMEOUT_MS,
     redialIntervalMs: DEFAULT_REDIAL_INTERVAL_MS,
@@ -74,6 +76,7 @@ export function peerOptions (init: PeerInit = {}): PeerOptions {
     dataDir: merged.dataDir,
     listen,
     bootstrap,
+    bootstrapRole: nonEmptyString(merged.bootstrapRole, 'bootstrapRole'),
     maxFrameBytes,
     requestTimeoutMs: positiveInteger(merged.requestTimeoutMs, 'requestTimeoutMs'),
     redialIntervalMs: positiveInteger(merged.redialIntervalMs, 'redialIntervalMs'),
@@ -168,5 +171,10 @@ function mdnsOptions (value: unknown): PeerOptions['mdns'] {
 function booleanOption (value: unknown, option: string): boolean {
   if (value === undefined) return false
   if (typeof value !== 'boolean') throw new TypeError(`options.${option} must be true or false`)
+  return value
+}
+
+function nonEmptyString (value: unknown, option: string): string {
+  if (typeof value !== 'string' || value === '' || value.length > 64) throw new TypeError(`options.${option} must be a non-empty string of at most 64 characters`)
   return value
 }

@@ -132,7 +132,7 @@ class CyclesharePeer implements Peer {
       node.services.pubsub.subscribe(topic)
     }
     this.bootstrap = bootstrapDialer(
-      { addrs: this.options.bootstrap, redialIntervalMs: this.options.redialIntervalMs },
+      { addrs: this.options.bootstrap, redialIntervalMs: this.options.redialIntervalMs, role: this.options.bootstrapRole },
       { node, log: this.log })
     await this.bootstrap.start()
   }

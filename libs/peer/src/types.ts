@@ -20,6 +20,8 @@ export interface PeerInit {
   listen?: string[]
   /** Multiaddrs with `/p2p/<id>`, dialled on start and redialled while disconnected. @defaultValue `[]` */
   bootstrap?: string[]
+  /** What the bootstrap peers are to this one, for its log ("cannot reach coordinator …"). @defaultValue `'bootstrap peer'` */
+  bootstrapRole?: string
   /** Largest request/response frame body, in bytes. @defaultValue 16 MiB */
   maxFrameBytes?: number
   /** Deadline for a whole `call`, and idle limit for a served stream. @defaultValue `30_000` */

@@ -48,6 +48,9 @@ export interface IdleMonitor extends Startable {
   sample(): Promise<IdleState>
 }
 
+/** The reason given before the first sample has measured the owner's load. */
+export const MEASURING_LOAD = 'measuring load'
+
 const defaults = { maxLoad: 30, allowBattery: false, sampleIntervalMs: 1000 }
 type Options = typeof defaults & { workHours?: WorkHours }
 
@@ -74,7 +77,7 @@ class SystemIdleMonitor implements IdleMonitor {
     // Until the first interval has been measured we do not know: stay out of the way.
     this.current = this.offHours() ?? (options.maxLoad >= 100
       ? { idle: true, otherLoad: 0, onBattery: false, reason: 'always idle (max load 100%)' }
-      : { idle: false, otherLoad: 0, onBattery: false, reason: 'measuring load' })
+      : { idle: false, otherLoad: 0, onBattery: false, reason: MEASURING_LOAD })
   }
 
   get state (): IdleState {

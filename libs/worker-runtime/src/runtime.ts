@@ -21,6 +21,7 @@ import { giveBack, handOff, takeOut } from './handoff-giver.js'
 import { takeOffer } from './handoff-taker.js'
 import { createHungryPeers, type HungryPeer, type HungryPeers } from './hungry-peers.js'
 import type { IdleMonitor, IdleState } from './idle-monitor.js'
+import { JobParts, logJobParts } from './job-parts.js'
 import { LeaseState } from './lease-book.js'
 import { deliver, leave } from './leaving.js'
 import { createLink, jobKey, listenForWork, nextWithWork, publishPull, pullListeners, serveOffers, serveWorkerRequests, type Link } from './link.js'
@@ -41,8 +42,7 @@ type StepBackReason = 'busy' | 'on battery' | 'outside work hours' | 'paused' | 
 class Runtime implements WorkerRuntime {
   private readonly peer: Peer
   private readonly pool: TaskPool
-  /** The pool is ours to start and stop. */
-  private readonly ownPool: boolean
+  private readonly ownPool: boolean // the pool is ours to start and stop
   private readonly idle: IdleMonitor
   private readonly log: Logger
   private readonly hungry: HungryPeers
@@ -60,15 +60,13 @@ class Runtime implements WorkerRuntime {
   private started = false
   private stopping = false
   private pausedByVolunteer = false
-  /** A pull waits for the results it would overtake (see maybePull). */
-  private reportingFirst = false
-  /** An offer of queued chunks to a hungry peer is out (heardPull). */
-  private sharing = false
-  /** Step-backs under way. */
-  private steppingBack = 0
+  private reportingFirst = false // a pull waits for the results it would overtake (see maybePull)
+  private sharing = false // an offer of queued chunks to a hungry peer is out (heardPull)
+  private steppingBack = 0 // step-backs under way
   /** Slots promised to offers being taken, until the accumulation point has answered. */
   private incoming = 0
   private chunksDone = 0
+  private readonly parts = new JobParts()
   private readonly unsubscribe: Array<() => void> = []
 
   constructor (components: WorkerRuntimeComponents, private readonly options: WorkerRuntimeOptions) {
@@ -138,7 +136,8 @@ class Runtime implements WorkerRuntime {
         link.outbox.retryNow()
         this.maybePull()
       }),
-      this.idle.onChange((state) => { this.onIdleChange(state) })
+      this.idle.onChange((state) => { this.onIdleChange(state) }),
+      logJobParts(this.parts, (point, job) => [...this.links.get(point)?.book.jobs() ?? []].includes(job), this.log)
     )
     for (const link of this.order) link.start()
     const { peer, options: { threads }, capacity, idle } = this
@@ -286,6 +285,7 @@ class Runtime implements WorkerRuntime {
       }
       link.book.finish(lease.leaseId)
       this.chunksDone++
+      this.parts.ran(link.peerId, lease.jobId, lease.task, results[i], Date.now())
       link.outbox.add(results[i])
     })
     // A batch is of one task, and nearly always of one job: its first lease's job is credited.
