@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from 'vitest'
+import { counts } from './testing/store-fixtures.js'
 import type { ChunkResult } from '@cycleshare/protocol'
 import type { JobView } from './index.js'
 import { harness, ok, runSum } from './testing/fake-tasks.js'
@@ -16,7 +17,7 @@ describe('complete', () => {
     expect(scheduler.get(job.id).progress.done).toBe(2)
     scheduler.complete('w1', [ok(c, 1)])
     expect(scheduler.result(job.id).value).toEqual([1, 1, 1])
-    expect(scheduler.workerStats()).toEqual([{ worker: 'w1', chunksDone: 3, chunksFailed: 0, valid: 0, invalid: 0, creditMs: 0 }])
+    expect(counts(scheduler.workerStats())).toEqual([{ worker: 'w1', chunksDone: 3, chunksFailed: 0, valid: 0, invalid: 0, creditMs: 0 }])
     // the job is done: nothing more is taken for it
     expect(scheduler.complete('w1', [ok(c, 1)])).toEqual({ accepted: [], rejected: [{ leaseId: c.leaseId, reason: 'job done' }] })
   })
@@ -38,7 +39,7 @@ describe('complete', () => {
     expect(scheduler.renew('fast', [fresh.leaseId]).lost).toEqual([fresh.leaseId])
     expect(scheduler.get(job.id).status).toBe('done')
     expect(scheduler.result(job.id).value).toEqual([1, 1])
-    expect(scheduler.workerStats()).toEqual([{ worker: 'slow', chunksDone: 2, chunksFailed: 0, valid: 0, invalid: 0, creditMs: 0 }])
+    expect(counts(scheduler.workerStats())).toEqual([{ worker: 'slow', chunksDone: 2, chunksFailed: 0, valid: 0, invalid: 0, creditMs: 0 }])
   })
 
   it('rejects a forged lease', () => {
@@ -106,7 +107,7 @@ describe('complete', () => {
     expect(scheduler.pending()).toEqual({ pending: 0, tasks: [] })
     expect(scheduler.lease('w1', 5)).toEqual([])
     expect(scheduler.complete('w2', [ok(other)]).rejected).toEqual([{ leaseId: other.leaseId, reason: 'job failed' }])
-    expect(scheduler.workerStats()).toEqual(['f1', 'f2', 'f3'].map(worker => ({ worker, chunksDone: 0, chunksFailed: 1, valid: 0, invalid: 0, creditMs: 0 })))
+    expect(counts(scheduler.workerStats())).toEqual(['f1', 'f2', 'f3'].map(worker => ({ worker, chunksDone: 0, chunksFailed: 1, valid: 0, invalid: 0, creditMs: 0 })))
     expect(() => scheduler.result(job.id)).toThrow(expect.objectContaining({ message: `job "${job.id}" is failed, not done` }))
   })
 

@@ -82,3 +82,6 @@ export const MAX_ERROR_TEXT = 1_000
 
 /** How long SQLite waits for another connection's lock before failing a statement. */
 export const SQLITE_BUSY_TIMEOUT_MS = 5_000
+
+/** Finished jobs `prune` removes in one transaction when the caller does not say: a bounded write. */
+export const PRUNE_BATCH = 500

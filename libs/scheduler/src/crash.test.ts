@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { SqliteDatabase as Database } from './sqlite/index.js'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { counts } from './testing/store-fixtures.js'
 import { createScheduler, type SchedulerStore } from './index.js'
 import { encode } from './codec.js'
 import { openSqliteStore } from './sqlite/index.js'
@@ -33,7 +34,7 @@ describe('crash safety', () => {
     expect(scheduler.get(sum.id)).toMatchObject({ status: 'running', progress: { done: 2, total: 10 } })
     // 50 + 10 chunks, 20 leased, 1 of them given back
     expect(scheduler.pending()).toEqual({ pending: 41, tasks: ['tally', 'sum'] })
-    expect(scheduler.workerStats()).toEqual([{ worker: 'w1', chunksDone: 12, chunksFailed: 0, valid: 0, invalid: 0, creditMs: 0 }])
+    expect(counts(scheduler.workerStats())).toEqual([{ worker: 'w1', chunksDone: 12, chunksFailed: 0, valid: 0, invalid: 0, creditMs: 0 }])
 
     scheduler.start()
     const live = grants.slice(13).map(g => g.leaseId)
@@ -48,7 +49,7 @@ describe('crash safety', () => {
     }
     expect(scheduler.result(job.id).value).toEqual(new Array(50).fill(1))
     expect(scheduler.result(sum.id).value).toEqual({ sum: 500_500 })
-    expect(scheduler.workerStats()).toEqual([
+    expect(counts(scheduler.workerStats())).toEqual([
       { worker: 'w1', chunksDone: 19, chunksFailed: 0, valid: 0, invalid: 0, creditMs: 0 },
       { worker: 'w2', chunksDone: 41, chunksFailed: 0, valid: 0, invalid: 0, creditMs: 0 }
     ])
@@ -90,7 +91,7 @@ describe('crash safety', () => {
     expect([c1.index, c1.attempt]).toEqual([1, 3])
     scheduler.complete('w3', [ok(c1)])
     expect(scheduler.result(job.id).value).toEqual({ sum: 5050 })
-    expect(scheduler.workerStats()).toEqual([
+    expect(counts(scheduler.workerStats())).toEqual([
       { worker: 'w1', chunksDone: 1, chunksFailed: 0, valid: 1, invalid: 1, creditMs: 0 },
       { worker: 'w2', chunksDone: 2, chunksFailed: 0, valid: 2, invalid: 0, creditMs: 0 },
       { worker: 'w3', chunksDone: 1, chunksFailed: 0, valid: 1, invalid: 0, creditMs: 0 }
@@ -116,7 +117,7 @@ describe('crash safety', () => {
     const { scheduler } = harness({ leaseTtlMs: 1_000 }, path, clock)
     expect(scheduler.get('oldjob000000')).toMatchObject({ status: 'running', progress: { done: 1, total: 4 }, options: { replication: 1, maxAttempts: 5 } })
     expect(scheduler.pending()).toEqual({ pending: 2, tasks: ['sum'] })
-    expect(scheduler.workerStats()).toEqual([{ worker: 'w1', chunksDone: 1, chunksFailed: 1, valid: 0, invalid: 0, creditMs: 0 }])
+    expect(counts(scheduler.workerStats())).toEqual([{ worker: 'w1', chunksDone: 1, chunksFailed: 1, valid: 0, invalid: 0, creditMs: 0 }])
     const live = '1.1.2.cccccccccccc'
     expect(scheduler.renew('w1', [live]).renewed).toEqual([live])
     expect(scheduler.complete('w1', [{ leaseId: live, ok: true, output: sumOf({ from: 26, to: 50 }) }]).accepted).toEqual([live])

@@ -8,7 +8,7 @@ type Listeners = { [E in keyof SchedulerEvents]: Set<SchedulerEvents[E]> }
  * caller believe the call failed, nor keep the other listeners from hearing about it.
  */
 export class Emitter {
-  private readonly listeners: Listeners = { job: new Set(), work: new Set(), revoke: new Set(), held: new Set(), chunks: new Set() }
+  private readonly listeners: Listeners = { job: new Set(), removed: new Set(), work: new Set(), revoke: new Set(), held: new Set(), chunks: new Set() }
 
   /** Whether anyone listens for `event`: events that cost to collect are collected only then. */
   listened (event: keyof SchedulerEvents): boolean {

@@ -43,6 +43,15 @@ export class JobNotDoneError extends Error {
   }
 }
 
+/** The job is queued or running: only a finished job can be removed. */
+export class JobNotFinishedError extends Error {
+  override readonly name = 'JobNotFinishedError'
+
+  constructor (id: string, status: string) {
+    super(`job ${JSON.stringify(id)} is ${status}: cancel it before removing it`)
+  }
+}
+
 /** An error as one line, `Name: message`, for a job's or a chunk's failure text. */
 export function describeError (err: unknown): string {
   return err instanceof Error ? `${err.name}: ${err.message}` : `Error: ${String(err)}`

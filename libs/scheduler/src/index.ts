@@ -44,7 +44,7 @@ export type {
 export type { LeaseRef } from './lease-ids.js'
 export { JOB_PAGE, defaultSchedulerInit } from './constants.js'
 export type { HistogramSnapshot, SchedulerStats } from './stats.js'
-export { InvalidJobError, JobNotDoneError, JobNotFoundError, UnknownTaskError } from './errors.js'
+export { InvalidJobError, JobNotDoneError, JobNotFinishedError, JobNotFoundError, UnknownTaskError } from './errors.js'
 export type {
   ChunkEvent, ChunkEventKind, CompleteResult, FailureView, JobOptions, JobPage, JobRequest, JobResult, JobStats, JobStatus, JobView, LeaseShare, LeaseTransfer, RenewResult, SchedulerEvents,
   TransferResult

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { counts } from './testing/store-fixtures.js'
 import type { Lease } from '@cycleshare/protocol'
 import type { JobView } from './index.js'
 import { harness, ok } from './testing/fake-tasks.js'
@@ -44,7 +45,7 @@ describe('lease and complete', () => {
     expect(done.error).toBeUndefined()
     expect(scheduler.result(job.id)).toEqual({ type: 'application/json', value: { sum: 1_000_003 * 1_000_004 / 2 } })
     expect(scheduler.pending()).toEqual({ pending: 0, tasks: [] })
-    expect(scheduler.workerStats()).toEqual([{ worker: 'w1', chunksDone: 97, chunksFailed: 0, valid: 0, invalid: 0, creditMs: 0 }])
+    expect(counts(scheduler.workerStats())).toEqual([{ worker: 'w1', chunksDone: 97, chunksFailed: 0, valid: 0, invalid: 0, creditMs: 0 }])
 
     // one event per status change and one per batch of progress
     expect(jobs.map(j => `${j.status}:${j.progress.done}`)).toEqual([
@@ -182,7 +183,7 @@ describe('expire', () => {
     expect(revoked).toEqual(second.slice(0, 300).map(g => g.leaseId))
     expect(scheduler.complete('w2', second.map(g => ok(g))).accepted).toHaveLength(1_000)
     expect(scheduler.result(job.id).value).toEqual({ sum: 5_000_050_000 })
-    expect(scheduler.workerStats()).toEqual([
+    expect(counts(scheduler.workerStats())).toEqual([
       { worker: 'w1', chunksDone: 300, chunksFailed: 0, valid: 0, invalid: 0, creditMs: 0 },
       { worker: 'w2', chunksDone: 1_000, chunksFailed: 0, valid: 300, invalid: 0, creditMs: 0 } // 700 accepted, 300 agreeing late
     ])

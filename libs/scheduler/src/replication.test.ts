@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { counts } from './testing/store-fixtures.js'
 import type { ChunkResult, Lease } from '@cycleshare/protocol'
 import { harness, ok, runSum } from './testing/fake-tasks.js'
 
@@ -26,7 +27,7 @@ describe('replication and quorum', () => {
     expect(scheduler.get(job.id).progress.done).toBe(0) // one result is not a quorum
     expect(scheduler.complete('w2', second.map(g => ok(g, 1))).accepted).toEqual(second.map(g => g.leaseId))
     expect(scheduler.result(job.id).value).toEqual([1, 1]) // each chunk reduced once
-    expect(scheduler.workerStats()).toEqual([
+    expect(counts(scheduler.workerStats())).toEqual([
       { worker: 'w1', chunksDone: 2, chunksFailed: 0, valid: 2, invalid: 0, creditMs: 0 },
       { worker: 'w2', chunksDone: 2, chunksFailed: 0, valid: 2, invalid: 0, creditMs: 0 }
     ])
@@ -49,7 +50,7 @@ describe('replication and quorum', () => {
     scheduler.complete('w2', [ok(b)])
     expect(scheduler.result(job.id).value).toEqual({ sum: 5050 })
     expect(revoked).toEqual([])
-    expect(scheduler.workerStats()).toEqual([
+    expect(counts(scheduler.workerStats())).toEqual([
       { worker: 'liar', chunksDone: 0, chunksFailed: 0, valid: 0, invalid: 1, creditMs: 0 },
       { worker: 'w1', chunksDone: 1, chunksFailed: 0, valid: 1, invalid: 0, creditMs: 0 },
       { worker: 'w2', chunksDone: 1, chunksFailed: 0, valid: 1, invalid: 0, creditMs: 0 }
@@ -81,7 +82,7 @@ describe('replication and quorum', () => {
     scheduler.complete('w2', [ok(b)])
     expect(scheduler.complete('liar', [ok(c, 7), ok(c, 7)])).toEqual({ accepted: [c.leaseId, c.leaseId], rejected: [] })
     expect(scheduler.get(job.id).progress.done).toBe(1)
-    expect(scheduler.workerStats().find(s => s.worker === 'liar')).toEqual({ worker: 'liar', chunksDone: 0, chunksFailed: 0, valid: 0, invalid: 1, creditMs: 0 })
+    expect(counts(scheduler.workerStats()).find(s => s.worker === 'liar')).toEqual({ worker: 'liar', chunksDone: 0, chunksFailed: 0, valid: 0, invalid: 1, creditMs: 0 })
   })
 
   it('issues more copies when results disagree, until a quorum agrees', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { counts } from './testing/store-fixtures.js'
 import type { ChunkResult, Lease } from '@cycleshare/protocol'
 import { harness, ok } from './testing/fake-tasks.js'
 
@@ -30,7 +31,7 @@ describe('retries', () => {
     expect([b.index, b.attempt]).toEqual([0, 2])
     scheduler.complete('alone', [ok(b)])
     expect(scheduler.result(job.id).value).toEqual({ sum: 5050 })
-    expect(scheduler.workerStats()).toEqual([{ worker: 'alone', chunksDone: 1, chunksFailed: 1, valid: 0, invalid: 0, creditMs: 0 }])
+    expect(counts(scheduler.workerStats())).toEqual([{ worker: 'alone', chunksDone: 1, chunksFailed: 1, valid: 0, invalid: 0, creditMs: 0 }])
   })
 })
 
@@ -47,7 +48,7 @@ describe('chunk timeout', () => {
     expect(scheduler.expire()).toBe(0)
     clock.now += 1
     expect(scheduler.expire()).toBe(1)
-    expect(scheduler.workerStats()).toEqual([{ worker: 'slow', chunksFailed: 1, chunksDone: 0, valid: 0, invalid: 0, creditMs: 0 }])
+    expect(counts(scheduler.workerStats())).toEqual([{ worker: 'slow', chunksFailed: 1, chunksDone: 0, valid: 0, invalid: 0, creditMs: 0 }])
     expect(scheduler.renew('slow', [a.leaseId]).lost).toEqual([a.leaseId])
     // a report after it was counted as failed is a duplicate
     expect(scheduler.complete('slow', [ok(a)]).accepted).toEqual([a.leaseId])
@@ -69,7 +70,7 @@ describe('chunk timeout', () => {
     scheduler.lease('gone', 1)
     clock.now += 1_000
     expect(scheduler.expire()).toBe(1)
-    expect(scheduler.workerStats()).toEqual([])
+    expect(counts(scheduler.workerStats())).toEqual([])
     expect(scheduler.lease('w2', 1)).toMatchObject([{ index: 0, attempt: 2 }])
   })
 })

@@ -45,6 +45,13 @@ export interface Scheduler extends Startable {
   /** Ends a queued or running job and revokes its leases; a finished job is returned as it is. */
   cancel(id: string): JobView
   /**
+   * Removes a finished job (done, failed or cancelled) with its chunks and failure log, and emits
+   * `removed`. Throws `JobNotFoundError`, or `JobNotFinishedError` for a queued or running job.
+   */
+  remove(id: string): void
+  /** Removes finished jobs that ended before `before` (ms since the epoch), at most `limit`; returns their ids. */
+  prune(before: number, limit?: number): string[]
+  /**
    * Leases up to `slots` chunk copies, shared across jobs by priority, of the given task names only
    * (all if omitted); with nothing waiting, straggler backups. An excluded worker gets nothing.
    */

@@ -7,13 +7,14 @@ import type { ChunkResult, Lease, LeaseCheckpoint } from '@cycleshare/protocol'
 import type { SchedulerContext, SchedulerEvent } from './context.js'
 import type { Scheduler, SchedulerComponents } from './scheduler-api.js'
 import { Emitter } from './emitter.js'
+import { JobNotFinishedError } from './errors.js'
 import { Expiry } from './expiry.js'
 import { HeldLeases } from './held.js'
 import { validateInit, type SchedulerInit, type SchedulerOptions } from './init.js'
 import { Jobs } from './jobs.js'
 import { Leasing } from './leasing.js'
 import { formatLeaseId } from './lease-ids.js'
-import { JOB_PAGE } from './constants.js'
+import { JOB_PAGE, PRUNE_BATCH } from './constants.js'
 import { Quorum } from './quorum.js'
 import { Stats, type SchedulerStats } from './stats.js'
 import type { SchedulerStore, WorkerStats } from './store.js'
@@ -124,6 +125,24 @@ class DefaultScheduler implements Scheduler {
     const job = this.jobs.find(id)
     if (job === undefined) return this.jobs.get(id)
     return this.write(() => this.jobs.end(job, { status: 'cancelled', finishedAt: this.clock() }))
+  }
+
+  remove (id: string): void {
+    const active = this.jobs.find(id)
+    if (active !== undefined) throw new JobNotFinishedError(id, this.jobs.view(active).status)
+    const seq = this.jobs.seqOf(id)
+    this.write(() => {
+      this.store.removeJob(seq)
+      this.queued.push(['removed', id])
+    })
+  }
+
+  prune (before: number, limit = PRUNE_BATCH): string[] {
+    return this.write(() => this.store.finishedBefore(before, limit).map(({ seq, id }) => {
+      this.store.removeJob(seq)
+      this.queued.push(['removed', id])
+      return id
+    }))
   }
 
   pending (): { pending: number, tasks: string[] } {

@@ -173,12 +173,12 @@ export function leaseConformance (under: StoreUnderTest): void {
       expect(store.countWorker('w1', { accepted: 2 })).toEqual({ valid: 0, invalid: 0, excluded: null })
       expect(store.countWorker('w1', { valid: 3, failed: 1, creditMs: 1_500 })).toEqual({ valid: 3, invalid: 0, excluded: null })
       expect(store.countWorker('w1', { invalid: 1 })).toEqual({ valid: 3, invalid: 1, excluded: null })
-      store.countWorker('w1', { creditMs: 250 })
+      store.countWorker('w1', { creditMs: 250, lastSeen: 0 })
       store.countWorker('a0', {})
       expect(store.trust('w1')).toEqual({ valid: 3, invalid: 1, excluded: null })
       expect(store.workerStats()).toEqual([
-        { worker: 'a0', chunksDone: 0, chunksFailed: 0, valid: 0, invalid: 0, creditMs: 0 },
-        { worker: 'w1', chunksDone: 5, chunksFailed: 1, valid: 3, invalid: 1, creditMs: 1_750 }
+        { worker: 'a0', chunksDone: 0, chunksFailed: 0, valid: 0, invalid: 0, creditMs: 0, lastSeen: 0 },
+        { worker: 'w1', chunksDone: 5, chunksFailed: 1, valid: 3, invalid: 1, creditMs: 1_750, lastSeen: 0 }
       ])
     })
 
@@ -191,10 +191,10 @@ export function leaseConformance (under: StoreUnderTest): void {
       expect(store.trust('liar')).toEqual({ valid: 0, invalid: 3, excluded: 'outvoted 3 times' })
       expect(store.countWorker('liar', { invalid: 1 })).toEqual({ valid: 0, invalid: 4, excluded: 'outvoted 3 times' })
       expect(store.workerStats()).toEqual([
-        { worker: 'honest', chunksDone: 1, chunksFailed: 0, valid: 1, invalid: 0, creditMs: 0 },
-        { worker: 'liar', chunksDone: 0, chunksFailed: 0, valid: 0, invalid: 4, creditMs: 0, excluded: 'outvoted 3 times' }
+        { worker: 'honest', chunksDone: 1, chunksFailed: 0, valid: 1, invalid: 0, creditMs: 0, lastSeen: 0 },
+        { worker: 'liar', chunksDone: 0, chunksFailed: 0, valid: 0, invalid: 4, creditMs: 0, lastSeen: 0, excluded: 'outvoted 3 times' }
       ])
-      expect(store.workerStats('liar')).toEqual([{ worker: 'liar', chunksDone: 0, chunksFailed: 0, valid: 0, invalid: 4, creditMs: 0, excluded: 'outvoted 3 times' }])
+      expect(store.workerStats('liar')).toEqual([{ worker: 'liar', chunksDone: 0, chunksFailed: 0, valid: 0, invalid: 4, creditMs: 0, lastSeen: 0, excluded: 'outvoted 3 times' }])
       expect(store.workerStats('nobody')).toEqual([])
     })
   })

@@ -16,6 +16,7 @@ import type { LeaseRef } from './lease-ids.js'
 import type { JobSummary, LeaseBatch, SchedulerStore } from './store.js'
 import { checkpointConformance } from './store-conformance-checkpoints.suite.js'
 import { leaseConformance } from './store-conformance-leases.suite.js'
+import { retentionConformance } from './store-conformance-retention.suite.js'
 import { transferConformance } from './store-conformance-transfers.suite.js'
 import { blob, bytes, indexes, newJob, plain, summaryOf, tag, type StoreUnderTest } from './testing/store-fixtures.js'
 
@@ -234,6 +235,7 @@ export function storeConformance (name: string, open: () => SchedulerStore): voi
 
     leaseConformance({ store: () => store, opened })
     checkpointConformance({ store: () => store, opened })
+    retentionConformance({ store: () => store, opened })
     transferConformance({ store: () => store, opened })
   })
 }

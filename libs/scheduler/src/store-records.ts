@@ -15,6 +15,8 @@ export interface TrustDelta {
   failed?: number
   /** Credit earned: CPU milliseconds of its accepted or valid results. */
   creditMs?: number
+  /** When these results came (ms since the epoch): the record's `lastSeen` becomes at least this. */
+  at?: number
 }
 
 export interface WorkerTrust {
@@ -36,6 +38,8 @@ export interface WorkerStats {
   invalid: number
   /** Why the worker is excluded, if it is. */
   excluded?: string
+  /** When its last counted result came, in ms since the epoch (0: none since this was recorded). */
+  lastSeen: number
 }
 
 /** A failed result of a chunk's copy, as the failure log keeps it. */

@@ -252,6 +252,13 @@ export interface SchedulerStore {
   jobCounts(): Partial<Record<JobStatus, number>>
   /** Queued and running jobs, oldest first. */
   activeJobs(): ActiveJobRecord[]
+  /** Finished jobs (done, failed, cancelled) that ended before `at`, the earliest ended first, at most `limit`. */
+  finishedBefore(at: number, limit: number): Array<{ seq: number, id: string }>
+  /**
+   * Deletes a finished job and all that is kept of it: its chunks, copies and failure log. Its
+   * seq is never given to another job.
+   */
+  removeJob(seq: number): void
   /** A job's reduced chunks and accumulator, after a batch of results. */
   saveProgress(seq: number, done: number, acc: Uint8Array): void
   /**

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { counts } from './testing/store-fixtures.js'
 import type { Lease } from '@cycleshare/protocol'
 import { harness, ok, sumUpTo } from './testing/fake-tasks.js'
 import type { LeaseTransfer } from './types.js'
@@ -45,7 +46,7 @@ describe('transfers', () => {
     expect(scheduler.renew('B', [a.leaseId]).renewed).toEqual([a.leaseId])
     expect(scheduler.complete('B', [ok(a)])).toEqual({ accepted: [a.leaseId], rejected: [] })
     expect(scheduler.held('B')).toBe(0)
-    expect(scheduler.workerStats()).toEqual([{ worker: 'B', chunksDone: 1, chunksFailed: 0, valid: 0, invalid: 0, creditMs: 0 }])
+    expect(counts(scheduler.workerStats())).toEqual([{ worker: 'B', chunksDone: 1, chunksFailed: 0, valid: 0, invalid: 0, creditMs: 0 }])
     expect(scheduler.get(job.id).progress.done).toBe(1)
   })
 

@@ -2,7 +2,7 @@ import type { SchedulerContext } from './context.js'
 import { formatLeaseId } from './lease-ids.js'
 import type { Ballot, TrustDelta } from './store.js'
 
-type TrustContext = Pick<SchedulerContext, 'store' | 'options' | 'active' | 'emit' | 'hold' | 'evaluate'>
+type TrustContext = Pick<SchedulerContext, 'store' | 'options' | 'active' | 'emit' | 'hold' | 'evaluate' | 'now'>
 
 /**
  * Workers' records and what they earn: counts of accepted, valid, invalid and failed results;
@@ -32,11 +32,12 @@ export class Trust {
       sum.valid = (sum.valid ?? 0) + (delta.valid ?? 0)
       sum.failed = (sum.failed ?? 0) + (delta.failed ?? 0)
       sum.creditMs = (sum.creditMs ?? 0) + (delta.creditMs ?? 0)
+      sum.at = this.ctx.now()
       this.deltas.set(worker, sum)
       return
     }
     const { store } = this.ctx
-    const trust = store.countWorker(worker, delta)
+    const trust = store.countWorker(worker, { ...delta, at: this.ctx.now() })
     if (trust.excluded !== null || trust.invalid < this.ctx.options.excludeAfterInvalid) return
     const reason = `outvoted ${trust.invalid} times`
     store.exclude(worker, reason)

@@ -59,6 +59,8 @@ export interface JobResult {
 export interface SchedulerEvents {
   /** A job changed status or made progress. */
   job: (job: JobView) => void
+  /** A finished job was removed (`remove`, `prune`): it is gone from the store. */
+  removed: (id: string) => void
   /** Chunks became available (new job, reissue, release): a good moment to announce work. */
   work: (pending: number) => void
   /**

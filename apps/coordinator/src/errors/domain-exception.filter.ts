@@ -13,6 +13,7 @@ const statusByName: Record<string, number> = {
   UnknownTaskError: 400,
   JobNotFoundError: 404,
   JobNotDoneError: 409,
+  JobNotFinishedError: 409,
   UnsupportedMediaTypeError: 415,
   // Blobs (@cycleshare/blobs)
   InvalidBlobNameError: 400,

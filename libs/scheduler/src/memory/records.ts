@@ -18,6 +18,7 @@ export interface WorkerRecord {
   failed: number
   creditMs: number
   excluded: string | null
+  lastSeen: number
 }
 
 /** A copy with the chunk it belongs to. */

@@ -7,7 +7,9 @@ import {
 import type { JobStatus } from '../types.js'
 import { countByStatus, verifyingChunks } from './counts.js'
 import { logFailure, readFailures } from './failure-log.js'
-import { byChunk, copyRow, key, leaseOf, summary, type Data, type JobRecord, type StoredCopy, type WorkerRecord } from './records.js'
+import { byChunk, copyRow, key, leaseOf, summary, type Data, type JobRecord, type StoredCopy } from './records.js'
+import { finishedBefore, removeJob } from './retention.js'
+import { countWorker, sortedWorkers, workerStats } from './workers.js'
 
 /**
  * A `SchedulerStore` in memory: nothing survives the process. For tests, and for a peer that
@@ -86,6 +88,14 @@ class MemoryStore implements SchedulerStore {
       active.push({ ...summary(job), params: job.params, acc: job.acc, nextIndex: job.nextIndex, waiting, verifying: verifyingChunks(this.data, job.seq) })
     }
     return active
+  }
+
+  finishedBefore (at: number, limit: number): Array<{ seq: number, id: string }> {
+    return finishedBefore(this.data, at, limit)
+  }
+
+  removeJob (seq: number): void {
+    removeJob(this.data, seq)
   }
 
   saveProgress (seq: number, done: number, acc: Uint8Array): void {
@@ -327,17 +337,7 @@ class MemoryStore implements SchedulerStore {
   // ── workers ───────────────────────────────────────────────────────────────────────────────
 
   countWorker (worker: string, delta: TrustDelta): WorkerTrust {
-    let record = this.data.workers.get(worker)
-    if (record === undefined) {
-      record = { accepted: 0, valid: 0, invalid: 0, failed: 0, creditMs: 0, excluded: null }
-      this.data.workers.set(worker, record)
-    }
-    record.accepted += delta.accepted ?? 0
-    record.valid += delta.valid ?? 0
-    record.invalid += delta.invalid ?? 0
-    record.failed += delta.failed ?? 0
-    record.creditMs += delta.creditMs ?? 0
-    return { valid: record.valid, invalid: record.invalid, excluded: record.excluded }
+    return countWorker(this.data, worker, delta)
   }
 
   trust (worker: string): WorkerTrust | undefined {
@@ -351,15 +351,11 @@ class MemoryStore implements SchedulerStore {
   }
 
   exclusions (): Array<{ worker: string, reason: string }> {
-    return this.workers().flatMap(([worker, r]) => r.excluded === null ? [] : [{ worker, reason: r.excluded }])
+    return sortedWorkers(this.data).flatMap(([worker, r]) => r.excluded === null ? [] : [{ worker, reason: r.excluded }])
   }
 
   workerStats (only?: string): WorkerStats[] {
-    return this.workers().filter(([worker]) => only === undefined || worker === only).map(([worker, r]) => {
-      const stats: WorkerStats = { worker, chunksDone: r.accepted + r.valid, chunksFailed: r.failed, valid: r.valid, invalid: r.invalid, creditMs: r.creditMs }
-      if (r.excluded !== null) stats.excluded = r.excluded
-      return stats
-    })
+    return workerStats(this.data, only)
   }
 
   close (): void {}
@@ -391,7 +387,4 @@ class MemoryStore implements SchedulerStore {
     copy.checkpoint = null
   }
 
-  private workers (): Array<[string, WorkerRecord]> {
-    return [...this.data.workers].sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0)
-  }
 }

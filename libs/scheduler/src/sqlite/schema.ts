@@ -145,5 +145,14 @@ export const migrations: readonly string[] = [
   `
   ALTER TABLE copies ADD COLUMN credit_ms INTEGER;
   ALTER TABLE workers ADD COLUMN credit_ms INTEGER NOT NULL DEFAULT 0;
+  `,
+  // Retention: finished jobs are removed (DELETE, --retain), found by when they ended; a removed
+  // job's seq is remembered so that no later job takes it (a late report of one of its leases must
+  // never match a new job's chunk). A worker's record keeps when its last result came.
+  `
+  CREATE INDEX jobs_finished ON jobs (finished_at) WHERE finished_at IS NOT NULL;
+  CREATE TABLE removed (last_seq INTEGER NOT NULL);
+  INSERT INTO removed (last_seq) VALUES (0);
+  ALTER TABLE workers ADD COLUMN last_seen INTEGER NOT NULL DEFAULT 0;
   `
 ]

@@ -17,10 +17,17 @@ const LEASE_COLUMNS = 'job_seq AS jobSeq, idx AS "index", attempt, tag, worker'
 export function prepareStatements (db: Database) {
   const p = (sql: string): Statement => db.prepare(sql)
   return {
-    addJob: p(`INSERT INTO jobs (id, task, params, chunks, status, acc, created_at, replication, quorum, max_attempts,
+    // The next seq after every job's, removed ones included.
+    addJob: p(`INSERT INTO jobs (seq, id, task, params, chunks, status, acc, created_at, replication, quorum, max_attempts,
         chunk_timeout_ms, priority)
-      VALUES (@id, @task, @params, @chunks, 'queued', @acc, @createdAt, @replication, @quorum, @maxAttempts,
-        @chunkTimeoutMs, @priority)`),
+      VALUES (max(coalesce((SELECT max(seq) FROM jobs), 0), (SELECT last_seq FROM removed)) + 1, @id, @task, @params, @chunks,
+        'queued', @acc, @createdAt, @replication, @quorum, @maxAttempts, @chunkTimeoutMs, @priority)`),
+    finishedBefore: p(`SELECT seq, id FROM jobs INDEXED BY jobs_finished WHERE finished_at IS NOT NULL AND finished_at < ?
+      ORDER BY finished_at LIMIT ?`),
+    removeJob: p('DELETE FROM jobs WHERE seq = ?'),
+    removeChunks: p('DELETE FROM chunks WHERE job_seq = ?'),
+    removeFailures: p('DELETE FROM failures WHERE job_seq = ?'),
+    rememberRemoved: p('UPDATE removed SET last_seq = max(last_seq, ?)'),
     job: p(`SELECT ${SUMMARY_COLUMNS} FROM jobs WHERE id = ?`),
     jobResult: p('SELECT status, result, result_type AS resultType FROM jobs WHERE id = ?'),
     jobStatus: p('SELECT status FROM jobs WHERE seq = ?').pluck() as Statement,
@@ -106,17 +113,18 @@ export function prepareStatements (db: Database) {
       AND attempt != ? RETURNING ${LEASE_COLUMNS}`),
     forgetAnswered: p(`DELETE FROM copies WHERE job_seq = ? AND idx = ? AND state != 'revoked'`),
 
-    countWorker: p(`INSERT INTO workers (worker, chunks_done, valid, invalid, chunks_failed, credit_ms) VALUES (?, ?, ?, ?, ?, ?)
+    countWorker: p(`INSERT INTO workers (worker, chunks_done, valid, invalid, chunks_failed, credit_ms, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (worker) DO UPDATE SET chunks_done = chunks_done + excluded.chunks_done, valid = valid + excluded.valid,
-        invalid = invalid + excluded.invalid, chunks_failed = chunks_failed + excluded.chunks_failed, credit_ms = credit_ms + excluded.credit_ms
+        invalid = invalid + excluded.invalid, chunks_failed = chunks_failed + excluded.chunks_failed, credit_ms = credit_ms + excluded.credit_ms,
+        last_seen = max(last_seen, excluded.last_seen)
       RETURNING valid, invalid, excluded`),
     trust: p('SELECT valid, invalid, excluded FROM workers WHERE worker = ?'),
     exclude: p('UPDATE workers SET excluded = ? WHERE worker = ?'),
     exclusions: p('SELECT worker, excluded AS reason FROM workers WHERE excluded IS NOT NULL'),
-    workerStats: p(`SELECT worker, chunks_done + valid AS chunksDone, chunks_failed AS chunksFailed, valid, invalid, credit_ms AS creditMs, excluded
-      FROM workers ORDER BY worker`),
-    workerStatsOf: p(`SELECT worker, chunks_done + valid AS chunksDone, chunks_failed AS chunksFailed, valid, invalid, credit_ms AS creditMs, excluded
-      FROM workers WHERE worker = ?`)
+    workerStats: p(`SELECT worker, chunks_done + valid AS chunksDone, chunks_failed AS chunksFailed, valid, invalid, credit_ms AS creditMs, excluded,
+      last_seen AS lastSeen FROM workers ORDER BY worker`),
+    workerStatsOf: p(`SELECT worker, chunks_done + valid AS chunksDone, chunks_failed AS chunksFailed, valid, invalid, credit_ms AS creditMs, excluded,
+      last_seen AS lastSeen FROM workers WHERE worker = ?`)
   }
 }
 

@@ -76,6 +76,15 @@ class SqliteStore implements SchedulerStore {
     return Number(this.stmt.addJob.run(job).lastInsertRowid)
   }
 
+  finishedBefore (at: number, limit: number): Array<{ seq: number, id: string }> {
+    return this.stmt.finishedBefore.all(at, limit) as Array<{ seq: number, id: string }>
+  }
+
+  removeJob (seq: number): void {
+    for (const stmt of [this.stmt.dropCopies, this.stmt.removeChunks, this.stmt.removeFailures, this.stmt.removeJob]) stmt.run(seq)
+    this.stmt.rememberRemoved.run(seq)
+  }
+
   job (id: string): JobSummary | undefined {
     return this.stmt.job.get(id) as JobSummary | undefined
   }
@@ -280,7 +289,7 @@ class SqliteStore implements SchedulerStore {
 
   countWorker (worker: string, delta: TrustDelta): WorkerTrust {
     return this.stmt.countWorker.get(
-      worker, delta.accepted ?? 0, delta.valid ?? 0, delta.invalid ?? 0, delta.failed ?? 0, delta.creditMs ?? 0
+      worker, delta.accepted ?? 0, delta.valid ?? 0, delta.invalid ?? 0, delta.failed ?? 0, delta.creditMs ?? 0, delta.at ?? 0
     ) as WorkerTrust
   }
 
@@ -305,7 +314,8 @@ class SqliteStore implements SchedulerStore {
         chunksFailed: r.chunksFailed as number,
         valid: r.valid as number,
         invalid: r.invalid as number,
-        creditMs: r.creditMs as number
+        creditMs: r.creditMs as number,
+        lastSeen: r.lastSeen as number
       }
       if (r.excluded !== null) stats.excluded = r.excluded as string
       return stats

@@ -38,3 +38,6 @@ export function summaryOf (seq: number, job: NewJob): JobSummary {
 export function plain (copy: CopyRow): Omit<CopyRow, 'result' | 'checkpoint'> & { result: number[] | null, checkpoint: number[] | null } {
   return { ...copy, result: bytes(copy.result), checkpoint: bytes(copy.checkpoint) }
 }
+
+/** Workers' records without when each was last seen: what tests of counting compare (retention's tests check lastSeen). */
+export const counts = <T extends { lastSeen: number }>(records: T[]): Array<Omit<T, 'lastSeen'>> => records.map(({ lastSeen: _, ...rest }) => rest)
