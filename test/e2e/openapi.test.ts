@@ -51,6 +51,11 @@ async function call (method: string, template: string, init: { params?: Record<s
   const documented = operation.responses[String(res.status)]
   expect(documented, `${method} ${template} answered ${res.status}, which the document gives for it`).toBeDefined()
   const content = documented.content ?? {}
+  if (res.status === 204) {
+    expect(Object.keys(content), `${method} ${template} 204 has no body`).toEqual([])
+    expect(bytes.length).toBe(0)
+    return { status: res.status, type, body: undefined }
+  }
   expect(Object.keys(content), `${method} ${template} ${res.status} as ${type}`).toContain(type)
   const schema = content[type]?.schema
   if (type === 'application/json' && schema !== undefined) {
@@ -69,7 +74,7 @@ describe('the OpenAPI document', () => {
     expect(operations).toEqual([
       'DELETE /api/jobs/{id}', 'GET /api/blobs', 'GET /api/blobs/{name}', 'GET /api/failures', 'GET /api/health', 'GET /api/jobs', 'GET /api/jobs/{id}',
       'GET /api/jobs/{id}/failures', 'GET /api/jobs/{id}/result',
-      'GET /api/tasks', 'GET /api/workers', 'GET /metrics', 'POST /api/blobs', 'POST /api/jobs', 'POST /api/tasks'
+      'GET /api/tasks', 'GET /api/workers', 'GET /metrics', 'POST /api/blobs', 'POST /api/jobs', 'POST /api/jobs/{id}/cancel', 'POST /api/tasks'
     ])
   })
 
@@ -101,11 +106,21 @@ describe('the OpenAPI document', () => {
     const hanging = await submit(coordinator.api, { task: 'probe', params: { hangAt: [0] }, chunks: 1 })
     expect((await call('get', '/api/jobs/{id}/result', { params: { id: hanging } })).status).toBe(409)
     expect((await call('get', '/api/jobs/{id}/result', { params: { id: 'nosuchjob' } })).status).toBe(404)
-    expect((await call('delete', '/api/jobs/{id}', { params: { id: hanging }, token: false })).status).toBe(401)
-    expect((await call('delete', '/api/jobs/{id}', { params: { id: hanging } })).body.status).toBe('cancelled')
+    expect((await call('post', '/api/jobs/{id}/cancel', { params: { id: hanging }, token: false })).status).toBe(401)
+    expect((await call('post', '/api/jobs/{id}/cancel', { params: { id: hanging } })).body.status).toBe('cancelled')
+    expect((await call('post', '/api/jobs/{id}/cancel', { params: { id: hanging } })).body.status).toBe('cancelled')
+    expect((await call('post', '/api/jobs/{id}/cancel', { params: { id: 'nosuchjob' } })).status).toBe(404)
+    // DELETE cancels a running job and keeps it; a finished one it removes.
+    const running = await submit(coordinator.api, { task: 'probe', params: { hangAt: [0] }, chunks: 1 })
+    expect((await call('delete', '/api/jobs/{id}', { params: { id: running }, token: false })).status).toBe(401)
+    expect((await call('delete', '/api/jobs/{id}', { params: { id: running } })).body.status).toBe('cancelled')
+    expect((await call('delete', '/api/jobs/{id}', { params: { id: hanging } })).status).toBe(204)
+    expect((await call('get', '/api/jobs/{id}', { params: { id: hanging } })).status).toBe(404)
     expect((await call('delete', '/api/jobs/{id}', { params: { id: 'nosuchjob' } })).status).toBe(404)
     // workers, health, metrics
     expect((await call('get', '/api/workers')).body).toHaveLength(1)
+    expect((await call('get', '/api/workers', { query: '?all=true' })).body).toHaveLength(1)
+    expect((await call('get', '/api/workers', { query: '?all=maybe' })).status).toBe(400)
     expect((await call('get', '/api/health')).body.peerId).toBe(coordinator.peerId)
     expect((await call('get', '/metrics')).type).toBe('text/plain')
     // blobs

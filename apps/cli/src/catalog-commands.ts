@@ -12,9 +12,10 @@ import { configPath } from './settings.js'
 /** workers, tasks, blobs, config. */
 export function addCatalogCommands (program: Command, ctx: Context): void {
   program.command('workers')
-    .description('list the workers the coordinator knows, most recently seen first')
-    .action(async () => {
-      ctx.print(await ctx.client.workers(), list => list.length === 0 ? 'no workers\n' : table(
+    .description('list the workers connected or seen lately, most recently seen first')
+    .option('--all', 'every worker on record, those gone long ago too')
+    .action(async (opts: { all?: boolean }) => {
+      ctx.print(await ctx.client.workers({ all: opts.all === true }), list => list.length === 0 ? 'no workers\n' : table(
         ['PEER', 'STATE', 'THREADS', 'DONE', 'FAILED', 'INVALID', 'CREDIT (CPU-s)', 'LAST SEEN', 'NOTE'],
         list.map(w => [w.peerId, w.state, String(w.threads), String(w.chunksDone), String(w.chunksFailed), String(w.invalid), w.credit.toFixed(1), localTime(w.lastSeen), note(w)])
       ))

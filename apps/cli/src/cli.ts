@@ -2,7 +2,7 @@ import { ApiError, UnreachableError } from '@cycleshare/client'
 import { CommanderError, ConfigError } from '@cycleshare/program'
 import { Command } from 'commander'
 import { addCatalogCommands } from './catalog-commands.js'
-import { Context } from './context.js'
+import { CommandError, Context } from './context.js'
 import { addJobCommands, JobEndedError } from './job-commands.js'
 import { DEFAULT_COORDINATOR } from './settings.js'
 
@@ -51,6 +51,6 @@ function explain (err: Error, ctx: Context): string {
     }
     return `${err.message} (HTTP ${err.status} ${err.error})`
   }
-  if (err instanceof ConfigError || err instanceof JobEndedError) return err.message
+  if (err instanceof ConfigError || err instanceof JobEndedError || err instanceof CommandError) return err.message
   return err.stack ?? err.message
 }

@@ -37,3 +37,8 @@ export class Context {
     this.stdout.write(this.json ? JSON.stringify(value) + '\n' : text(value))
   }
 }
+
+/** A refusal the command explains itself: printed as it is, exit code 1. */
+export class CommandError extends Error {
+  override readonly name = 'CommandError'
+}

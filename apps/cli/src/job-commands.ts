@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises'
 import { isFinished, type JobView } from '@cycleshare/api'
 import { ConfigError } from '@cycleshare/program'
 import type { Command } from 'commander'
-import type { Context } from './context.js'
+import { CommandError, type Context } from './context.js'
 import { duration, localTime, table } from './format.js'
 import { jobRequest, type SubmitFlags } from './job-flags.js'
 import { endLine, watchDisplay } from './watch-display.js'
@@ -10,7 +10,7 @@ import { endLine, watchDisplay } from './watch-display.js'
 /** File extensions for the binary results tasks give. */
 const EXTENSIONS: Record<string, string> = { 'image/png': 'png', 'application/octet-stream': 'bin' }
 
-/** submit, watch, result, jobs, job, cancel. */
+/** submit, watch, result, jobs, job, cancel, remove. */
 export function addJobCommands (program: Command, ctx: Context): void {
   program.command('submit <task>')
     .description('submit a job; prints its id (with --watch: follows it and prints its result)')
@@ -72,6 +72,17 @@ export function addJobCommands (program: Command, ctx: Context): void {
     .description('cancel a queued or running job')
     .action(async (id: string) => {
       ctx.print(await ctx.client.cancel(id), j => `job ${j.id} ${j.status} (${j.progress.done}/${j.progress.total} chunks done)\n`)
+    })
+
+  program.command('remove <job>')
+    .alias('rm')
+    .description('remove a finished job with its chunks, result and failures (cancel a running one first)')
+    .action(async (id: string) => {
+      // DELETE would cancel a job still running: this command only ever removes.
+      const job = await ctx.client.job(id)
+      if (job.status === 'queued' || job.status === 'running') throw new CommandError(`job ${job.id} is ${job.status}: cancel it first (cycleshare cancel ${job.id})`)
+      await ctx.client.remove(job.id)
+      ctx.print({ id: job.id, removed: true }, () => `job ${job.id} removed\n`)
     })
 }
 

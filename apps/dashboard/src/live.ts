@@ -104,6 +104,7 @@ export class Live {
 
   #apply (e: ApiEvent): void {
     if (e.event === 'job') this.#seeJob(e.data)
+    else if (e.event === 'removed') this.#forgetJob(e.data.id)
     else if (e.event === 'worker') this.workers.set(e.data.peerId, e.data)
     else this.#seeChunks(e.data.events)
     this.#changed()
@@ -123,6 +124,14 @@ export class Live {
         if (span.jobId === job.id && span.end === undefined) { span.end = end; span.outcome = 'ended' }
       }
     }
+  }
+
+  /** A job removed (DELETE, or the coordinator's retention): nothing of it stays on the page. */
+  #forgetJob (id: string): void {
+    this.jobs.delete(id)
+    this.pace.delete(id)
+    for (const [key, span] of this.spans) if (span.jobId === id) this.spans.delete(key)
+    for (let i = this.failures.length - 1; i >= 0; i--) if (this.failures[i].jobId === id) this.failures.splice(i, 1)
   }
 
   #seeChunks (events: ChunkEvent[]): void {

@@ -10,7 +10,7 @@ import { parseJobId, parseJobPage, parseJobRequest, parseLimit } from '@cyclesha
 import { parseBlobName, type BlobStore } from '@cycleshare/blobs'
 import type { Peer } from '@cycleshare/peer'
 import { MAX_MODULE_BYTES } from '@cycleshare/tasks'
-import type { Scheduler } from '@cycleshare/scheduler'
+import { deleteJob, type Scheduler } from '@cycleshare/scheduler'
 
 export interface GroupApiComponents {
   scheduler: Scheduler
@@ -69,7 +69,11 @@ async function route ({ scheduler, point, catalog, blobs, peer, group, maxUpload
     if (id === undefined && method === 'POST') return { status: 201, body: { id: scheduler.submit(parseJobRequest(await jsonBody(req))).id } }
     if (id === undefined && method === 'GET') return { body: scheduler.list(parseJobPage(Object.fromEntries(url.searchParams))) }
     if (id !== undefined && sub === undefined && method === 'GET') return { body: scheduler.get(parseJobId(id)) }
-    if (id !== undefined && sub === undefined && method === 'DELETE') return { body: scheduler.cancel(parseJobId(id)) }
+    if (id !== undefined && sub === undefined && method === 'DELETE') {
+      const cancelled = deleteJob(scheduler, parseJobId(id))
+      return cancelled === undefined ? { status: 204, body: undefined } : { body: cancelled }
+    }
+    if (id !== undefined && sub === 'cancel' && method === 'POST') return { body: scheduler.cancel(parseJobId(id)) }
     if (id !== undefined && sub === 'failures' && method === 'GET') return { body: scheduler.failures({ jobId: parseJobId(id), ...parseLimit(Object.fromEntries(url.searchParams)) }) }
     if (id !== undefined && sub === 'result' && method === 'GET') {
       const { type, value } = scheduler.result(parseJobId(id))
@@ -121,6 +125,10 @@ async function jsonBody (req: IncomingMessage): Promise<unknown> {
 }
 
 function send (res: ServerResponse, status: number, body: unknown, type = 'application/json'): void {
+  if (status === 204) {
+    res.writeHead(204).end()
+    return
+  }
   const bytes = type === 'application/json' ? Buffer.from(JSON.stringify(body)) : Buffer.from(body as Uint8Array)
   res.writeHead(status, { 'content-type': type === 'application/json' ? 'application/json; charset=utf-8' : type, 'content-length': bytes.length })
   res.end(bytes)

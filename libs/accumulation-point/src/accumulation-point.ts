@@ -52,7 +52,7 @@ class DefaultAccumulationPoint implements AccumulationPoint {
       if (reason !== undefined) log('warn', 'peer held back', { worker: peerId, reason })
       this.registry.throttleChanged(peerId)
     })
-    this.registry = new WorkerRegistry(scheduler, clock, (peerId) => this.budgets.restriction(peerId))
+    this.registry = new WorkerRegistry(scheduler, clock, options.forgetWorkersAfterMs, (peerId) => this.budgets.restriction(peerId))
     this.dispatcher = new Dispatcher({ scheduler, wire: this.wire, log, budgets: this.budgets, threadsFor: (task) => this.registry.threadsFor(task) })
     this.announcer = new Announcer({ scheduler, wire: this.wire, log }, options.announceIntervalMs)
     this.handlers = createRequestHandlers({ scheduler, registry: this.registry, log, coordinator: peer.peerId })
@@ -98,8 +98,16 @@ class DefaultAccumulationPoint implements AccumulationPoint {
         this.dispatcher.disconnected(peerId)
         this.registry.disconnected(peerId)
       }),
-      scheduler.on('revoke', (worker, leaseIds) => { void cancelRevoked({ wire: this.wire, log }, worker, leaseIds) })
+      scheduler.on('revoke', (worker, leaseIds) => { void cancelRevoked({ wire: this.wire, log }, worker, leaseIds) }),
+      this.forgetGoneWorkers()
     )
+  }
+
+  /** Forgets workers gone for good now and then, so that churn over months does not add up here. */
+  private forgetGoneWorkers (): () => void {
+    const timer = setInterval(() => { this.registry.forget() }, Math.min(this.options.forgetWorkersAfterMs, 60_000))
+    timer.unref()
+    return () => { clearInterval(timer) }
   }
 
   /**
@@ -137,8 +145,8 @@ class DefaultAccumulationPoint implements AccumulationPoint {
     for (const stop of this.stops.splice(0).reverse()) stop()
   }
 
-  workers (): WorkerView[] {
-    return this.registry.list()
+  workers (query: { all?: boolean } = {}): WorkerView[] {
+    return this.registry.list(query.all === true)
   }
 
   onWorkerChange (listener: WorkerChangeListener): () => void {

@@ -21,6 +21,11 @@ export const defaultAccumulationPointInit = {
    */
   announceIntervalMs: 2_000,
   /**
+   * Workers not heard from for this long, and not connected, leave the list of workers.
+   * @defaultValue 3_600_000
+   */
+  forgetWorkersAfterMs: 3_600_000,
+  /**
    * Pulls one peer may make per second, on average. An honest worker pulls when half its
    * capacity is free and retries a lost pull after 250 ms at the soonest: a few dozen a second
    * when chunks are tiny. A pull over budget is dropped before any scheduling work.

@@ -6,7 +6,7 @@ export type AccumulationPointOptions = Required<AccumulationPointInit>
 
 const POSITIVE_INTEGERS = [
   'announceIntervalMs', 'pullsPerSecond', 'pullBurst', 'overBudgetPullsBeforeDisconnect', 'refusalsBeforeBackoff',
-  'refusalBackoffMs', 'maxRefusalBackoffMs'
+  'refusalBackoffMs', 'maxRefusalBackoffMs', 'forgetWorkersAfterMs'
 ] as const
 
 /** Merges `init` over the defaults and checks it, throwing TypeError/RangeError naming the option. */

@@ -76,7 +76,7 @@ describe('the worker registry', () => {
     expect(views.get('honest')).toMatchObject({ state: 'working', chunksDone: 1, invalid: 0 })
   })
 
-  it('lists workers on the record but not heard from since start as disconnected, most recently seen first', async () => {
+  it('lists the workers heard from since start, most recently seen first; with all, those on the record too, seen when their last result came', async () => {
     s = await served()
     s.scheduler.submit({ task: 'sum', params: { n: 100 }, chunks: 10 })
     const [grant] = s.scheduler.lease('earlier', 1)
@@ -86,8 +86,32 @@ describe('the worker registry', () => {
     s.peer.pull('w2', 1, ['other'])
     expect(s.point.workers().map(v => [v.peerId, v.state, v.chunksDone, v.lastSeen])).toEqual([
       ['w2', 'idle', 0, '2023-11-14T22:13:25.000Z'],
+      ['w1', 'idle', 0, T0]
+    ])
+    expect(s.point.workers({ all: true }).map(v => [v.peerId, v.state, v.chunksDone, v.lastSeen])).toEqual([
+      ['w2', 'idle', 0, '2023-11-14T22:13:25.000Z'],
       ['w1', 'idle', 0, T0],
-      ['earlier', 'disconnected', 1, '1970-01-01T00:00:00.000Z']
+      ['earlier', 'disconnected', 1, T0]
+    ])
+  })
+
+  it('forgets a worker neither connected nor heard from for forgetWorkersAfterMs; its record and credit stay', async () => {
+    s = await served({}, { forgetWorkersAfterMs: 60_000 })
+    s.scheduler.submit({ task: 'sum', params: { n: 100 }, chunks: 10 })
+    s.peer.pull('gone', 1)
+    const assign = s.peer.assigns.items[0]
+    assign.acceptAll()
+    await s.peer.report('gone', assign.leases.map(l => ok(l)))
+    s.peer.pull('stays', 1, ['other'])
+    await s.peer.disconnect('gone')
+    s.clock.now += 59_999
+    expect(s.point.workers().map(v => [v.peerId, v.state])).toEqual([['gone', 'disconnected'], ['stays', 'idle']])
+    s.clock.now += 1
+    // Still connected, 'stays' is listed however long ago it last spoke.
+    expect(s.point.workers().map(v => v.peerId)).toEqual(['stays'])
+    expect(s.point.workers({ all: true }).map(v => [v.peerId, v.state, v.chunksDone, v.lastSeen])).toEqual([
+      ['stays', 'idle', 0, T0],
+      ['gone', 'disconnected', 1, T0]
     ])
   })
 

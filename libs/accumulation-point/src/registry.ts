@@ -22,6 +22,8 @@ export class WorkerRegistry {
   constructor (
     private readonly scheduler: Scheduler,
     private readonly clock: () => number,
+    /** Workers not heard from for this long, and not connected, are forgotten (their record stays). */
+    private readonly forgetAfterMs: number,
     /** Why a worker's pulls are dropped for now, if they are (its budgets say). */
     private readonly throttled: (peerId: string) => string | undefined = () => undefined
   ) {}
@@ -74,11 +76,22 @@ export class WorkerRegistry {
     return threads
   }
 
-  /** Most recently seen first. */
-  list (): WorkerView[] {
-    const stats = new Map(this.scheduler.workerStats().map(s => [s.worker, s]))
-    const ids = new Set([...this.live.keys(), ...stats.keys()])
-    return [...ids].map(id => this.view(id, stats.get(id))).sort((a, b) => b.lastSeen.localeCompare(a.lastSeen))
+  /**
+   * The workers connected or heard from lately, most recently seen first; with `all`, every
+   * worker on the scheduler's record too. Forgets the others first.
+   */
+  list (all = false): WorkerView[] {
+    this.forget()
+    const stats = all ? new Map(this.scheduler.workerStats().map(s => [s.worker, s])) : undefined
+    const ids = new Set([...this.live.keys(), ...stats?.keys() ?? []])
+    return [...ids].map(id => this.view(id, stats === undefined ? this.scheduler.workerStats(id)[0] : stats.get(id)))
+      .sort((a, b) => b.lastSeen.localeCompare(a.lastSeen))
+  }
+
+  /** Drops the soft state of workers neither connected nor heard from within `forgetAfterMs`. */
+  forget (): void {
+    const before = this.clock() - this.forgetAfterMs
+    for (const [peerId, w] of this.live) if (!w.connected && w.lastSeen <= before) this.live.delete(peerId)
   }
 
   private view (peerId: string, stats?: WorkerStats): WorkerView {
@@ -98,7 +111,7 @@ export class WorkerRegistry {
       credit: (stats?.creditMs ?? 0) / 1000,
       ...(stats?.excluded != null ? { excluded: stats.excluded } : {}),
       ...(throttled !== undefined ? { throttled } : {}),
-      lastSeen: new Date(w?.lastSeen ?? 0).toISOString()
+      lastSeen: new Date(w?.lastSeen ?? stats?.lastSeen ?? 0).toISOString()
     }
   }
 

@@ -75,6 +75,12 @@ export interface AccumulationPointInit {
    * @defaultValue 60_000
    */
   maxRefusalBackoffMs?: number
+  /**
+   * Workers not heard from for this long (and not connected) leave the list of workers and are
+   * forgotten here; the scheduler's record of them stays (`workers({ all: true })`).
+   * @defaultValue 3_600_000
+   */
+  forgetWorkersAfterMs?: number
 }
 
 export type { WorkerState, WorkerView } from '@cycleshare/api'
@@ -101,8 +107,12 @@ export interface AccumulationPoint extends Startable {
    * from then on; assigns in flight settle (their refused leases are still released).
    */
   stop(): Promise<void>
-  /** Every worker heard from since start, or on the scheduler's record; most recently seen first. */
-  workers(): WorkerView[]
+  /**
+   * The workers connected or heard from within `forgetWorkersAfterMs`; with `all`, every worker on
+   * the scheduler's record too (those not heard from since start show when their last result
+   * came). Most recently seen first.
+   */
+  workers(query?: { all?: boolean }): WorkerView[]
   /** Returns a function that unsubscribes. */
   onWorkerChange(listener: WorkerChangeListener): () => void
   /** What pulls came to since start: how hard workers ask, and how much of it is answered. */

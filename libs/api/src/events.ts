@@ -23,10 +23,11 @@ export type ChunkEvent = z.infer<typeof chunkEventSchema>
 /**
  * A frame of the event stream (`ws://host:port/api/events`), JSON: a job's view when its status
  * changes (at once) or its progress moves (at most every 100 ms); a worker's view when it changes
- * (at most every 100 ms each); and, to a client that connected with `?chunks=1`, what happened to
+ * (at most every 100 ms each); a job's id when it is removed (DELETE, or --retain); and, to a client that connected with `?chunks=1`, what happened to
  * chunk copies, gathered over 100 ms.
  */
 export type ApiEvent =
   | { event: 'job', data: JobView }
+  | { event: 'removed', data: { id: string } }
   | { event: 'worker', data: WorkerView }
   | { event: 'chunks', data: { events: ChunkEvent[], dropped: number } }

@@ -11,7 +11,7 @@ export { EVENTS_UNAUTHORIZED, FINISHED_STATUSES, isFinished, JOB_PAGE, MAX_CHUNK
 export { chunkEventKindSchema, chunkEventSchema, type ApiEvent, type ChunkEvent, type ChunkEventKind } from './events.js'
 export { blobServerStatsSchema, dispatchStatsSchema, healthViewSchema, type BlobServerStats, type DispatchStats, type HealthView } from './health.js'
 export { parseJobId } from './job-id.js'
-export { parseJobPage, parseLimit } from './job-page.js'
+export { parseJobPage, parseLimit, parseWorkersQuery } from './job-page.js'
 export { jobRequestSchema, parseJobRequest, type JobRequest } from './job-request.js'
 export {
   failureViewSchema, jobOptionsSchema, jobStatsSchema, jobStatusSchema, jobViewSchema, jsonResultSchema, submittedJobSchema,

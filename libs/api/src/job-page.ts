@@ -30,6 +30,12 @@ export function parseLimit (query: unknown): { limit?: number } {
   return limit === undefined ? {} : { limit }
 }
 
+/** `?all=true` (or `false`): the worker list with every worker on record, not only those seen lately. */
+export function parseWorkersQuery (query: unknown): { all: boolean } {
+  const { all } = checkQuery(z.object({ all: z.enum(['true', 'false'], { error: 'all must be true or false' }).optional() }).strict(), query)
+  return { all: all === 'true' }
+}
+
 function checkQuery<T> (schema: z.ZodType<T>, query: unknown): T {
   const parsed = schema.safeParse(query ?? {})
   if (parsed.success) return parsed.data

@@ -60,8 +60,18 @@ export class CycleshareClient {
     return await this.#json('GET', jobId === undefined ? `/api/failures${q}` : `/api/jobs/${encodeURIComponent(jobId)}/failures${q}`)
   }
 
+  /** Cancels a queued or running job; a finished one is answered as it is. */
   async cancel (id: string): Promise<JobView> {
-    return await this.#json('DELETE', `/api/jobs/${encodeURIComponent(id)}`)
+    return await this.#json('POST', `/api/jobs/${encodeURIComponent(id)}/cancel`)
+  }
+
+  /**
+   * `DELETE`: removes a finished job with its chunks, result and failures (resolves undefined);
+   * a queued or running job is cancelled instead, and its view is the answer.
+   */
+  async remove (id: string): Promise<JobView | undefined> {
+    const res = await this.#request('DELETE', `/api/jobs/${encodeURIComponent(id)}`)
+    return res.status === 204 ? undefined : await res.json() as JobView
   }
 
   /** 409 (`JobNotDoneError`) until the job is done. */
@@ -72,8 +82,9 @@ export class CycleshareClient {
     return { type: type.split(';')[0].trim(), bytes: new Uint8Array(await res.arrayBuffer()) }
   }
 
-  async workers (): Promise<WorkerView[]> {
-    return await this.#json('GET', '/api/workers')
+  /** The workers seen lately; with `all`, every worker on record too. */
+  async workers (query: { all?: boolean } = {}): Promise<WorkerView[]> {
+    return await this.#json('GET', query.all === true ? '/api/workers?all=true' : '/api/workers')
   }
 
   async tasks (): Promise<TaskView[]> {
@@ -151,7 +162,11 @@ export class CycleshareClient {
         if (isFinished(job.status)) settle(() => { resolve(job) })
       }
       const stream = this.events({
-        event: (e) => { if (e.event === 'job' && e.data.id === id) seen(e.data) },
+        event: (e) => {
+          if (e.event === 'job' && e.data.id === id) seen(e.data)
+          // Removed before it ended (so it was cancelled first): the read says it is gone.
+          else if (e.event === 'removed' && e.data.id === id) this.job(id).then(seen, (err: Error) => { settle(() => { reject(err) }) })
+        },
         open: () => { this.job(id).then(seen, (err: Error) => { settle(() => { reject(err) }) }) },
         lost: (reason, retryMs) => { handlers.lost?.(reason, retryMs) },
         failed: (err) => { settle(() => { reject(err) }) }

@@ -77,7 +77,7 @@ function parseEvent (data: unknown): ApiEvent | undefined {
   if (text === undefined) return undefined
   try {
     const frame = JSON.parse(text) as { event?: unknown, data?: unknown }
-    if ((frame.event === 'job' || frame.event === 'worker' || frame.event === 'chunks') && typeof frame.data === 'object' && frame.data !== null) return frame as ApiEvent
+    if ((frame.event === 'job' || frame.event === 'removed' || frame.event === 'worker' || frame.event === 'chunks') && typeof frame.data === 'object' && frame.data !== null) return frame as ApiEvent
   } catch {}
   return undefined
 }

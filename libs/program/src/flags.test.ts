@@ -1,7 +1,7 @@
 import { Command } from 'commander'
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { ConfigError, integerFlag, logLevelFlag, multiaddrsFlag, parseFlags } from './flags.js'
+import { ConfigError, durationFlag, formatDuration, integerFlag, logLevelFlag, multiaddrsFlag, parseFlags } from './flags.js'
 
 const schema = z.object({ port: integerFlag('--port', 0, 65535), listen: multiaddrsFlag('--listen', '/ip4/0.0.0.0/tcp/0'), logLevel: logLevelFlag })
 const program = (): Command => new Command('tool')
@@ -34,5 +34,28 @@ describe('parseFlags', () => {
       process.stderr.write = write
     }
     expect(written).toEqual([])
+  })
+})
+
+describe('durationFlag', () => {
+  const retain = durationFlag('--retain', 1_000, 365 * 86_400_000, true)
+  const read = (text: string): unknown => {
+    const parsed = retain.safeParse(text)
+    return parsed.success ? parsed.data : parsed.error.issues[0].message
+  }
+
+  it('reads a number with its unit as milliseconds, and off as none', () => {
+    expect(['500ms', '90s', '1.5m', '12h', '30d', 'off'].map(read)).toEqual([
+      '--retain must be from 1s to 365d', 90_000, 90_000, 43_200_000, 2_592_000_000, undefined
+    ])
+  })
+
+  it('names the flag and the form it takes', () => {
+    expect(read('30')).toBe('--retain must be a duration such as 90s, 15m, 12h or 30d, or off')
+    expect(read('1w')).toBe('--retain must be a duration such as 90s, 15m, 12h or 30d, or off')
+    expect(read('400d')).toBe('--retain must be from 1s to 365d')
+    expect(durationFlag('--forget-workers-after', 1_000, 86_400_000).safeParse('off').success).toBe(false)
+    expect(formatDuration(3_600_000)).toBe('1h')
+    expect(formatDuration(1_500)).toBe('1500ms')
   })
 })

@@ -14,6 +14,36 @@ export function integerFlag (flag: string, min: number, max: number): z.ZodType<
     .max(max, { error: `${flag} must be at most ${max}` })
 }
 
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }
+
+/**
+ * A duration with its unit, `500ms`, `90s`, `15m`, `12h` or `30d` (or `off`, undefined, where
+ * `allowOff`), in milliseconds from `min` to `max`.
+ */
+export function durationFlag (flag: string, min: number, max: number, allowOff = false): z.ZodType<number | undefined> {
+  const example = `a duration such as 90s, 15m, 12h or 30d${allowOff ? ', or off' : ''}`
+  return z.string().transform((text, ctx) => {
+    if (allowOff && text === 'off') return undefined
+    const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(text.trim())
+    if (match === null) {
+      ctx.addIssue({ code: 'custom', message: `${flag} must be ${example}` })
+      return z.NEVER
+    }
+    const ms = Math.round(Number(match[1]) * UNIT_MS[match[2]])
+    if (ms < min || ms > max) {
+      ctx.addIssue({ code: 'custom', message: `${flag} must be from ${formatDuration(min)} to ${formatDuration(max)}` })
+      return z.NEVER
+    }
+    return ms
+  })
+}
+
+/** Milliseconds in the largest unit that divides them: 86400000 → 1d, 90000 → 90s. */
+export function formatDuration (ms: number): string {
+  for (const unit of ['d', 'h', 'm', 's'] as const) if (ms >= UNIT_MS[unit] && ms % UNIT_MS[unit] === 0) return `${ms / UNIT_MS[unit]}${unit}`
+  return `${ms}ms`
+}
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 export type LogLevel = (typeof LOG_LEVELS)[number]
 

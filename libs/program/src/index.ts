@@ -11,5 +11,5 @@
  *   (o) => ({ port: o.port }))
  * ```
  */
-export { ConfigError, configOrExit, integerFlag, logLevelFlag, multiaddrsFlag, parseFlags, type LogLevel } from './flags.js'
+export { ConfigError, configOrExit, durationFlag, formatDuration, integerFlag, logLevelFlag, multiaddrsFlag, parseFlags, type LogLevel } from './flags.js'
 export { CommanderError } from 'commander'

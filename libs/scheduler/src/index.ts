@@ -33,6 +33,7 @@
  * ```
  */
 export { createScheduler } from './scheduler.js'
+export { deleteJob } from './delete-job.js'
 export type { Scheduler, SchedulerComponents, SchedulerInit } from './scheduler.js'
 export { ADAPTIVE, FIRST_EPOCH } from './store.js'
 export { createMemoryStore } from './memory/store.js'

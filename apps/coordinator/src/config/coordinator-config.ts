@@ -1,5 +1,5 @@
 import { resolve } from 'node:path'
-import { integerFlag, logLevelFlag, multiaddrsFlag, parseFlags, type LogLevel } from '@cycleshare/program'
+import { durationFlag, integerFlag, logLevelFlag, multiaddrsFlag, parseFlags, type LogLevel } from '@cycleshare/program'
 import { Command } from 'commander'
 import { z } from 'zod'
 
@@ -37,6 +37,10 @@ export interface CoordinatorConfig {
   maxUploadBytes: number
   /** Reading the API (GET) needs an API token too; by default only writes do. */
   privateReads: boolean
+  /** Finished jobs are removed this long after they ended; kept for good when undefined. */
+  retainMs?: number
+  /** Workers not heard from for this long leave the live list (`GET /api/workers`); their records stay. */
+  forgetWorkersAfterMs: number
   /** Log level for pino. */
   logLevel: LogLevel
 }
@@ -44,6 +48,7 @@ export interface CoordinatorConfig {
 export const CONFIG = Symbol('CoordinatorConfig')
 
 const MiB = 1024 * 1024
+const DAY = 86_400_000
 
 const schema = z.object({
   port: integerFlag('--port', 0, 65535),
@@ -62,6 +67,8 @@ const schema = z.object({
   privateReads: z.boolean(),
   blobStoreMb: integerFlag('--blob-store-mb', 1, 16_777_216),
   maxUploadMb: integerFlag('--max-upload-mb', 1, 16_777_216),
+  retainMs: durationFlag('--retain', 1_000, 3650 * DAY, true),
+  forgetWorkersAfterMs: durationFlag('--forget-workers-after', 1_000, 3650 * DAY) as z.ZodType<number>,
   logLevel: logLevelFlag
 })
 
@@ -88,6 +95,8 @@ export function parseCoordinatorConfig (argv: string[], env: NodeJS.ProcessEnv =
     .option('--no-straggler-backups', 'never give slow chunks backup copies (env CYCLESHARE_STRAGGLER_BACKUPS=0)')
     .option('--blob-store-mb <MiB>', 'the most MiB of blobs kept in <data dir>/blobs (env CYCLESHARE_BLOB_STORE_MB)', env.CYCLESHARE_BLOB_STORE_MB ?? '10240')
     .option('--max-upload-mb <MiB>', 'the largest blob upload taken, in MiB (env CYCLESHARE_MAX_UPLOAD_MB)', env.CYCLESHARE_MAX_UPLOAD_MB ?? '4096')
+    .option('--retain <duration>', 'remove finished jobs this long after they end, e.g. 30d (off: keep them) (env CYCLESHARE_RETAIN)', env.CYCLESHARE_RETAIN ?? 'off')
+    .option('--forget-workers-after <duration>', 'workers not heard from for this long leave GET /api/workers; ?all=true still lists them (env CYCLESHARE_FORGET_WORKERS_AFTER)', env.CYCLESHARE_FORGET_WORKERS_AFTER ?? '1h')
     .option('--private-reads', 'reading the API needs an API token too (writes always do) (env CYCLESHARE_PRIVATE_READS)', env.CYCLESHARE_PRIVATE_READS === '1')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (env CYCLESHARE_LOG_LEVEL)', env.CYCLESHARE_LOG_LEVEL ?? 'info')
 
@@ -108,6 +117,8 @@ export function parseCoordinatorConfig (argv: string[], env: NodeJS.ProcessEnv =
     privateReads: o.privateReads === true,
     blobStoreMb: o.blobStoreMb,
     maxUploadMb: o.maxUploadMb,
+    retainMs: o.retain,
+    forgetWorkersAfterMs: o.forgetWorkersAfter,
     logLevel: o.logLevel
   }))
   const { blobStoreMb, maxUploadMb, ...rest } = config

@@ -83,6 +83,7 @@ export class EventsGateway implements OnGatewayInit, OnGatewayConnection, OnModu
   afterInit (): void {
     this.unsubscribe.push(
       this.scheduler.on('job', (job) => { this.onJob(job) }),
+      this.scheduler.on('removed', (id) => { this.broadcast('removed', { id }) }),
       this.workers.onChange((view, peerId) => { this.onWorker(view, peerId) })
     )
   }
@@ -150,7 +151,7 @@ export class EventsGateway implements OnGatewayInit, OnGatewayConnection, OnModu
   private hears (client: WebSocket, event: string, data: unknown): boolean {
     const job = this.following.get(client)
     if (job === undefined) return true
-    if (event === 'job') return (data as JobView).id === job
+    if (event === 'job' || event === 'removed') return (data as { id: string }).id === job
     if (event === 'worker') return this.scheduler.holdsJob((data as WorkerView).peerId, job)
     return false
   }

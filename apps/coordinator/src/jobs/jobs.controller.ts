@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Query, StreamableFile } from '@nestjs/common'
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Query, Res, StreamableFile } from '@nestjs/common'
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger'
 import type { FailureView, JobView } from '@cycleshare/api'
 import { UnsupportedMediaTypeError } from '../errors/domain-exception.filter.js'
@@ -75,7 +75,8 @@ export class JobsController {
     return this.jobs.failures(id, query)
   }
 
-  @Delete(':id')
+  @Post(':id/cancel')
+  @HttpCode(200)
   @ApiOperation({ summary: 'Cancel a queued or running job; a finished job is answered as it is.' })
   @ApiBearerAuth()
   @jobId
@@ -84,6 +85,20 @@ export class JobsController {
   @ApiResponse(errorResponse(404, 'No such job.'))
   cancel (@Param('id') id: string): JobView {
     return this.jobs.cancel(id)
+  }
+
+  @Delete(':id')
+  @ApiOperation({ summary: 'Remove a finished job (done, failed or cancelled) with its chunks, result and failures; a queued or running job is cancelled instead (and kept).' })
+  @ApiBearerAuth()
+  @jobId
+  @ApiResponse({ status: 200, description: 'The job was queued or running: it is cancelled, as it now is.', schema: schemas.jobView })
+  @ApiResponse({ status: 204, description: 'The finished job is removed.' })
+  @ApiResponse(errorResponse(401, 'No API token, or a wrong one.'))
+  @ApiResponse(errorResponse(404, 'No such job.'))
+  delete (@Param('id') id: string, @Res({ passthrough: true }) res: { status: (code: number) => unknown }): JobView | undefined {
+    const cancelled = this.jobs.delete(id)
+    if (cancelled === undefined) res.status(204)
+    return cancelled
   }
 }
 

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common'
-import type { JobResult, JobView, Scheduler } from '@cycleshare/scheduler'
+import { deleteJob, type JobResult, type JobView, type Scheduler } from '@cycleshare/scheduler'
 import { LOGGER, type Logger } from '../logger.js'
 import { SCHEDULER } from '../scheduler/scheduler.module.js'
 import { parseJobId, parseJobPage, parseJobRequest, parseLimit, type FailureView } from '@cycleshare/api'
@@ -35,5 +35,12 @@ export class JobsService {
 
   cancel (id: string): JobView {
     return this.scheduler.cancel(parseJobId(id))
+  }
+
+  /** `DELETE`: a queued or running job is cancelled (its view returned); a finished one is removed. */
+  delete (id: string): JobView | undefined {
+    const cancelled = deleteJob(this.scheduler, parseJobId(id))
+    if (cancelled === undefined) this.log.info({ job: id }, 'job removed')
+    return cancelled
   }
 }

@@ -37,7 +37,8 @@ export const networkProviders: Provider[] = [
       announceIntervalMs: config.announceIntervalMs,
       pullsPerSecond: config.pullRate,
       pullBurst: config.pullBurst,
-      refusalsBeforeBackoff: config.refusalsBeforeBackoff
+      refusalsBeforeBackoff: config.refusalsBeforeBackoff,
+      forgetWorkersAfterMs: config.forgetWorkersAfterMs
     })
   }
 ]

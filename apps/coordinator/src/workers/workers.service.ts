@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common'
 import type { AccumulationPoint, WorkerChangeListener, WorkerView } from '@cycleshare/accumulation-point'
+import { parseWorkersQuery } from '@cycleshare/api'
 import { ACCUMULATION_POINT } from '../network/network.providers.js'
 
 export type { WorkerState, WorkerView } from '@cycleshare/accumulation-point'
@@ -14,8 +15,8 @@ export class WorkersService {
     return this.point.onWorkerChange(listener)
   }
 
-  /** Most recently seen first. */
-  list (): WorkerView[] {
-    return this.point.workers()
+  /** Most recently seen first: those seen lately, or with `all` every worker on record. */
+  list (query: unknown = {}): WorkerView[] {
+    return this.point.workers(parseWorkersQuery(query))
   }
 }
