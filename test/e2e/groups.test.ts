@@ -85,7 +85,10 @@ describe('a peer group', () => {
       status: 400, body: { error: 'InvalidJobError', message: 'chunks must be at most 10 (one per number in the range), got 64' }
     })
     expect(await http(a.api, 'POST', '/jobs', undefined, '{"task":')).toMatchObject({ status: 400, body: { message: expect.stringMatching(/^the body is not valid JSON/) } })
-    expect(await http(a.api, 'DELETE', `/jobs/${ja}`)).toMatchObject({ status: 200, body: { id: ja, status: 'done' } })
+    // Cancelling a finished job answers it as it is; DELETE removes it, as on a coordinator.
+    expect(await http(a.api, 'POST', `/jobs/${ja}/cancel`)).toMatchObject({ status: 200, body: { id: ja, status: 'done' } })
+    expect((await http(a.api, 'DELETE', `/jobs/${ja}`)).status).toBe(204)
+    expect((await http(a.api, 'GET', `/jobs/${ja}`)).status).toBe(404)
     expect((await http(a.api, 'GET', '/nowhere')).status).toBe(404)
     // A failed attempt is logged with its worker, as on a coordinator.
     const failing = await submit(a.api, { task: 'probe', params: { failAt: [1] }, chunks: 3, maxAttempts: 1 })
