@@ -113,10 +113,13 @@ export interface CoordinatorOptions {
   args?: string[]
   /** Added to the environment it starts with. */
   env?: Record<string, string>
+  /** Its API token, for a data directory made elsewhere (a backup), where none is printed. */
+  token?: string
 }
 
 export async function startCoordinator (opts: CoordinatorOptions = {}): Promise<Coordinator> {
   const dataDir = opts.dataDir ?? tempDir('coordinator')
+  if (opts.token !== undefined) tokensByDir.set(dataDir, opts.token)
   const args = [
     coordinatorMain,
     // No --host: the API binds 127.0.0.1 by default (test/e2e/hostile-http.test.ts checks it).
@@ -320,6 +323,11 @@ export interface CliRun { code: number, stdout: string, stderr: string }
  */
 export async function cycleshare (args: string[], env: Record<string, string> = {}): Promise<CliRun> {
   return await runToExit(cliMain, args, { PATH: process.env.PATH ?? '', XDG_CONFIG_HOME: join(tmpdir(), 'cycleshare-no-config'), ...env })
+}
+
+/** Runs a `cycleshare-coordinator <command>` (token, backup) to its exit. */
+export async function coordinatorCommand (args: string[]): Promise<CliRun> {
+  return await runToExit(coordinatorMain, args)
 }
 
 /** Runs a `cycleshare-worker <command>` (status, pause, resume) to its exit. */

@@ -8,6 +8,7 @@ import { allocatorState, MMAP_THRESHOLD_TUNABLE } from '@cycleshare/program/allo
 import { AppModule } from './app.module.js'
 import { ApiTokens } from './auth/api-tokens.js'
 import { tokenCommand } from './auth/token-command.js'
+import { parseBackup, runBackup } from './backup-command.js'
 import { parseCoordinatorConfig } from './config/coordinator-config.js'
 import { createLogger } from './logger.js'
 import { NetworkService } from './network/network.service.js'
@@ -17,6 +18,14 @@ import { serveDashboard } from './dashboard.js'
 async function main (): Promise<void> {
   if (process.argv[2] === 'token') {
     configOrExit('cycleshare-coordinator token', () => { tokenCommand(process.argv.slice(3)) })
+    return
+  }
+  if (process.argv[2] === 'backup') {
+    const plan = configOrExit('cycleshare-coordinator backup', () => parseBackup(process.argv.slice(3)))
+    await runBackup(plan).catch((err: Error) => {
+      process.stderr.write(`cycleshare-coordinator backup: ${err.message}\n`)
+      process.exit(1)
+    })
     return
   }
   const config = configOrExit('cycleshare-coordinator', () => parseCoordinatorConfig(process.argv.slice(2)))

@@ -22,5 +22,6 @@ export { BlobStoreFullError, BlobTooLargeError, EmptyBlobError, InvalidBlobNameE
 export { ingest, type IngestOptions } from './ingest.js'
 export { checkManifest, decodeManifest, encodeManifest, nameOf, parseBlobName, pieceBounds, pieceCount, sha256, type Manifest } from './manifest.js'
 export { BlobStore, type BlobInfo, type BlobStoreInit } from './store.js'
+export { copyCompleteBlobs } from './copy.js'
 export { serveBlobs, type BlobServer, type BlobServerComponents, type BlobServerStats, type TaskRecord } from './serve.js'
 export { fetchBlob, type FetchComponents, type FetchOptions, type FetchPeer, type FetchResult } from './fetch.js'

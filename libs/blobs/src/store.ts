@@ -9,8 +9,9 @@
  */
 import { randomBytes } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import { appendFile, mkdir, open, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises'
+import { appendFile, mkdir, open, readdir, rename, rm, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { PIECE_INDEX_BYTES, readBlobDir } from './blob-dir.js'
 import { BlobStoreFullError, BlobTooLargeError, InvalidManifestError, PieceMismatchError, UnknownBlobError } from './errors.js'
 import { ingest } from './ingest.js'
 import { checkManifest, encodeManifest, nameOf, parseBlobName, pieceBounds, pieceCount, sha256, type Manifest } from './manifest.js'
@@ -52,7 +53,6 @@ interface Entry {
   writing: Map<number, Promise<boolean>>
 }
 
-const PIECE_INDEX_BYTES = 4
 
 export class BlobStore {
   readonly #dir: string
@@ -298,24 +298,13 @@ export class BlobStore {
   }
 
   async #load (item: string): Promise<void> {
-    const dir = join(this.#dir, item)
     try {
-      const name = parseBlobName(item)
-      const manifestBytes = new Uint8Array(await readFile(join(dir, 'manifest')))
-      const manifest = checkManifest(name, manifestBytes)
-      const have = new Uint8Array(manifest.digests.length)
-      const log = await readFile(join(dir, 'have'))
-      // A record cut short by a crash is ignored: its piece is fetched again.
-      for (let at = 0; at + PIECE_INDEX_BYTES <= log.length; at += PIECE_INDEX_BYTES) {
-        const index = log.readUInt32BE(at)
-        if (index < have.length) have[index] = 1
-      }
-      const { mtimeMs } = await stat(join(dir, 'manifest'))
-      this.#entries.set(name, { name, manifestBytes, manifest, have, held: have.reduce((n, h) => n + h, 0), pins: 0, lastUsed: mtimeMs, useOrder: 0, writing: new Map() })
+      const { name, manifestBytes, manifest, have, held, mtimeMs } = await readBlobDir(this.#dir, item)
+      this.#entries.set(name, { name, manifestBytes, manifest, have, held, pins: 0, lastUsed: mtimeMs, useOrder: 0, writing: new Map() })
     } catch {
       // Not a blob this store finished writing (an upload cut short, a directory without its
       // manifest, something else): it goes.
-      await rm(dir, { recursive: true, force: true })
+      await rm(join(this.#dir, item), { recursive: true, force: true })
     }
   }
 

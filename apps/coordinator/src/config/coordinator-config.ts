@@ -79,7 +79,7 @@ const schema = z.object({
 export function parseCoordinatorConfig (argv: string[], env: NodeJS.ProcessEnv = process.env): CoordinatorConfig {
   const program = new Command('cycleshare-coordinator')
     .description('Runs a cycleshare coordinator: HTTP API, WebSocket events, scheduler and libp2p node.')
-    .addHelpText('after', '\nCommands:\n  token [--data-dir <dir>] [--label <text>]   make another API token and print it once')
+    .addHelpText('after', '\nCommands:\n  token [--data-dir <dir>] [--label <text>]   make another API token and print it once\n  backup --to <dir> [--data-dir <dir>] [--no-blobs]   copy the data directory while it runs (docs/OPERATING.md)')
     .option('--port <port>', 'HTTP port (0 picks a free one) (env CYCLESHARE_PORT)', env.CYCLESHARE_PORT ?? '8080')
     .option('--host <host>', 'HTTP bind address (0.0.0.0 to reach the API from other machines) (env CYCLESHARE_HOST)', env.CYCLESHARE_HOST ?? '127.0.0.1')
     .option('--cors <origin...>', 'let browsers on these origins call the API (CORS is off unless given) (env CYCLESHARE_CORS)', env.CYCLESHARE_CORS?.split(',') ?? [])

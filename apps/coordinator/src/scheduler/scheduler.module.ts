@@ -10,6 +10,8 @@ import { CONFIG, type CoordinatorConfig } from '../config/coordinator-config.js'
 import { TASK_CATALOG } from '../tasks/task-catalog.token.js'
 
 export const SCHEDULER = Symbol('Scheduler')
+/** The store's file in the data directory. */
+export const STORE_FILE = 'cycleshare.db'
 
 /** The scheduler over its SQLite file in the data directory; started before the network, stopped after it. */
 @Global()
@@ -19,7 +21,7 @@ export const SCHEDULER = Symbol('Scheduler')
     inject: [CONFIG, BLOB_STORE, TASK_CATALOG],
     useFactory: (config: CoordinatorConfig, blobs: BlobStore, catalog: TaskCatalog): Scheduler => {
       mkdirSync(config.dataDir, { recursive: true })
-      const store = openSqliteStore(join(config.dataDir, 'cycleshare.db'))
+      const store = openSqliteStore(join(config.dataDir, STORE_FILE))
       // Jobs may name blobs held whole; the blobs that running jobs name are never evicted.
       const blobSize = (name: string): number | undefined => { const info = blobs.info(name); return info?.complete === true ? info.size : undefined }
       // The catalog's map grows as tasks are registered: a job may name a task registered after start.

@@ -12,6 +12,7 @@
  * ```
  */
 export { openSqliteStore } from './store.js'
+export { backupSqliteStore } from './backup.js'
 /**
  * The SQLite driver the store runs on (better-sqlite3, in the build that is safe on this Node.js),
  * for tools that read a store's file directly.
