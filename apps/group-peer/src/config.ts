@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { resolve } from 'node:path'
-import { ConfigError, integerFlag, logLevelFlag, multiaddrsFlag, parseFlags, type LogLevel } from '@cycleshare/program'
+import { addLendingFlags, ConfigError, defaultPrefetch, integerFlag, lendingSchema, logLevelFlag, multiaddrsFlag, parseFlags, type LogLevel } from '@cycleshare/program'
 import { MIN_GROUP_SECRET_BYTES } from '@cycleshare/peer'
 import { Command } from 'commander'
 import { z } from 'zod'
@@ -43,13 +43,7 @@ const schema = z.object({
   dataDir: z.string().min(1, { error: '--data-dir must not be empty' }),
   listen: multiaddrsFlag('--listen', '/ip4/0.0.0.0/tcp/0'),
   apiPort: integerFlag('--api-port', 0, 65535),
-  threads: integerFlag('--threads', 1, 1024),
-  prefetch: integerFlag('--prefetch', 0, 1024),
-  maxLoad: z.coerce.number({ error: '--max-load must be a number' }).min(0, { error: '--max-load must be at least 0' }).max(100, { error: '--max-load must be at most 100' }),
-  allowBattery: z.boolean(),
-  maxCpu: integerFlag('--max-cpu', 1, 100),
-  memoryMb: integerFlag('--memory-mb', 16, 65536),
-  blobCacheMb: integerFlag('--blob-cache-mb', 1, 16_777_216),
+  ...lendingSchema,
   leaseTtlMs: integerFlag('--lease-ttl', 1_000, 3_600_000),
   announceIntervalMs: integerFlag('--announce-interval', 100, 600_000),
   logLevel: logLevelFlag
@@ -60,7 +54,6 @@ const schema = z.object({
  * Throws `ConfigError` naming the first bad value; `--help` throws a CommanderError with exitCode 0.
  */
 export function parseGroupPeerConfig (argv: string[], env: NodeJS.ProcessEnv = process.env): GroupPeerConfig {
-  const threads = String(availableParallelism())
   const program = new Command('cycleshare-peer')
     .description('Joins a peer group: lends this machine to the group\'s jobs while it is idle, and runs the jobs submitted to it, with no server.')
     .option('--group <name>', 'the group to join (env CYCLESHARE_GROUP)', env.CYCLESHARE_GROUP)
@@ -71,13 +64,7 @@ export function parseGroupPeerConfig (argv: string[], env: NodeJS.ProcessEnv = p
     .option('--data-dir <dir>', 'folder for the identity, the jobs submitted here, blobs and tasks (env CYCLESHARE_DATA_DIR)', env.CYCLESHARE_DATA_DIR ?? './data/peer')
     .option('--listen <multiaddr...>', 'libp2p listen address(es) (env CYCLESHARE_LISTEN)', env.CYCLESHARE_LISTEN?.split(',') ?? ['/ip4/0.0.0.0/tcp/0'])
     .option('--api-port <port>', 'port of the local HTTP API (127.0.0.1 only; 0 picks a free one) (env CYCLESHARE_API_PORT)', env.CYCLESHARE_API_PORT ?? '7070')
-    .option('--threads <n>', 'task threads (env CYCLESHARE_THREADS)', env.CYCLESHARE_THREADS ?? threads)
-    .option('--prefetch <n>', 'chunks held beyond the running ones (default: 2 × threads) (env CYCLESHARE_PREFETCH)', env.CYCLESHARE_PREFETCH)
-    .option('--max-load <percent>', 'idle while the owner\'s programs (CPU at normal priority, not niced volunteer work) use less than this; 100 = always (env CYCLESHARE_MAX_LOAD)', env.CYCLESHARE_MAX_LOAD ?? '30')
-    .option('--allow-battery', 'also work on battery power (env CYCLESHARE_ALLOW_BATTERY)', env.CYCLESHARE_ALLOW_BATTERY === '1')
-    .option('--max-cpu <percent>', 'keep each thread busy at most this share of the time (env CYCLESHARE_MAX_CPU)', env.CYCLESHARE_MAX_CPU ?? '100')
-    .option('--memory-mb <mb>', 'heap cap of each task thread, and the most memory a custom task module may have (env CYCLESHARE_MEMORY_MB)', env.CYCLESHARE_MEMORY_MB ?? '512')
-    .option('--blob-cache-mb <MiB>', 'the most MiB of blobs kept in <data dir>/blobs (env CYCLESHARE_BLOB_CACHE_MB)', env.CYCLESHARE_BLOB_CACHE_MB ?? '4096')
+  addLendingFlags(program, env, { threads: String(availableParallelism()) })
     .option('--lease-ttl <ms>', 'lifetime of the leases this peer issues, without renewal (env CYCLESHARE_LEASE_TTL_MS)', env.CYCLESHARE_LEASE_TTL_MS ?? '30000')
     .option('--announce-interval <ms>', 'how often pending work of the jobs submitted here is announced (env CYCLESHARE_ANNOUNCE_INTERVAL_MS)', env.CYCLESHARE_ANNOUNCE_INTERVAL_MS ?? '2000')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (env CYCLESHARE_LOG_LEVEL)', env.CYCLESHARE_LOG_LEVEL ?? 'info')
@@ -89,7 +76,7 @@ export function parseGroupPeerConfig (argv: string[], env: NodeJS.ProcessEnv = p
     announceIntervalMs: announceInterval,
     bootstrap: bootstrap ?? env.CYCLESHARE_BOOTSTRAP?.split(',').filter(a => a !== '') ?? [],
     mdns: o.mdns !== false && env.CYCLESHARE_MDNS !== '0',
-    prefetch: o.prefetch ?? (Number.isInteger(Number(o.threads)) ? String(2 * Number(o.threads)) : undefined)
+    prefetch: defaultPrefetch(o.prefetch, o.threads)
   }))
   const { groupSecretFile, ...rest } = config
   return { ...rest, secret: readSecret(groupSecretFile), dataDir: resolve(config.dataDir) }

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os'
 import { resolve } from 'node:path'
-import { integerFlag, logLevelFlag, multiaddrsFlag, parseFlags, type LogLevel } from '@cycleshare/program'
+import { addLendingFlags, defaultPrefetch, lendingSchema, logLevelFlag, multiaddrsFlag, parseFlags, type LogLevel } from '@cycleshare/program'
 import { parseWorkHours, type WorkHours } from '@cycleshare/worker-runtime'
 import { Command } from 'commander'
 import { readWorkerConfigFile, type FileSettings } from './config-file.js'
@@ -55,14 +55,9 @@ const schema = z.object({
     z.string().regex(/^\/.+\/p2p\/[1-9A-HJ-NP-Za-km-z]+$/, { error: '--coordinator must be a multiaddr ending in /p2p/<peer id>, like /ip4/192.168.1.10/tcp/4001/p2p/12D3Koo…' }),
     { error: coordinatorRequired }
   ).min(1, { error: coordinatorRequired }),
-  threads: integerFlag('--threads', 1, 1024),
-  prefetch: integerFlag('--prefetch', 0, 1024),
+  ...lendingSchema,
   dataDir: z.string().min(1, { error: '--data-dir must not be empty' }),
   listen: multiaddrsFlag('--listen', '/ip4/0.0.0.0/tcp/0'),
-  maxLoad: z.coerce.number({ error: '--max-load must be a number' }).min(0, { error: '--max-load must be at least 0' }).max(100, { error: '--max-load must be at most 100' }),
-  allowBattery: z.boolean(),
-  maxCpu: integerFlag('--max-cpu', 1, 100),
-  memoryMb: integerFlag('--memory-mb', 16, 65536),
   workHours: z.string().optional().transform((text, ctx) => {
     if (text === undefined) return undefined
     try {
@@ -72,7 +67,6 @@ const schema = z.object({
       return z.NEVER
     }
   }),
-  blobCacheMb: integerFlag('--blob-cache-mb', 1, 16_777_216),
   logLevel: logLevelFlag
 })
 
@@ -84,22 +78,15 @@ export function parseWorkerConfig (argv: string[], env: NodeJS.ProcessEnv = proc
   // Flags, then the environment, then the config file, then defaults.
   const file = readWorkerConfigFile(argv, env)
   const fromFile = (key: keyof FileSettings): string | undefined => typeof file[key] === 'string' ? file[key] : undefined
-  const threads = fromFile('threads') ?? String(availableParallelism())
   const program = new Command('cycleshare-worker')
     .description('Lends this machine to a cycleshare coordinator while it is idle.')
     .option('--coordinator <multiaddr>', 'a coordinator to work for (its printed multiaddr); repeat to work for several at once (env CYCLESHARE_COORDINATOR, comma-separated)',
       (value: string, previous: string[] | undefined) => [...(previous ?? []), value])
     .option('--config <file>', 'a JSON file of these settings, in camelCase (env CYCLESHARE_CONFIG); flags and environment win over it')
-    .option('--threads <n>', 'task threads (env CYCLESHARE_THREADS)', env.CYCLESHARE_THREADS ?? threads)
-    .option('--prefetch <n>', 'chunks held beyond the running ones (default: 2 × threads) (env CYCLESHARE_PREFETCH)', env.CYCLESHARE_PREFETCH ?? fromFile('prefetch'))
     .option('--data-dir <dir>', 'folder for the peer identity and the blob cache (env CYCLESHARE_DATA_DIR)', env.CYCLESHARE_DATA_DIR ?? fromFile('dataDir') ?? './data/worker')
     .option('--listen <multiaddr...>', 'libp2p listen address(es) (env CYCLESHARE_LISTEN)', env.CYCLESHARE_LISTEN?.split(',') ?? (file.listen as string[] | undefined) ?? ['/ip4/0.0.0.0/tcp/0'])
-    .option('--max-load <percent>', 'idle while the owner\'s programs (CPU at normal priority, not niced volunteer work) use less than this; 100 = always (env CYCLESHARE_MAX_LOAD)', env.CYCLESHARE_MAX_LOAD ?? fromFile('maxLoad') ?? '30')
-    .option('--allow-battery', 'also work on battery power (env CYCLESHARE_ALLOW_BATTERY)', env.CYCLESHARE_ALLOW_BATTERY === '1' || file.allowBattery === true)
-    .option('--max-cpu <percent>', 'keep each thread busy at most this share of the time (its CPU share) (env CYCLESHARE_MAX_CPU)', env.CYCLESHARE_MAX_CPU ?? fromFile('maxCpu') ?? '100')
-    .option('--memory-mb <mb>', 'heap cap of each task thread, and the most memory a custom task module may have (env CYCLESHARE_MEMORY_MB)', env.CYCLESHARE_MEMORY_MB ?? fromFile('memoryMb') ?? '512')
+  addLendingFlags(program, env, { threads: String(availableParallelism()), allowBattery: file.allowBattery === true }, fromFile)
     .option('--work-hours <ranges>', 'lend the machine only within these hours, local time, like 22:00-07:00 or 09:00-12:00,14:00-17:00 (env CYCLESHARE_WORK_HOURS)', env.CYCLESHARE_WORK_HOURS ?? fromFile('workHours'))
-    .option('--blob-cache-mb <MiB>', 'the most MiB of blobs (inputs chunks read) kept in <data dir>/blobs and served to peers (env CYCLESHARE_BLOB_CACHE_MB)', env.CYCLESHARE_BLOB_CACHE_MB ?? fromFile('blobCacheMb') ?? '4096')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (env CYCLESHARE_LOG_LEVEL)', env.CYCLESHARE_LOG_LEVEL ?? fromFile('logLevel') ?? 'info')
     .addHelpText('after', SIGNALS_HELP)
 
@@ -107,7 +94,7 @@ export function parseWorkerConfig (argv: string[], env: NodeJS.ProcessEnv = proc
     ...o,
     // Flags replace the environment's list, which replaces the file's, rather than adding to it.
     coordinators: coordinator ?? env.CYCLESHARE_COORDINATOR?.split(',').filter(a => a !== '') ?? file.coordinator,
-    prefetch: o.prefetch ?? (Number.isInteger(Number(o.threads)) ? String(2 * Number(o.threads)) : undefined)
+    prefetch: defaultPrefetch(o.prefetch, o.threads)
   }))
   return { ...config, dataDir: resolve(config.dataDir) }
 }

@@ -11,5 +11,6 @@
  *   (o) => ({ port: o.port }))
  * ```
  */
+export { addLendingFlags, defaultPrefetch, lendingSchema, type LendingFallback } from './lending-flags.js'
 export { ConfigError, configOrExit, durationFlag, formatDuration, integerFlag, logLevelFlag, multiaddrsFlag, parseFlags, type LogLevel } from './flags.js'
 export { CommanderError } from 'commander'
