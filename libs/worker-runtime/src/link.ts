@@ -48,6 +48,8 @@ export interface Link {
   readonly renewals: Renewals
   /** True while a pull it may have heard is waiting for an answer. */
   readonly pullPending: boolean
+  /** The slots that waiting pull offered (0 when none waits). */
+  readonly pendingSlots: number
   /**
    * Whether its answer to our last pull came short of the `slots` offered, or never came: it has
    * no more to deal us for now (a job's end, or our share of it held).
@@ -126,6 +128,10 @@ class AccumulationPointLink implements Link {
 
   get pullPending (): boolean {
     return this.pullTimer !== undefined
+  }
+
+  get pendingSlots (): number {
+    return this.pullTimer === undefined ? 0 : this.slotsAsked
   }
 
   get pullsShort (): boolean {

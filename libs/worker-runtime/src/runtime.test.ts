@@ -154,6 +154,31 @@ describe('worker runtime with two accumulation points', () => {
     await runtime.stop()
   })
 
+  it('pulls again, smaller, when a pull still waiting offered more than it wants now: a job of tiny chunks ended, and the next one\'s pace is unknown', async () => {
+    const { runtime, net, pool } = await twoPoints()
+    const of = (jobId: string, n: number, from = 0): Lease[] => Array.from({ length: n }, (_, i) => ({ ...lease(`${jobId}${i + from}`, i), jobId }))
+    await net.ask(A, msg.assign(of('t', 1)))
+    await vi.waitFor(() => { expect(pool.runs).toHaveLength(1) }, { interval: 1 })
+    pool.runs[0].finish()
+    await vi.waitFor(() => { expect(runtime.held).toBe(0) })
+    const tiny = assigned(await net.ask(A, msg.assign(of('t', 40, 1)))).accepted
+    expect(tiny.length).toBeGreaterThan(10)
+    // Its runs end one after another; once half its capacity is free it pulls for the rest, at t's pace.
+    // (a run may carry several tiny chunks)
+    for (let finished = 1; runtime.held > 0; finished++) {
+      await vi.waitFor(() => { expect(pool.runs.length > finished || runtime.held === 0).toBe(true) }, { interval: 1 })
+      pool.runs[finished]?.finish()
+      await new Promise(resolve => setImmediate(resolve))
+    }
+    const slots = net.pulls.map(p => (p as { slots: number }).slots)
+    // Nothing is held now: a job dealt next has an unknown pace, so it wants 5 over two
+    // accumulation points (2 each), and says so at once rather than after the 250 ms backoff.
+    const bigger = slots.findIndex(n => n > 2)
+    expect(bigger).toBeGreaterThanOrEqual(0)
+    await vi.waitFor(() => { expect(net.pulls.map(p => (p as { slots: number }).slots).at(-1)).toBe(2) }, { timeout: 200 })
+    await runtime.stop()
+  })
+
   it('sends the results it holds before it pulls, not after its report window', async () => {
     const { runtime, net, pool } = await twoPoints()
     await net.ask(A, msg.assign([lease('a1', 1), lease('a2', 2), lease('a3', 3)]))

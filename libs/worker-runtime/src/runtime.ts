@@ -102,7 +102,6 @@ class Runtime implements WorkerRuntime {
   get held (): number {
     return this.order.reduce((held, link) => held + link.book.held, 0)
   }
-
   get paused (): boolean { return this.pausedByVolunteer }
 
   status (): WorkerStatus {
@@ -318,25 +317,26 @@ class Runtime implements WorkerRuntime {
    */
   private maybePull (resultsSent = false): void {
     if (!this.mayTake() || this.reportingFirst) return
-    if (this.order.every(link => link.pullPending)) return
     const held = this.held
     const capacity = this.capacity
     if (this.pacing.slotsToPull(held, capacity) === 0) return
     const listening = pullListeners(this.peer, this.options.topics.pull)
-    // Results first: an accumulation point counts a finished chunk as held until its result
-    // arrives, and deals a worker no more than its share of a job, so a pull that overtook a waiting
-    // report could come back short, or empty. Any that hears the pull may answer it, due one or not.
-    const unreported = resultsSent ? [] : this.order.filter(link => listening.has(link.peerId) && link.outbox.size > 0)
+    const hearing = this.order.filter(link => listening.has(link.peerId))
+    const slots = this.pacing.slotsToPull(held, capacity, hearing.length)
+    // A pull still waiting that offered more than we want now (a job ended; the next one's pace is
+    // unknown) goes again smaller: the newest is answered, the old one would bring chunks to refuse.
+    const due = hearing.filter(link => !link.pullPending || link.pendingSlots > slots)
+    if (due.length === 0) return
+    // Results first: a finished chunk counts as held until its result arrives, so a pull that overtook
+    // a waiting report could come back short of our share, or empty. Any hearing the pull may answer.
+    const unreported = resultsSent ? [] : hearing.filter(link => link.outbox.size > 0)
     if (unreported.length > 0) {
       this.reportingFirst = true
       void Promise.all(unreported.map(async link => { await link.outbox.sendNow() })).finally(() => { this.reportingFirst = false; this.maybePull(true) })
       return
     }
-    const hearing = this.order.filter(link => listening.has(link.peerId))
-    const slots = this.pacing.slotsToPull(held, capacity, hearing.length)
-    const due = hearing.filter(link => !link.pullPending)
     for (const link of due) link.pullSent(() => { this.maybePull() }, slots)
-    if (due.length > 0) publishPull(this.peer, this.options.topics.pull, slots, this.tasks, this.options.threads, this.log)
+    publishPull(this.peer, this.options.topics.pull, slots, this.tasks, this.options.threads, this.log)
   }
 
   /** A peer pulled: it is offered queued chunks it could run now, if any are spare (sharing.ts). */
