@@ -32,10 +32,16 @@ function histogramSamples (name: string, h: HistogramSnapshot): Sample[] {
   ]
 }
 
+/** How often the event loop's lag is sampled, in milliseconds. */
+export const EVENT_LOOP_SAMPLE_MS = 250
+
 /** The coordinator's metrics in Prometheus text (README, "Metrics"), plus Node's own (CPU, memory, event loop lag, GC). */
 export function createMetricsRegistry (sources: MetricSources): Registry {
   const registry = new Registry()
-  collectDefaultMetrics({ register: registry, prefix: 'cycleshare_coordinator_' })
+  // The event loop's lag is sampled by a timer: prom-client's default, every 10 ms, woke the
+  // coordinator 100 times a second even when idle, and each wake-up pre-empts a task thread on a
+  // machine shared with workers. Every 250 ms still shows a loop that lags.
+  collectDefaultMetrics({ register: registry, prefix: 'cycleshare_coordinator_', eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS })
   const counter = (name: string, help: string, pick: (s: SchedulerStats) => number): void => {
     registry.registerMetric(readMetric(name, help, 'counter', () => [{ value: pick(sources.stats()) }]))
   }
