@@ -26,6 +26,17 @@ export interface JobPart {
 
 export class JobParts {
   readonly #open = new Map<string, JobPart>()
+  #opened?: () => void
+
+  /** Parts open now. */
+  get size (): number {
+    return this.#open.size
+  }
+
+  /** `listener` hears each time a part opens while none was open. */
+  whenOpened (listener: () => void): void {
+    this.#opened = listener
+  }
 
   /** A chunk of `jobId` (from `accumulationPoint`) ended here at `now`. */
   ran (accumulationPoint: string, jobId: string, task: string, result: { ok: boolean, cpuMs?: number }, now: number): void {
@@ -34,6 +45,7 @@ export class JobParts {
     if (part === undefined) {
       part = { accumulationPoint, jobId, task, chunks: 0, failed: 0, cpuMs: 0, firstAt: now, lastAt: now }
       this.#open.set(key, part)
+      if (this.#open.size === 1) this.#opened?.()
     }
     part.chunks++
     if (!result.ok) part.failed++
@@ -57,16 +69,25 @@ export class JobParts {
 }
 
 /**
- * Every second, logs each part that `settle` closes: "finished with a job" and what it ran here.
- * Returns the stop function.
+ * Every second while a part is open, logs each part that `settle` closes: "finished with a job"
+ * and what it ran here (a worker waiting for work is not woken for it). Returns the stop function.
  */
 export function logJobParts (parts: JobParts, holds: (accumulationPoint: string, jobId: string) => boolean, log: Pick<Logger, 'info'>): () => void {
-  const timer = setInterval(() => {
+  let timer: NodeJS.Timeout | undefined
+  const tick = (): void => {
     for (const part of parts.settle(Date.now(), holds)) {
       const { accumulationPoint, jobId, task, chunks, failed, cpuMs, firstAt, lastAt } = part
       log.info({ accumulationPoint, job: jobId, task, chunks, failed, cpuSeconds: Math.round(cpuMs) / 1000, seconds: (lastAt - firstAt) / 1000 }, 'finished with a job')
     }
-  }, 1_000)
-  timer.unref()
-  return () => { clearInterval(timer) }
+    if (parts.size === 0) {
+      clearInterval(timer)
+      timer = undefined
+    }
+  }
+  let stopped = false
+  parts.whenOpened(() => { if (!stopped) timer ??= setInterval(tick, 1_000).unref() })
+  return () => {
+    stopped = true
+    clearInterval(timer)
+  }
 }
