@@ -10,6 +10,7 @@ import { dirname, join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { CycleshareClient, type JobRequest, type JobView, type WorkerView } from '@cycleshare/client'
+import { WebSocket } from 'ws'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 // The bins, as a user starts them (the coordinator's tunes its allocator first).
@@ -257,7 +258,8 @@ export type { JobView } from '@cycleshare/client'
 
 /** The typed client of the API at `api` (`http://…/api`), with the token a coordinator started here printed. */
 export function client (api: string): CycleshareClient {
-  return new CycleshareClient({ url: api.replace(/\/api$/, ''), token: tokensByApi.get(api) })
+  // ws's WebSocket: Node 20 has none of its own, and the event stream needs one.
+  return new CycleshareClient({ url: api.replace(/\/api$/, ''), token: tokensByApi.get(api), WebSocket: WebSocket as never })
 }
 
 export async function submit (api: string, job: JobRequest): Promise<string> {

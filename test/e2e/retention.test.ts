@@ -3,8 +3,6 @@
 // records stay (--forget-workers-after).
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { WebSocket } from 'ws'
-import { CycleshareClient } from '@cycleshare/client'
 import { SqliteDatabase } from '@cycleshare/scheduler/sqlite'
 import { cleanup, client, cycleshare, http, isDone, startCoordinator, startWorker, submit, waitForJob, waitForWorker, type Coordinator } from './harness.js'
 
@@ -31,7 +29,7 @@ async function removals (coordinator: Coordinator, ids: Set<string>): Promise<{ 
   let open!: () => void
   const opened = new Promise<void>((resolve) => { open = resolve })
   const all = new Promise<void>((resolve) => {
-    const stream = new CycleshareClient({ url: coordinator.api.replace(/\/api$/, ''), WebSocket: WebSocket as never }).events({
+    const stream = client(coordinator.api).events({
       open,
       event: (e) => {
         if (e.event !== 'removed') return

@@ -129,7 +129,7 @@ class DefaultScheduler implements Scheduler {
 
   remove (id: string): void {
     const active = this.jobs.find(id)
-    if (active !== undefined) throw new JobNotFinishedError(id, this.jobs.view(active).status)
+    if (active !== undefined) throw new JobNotFinishedError(id, active.status)
     const seq = this.jobs.seqOf(id)
     this.write(() => {
       this.store.removeJob(seq)
